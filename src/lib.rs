@@ -1,0 +1,15 @@
+//! feedloom: weaves many news feeds into one deduplicated topic feed.
+//!
+//! The modules follow the data flow (see ARCHITECTURE.md):
+//! `config` → `fetch` → `parse` → `normalize` → `store`, with `seeds` feeding
+//! cleaned seed articles into the same store, `poll` running the whole flow for
+//! each feed, and `publish` turning stored stories into feed documents.
+
+pub mod config;
+pub mod fetch;
+pub mod normalize;
+pub mod parse;
+pub mod poll;
+pub mod publish;
+pub mod seeds;
+pub mod store;
