@@ -1,1 +1,279 @@
-//! fetch
+//! Fetching feeds over HTTP: one shared client, conditional GET, limits.
+//!
+//! Every request is bounded: connect and total timeouts, a redirect limit, a
+//! body cap enforced while streaming (on the decompressed bytes, so a gzip
+//! bomb stops at the cap), a global concurrency limit and a per-host limit.
+//! This module knows nothing of parsing or storage.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use reqwest::StatusCode;
+use reqwest::header::{
+    ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH,
+    LAST_MODIFIED, RETRY_AFTER,
+};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use url::Url;
+
+use crate::config::FetchLimits;
+
+/// Sent with every request, so that publishers can tell who polls them.
+pub const USER_AGENT: &str = concat!(
+    "feedloom/",
+    env!("CARGO_PKG_VERSION"),
+    " (+",
+    env!("CARGO_PKG_REPOSITORY"),
+    ")"
+);
+
+/// Feed formats first; anything else is still accepted (many servers label
+/// feeds `text/html` or `application/octet-stream`).
+const ACCEPT_FEEDS: &str = "application/atom+xml, application/rss+xml, application/feed+json, \
+     application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, \
+     */*;q=0.5";
+
+/// The validators of a previous response, for a conditional GET.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// A successful fetch.
+#[derive(Debug)]
+pub enum Fetched {
+    /// 304: the feed has not changed since the validators were issued.
+    NotModified,
+    /// A 2xx response with its whole (decompressed, capped) body.
+    Body(Body),
+}
+
+/// A response body and the headers the later stages need.
+#[derive(Debug)]
+pub struct Body {
+    pub status: u16,
+    /// The URL after redirects.
+    pub final_url: Url,
+    pub content_type: Option<String>,
+    pub validators: Validators,
+    pub bytes: Vec<u8>,
+}
+
+/// Why a fetch failed. Each variant is one kind of failure that callers and
+/// metrics tell apart; none is fatal to anything but this fetch.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot build the HTTP client")]
+    Client(#[source] reqwest::Error),
+    #[error("timed out after {}", humantime::format_duration(*.after))]
+    Timeout { after: Duration },
+    #[error("cannot connect")]
+    Connect(#[source] reqwest::Error),
+    #[error("more than {limit} redirects")]
+    TooManyRedirects { limit: usize },
+    #[error("the server answered {status}")]
+    Status {
+        status: StatusCode,
+        /// From `Retry-After`, for 429 and 503.
+        retry_after: Option<DateTime<Utc>>,
+    },
+    #[error("the body is larger than the {limit}-byte limit; not read further")]
+    TooLarge { limit: u64 },
+    #[error("the request failed")]
+    Request(#[source] reqwest::Error),
+}
+
+impl Error {
+    /// The HTTP status, for the failures that have one.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Error::Status { status, .. } => Some(status.as_u16()),
+            _ => None,
+        }
+    }
+
+    /// A short, stable name for the kind of failure (logs and metrics).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Client(_) => "client",
+            Error::Timeout { .. } => "timeout",
+            Error::Connect(_) => "connect",
+            Error::TooManyRedirects { .. } => "redirects",
+            Error::Status { .. } => "status",
+            Error::TooLarge { .. } => "too_large",
+            Error::Request(_) => "request",
+        }
+    }
+}
+
+/// The shared HTTP fetcher. Cheap to share by reference across concurrent
+/// polls; its semaphores are what bound the concurrency.
+pub struct Fetcher {
+    client: reqwest::Client,
+    limits: FetchLimits,
+    global: Arc<Semaphore>,
+    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl Fetcher {
+    pub fn new(limits: &FetchLimits) -> Result<Self, Error> {
+        // reqwest is built without a default crypto provider (ring instead
+        // of aws-lc, which halves the build); installing twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(limits.connect_timeout)
+            .timeout(limits.timeout)
+            .redirect(reqwest::redirect::Policy::limited(limits.max_redirects))
+            .build()
+            .map_err(Error::Client)?;
+        Ok(Self {
+            client,
+            limits: limits.clone(),
+            global: Arc::new(Semaphore::new(limits.concurrency.max(1))),
+            hosts: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// GETs `url`, conditionally when `validators` has any. Waits for a
+    /// per-host slot, then a global one, so that a slow host does not hold
+    /// global slots while it queues.
+    pub async fn fetch(&self, url: &Url, validators: &Validators) -> Result<Fetched, Error> {
+        let _host_permit = self.host_permit(url).await;
+        let _global_permit = self.global.clone().acquire_owned().await;
+
+        let mut request = self.client.get(url.clone()).header(ACCEPT, ACCEPT_FEEDS);
+        if let Some(etag) = &validators.etag {
+            request = request.header(IF_NONE_MATCH, etag);
+        }
+        if let Some(last_modified) = &validators.last_modified {
+            request = request.header(IF_MODIFIED_SINCE, last_modified);
+        }
+        let mut response = request.send().await.map_err(|e| self.classify(e))?;
+        let status = response.status();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(Fetched::NotModified);
+        }
+        if !status.is_success() {
+            return Err(Error::Status {
+                status,
+                retry_after: retry_after(response.headers(), Utc::now()),
+            });
+        }
+        let limit = self.limits.max_body_bytes;
+        // A declared length over the cap is refused before reading a byte.
+        // (With compression the header gives the compressed size; the
+        // streaming check below covers what it inflates to.)
+        if header_str(response.headers(), CONTENT_LENGTH)
+            .and_then(|length| length.parse::<u64>().ok())
+            .is_some_and(|length| length > limit)
+        {
+            return Err(Error::TooLarge { limit });
+        }
+        let final_url = response.url().clone();
+        let headers = response.headers().clone();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(e))? {
+            if bytes.len() as u64 + chunk.len() as u64 > limit {
+                return Err(Error::TooLarge { limit });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Fetched::Body(Body {
+            status: status.as_u16(),
+            final_url,
+            content_type: header_str(&headers, CONTENT_TYPE).map(str::to_owned),
+            validators: Validators {
+                etag: header_str(&headers, ETAG).map(str::to_owned),
+                last_modified: header_str(&headers, LAST_MODIFIED).map(str::to_owned),
+            },
+            bytes,
+        }))
+    }
+
+    async fn host_permit(&self, url: &Url) -> Option<OwnedSemaphorePermit> {
+        let host = url.host_str().unwrap_or_default().to_owned();
+        let semaphore = {
+            let mut hosts = match self.hosts.lock() {
+                Ok(hosts) => hosts,
+                // The map holds no invariant a panic could break.
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            hosts
+                .entry(host)
+                .or_insert_with(|| Arc::new(Semaphore::new(self.limits.per_host.max(1))))
+                .clone()
+        };
+        semaphore.acquire_owned().await.ok()
+    }
+
+    fn classify(&self, error: reqwest::Error) -> Error {
+        if error.is_timeout() {
+            Error::Timeout {
+                after: self.limits.timeout,
+            }
+        } else if error.is_redirect() {
+            Error::TooManyRedirects {
+                limit: self.limits.max_redirects,
+            }
+        } else if error.is_connect() {
+            Error::Connect(error)
+        } else {
+            Error::Request(error)
+        }
+    }
+}
+
+fn header_str(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}
+
+/// `Retry-After` as an instant: delay-seconds or an HTTP date (RFC 9110).
+fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let value = header_str(headers, RETRY_AFTER)?.trim();
+    if let Ok(seconds) = value.parse::<u32>() {
+        return Some(now + chrono::Duration::seconds(i64::from(seconds)));
+    }
+    DateTime::parse_from_rfc2822(value)
+        .ok()
+        .map(|date| date.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now = DateTime::parse_from_rfc3339("2026-11-25T12:00:00Z")
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or_default();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            RETRY_AFTER,
+            "120".parse().unwrap_or_else(|_| unreachable!()),
+        );
+        assert_eq!(
+            retry_after(&headers, now),
+            Some(now + chrono::Duration::seconds(120))
+        );
+        headers.insert(
+            RETRY_AFTER,
+            "Wed, 25 Nov 2026 13:00:00 GMT"
+                .parse()
+                .unwrap_or_else(|_| unreachable!()),
+        );
+        assert_eq!(
+            retry_after(&headers, now),
+            Some(now + chrono::Duration::hours(1))
+        );
+        headers.insert(
+            RETRY_AFTER,
+            "soon".parse().unwrap_or_else(|_| unreachable!()),
+        );
+        assert_eq!(retry_after(&headers, now), None);
+    }
+}

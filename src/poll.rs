@@ -1,1 +1,305 @@
-//! poll
+//! One poll: fetch → parse → normalize → store for each feed, and the seed
+//! import. The CLI's `poll`, the daemon, the tests and the benchmarks all go
+//! through [`poll_feed`] and [`poll_all`].
+//!
+//! A failing feed is recorded on that feed and never stops the others; only
+//! an unusable database stops a poll.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, NaiveTime, Utc};
+use futures_util::StreamExt;
+use url::Url;
+
+use crate::config::{Config, FeedConfig};
+use crate::fetch::{self, Fetched, Fetcher, Validators};
+use crate::normalize::{self, Item};
+use crate::parse;
+use crate::seeds;
+use crate::store::{self, ApplyStats, FeedUpdate, SeedChange, Store};
+
+/// The store as the async stages share it: one connection behind a mutex,
+/// used only from blocking threads.
+pub type SharedStore = Arc<Mutex<Store>>;
+
+/// Why a feed's poll failed.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedError {
+    #[error("fetch failed")]
+    Fetch(#[from] fetch::Error),
+    #[error("not a usable feed")]
+    Parse(#[from] parse::Error),
+}
+
+/// What went wrong with the poll as a whole (not with one feed).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    #[error("a background task failed")]
+    Task(#[from] tokio::task::JoinError),
+    #[error("cannot read the seed articles")]
+    Seeds(#[from] seeds::Error),
+}
+
+/// How one feed's poll ended.
+#[derive(Debug)]
+pub enum FeedOutcome {
+    /// New content was fetched and stored.
+    Fetched {
+        stats: ApplyStats,
+        warnings: Vec<String>,
+    },
+    /// The server answered 304.
+    NotModified,
+    /// Recorded on the feed; the message is what the user sees.
+    Failed { error: FeedError, message: String },
+}
+
+/// One failed feed, for the summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedFailure {
+    pub url: Url,
+    pub title: Option<String>,
+    pub message: String,
+}
+
+/// What the seed import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SeedSummary {
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// One message per seed file that could not be imported.
+    pub failed: Vec<String>,
+}
+
+/// What one pass over the configured feeds did.
+#[derive(Debug, Default)]
+pub struct PollSummary {
+    pub fetched: usize,
+    pub unchanged: usize,
+    pub failed: Vec<FeedFailure>,
+    pub stories: ApplyStats,
+    pub seeds: SeedSummary,
+    /// Warnings per feed (repaired markup, empty feeds, skipped items).
+    pub warnings: Vec<(Url, String)>,
+}
+
+/// Imports the seeds folder, then polls every enabled feed concurrently (the
+/// fetcher's semaphores bound how many are in flight). `progress` is called
+/// after each feed with (done, total).
+pub async fn poll_all(
+    config: &Config,
+    store: &SharedStore,
+    fetcher: &Fetcher,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<PollSummary, Error> {
+    let mut summary = PollSummary {
+        seeds: import_seeds(store, &config.topic.seeds).await?,
+        ..PollSummary::default()
+    };
+    let feeds: Vec<&FeedConfig> = config.feeds.iter().filter(|f| f.enabled).collect();
+    let total = feeds.len();
+    let mut polls = futures_util::stream::iter(feeds)
+        .map(|feed| async move { (feed, poll_feed(store, fetcher, feed).await) })
+        .buffer_unordered(config.fetch.concurrency.max(1));
+    let mut done = 0;
+    while let Some((feed, outcome)) = polls.next().await {
+        done += 1;
+        progress(done, total);
+        match outcome? {
+            FeedOutcome::Fetched { stats, warnings } => {
+                summary.fetched += 1;
+                summary.stories += stats;
+                summary
+                    .warnings
+                    .extend(warnings.into_iter().map(|w| (feed.url.clone(), w)));
+            }
+            FeedOutcome::NotModified => summary.unchanged += 1,
+            FeedOutcome::Failed { message, .. } => summary.failed.push(FeedFailure {
+                url: feed.url.clone(),
+                title: feed.title.clone(),
+                message,
+            }),
+        }
+    }
+    Ok(summary)
+}
+
+/// Polls one feed: conditional GET with the stored validators, parse,
+/// normalize, and write the result in one transaction. A feed failure is
+/// recorded on the feed and returned as [`FeedOutcome::Failed`]; `Err` means
+/// the store itself failed.
+#[tracing::instrument(name = "poll_feed", skip_all, fields(feed.url = %feed.url))]
+pub async fn poll_feed(
+    store: &SharedStore,
+    fetcher: &Fetcher,
+    feed: &FeedConfig,
+) -> Result<FeedOutcome, Error> {
+    let record = {
+        let store = store.clone();
+        let url = feed.url.clone();
+        let title = feed.title.clone();
+        tokio::task::spawn_blocking(move || {
+            lock(&store).ensure_feed(&url, title.as_deref(), Utc::now())
+        })
+        .await??
+    };
+    let validators = Validators {
+        etag: record.etag,
+        last_modified: record.last_modified,
+    };
+    let result = match fetcher.fetch(&feed.url, &validators).await {
+        Ok(Fetched::NotModified) => Ok(None),
+        Ok(Fetched::Body(body)) => {
+            let url = feed.url.clone();
+            tokio::task::spawn_blocking(move || parse_body(&body, &url).map(Some)).await?
+        }
+        Err(error) => Err(FeedError::Fetch(error)),
+    };
+
+    let store = store.clone();
+    let outcome = tokio::task::spawn_blocking(move || -> Result<FeedOutcome, Error> {
+        let mut store = lock(&store);
+        let now = Utc::now();
+        Ok(match result {
+            Ok(None) => {
+                store.record_not_modified(record.id, now)?;
+                FeedOutcome::NotModified
+            }
+            Ok(Some((update, warnings))) => {
+                let stats = store.apply_update(record.id, now, &update)?;
+                FeedOutcome::Fetched { stats, warnings }
+            }
+            Err(error) => {
+                let message = error_chain(&error);
+                let http_status = match &error {
+                    FeedError::Fetch(fetch_error) => fetch_error.http_status(),
+                    FeedError::Parse(_) => None,
+                };
+                store.record_failure(record.id, now, http_status, &message)?;
+                FeedOutcome::Failed { error, message }
+            }
+        })
+    })
+    .await??;
+    match &outcome {
+        FeedOutcome::Fetched { stats, warnings } => {
+            tracing::info!(
+                new = stats.new_stories,
+                merged = stats.merged,
+                updated = stats.updated,
+                unchanged = stats.unchanged,
+                "feed fetched"
+            );
+            for warning in warnings {
+                tracing::warn!(%warning, "feed has problems");
+            }
+        }
+        FeedOutcome::NotModified => tracing::debug!("feed not modified"),
+        FeedOutcome::Failed { message, .. } => {
+            tracing::warn!(error = %message, "feed failed; stored stories kept, will retry next poll")
+        }
+    }
+    Ok(outcome)
+}
+
+/// Parses and normalizes a fetched body. CPU-bound: run on a blocking thread.
+fn parse_body(body: &fetch::Body, feed_url: &Url) -> Result<(FeedUpdate, Vec<String>), FeedError> {
+    let parsed = parse::parse(&body.bytes, body.content_type.as_deref(), &body.final_url)?;
+    let mut warnings = parsed.warnings;
+    let mut items: Vec<Item> = Vec::with_capacity(parsed.entries.len());
+    let mut skipped = 0;
+    for entry in &parsed.entries {
+        match normalize::normalize_entry(entry) {
+            Some(item) => items.push(item),
+            None => skipped += 1,
+        }
+    }
+    if skipped > 0 {
+        warnings.push(format!(
+            "{skipped} entries had neither a title nor any text and were skipped"
+        ));
+    }
+    tracing::debug!(feed = %feed_url, entries = items.len(), "parsed");
+    Ok((
+        FeedUpdate {
+            etag: body.validators.etag.clone(),
+            last_modified: body.validators.last_modified.clone(),
+            http_status: body.status,
+            feed_title: parsed.title,
+            site_link: parsed.link,
+            items,
+        },
+        warnings,
+    ))
+}
+
+/// Imports every seed article of `dir` (idempotent: unchanged files write
+/// nothing). A bad seed file is reported in the summary and skipped; the
+/// others are still imported.
+pub async fn import_seeds(store: &SharedStore, dir: &Path) -> Result<SeedSummary, Error> {
+    let store = store.clone();
+    let dir = dir.to_owned();
+    tokio::task::spawn_blocking(move || -> Result<SeedSummary, Error> {
+        let mut summary = SeedSummary::default();
+        let articles = seeds::load_dir(&dir)?;
+        let mut store = lock(&store);
+        for article in articles {
+            let article = match article {
+                Ok(article) => article,
+                Err(error) => {
+                    let message = error_chain(&error);
+                    tracing::warn!(error = %message, "seed article skipped");
+                    summary.failed.push(message);
+                    continue;
+                }
+            };
+            let key = article
+                .path
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let published = article.published.map(|date| {
+                DateTime::from_naive_utc_and_offset(date.and_time(NaiveTime::MIN), Utc)
+            });
+            let story = normalize::story_from_paragraphs(
+                &article.title,
+                article.url.as_ref(),
+                published,
+                &article.paragraphs,
+            );
+            match store.upsert_seed(&key, &story, Utc::now())? {
+                SeedChange::Inserted => summary.inserted += 1,
+                SeedChange::Updated => summary.updated += 1,
+                SeedChange::Unchanged => summary.unchanged += 1,
+            }
+        }
+        Ok(summary)
+    })
+    .await?
+}
+
+/// The store lock. A panic while holding it cannot leave the connection
+/// half-written (SQLite rolls back an unfinished transaction), so a poisoned
+/// lock is safe to take over.
+pub fn lock(store: &SharedStore) -> MutexGuard<'_, Store> {
+    match store.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+/// The message and its causes on one line: "fetch failed: cannot connect: …".
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}

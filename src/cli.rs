@@ -1,0 +1,208 @@
+//! The command line: argument parsing, logging set-up, and one function per
+//! command. The stages never call into here.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::{self, Config};
+use crate::fetch::Fetcher;
+use crate::poll::{self, PollSummary, SharedStore};
+use crate::publish::{self, FeedMeta};
+use crate::store::Store;
+
+/// Exit code for an unusable configuration (bad TOML, keys, values).
+const EXIT_CONFIG: u8 = 2;
+/// Exit code for any other failure (database, I/O).
+const EXIT_FAILURE: u8 = 1;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "feedloom",
+    version,
+    about = "Weaves many news feeds into one deduplicated topic feed"
+)]
+struct Cli {
+    /// Configuration file.
+    #[arg(
+        long,
+        global = true,
+        env = "FEEDLOOM_CONFIG",
+        default_value = "config/feedloom.toml"
+    )]
+    config: PathBuf,
+    /// More log output on stderr (-v: info, -vv: debug). FEEDLOOM_LOG or
+    /// RUST_LOG (tracing filter syntax) override it.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Import the seed articles, poll every enabled feed once, print a summary and exit.
+    Poll,
+    /// Print the stored stories, newest first.
+    Export {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// At most this many stories (default: all).
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    /// JSON Feed 1.1.
+    Json,
+}
+
+/// Runs the command line and maps the outcome to an exit code: 0 success,
+/// 2 bad configuration, 1 anything else. Errors are printed with their causes.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("feedloom: {error:#}");
+            let config_error = error
+                .chain()
+                .any(|cause| cause.downcast_ref::<config::Error>().is_some());
+            ExitCode::from(if config_error {
+                EXIT_CONFIG
+            } else {
+                EXIT_FAILURE
+            })
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = config::load(&cli.config)?;
+    match cli.command {
+        Command::Poll => poll(&config),
+        Command::Export { format, limit } => export(&config, format, limit),
+    }
+}
+
+fn poll(config: &Config) -> anyhow::Result<()> {
+    let store = open_store(&config.database)?;
+    let fetcher = Fetcher::new(&config.fetch).context("cannot set up the HTTP client")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let show_progress = std::io::stderr().is_terminal();
+    let summary = runtime
+        .block_on(poll::poll_all(config, &store, &fetcher, |done, total| {
+            if show_progress {
+                eprint!("\rpolling feeds: {done}/{total}");
+                if done == total {
+                    eprint!("\r\x1b[K");
+                }
+            }
+        }))
+        .context("the poll stopped")?;
+    let mut out = std::io::stdout().lock();
+    print_summary(&mut out, config, &summary).context("cannot write to stdout")?;
+    Ok(())
+}
+
+fn print_summary(
+    out: &mut impl Write,
+    config: &Config,
+    summary: &PollSummary,
+) -> std::io::Result<()> {
+    let enabled = config.feeds.iter().filter(|feed| feed.enabled).count();
+    let seeds = &summary.seeds;
+    writeln!(
+        out,
+        "polled {enabled} feeds: {} fetched, {} unchanged, {} failed",
+        summary.fetched,
+        summary.unchanged,
+        summary.failed.len()
+    )?;
+    writeln!(
+        out,
+        "stories: {} new, {} merged duplicates, {} updated",
+        summary.stories.new_stories, summary.stories.merged, summary.stories.updated
+    )?;
+    writeln!(
+        out,
+        "seeds: {} imported, {} updated, {} unchanged{}",
+        seeds.inserted,
+        seeds.updated,
+        seeds.unchanged,
+        if seeds.failed.is_empty() {
+            String::new()
+        } else {
+            format!(", {} failed", seeds.failed.len())
+        }
+    )?;
+    for failure in &summary.failed {
+        match &failure.title {
+            Some(title) => writeln!(
+                out,
+                "failed: {} ({title}): {}",
+                failure.url, failure.message
+            )?,
+            None => writeln!(out, "failed: {}: {}", failure.url, failure.message)?,
+        }
+    }
+    for message in &seeds.failed {
+        writeln!(out, "seed failed: {message}")?;
+    }
+    for (url, warning) in &summary.warnings {
+        writeln!(out, "warning: {url}: {warning}")?;
+    }
+    Ok(())
+}
+
+fn export(config: &Config, format: Format, limit: Option<usize>) -> anyhow::Result<()> {
+    let store = Store::open(&config.database)?;
+    let stories = store
+        .stories(limit)
+        .context("cannot read the stored stories")?;
+    let meta = FeedMeta {
+        title: config.topic.title.clone(),
+        ..FeedMeta::default()
+    };
+    let document = match format {
+        Format::Json => {
+            publish::jsonfeed::render(&meta, &stories).context("cannot render JSON Feed")?
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{document}").context("cannot write to stdout")?;
+    Ok(())
+}
+
+fn open_store(path: &Path) -> anyhow::Result<SharedStore> {
+    Ok(Arc::new(Mutex::new(Store::open(path)?)))
+}
+
+fn init_logging(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbose {
+        0 => "error",
+        1 => "feedloom=info,warn",
+        _ => "feedloom=debug,info",
+    };
+    let filter = std::env::var("FEEDLOOM_LOG")
+        .ok()
+        .and_then(|spec| EnvFilter::try_new(spec).ok())
+        .or_else(|| EnvFilter::try_from_default_env().ok())
+        .unwrap_or_else(|| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

@@ -1,0 +1,91 @@
+//! The content hash: what makes two items "the same story".
+//!
+//! It is computed over the story's normalized words, not its URL or guid, so
+//! a cross-post under another URL, guid, markup, whitespace or tracking
+//! parameters hashes the same, while two stories that merely share a
+//! background paragraph do not.
+
+use std::fmt;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use sha2::{Digest, Sha256};
+use unicode_normalization::UnicodeNormalization;
+
+/// SHA-256 of a story's normalized title and text, as lowercase hex.
+/// A newtype so that it cannot be mixed up with other strings.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ContentHash(String);
+
+impl ContentHash {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ContentHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Hashes a story's title and plain text (paragraphs separated by blank
+/// lines, as [`super::html_to_text`] gives them).
+///
+/// Normalization, in order: boilerplate paragraphs dropped, Unicode NFKC,
+/// typographic quotes and dashes folded to ASCII, lowercase, every run of
+/// whitespace collapsed to one space.
+pub fn content_hash(title: &str, text: &str) -> ContentHash {
+    let mut hasher = Sha256::new();
+    hasher.update(normalize_for_hash(title).as_bytes());
+    hasher.update(b"\n");
+    hasher.update(normalize_for_hash(&strip_boilerplate(text)).as_bytes());
+    let digest = hasher.finalize();
+    ContentHash(digest.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Drops the paragraphs that syndication adds around a story ("The post …
+/// appeared first on …", "Read more …", "Continue reading …"): they differ
+/// between two copies of the same story and say nothing about it.
+pub fn strip_boilerplate(text: &str) -> String {
+    text.split("\n\n")
+        .map(str::trim)
+        .filter(|paragraph| !paragraph.is_empty() && !is_boilerplate(paragraph))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+fn is_boilerplate(paragraph: &str) -> bool {
+    // Only short paragraphs qualify: a long one that happens to start with
+    // "Read more" is article text.
+    const MAX_LEN: usize = 300;
+    static PATTERNS: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?ix)^(?:
+                the\ post\ .+\ (?:appeared|was\ published)\ first\ on\ .+
+              | this\ (?:article|post|story)\ (?:first\ )?appeared\ (?:first\ )?(?:on|in)\ .+
+              | (?:read|see)\ (?:more|the\ (?:full|original|rest\ of\ the)\ (?:story|article|post))\b.*
+              | continue\ reading\b.*
+              | (?:the\ )?(?:full\ )?(?:story|article)\ continues\b.*
+              | \[?(?:…|\.\.\.)\]?
+            )$",
+        )
+        .expect("boilerplate pattern is a valid regex")
+    });
+    paragraph.len() <= MAX_LEN && PATTERNS.is_match(paragraph)
+}
+
+fn normalize_for_hash(text: &str) -> String {
+    let folded: String = text
+        .nfkc()
+        .map(|c| match c {
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' => '\'',
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '«' | '»' => '"',
+            '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+            '\u{00A0}' | '\u{200B}' | '\u{FEFF}' => ' ',
+            c => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect();
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}

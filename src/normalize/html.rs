@@ -1,0 +1,160 @@
+//! HTML in and out of stories: sanitizing for republication, and the plain
+//! text that hashing, scoring and search work on.
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+
+use ammonia::UrlRelative;
+use html5ever::tendril::StrTendril;
+use html5ever::tokenizer::states::RawKind;
+use html5ever::tokenizer::{
+    BufferQueue, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
+};
+use url::Url;
+
+/// Sanitizes feed HTML so that it is safe to republish: no script, style,
+/// event handlers, forms or frames; only http(s) and mailto URLs; relative
+/// links resolved against `base` (and dropped when there is no base, since
+/// they would point into feedloom's own site). Links get
+/// `rel="noopener noreferrer nofollow"`.
+pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
+    let schemes: HashSet<&str> = ["http", "https", "mailto"].into_iter().collect();
+    let mut builder = ammonia::Builder::default();
+    builder
+        .url_schemes(schemes)
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .strip_comments(true)
+        .url_relative(match base {
+            Some(base) => UrlRelative::RewriteWithBase(base.clone()),
+            None => UrlRelative::Deny,
+        });
+    builder.clean(html).to_string().trim().to_owned()
+}
+
+/// Escapes plain text paragraphs (separated by blank lines) into `<p>`s.
+pub fn text_to_html(text: &str) -> String {
+    text.split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{}</p>", html_escape::encode_text(p)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The text of an HTML fragment: entities decoded, one paragraph per block
+/// element, separated by a blank line; whitespace inside a paragraph
+/// collapsed; script and style content skipped.
+///
+/// A tokenizer is enough here (no tree is needed to find text and block
+/// boundaries) and it never fails, whatever the markup.
+pub fn html_to_text(html: &str) -> String {
+    let sink = TextSink::default();
+    let tokenizer = Tokenizer::new(sink, TokenizerOpts::default());
+    let input = BufferQueue::default();
+    input.push_back(StrTendril::from_slice(html));
+    let _ = tokenizer.feed(&input);
+    tokenizer.end();
+    let state = tokenizer.sink.state.into_inner();
+    let mut paragraphs = state.paragraphs;
+    paragraphs.push(state.current);
+    paragraphs
+        .iter()
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// Elements that start a new paragraph of text.
+const BLOCK_ELEMENTS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "td",
+    "th",
+    "tr",
+    "ul",
+];
+
+/// Elements whose content is never text a reader sees.
+const HIDDEN_ELEMENTS: &[&str] = &["script", "style", "template", "noscript", "head", "title"];
+
+#[derive(Default)]
+struct TextSink {
+    state: RefCell<TextState>,
+}
+
+#[derive(Default)]
+struct TextState {
+    paragraphs: Vec<String>,
+    current: String,
+    /// Depth inside hidden elements; text is dropped while above zero.
+    hidden: usize,
+}
+
+impl TokenSink for TextSink {
+    type Handle = ();
+
+    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+        let mut state = self.state.borrow_mut();
+        match token {
+            Token::CharacterTokens(text) if state.hidden == 0 => state.current.push_str(&text),
+            Token::TagToken(tag) => {
+                let name: &str = &tag.name;
+                if HIDDEN_ELEMENTS.contains(&name) {
+                    match tag.kind {
+                        TagKind::StartTag if !tag.self_closing => {
+                            state.hidden += 1;
+                            // Without a tree builder the tokenizer does not
+                            // know that script/style hold raw text; tell it,
+                            // so `if (a < b)` is not read as a tag.
+                            return match name {
+                                "script" => TokenSinkResult::RawData(RawKind::ScriptData),
+                                "style" | "noscript" => TokenSinkResult::RawData(RawKind::Rawtext),
+                                "title" => TokenSinkResult::RawData(RawKind::Rcdata),
+                                _ => TokenSinkResult::Continue,
+                            };
+                        }
+                        TagKind::EndTag => state.hidden = state.hidden.saturating_sub(1),
+                        TagKind::StartTag => {}
+                    }
+                } else if BLOCK_ELEMENTS.contains(&name) {
+                    let paragraph = std::mem::take(&mut state.current);
+                    if !paragraph.trim().is_empty() {
+                        state.paragraphs.push(paragraph);
+                    }
+                } else if name == "img" {
+                    // An image between two words still separates them.
+                    state.current.push(' ');
+                }
+            }
+            _ => {}
+        }
+        TokenSinkResult::Continue
+    }
+}

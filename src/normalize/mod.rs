@@ -1,0 +1,158 @@
+//! Turns parsed entries into clean stories: sanitized HTML, plain text, a
+//! canonical link and the content hash that deduplication keys on.
+//!
+//! Pure functions only: no I/O, no clock, no database. The same input always
+//! gives the same story, which is what makes the hash a dedup key.
+
+mod hash;
+mod html;
+mod link;
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+use crate::parse::ParsedEntry;
+
+pub use hash::{ContentHash, content_hash, strip_boilerplate};
+pub use html::{html_to_text, sanitize_html, text_to_html};
+pub use link::canonical_link;
+
+/// A story ready to be stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Story {
+    /// Plain text; never empty (falls back to the start of the text).
+    pub title: String,
+    /// Canonical link: tracking parameters and fragment removed.
+    pub link: Option<Url>,
+    pub author: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub updated: Option<DateTime<Utc>>,
+    /// Sanitized HTML, safe to republish as is.
+    pub content_html: String,
+    /// Plain text, paragraphs separated by blank lines, boilerplate removed.
+    pub content_text: String,
+    pub content_hash: ContentHash,
+}
+
+/// One entry of one feed: the story plus the identity the feed gave it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// The feed's guid, else the canonical link, else the content hash:
+    /// what tells "the same item again" from "a new item" within a feed.
+    pub guid: String,
+    /// The link as this feed gave it (canonicalized).
+    pub link: Option<Url>,
+    pub story: Story,
+}
+
+/// Cleans one parsed entry. Returns `None` for an entry with neither a title
+/// nor any text: there is nothing to show or to deduplicate on.
+pub fn normalize_entry(entry: &ParsedEntry) -> Option<Item> {
+    let base = entry.base.as_ref().or(entry.link.as_ref());
+    let raw_html = entry
+        .content_html
+        .as_deref()
+        .filter(|html| !html.trim().is_empty())
+        .or(entry.summary_html.as_deref())
+        .unwrap_or("");
+    let content_html = sanitize_html(raw_html, base);
+    let content_text = strip_boilerplate(&html_to_text(&content_html));
+    let title = entry
+        .title
+        .as_deref()
+        .map(collapse_whitespace)
+        .filter(|title| !title.is_empty())
+        .or_else(|| title_from_text(&content_text))?;
+    let link = entry.link.as_ref().map(canonical_link);
+    let content_hash = content_hash(&title, &content_text);
+    let guid = entry
+        .guid
+        .as_deref()
+        .map(str::trim)
+        .filter(|guid| !guid.is_empty())
+        .map(str::to_owned)
+        .or_else(|| link.as_ref().map(|link| link.to_string()))
+        .unwrap_or_else(|| format!("sha256:{}", content_hash.as_str()));
+    Some(Item {
+        guid,
+        link: link.clone(),
+        story: Story {
+            title,
+            link,
+            author: entry
+                .author
+                .as_deref()
+                .map(collapse_whitespace)
+                .filter(|a| !a.is_empty()),
+            published: entry.published.or(entry.updated),
+            updated: entry.updated,
+            content_html,
+            content_text,
+            content_hash,
+        },
+    })
+}
+
+/// Builds a story from plain-text paragraphs (the seed articles).
+pub fn story_from_paragraphs(
+    title: &str,
+    link: Option<&Url>,
+    published: Option<DateTime<Utc>>,
+    paragraphs: &[String],
+) -> Story {
+    let title = collapse_whitespace(title);
+    let content_text = paragraphs
+        .iter()
+        .map(|p| collapse_whitespace(p))
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let content_html = text_to_html(&content_text);
+    let content_hash = content_hash(&title, &content_text);
+    Story {
+        title,
+        link: link.map(canonical_link),
+        author: None,
+        published,
+        updated: None,
+        content_html,
+        content_text,
+        content_hash,
+    }
+}
+
+/// A title for an untitled item: its first sentence, cut at a word boundary.
+fn title_from_text(text: &str) -> Option<String> {
+    const MAX: usize = 100;
+    let first = text.split("\n\n").next()?.trim();
+    if first.is_empty() {
+        return None;
+    }
+    let sentence = first
+        .split_inclusive(['.', '!', '?'])
+        .next()
+        .unwrap_or(first)
+        .trim();
+    if sentence.chars().count() <= MAX {
+        return Some(sentence.to_owned());
+    }
+    let mut cut = String::new();
+    for word in sentence.split_whitespace() {
+        if cut.chars().count() + word.chars().count() + 1 > MAX {
+            break;
+        }
+        if !cut.is_empty() {
+            cut.push(' ');
+        }
+        cut.push_str(word);
+    }
+    cut.push('…');
+    Some(cut)
+}
+
+fn collapse_whitespace(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,156 @@
+use super::*;
+use crate::parse::ParsedEntry;
+
+fn url(s: &str) -> Url {
+    Url::parse(s).unwrap()
+}
+
+fn entry(title: &str, html: &str) -> ParsedEntry {
+    ParsedEntry {
+        title: Some(title.to_owned()),
+        content_html: Some(html.to_owned()),
+        link: Some(url("https://news.example/a/1")),
+        ..ParsedEntry::default()
+    }
+}
+
+#[test]
+fn sanitizer_removes_script_handlers_and_dangerous_urls() {
+    let html = r#"<p onclick="steal()">Hi <script>alert(1)</script><a href="javascript:evil()">x</a>
+        <img src="data:image/png;base64,AAAA"><a href="/rel">rel</a><style>p{}</style></p>"#;
+    let clean = sanitize_html(html, Some(&url("https://news.example/a/")));
+    assert!(!clean.contains("script"), "{clean}");
+    assert!(!clean.contains("onclick"), "{clean}");
+    assert!(!clean.contains("javascript:"), "{clean}");
+    assert!(!clean.contains("data:"), "{clean}");
+    assert!(!clean.contains("<style"), "{clean}");
+    assert!(
+        clean.contains(r#"href="https://news.example/rel""#),
+        "{clean}"
+    );
+}
+
+#[test]
+fn relative_links_without_a_base_are_dropped() {
+    let clean = sanitize_html(r#"<a href="/rel">rel</a>"#, None);
+    assert!(!clean.contains("href"), "{clean}");
+}
+
+#[test]
+fn text_has_paragraphs_and_decoded_entities() {
+    let text = html_to_text(
+        "<p>One &amp; two&nbsp;three</p><p>Second\n   para<br>line</p><script>if (a < b) x()</script>",
+    );
+    assert_eq!(
+        text,
+        "One & two\u{a0}three\n\nSecond para\n\nline".replace('\u{a0}', " ")
+    );
+}
+
+#[test]
+fn hash_ignores_markup_whitespace_case_quotes_and_boilerplate() {
+    let a = content_hash(
+        "Putin meets Xi",
+        "The two leaders “agreed” on Afghanistan.\n\nMore text here.",
+    );
+    let b = content_hash(
+        "  putin   MEETS xi ",
+        "The two leaders \"agreed\" on Afghanistan.\n\nMore   text here.\n\nThe post Putin meets Xi appeared first on Example News.",
+    );
+    assert_eq!(a, b);
+    let c = content_hash(
+        "Putin meets Xi",
+        "The two leaders agreed on Syria.\n\nMore text here.",
+    );
+    assert_ne!(a, c);
+}
+
+#[test]
+fn stories_sharing_a_background_paragraph_hash_differently() {
+    let background = "On Aug. 15, Taliban fighters swept into Kabul and took the capital.";
+    let a = content_hash(
+        "CSTO meets",
+        &format!("The CSTO met on Monday.\n\n{background}"),
+    );
+    let b = content_hash(
+        "Putin speaks",
+        &format!("Putin spoke on Tuesday.\n\n{background}"),
+    );
+    assert_ne!(a, b);
+}
+
+#[test]
+fn boilerplate_is_only_short_trailers() {
+    let text =
+        "Body.\n\nRead more on the site →\n\nContinue reading\n\nThe post X appeared first on Y.";
+    assert_eq!(strip_boilerplate(text), "Body.");
+    let long = format!("Read more {}", "words ".repeat(80));
+    assert_eq!(strip_boilerplate(&long), long.trim());
+}
+
+#[test]
+fn canonical_link_drops_tracking_and_fragment() {
+    let link = canonical_link(&url(
+        "HTTPS://News.Example:443/story?id=7&utm_source=rss&utm_medium=feed&fbclid=abc#comments",
+    ));
+    assert_eq!(link.as_str(), "https://news.example/story?id=7");
+    let bare = canonical_link(&url("https://news.example/story?utm_campaign=x&gclid=1"));
+    assert_eq!(bare.as_str(), "https://news.example/story");
+}
+
+#[test]
+fn cross_post_with_other_markup_and_tracking_is_the_same_story() {
+    let a = normalize_entry(&entry("Title", "<p>Hello <b>world</b>.</p><p>Second.</p>")).unwrap();
+    let mut other = entry("Title", "<div>Hello world.</div>\n\n<div>  Second. </div>");
+    other.link = Some(url("https://mirror.example/x?utm_source=tw"));
+    other.guid = Some("mirror-77".into());
+    let b = normalize_entry(&other).unwrap();
+    assert_eq!(a.story.content_hash, b.story.content_hash);
+    assert_ne!(a.guid, b.guid);
+    assert_eq!(b.link.unwrap().as_str(), "https://mirror.example/x");
+}
+
+#[test]
+fn guid_falls_back_to_link_then_hash() {
+    let with_link = normalize_entry(&entry("T", "<p>x</p>")).unwrap();
+    assert_eq!(with_link.guid, "https://news.example/a/1");
+    let mut bare = entry("T", "<p>x</p>");
+    bare.link = None;
+    let item = normalize_entry(&bare).unwrap();
+    assert_eq!(item.guid, format!("sha256:{}", item.story.content_hash));
+}
+
+#[test]
+fn untitled_entries_take_their_first_sentence_and_empty_ones_are_dropped() {
+    let mut untitled = entry("", "<p>Kabul airport reopened today. More follows.</p>");
+    untitled.title = None;
+    assert_eq!(
+        normalize_entry(&untitled).unwrap().story.title,
+        "Kabul airport reopened today."
+    );
+    let mut empty = entry("", "  ");
+    empty.title = None;
+    assert!(normalize_entry(&empty).is_none());
+}
+
+#[test]
+fn summary_is_used_when_there_is_no_content() {
+    let mut summary_only = entry("T", "");
+    summary_only.summary_html = Some("<p>Summary.</p>".into());
+    assert_eq!(
+        normalize_entry(&summary_only).unwrap().story.content_text,
+        "Summary."
+    );
+}
+
+#[test]
+fn seed_paragraphs_become_escaped_html() {
+    let story = story_from_paragraphs(
+        "A <b> title",
+        None,
+        None,
+        &["One < two".into(), "".into(), "Three".into()],
+    );
+    assert_eq!(story.content_html, "<p>One &lt; two</p>\n<p>Three</p>");
+    assert_eq!(story.content_text, "One < two\n\nThree");
+}

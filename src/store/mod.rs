@@ -1,0 +1,617 @@
+//! The SQLite store: the only module that writes SQL.
+//!
+//! One file in WAL mode, migrated at open. The writes of one feed's fetch
+//! result are one transaction, so a crash loses at most the fetches in flight,
+//! never a committed story. Deliberately synchronous: async callers run these
+//! methods on a blocking thread.
+
+mod migrate;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::normalize::{ContentHash, Item, Story};
+
+pub use migrate::SCHEMA_VERSION;
+
+/// What can go wrong with the database; every variant names what it was doing.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot create the database folder {}", path.display())]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open the database {}", path.display())]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error(
+        "the database has schema version {found}, newer than this feedloom knows ({known}); \
+         upgrade feedloom or point it at another database"
+    )]
+    SchemaTooNew { found: u32, known: u32 },
+    #[error("database migration {name} failed")]
+    Migration {
+        name: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("database query failed")]
+    Sql(#[from] rusqlite::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Row id of a feed. A newtype so that it cannot be swapped with a story id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FeedId(pub i64);
+
+/// Row id of a story (internal; the public id is [`StoredStory::uid`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StoryId(pub i64);
+
+/// What the store remembers about a feed between polls.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedRecord {
+    pub id: FeedId,
+    pub url: String,
+    /// Title from the configuration.
+    pub title: Option<String>,
+    /// Title the feed gives itself.
+    pub feed_title: Option<String>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub last_status: Option<String>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: u32,
+}
+
+/// The result of one successful fetch of one feed, ready to be written.
+#[derive(Debug, Clone, Default)]
+pub struct FeedUpdate {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub http_status: u16,
+    pub feed_title: Option<String>,
+    pub site_link: Option<Url>,
+    pub items: Vec<Item>,
+}
+
+/// Counts of what one [`Store::apply_update`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ApplyStats {
+    /// Stories seen for the first time anywhere.
+    pub new_stories: usize,
+    /// Items whose content was already stored (from another feed or another
+    /// item): one more sighting, no new story.
+    pub merged: usize,
+    /// Items the feed re-published with edited content.
+    pub updated: usize,
+    /// Items already seen from this feed with the same content.
+    pub unchanged: usize,
+}
+
+impl std::ops::AddAssign for ApplyStats {
+    fn add_assign(&mut self, other: Self) {
+        self.new_stories += other.new_stories;
+        self.merged += other.merged;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+    }
+}
+
+/// What importing one seed article did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedChange {
+    Inserted,
+    Updated,
+    Unchanged,
+}
+
+/// Where a story came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Seed,
+    Feed,
+}
+
+/// A stored story with its provenance, as the publishers need it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredStory {
+    pub id: StoryId,
+    /// Public id: fixed when the story is first stored, unchanged by edits.
+    pub uid: String,
+    pub origin: Origin,
+    /// The seed file name, for seed stories.
+    pub seed_key: Option<String>,
+    pub title: String,
+    pub link: Option<String>,
+    pub author: Option<String>,
+    pub content_html: String,
+    pub content_text: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub first_seen_at: DateTime<Utc>,
+    /// Every feed that carried it, first sighting first.
+    pub sources: Vec<Source>,
+}
+
+/// One feed that carried a story.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    pub feed_url: String,
+    /// Configured title, else the feed's own.
+    pub feed_title: Option<String>,
+    pub guid: String,
+    pub link: Option<String>,
+    pub seen_at: DateTime<Utc>,
+}
+
+/// The SQLite store. Not `Sync`: share it behind a mutex and use it from
+/// blocking threads.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, with its folder,
+    /// and migrates it.
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| Error::CreateDir {
+                path: parent.to_owned(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|source| Error::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::setup(conn, path)
+    }
+
+    /// A private database in memory, for tests and benchmarks.
+    pub fn open_in_memory() -> Result<Self> {
+        let conn = Connection::open_in_memory()?;
+        Self::setup(conn, Path::new(":memory:"))
+    }
+
+    fn setup(mut conn: Connection, path: &Path) -> Result<Self> {
+        let open_error = |source| Error::Open {
+            path: path.to_owned(),
+            source,
+        };
+        // WAL lets readers (the HTTP server, `export`) run while a poll
+        // writes; NORMAL sync is durable across application crashes in WAL.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_error)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_error)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(open_error)?;
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(open_error)?;
+        migrate::migrate(&mut conn)?;
+        Ok(Self { conn })
+    }
+
+    /// Makes sure a row exists for a configured feed and records its
+    /// configured title; returns what the store knows about it.
+    pub fn ensure_feed(
+        &mut self,
+        url: &Url,
+        title: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<FeedRecord> {
+        self.conn.execute(
+            "INSERT INTO feeds (url, title, created_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (url) DO UPDATE SET title = excluded.title",
+            params![url.as_str(), title, now.timestamp()],
+        )?;
+        self.feed(url)?
+            .ok_or(Error::Sql(rusqlite::Error::QueryReturnedNoRows))
+    }
+
+    /// The stored state of the feed at `url`, if any.
+    pub fn feed(&self, url: &Url) -> Result<Option<FeedRecord>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, url, title, feed_title, etag, last_modified, last_status,
+                        last_error, consecutive_failures
+                 FROM feeds WHERE url = ?1",
+                [url.as_str()],
+                |row| {
+                    Ok(FeedRecord {
+                        id: FeedId(row.get(0)?),
+                        url: row.get(1)?,
+                        title: row.get(2)?,
+                        feed_title: row.get(3)?,
+                        etag: row.get(4)?,
+                        last_modified: row.get(5)?,
+                        last_status: row.get(6)?,
+                        last_error: row.get(7)?,
+                        consecutive_failures: row.get(8)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Records a failed fetch: the message, the HTTP status if there was one,
+    /// one more consecutive failure. Stored stories are untouched.
+    pub fn record_failure(
+        &mut self,
+        feed: FeedId,
+        now: DateTime<Utc>,
+        http_status: Option<u16>,
+        message: &str,
+    ) -> Result<()> {
+        self.conn.execute(
+            "UPDATE feeds SET last_fetch_at = ?2, last_status = 'error', http_status = ?3,
+                    last_error = ?4, consecutive_failures = consecutive_failures + 1
+             WHERE id = ?1",
+            params![feed.0, now.timestamp(), http_status, message],
+        )?;
+        Ok(())
+    }
+
+    /// Records a 304: the feed is healthy and nothing needs parsing.
+    pub fn record_not_modified(&mut self, feed: FeedId, now: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE feeds SET last_fetch_at = ?2, last_success_at = ?2,
+                    last_status = 'not_modified', http_status = 304, last_error = NULL,
+                    consecutive_failures = 0
+             WHERE id = ?1",
+            params![feed.0, now.timestamp()],
+        )?;
+        Ok(())
+    }
+
+    /// Writes one successful fetch of one feed in a single transaction:
+    /// new stories, sightings of known ones, edits, and the feed's
+    /// validators and status.
+    pub fn apply_update(
+        &mut self,
+        feed: FeedId,
+        now: DateTime<Utc>,
+        update: &FeedUpdate,
+    ) -> Result<ApplyStats> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let feed_url: String =
+            tx.query_row("SELECT url FROM feeds WHERE id = ?1", [feed.0], |row| {
+                row.get(0)
+            })?;
+        let mut stats = ApplyStats::default();
+        for item in &update.items {
+            apply_item(&tx, feed, &feed_url, now, item, &mut stats)?;
+        }
+        tx.execute(
+            "UPDATE feeds SET etag = ?2, last_modified = ?3, last_fetch_at = ?4,
+                    last_success_at = ?4, last_status = 'ok', http_status = ?5,
+                    last_error = NULL, consecutive_failures = 0,
+                    feed_title = coalesce(?6, feed_title), site_link = coalesce(?7, site_link)
+             WHERE id = ?1",
+            params![
+                feed.0,
+                update.etag,
+                update.last_modified,
+                now.timestamp(),
+                update.http_status,
+                update.feed_title,
+                update.site_link.as_ref().map(Url::as_str),
+            ],
+        )?;
+        tx.commit()?;
+        Ok(stats)
+    }
+
+    /// Stores a seed article under its file name. Editing the file updates
+    /// the story in place (same public id); nothing here ever deletes one.
+    pub fn upsert_seed(
+        &mut self,
+        key: &str,
+        story: &Story,
+        now: DateTime<Utc>,
+    ) -> Result<SeedChange> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let existing: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT id, content_hash FROM stories WHERE seed_key = ?1",
+                [key],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        let holder = story_by_hash(&tx, &story.content_hash)?;
+        let change = match (existing, holder) {
+            (Some((_, hash)), _) if hash == story.content_hash.as_str() => SeedChange::Unchanged,
+            (Some((id, _)), Some(other)) if other.0 != id => {
+                // The edited seed now reads exactly like another stored story:
+                // keep both as they are rather than merge two identities.
+                tracing::warn!(
+                    seed = key,
+                    story = other.0,
+                    "seed has the same content as another story; not updated"
+                );
+                SeedChange::Unchanged
+            }
+            (Some((id, _)), _) => {
+                update_story_content(&tx, StoryId(id), story, now)?;
+                SeedChange::Updated
+            }
+            (None, Some(other)) => {
+                // A feed carried this very article before it became a seed.
+                tx.execute(
+                    "UPDATE stories SET seed_key = ?2, origin = 'seed' WHERE id = ?1",
+                    params![other.0, key],
+                )?;
+                SeedChange::Updated
+            }
+            (None, None) => {
+                let uid = public_uid(&["seed", key, story.content_hash.as_str()]);
+                insert_story(&tx, &uid, "seed", Some(key), story, now)?;
+                SeedChange::Inserted
+            }
+        };
+        tx.commit()?;
+        Ok(change)
+    }
+
+    /// Stored stories, newest first (publication date, else first seen),
+    /// with their sources; at most `limit` when given.
+    pub fn stories(&self, limit: Option<usize>) -> Result<Vec<StoredStory>> {
+        let limit = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+        let mut statement = self.conn.prepare(
+            "SELECT id, uid, origin, seed_key, title, link, author, content_html, content_text,
+                    published_at, updated_at, first_seen_at
+             FROM stories
+             ORDER BY coalesce(published_at, first_seen_at) DESC, id DESC
+             LIMIT ?1",
+        )?;
+        let mut stories = statement
+            .query_map([limit], |row| {
+                let origin: String = row.get(2)?;
+                Ok(StoredStory {
+                    id: StoryId(row.get(0)?),
+                    uid: row.get(1)?,
+                    origin: if origin == "seed" {
+                        Origin::Seed
+                    } else {
+                        Origin::Feed
+                    },
+                    seed_key: row.get(3)?,
+                    title: row.get(4)?,
+                    link: row.get(5)?,
+                    author: row.get(6)?,
+                    content_html: row.get(7)?,
+                    content_text: row.get(8)?,
+                    published_at: row.get::<_, Option<i64>>(9)?.and_then(from_unix),
+                    updated_at: row.get::<_, Option<i64>>(10)?.and_then(from_unix),
+                    first_seen_at: from_unix(row.get(11)?).unwrap_or_default(),
+                    sources: Vec::new(),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut sources = self.sources()?;
+        for story in &mut stories {
+            story.sources = sources.remove(&story.id).unwrap_or_default();
+        }
+        Ok(stories)
+    }
+
+    /// Every sighting, grouped by story, first sighting first.
+    fn sources(&self) -> Result<HashMap<StoryId, Vec<Source>>> {
+        let mut statement = self.conn.prepare(
+            "SELECT s.story_id, f.url, coalesce(f.title, f.feed_title), s.guid, s.link, s.seen_at
+             FROM sightings s JOIN feeds f ON f.id = s.feed_id
+             ORDER BY s.seen_at, s.id",
+        )?;
+        let mut grouped: HashMap<StoryId, Vec<Source>> = HashMap::new();
+        let rows = statement.query_map([], |row| {
+            Ok((
+                StoryId(row.get(0)?),
+                Source {
+                    feed_url: row.get(1)?,
+                    feed_title: row.get(2)?,
+                    guid: row.get(3)?,
+                    link: row.get(4)?,
+                    seen_at: from_unix(row.get(5)?).unwrap_or_default(),
+                },
+            ))
+        })?;
+        for row in rows {
+            let (story, source) = row?;
+            grouped.entry(story).or_default().push(source);
+        }
+        Ok(grouped)
+    }
+
+    /// Number of stored stories.
+    pub fn story_count(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM stories", [], |row| row.get(0))?)
+    }
+}
+
+/// Writes one feed item: see the schema's comment on `sightings` for why the
+/// sighting keeps the hash the feed last sent.
+fn apply_item(
+    tx: &Transaction<'_>,
+    feed: FeedId,
+    feed_url: &str,
+    now: DateTime<Utc>,
+    item: &Item,
+    stats: &mut ApplyStats,
+) -> Result<()> {
+    let hash = &item.story.content_hash;
+    let link = item.link.as_ref().map(Url::as_str);
+    let sighting: Option<(i64, i64, String)> = tx
+        .query_row(
+            "SELECT id, story_id, content_hash FROM sightings WHERE feed_id = ?1 AND guid = ?2",
+            params![feed.0, item.guid],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+    let holder = story_by_hash(tx, hash)?;
+    match sighting {
+        Some((sighting_id, _, ref last_hash)) if last_hash == hash.as_str() => {
+            tx.execute(
+                "UPDATE sightings SET last_seen_at = ?2, link = ?3 WHERE id = ?1",
+                params![sighting_id, now.timestamp(), link],
+            )?;
+            stats.unchanged += 1;
+        }
+        Some((sighting_id, story_id, _)) => {
+            // The feed edited an item it had published before.
+            let target = match holder {
+                Some(existing) => existing,
+                None if sighting_count(tx, StoryId(story_id))? == 1 => {
+                    update_story_content(tx, StoryId(story_id), &item.story, now)?;
+                    StoryId(story_id)
+                }
+                None => {
+                    // Other feeds still carry the old version: leave theirs
+                    // alone and give this feed's version its own story.
+                    let uid = public_uid(&["feed", feed_url, &item.guid, hash.as_str()]);
+                    insert_story(tx, &uid, "feed", None, &item.story, now)?
+                }
+            };
+            tx.execute(
+                "UPDATE sightings SET story_id = ?2, content_hash = ?3, link = ?4, last_seen_at = ?5
+                 WHERE id = ?1",
+                params![sighting_id, target.0, hash.as_str(), link, now.timestamp()],
+            )?;
+            stats.updated += 1;
+        }
+        None => {
+            let story = match holder {
+                Some(existing) => {
+                    stats.merged += 1;
+                    existing
+                }
+                None => {
+                    stats.new_stories += 1;
+                    let uid = public_uid(&["feed", feed_url, &item.guid, hash.as_str()]);
+                    insert_story(tx, &uid, "feed", None, &item.story, now)?
+                }
+            };
+            tx.execute(
+                "INSERT INTO sightings (story_id, feed_id, guid, link, content_hash, seen_at, last_seen_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                params![story.0, feed.0, item.guid, link, hash.as_str(), now.timestamp()],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn story_by_hash(tx: &Transaction<'_>, hash: &ContentHash) -> Result<Option<StoryId>> {
+    Ok(tx
+        .query_row(
+            "SELECT id FROM stories WHERE content_hash = ?1",
+            [hash.as_str()],
+            |row| row.get(0).map(StoryId),
+        )
+        .optional()?)
+}
+
+fn sighting_count(tx: &Transaction<'_>, story: StoryId) -> Result<i64> {
+    Ok(tx.query_row(
+        "SELECT count(*) FROM sightings WHERE story_id = ?1",
+        [story.0],
+        |row| row.get(0),
+    )?)
+}
+
+fn insert_story(
+    tx: &Transaction<'_>,
+    uid: &str,
+    origin: &str,
+    seed_key: Option<&str>,
+    story: &Story,
+    now: DateTime<Utc>,
+) -> Result<StoryId> {
+    tx.execute(
+        "INSERT INTO stories (uid, content_hash, origin, seed_key, title, link, author,
+                              content_html, content_text, published_at, updated_at,
+                              first_seen_at, changed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+        params![
+            uid,
+            story.content_hash.as_str(),
+            origin,
+            seed_key,
+            story.title,
+            story.link.as_ref().map(Url::as_str),
+            story.author,
+            story.content_html,
+            story.content_text,
+            story.published.map(|t| t.timestamp()),
+            story.updated.map(|t| t.timestamp()),
+            now.timestamp(),
+        ],
+    )?;
+    Ok(StoryId(tx.last_insert_rowid()))
+}
+
+fn update_story_content(
+    tx: &Transaction<'_>,
+    id: StoryId,
+    story: &Story,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE stories SET content_hash = ?2, title = ?3, link = ?4, author = ?5,
+                content_html = ?6, content_text = ?7, published_at = ?8, updated_at = ?9,
+                changed_at = ?10
+         WHERE id = ?1",
+        params![
+            id.0,
+            story.content_hash.as_str(),
+            story.title,
+            story.link.as_ref().map(Url::as_str),
+            story.author,
+            story.content_html,
+            story.content_text,
+            story.published.map(|t| t.timestamp()),
+            story.updated.map(|t| t.timestamp()),
+            now.timestamp(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// A public id from the story's first identity (who first carried it and
+/// what it said then): stable across restarts, re-renders and later edits,
+/// and unguessable from the row id.
+fn public_uid(parts: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    let digest = hasher.finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn from_unix(seconds: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(seconds, 0)
+}
+
+#[cfg(test)]
+mod tests;
