@@ -1,0 +1,239 @@
+//! Test support: a fixture HTTP server on 127.0.0.1:0 and config helpers.
+//!
+//! The server runs on its own thread and runtime, so it serves both async
+//! tests and tests that run the `feedloom` binary as a child process.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use sha2::{Digest, Sha256};
+
+/// What the server answers on one path.
+#[derive(Clone)]
+pub enum Route {
+    /// A feed with a strong ETag (hash of the body) and a Last-Modified;
+    /// answers 304 to a matching If-None-Match.
+    Feed {
+        body: Vec<u8>,
+        content_type: &'static str,
+    },
+    /// An empty response with this status.
+    Status(u16),
+    /// Sleeps, then answers like `Feed`.
+    Slow { delay: Duration, body: Vec<u8> },
+    /// 302 to another path of this server.
+    Redirect(String),
+    /// `inflated` zero bytes, gzip-compressed, sent with Content-Encoding.
+    GzipBomb { inflated: usize },
+}
+
+/// One request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub path: String,
+    pub if_none_match: Option<String>,
+    pub user_agent: Option<String>,
+    pub status: u16,
+}
+
+#[derive(Default)]
+struct Shared {
+    routes: Mutex<HashMap<String, Route>>,
+    seen: Mutex<Vec<Seen>>,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+}
+
+pub struct FixtureServer {
+    pub addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FixtureServer {
+    pub fn start() -> Self {
+        let shared = Arc::new(Shared::default());
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
+        let state = shared.clone();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                addr_tx.send(listener.local_addr().unwrap()).unwrap();
+                let app = Router::new().fallback(handle).with_state(state);
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = shutdown_rx.await;
+                    })
+                    .await
+                    .unwrap();
+            });
+        });
+        let addr = addr_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        Self {
+            addr,
+            shared,
+            shutdown: Some(shutdown_tx),
+            thread: Some(thread),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn route(&self, path: &str, route: Route) {
+        self.shared.routes.lock().unwrap().insert(path.to_owned(), route);
+    }
+
+    pub fn feed(&self, path: &str, body: impl Into<Vec<u8>>, content_type: &'static str) {
+        self.route(
+            path,
+            Route::Feed {
+                body: body.into(),
+                content_type,
+            },
+        );
+    }
+
+    /// Every request so far, in arrival order.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.shared.seen.lock().unwrap().clone()
+    }
+
+    pub fn clear_seen(&self) {
+        self.shared.seen.lock().unwrap().clear();
+    }
+
+    pub fn max_in_flight(&self) -> usize {
+        self.shared.max_in_flight.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for FixtureServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let in_flight = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    shared.max_in_flight.fetch_max(in_flight, Ordering::SeqCst);
+    let path = request.uri().path().to_owned();
+    let header = |name: header::HeaderName| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let if_none_match = header(header::IF_NONE_MATCH);
+    let user_agent = header(header::USER_AGENT);
+    let route = shared.routes.lock().unwrap().get(&path).cloned();
+    let response = match route {
+        None => status(404),
+        Some(Route::Status(code)) => status(code),
+        Some(Route::Feed { body, content_type }) => {
+            feed_response(body, content_type, if_none_match.as_deref())
+        }
+        Some(Route::Slow { delay, body }) => {
+            tokio::time::sleep(delay).await;
+            feed_response(body, "application/rss+xml", if_none_match.as_deref())
+        }
+        Some(Route::Redirect(to)) => Response::builder()
+            .status(302)
+            .header(header::LOCATION, to)
+            .body(Body::empty())
+            .unwrap(),
+        Some(Route::GzipBomb { inflated }) => {
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            let zeros = vec![b' '; 1 << 20];
+            for _ in 0..inflated.div_ceil(zeros.len()) {
+                encoder.write_all(&zeros).unwrap();
+            }
+            Response::builder()
+                .header(header::CONTENT_TYPE, "application/rss+xml")
+                .header(header::CONTENT_ENCODING, "gzip")
+                .body(Body::from(encoder.finish().unwrap()))
+                .unwrap()
+        }
+    };
+    shared.seen.lock().unwrap().push(Seen {
+        path,
+        if_none_match,
+        user_agent,
+        status: response.status().as_u16(),
+    });
+    shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+    response
+}
+
+fn status(code: u16) -> Response {
+    Response::builder()
+        .status(StatusCode::from_u16(code).unwrap())
+        .body(Body::empty())
+        .unwrap()
+}
+
+fn feed_response(body: Vec<u8>, content_type: &str, if_none_match: Option<&str>) -> Response {
+    let digest = Sha256::digest(&body);
+    let etag = format!("\"{:x}\"", digest);
+    let builder = Response::builder()
+        .header(header::ETAG, HeaderValue::from_str(&etag).unwrap())
+        .header(header::LAST_MODIFIED, "Mon, 23 Aug 2021 17:36:00 GMT");
+    if if_none_match == Some(etag.as_str()) {
+        return builder.status(304).body(Body::empty()).unwrap();
+    }
+    builder
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(body))
+        .unwrap()
+}
+
+/// The repository's own folders.
+pub fn repo_path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+pub fn fixture(name: &str) -> String {
+    std::fs::read_to_string(repo_path("tests/fixtures/feeds").join(name)).unwrap()
+}
+
+/// Writes a config file into `dir` listing `feed_urls`, with the repo's seed
+/// articles and a database inside `dir`; `extra` is appended verbatim
+/// (e.g. a `[fetch]` table).
+pub fn write_config(dir: &Path, feed_urls: &[String], extra: &str) -> PathBuf {
+    let seeds = repo_path("config/seeds");
+    let mut text = format!(
+        "database = \"feedloom.db\"\nlisten = \"127.0.0.1:0\"\nschedule = \"0 */15 * * * *\"\n\n\
+         [topic]\ntitle = \"Test topic\"\nseeds = {seeds:?}\n\n{extra}\n"
+    );
+    for url in feed_urls {
+        text.push_str(&format!("[[feeds]]\nurl = \"{url}\"\n\n"));
+    }
+    let path = dir.join("feedloom.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
