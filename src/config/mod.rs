@@ -320,7 +320,11 @@ impl Validator<'_> {
             return Some(self.base.join(default));
         };
         if raw.get_ref().trim().is_empty() {
-            self.report(raw.span(), key, format!("empty path; leave the key out to use \"{default}\""));
+            self.report(
+                raw.span(),
+                key,
+                format!("empty path; leave the key out to use \"{default}\""),
+            );
             return None;
         }
         // Absolute paths replace the base in `join`, so they are kept as is.
@@ -351,7 +355,11 @@ impl Validator<'_> {
         match raw.get_ref().trim().parse::<Schedule>() {
             Ok(schedule) => Some(schedule),
             Err(e) => {
-                let detail = e.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+                let detail = e
+                    .to_string()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 self.report(
                     raw.span(),
                     key,
@@ -390,7 +398,11 @@ impl Validator<'_> {
         let title = match raw.title {
             Some(title) => self.title(&title, "topic.title", "it names the published feed"),
             None => {
-                self.missing(span, "topic.title", "missing key `title` in [topic]".to_owned());
+                self.missing(
+                    span,
+                    "topic.title",
+                    "missing key `title` in [topic]".to_owned(),
+                );
                 None
             }
         };
@@ -408,11 +420,16 @@ impl Validator<'_> {
         };
         let raw = raw.into_inner();
         let timeout = self.duration(raw.timeout, "fetch.timeout", d.timeout);
-        let connect_timeout = self.duration(raw.connect_timeout, "fetch.connect_timeout", d.connect_timeout);
+        let connect_timeout = self.duration(
+            raw.connect_timeout,
+            "fetch.connect_timeout",
+            d.connect_timeout,
+        );
         let max_body_bytes = self.size(raw.max_body_size, "fetch.max_body_size", d.max_body_bytes);
         let concurrency = self.count(raw.concurrency, "fetch.concurrency", d.concurrency, 1);
         let per_host = self.count(raw.per_host, "fetch.per_host", d.per_host, 1);
-        let max_redirects = self.count(raw.max_redirects, "fetch.max_redirects", d.max_redirects, 0);
+        let max_redirects =
+            self.count(raw.max_redirects, "fetch.max_redirects", d.max_redirects, 0);
         Some(FetchLimits {
             timeout: timeout?,
             connect_timeout: connect_timeout?,
@@ -423,7 +440,12 @@ impl Validator<'_> {
         })
     }
 
-    fn duration(&mut self, raw: Option<Spanned<DurationText>>, key: &str, default: Duration) -> Option<Duration> {
+    fn duration(
+        &mut self,
+        raw: Option<Spanned<DurationText>>,
+        key: &str,
+        default: Duration,
+    ) -> Option<Duration> {
         let Some(raw) = raw else {
             return Some(default);
         };
@@ -450,7 +472,9 @@ impl Validator<'_> {
             return Some(default);
         };
         let parsed = match raw.get_ref() {
-            RawSize::Bytes(n) => u64::try_from(*n).map_err(|_| format!("bad size {n}: must not be negative")),
+            RawSize::Bytes(n) => {
+                u64::try_from(*n).map_err(|_| format!("bad size {n}: must not be negative"))
+            }
             RawSize::Text(text) => parse_size(text).map_err(|e| format!("bad size `{text}`: {e}")),
         };
         match parsed {
@@ -466,7 +490,13 @@ impl Validator<'_> {
         }
     }
 
-    fn count(&mut self, raw: Option<Spanned<Count>>, key: &str, default: usize, min: usize) -> Option<usize> {
+    fn count(
+        &mut self,
+        raw: Option<Spanned<Count>>,
+        key: &str,
+        default: usize,
+        min: usize,
+    ) -> Option<usize> {
         let Some(raw) = raw else {
             return Some(default);
         };
@@ -474,8 +504,16 @@ impl Validator<'_> {
             Ok(n) if n >= min => Some(n),
             _ => {
                 let n = raw.get_ref().0;
-                let why = if min == 1 { "; 0 would never fetch anything" } else { "" };
-                self.report(raw.span(), key, format!("{n} is too small: must be at least {min}{why}"));
+                let why = if min == 1 {
+                    "; 0 would never fetch anything"
+                } else {
+                    ""
+                };
+                self.report(
+                    raw.span(),
+                    key,
+                    format!("{n} is too small: must be at least {min}{why}"),
+                );
                 None
             }
         }
@@ -493,7 +531,11 @@ impl Validator<'_> {
             let url = match &feed.url {
                 Some(url) => self.url(url, &key("url")),
                 None => {
-                    self.missing(span.clone(), &key("url"), "missing key `url` in [[feeds]]".to_owned());
+                    self.missing(
+                        span.clone(),
+                        &key("url"),
+                        "missing key `url` in [[feeds]]".to_owned(),
+                    );
                     None
                 }
             };
@@ -504,7 +546,9 @@ impl Validator<'_> {
                         self.report(
                             raw_url.span(),
                             key("url"),
-                            format!("duplicate feed: same URL as feeds[{first}] on line {first_line}"),
+                            format!(
+                                "duplicate feed: same URL as feeds[{first}] on line {first_line}"
+                            ),
                         );
                         ok = false;
                     }
@@ -514,7 +558,13 @@ impl Validator<'_> {
                 }
             }
             let title = match &feed.title {
-                Some(t) => self.title(t, &key("title"), "leave the key out to use the feed's own title").map(Some),
+                Some(t) => self
+                    .title(
+                        t,
+                        &key("title"),
+                        "leave the key out to use the feed's own title",
+                    )
+                    .map(Some),
                 None => Some(None),
             };
             let schedule = match &feed.schedule {
@@ -568,7 +618,9 @@ fn canonical(url: &Url) -> String {
 /// than guessed.
 fn parse_size(text: &str) -> Result<u64, String> {
     let text = text.trim();
-    let digits = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(digits);
     if number.is_empty() {
         return Err("must start with a whole number, e.g. \"10MiB\"".to_owned());
@@ -580,7 +632,9 @@ fn parse_size(text: &str) -> Result<u64, String> {
         "KiB" => 1 << 10,
         "MiB" => 1 << 20,
         "GiB" => 1 << 30,
-        _ if unit.starts_with(['.', ',']) => return Err("whole numbers only; use a smaller unit, e.g. \"1536KiB\"".to_owned()),
+        _ if unit.starts_with(['.', ',']) => {
+            return Err("whole numbers only; use a smaller unit, e.g. \"1536KiB\"".to_owned());
+        }
         _ => {
             return Err(format!(
                 "unknown unit `{unit}`; use B, KiB, MiB or GiB (1 KiB = 1024 bytes), or a plain number of bytes"
