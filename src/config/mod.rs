@@ -227,7 +227,19 @@ pub fn from_str(text: &str, path: &Path) -> Result<Config, Error> {
     let config = v.config(parsed.raw, path);
     match config {
         Some(config) if v.problems.is_empty() => Ok(config),
-        _ => Err(invalid(v.problems)),
+        _ => {
+            // `None` without a problem means a built-in default failed to
+            // parse; never hand back an `Invalid` that lists nothing.
+            if v.problems.is_empty() {
+                v.problems.push(Problem {
+                    line: 1,
+                    column: 1,
+                    key: "(defaults)".to_owned(),
+                    message: "internal error: a built-in default is invalid".to_owned(),
+                });
+            }
+            Err(invalid(v.problems))
+        }
     }
 }
 
@@ -355,11 +367,11 @@ impl Validator<'_> {
         match raw.get_ref().trim().parse::<Schedule>() {
             Ok(schedule) => Some(schedule),
             Err(e) => {
-                let detail = e
-                    .to_string()
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let detail = match raw.get_ref().split_whitespace().count() {
+                    5 => "5 fields: the seconds field is missing".to_owned(),
+                    6 | 7 => cron_detail(&e.to_string()),
+                    n => format!("{n} fields, not 6 or 7"),
+                };
                 self.report(
                     raw.span(),
                     key,
@@ -602,6 +614,24 @@ impl Validator<'_> {
             }
         }
     }
+}
+
+/// The cron crate's message without its echo of the input and caret line,
+/// which would be noise inside a one-line problem.
+fn cron_detail(rendered: &str) -> String {
+    let after_caret: Vec<&str> = rendered
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with('^'))
+        .skip(1)
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let text = if after_caret.is_empty() {
+        rendered.split_whitespace().collect::<Vec<_>>().join(" ")
+    } else {
+        after_caret.join(" ")
+    };
+    text.trim_end_matches('.').to_owned()
 }
 
 /// The form two feed URLs are compared in: the `url` crate already lowercases

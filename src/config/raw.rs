@@ -163,12 +163,13 @@ pub(super) fn parse(text: &str, lines: &Lines) -> Result<Parsed, Vec<Problem>> {
         let doc = wrap(leaf, &root_span);
         if let Err(e) = RawConfig::deserialize(ValueDeserializer::from(doc)) {
             let span = e.span().unwrap_or_else(|| leaf.value.span());
-            // A wrong container type (`topic = 5`, `[[database]]`) is about the
-            // container, not the leaf that happened to reveal it.
+            // A wrong container type (`topic = 5`, `[[database]]`) or an
+            // unknown table (`[feeds.extra]`) is about that container, not the
+            // leaf that happened to reveal it.
             let depth = leaf
                 .path
                 .iter()
-                .position(|seg| seg.span == span)
+                .position(|seg| seg.span == span || seg.key_span().as_ref() == Some(&span))
                 .map_or(leaf.path.len(), |i| i + 1);
             let path = &leaf.path[..depth];
             let key = key_path(path);
@@ -203,6 +204,16 @@ pub(super) fn parse(text: &str, lines: &Lines) -> Result<Parsed, Vec<Problem>> {
 struct Seg<'i> {
     key: SegKey<'i>,
     span: Range<usize>,
+}
+
+impl Seg<'_> {
+    /// Where the key is written; unknown-key errors point there.
+    fn key_span(&self) -> Option<Range<usize>> {
+        match &self.key {
+            SegKey::Key(key) => Some(key.span()),
+            SegKey::Index(_) => None,
+        }
+    }
 }
 
 #[derive(Clone)]

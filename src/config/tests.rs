@@ -335,10 +335,8 @@ enabled = "yes"
 [[feeds]]
 url = "https://B.example/"
 "#;
-    let found: Vec<(usize, &str)> = Vec::new();
     let all = problems(text);
     let got: Vec<(usize, String)> = all.iter().map(|p| (p.line, p.key.clone())).collect();
-    let _ = found;
     let want = [
         (1, "databse"),
         (2, "schedule"),
@@ -414,4 +412,35 @@ fn edit_distances() {
     assert_eq!(raw::edit_distance("titel", "title"), 1);
     assert_eq!(raw::edit_distance("", "abc"), 3);
     assert_eq!(raw::edit_distance("kitten", "sitting"), 3);
+}
+
+#[test]
+fn five_field_cron_says_the_seconds_field_is_missing() {
+    let p = problem("schedule = \"*/15 * * * *\"\n[topic]\ntitle = \"T\"\n");
+    assert!(p.message.contains("seconds field is missing"), "{p:?}");
+}
+
+#[test]
+fn wrong_containers_are_reported_once_at_the_container() {
+    let p = problem("[topic]\ntitle = \"T\"\n[[database]]\nx = 1\ny = 2\n");
+    assert_at(&p, 3, 1, "database", "expected a string");
+    let p = problem(
+        "[topic]\ntitle = \"T\"\n[[feeds]]\nurl = \"https://a.example/\"\n[feeds.extra]\ny = 1\nz = 2\n",
+    );
+    assert_at(&p, 5, 8, "feeds[0].extra", "unknown key `extra`");
+}
+
+#[test]
+fn a_mistyped_required_key_is_not_also_missing() {
+    let p = problem("[topic]\ntitle = \"T\"\n[[feeds]]\nurl = 5\n");
+    assert_at(&p, 4, 7, "feeds[0].url", "expected a string");
+}
+
+#[test]
+fn cron_detail_drops_the_echo() {
+    assert_eq!(
+        cron_detail("0 99 * * * *\n  ^\nMinutes too big."),
+        "Minutes too big"
+    );
+    assert_eq!(cron_detail("plain  message"), "plain message");
 }
