@@ -56,7 +56,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Default schedule for every feed.
     pub schedule: Schedule,
+    /// The `[topic]` table: what the published feed is about.
     pub topic: Topic,
+    /// The `[fetch]` table, defaults filled in.
     pub fetch: FetchLimits,
     /// In file order, disabled ones included (see [`Config::enabled_feeds`]).
     pub feeds: Vec<FeedConfig>,
@@ -72,7 +74,9 @@ impl Config {
 /// A cron schedule with its source text (for display and round-trips).
 #[derive(Debug, Clone)]
 pub struct Schedule {
+    /// As written, so logs and pages show what the user wrote.
     pub expression: String,
+    /// Parsed once here, so the poller cannot meet a bad expression.
     pub cron: cron::Schedule,
 }
 
@@ -99,6 +103,7 @@ impl fmt::Display for Schedule {
 /// title names the published feed.
 #[derive(Debug, Clone)]
 pub struct Topic {
+    /// Trimmed and never empty: it titles the published feed.
     pub title: String,
     /// Seeds folder, resolved against the config file's folder.
     pub seeds: PathBuf,
@@ -143,6 +148,7 @@ pub struct FeedConfig {
     pub title: Option<String>,
     /// Per-feed override of `Config::schedule`.
     pub schedule: Option<Schedule>,
+    /// `false` keeps a feed listed (and its stored items) without polling it.
     pub enabled: bool,
 }
 
@@ -158,6 +164,7 @@ impl FeedConfig {
 /// it is about the text, line:column and the key.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The file could not be read at all (missing, permissions, not UTF-8).
     #[error("cannot read config file {}", path.display())]
     Read {
         path: PathBuf,
