@@ -1,0 +1,684 @@
+//! Configuration: the TOML file feedloom runs on, loaded and validated once so
+//! nothing downstream re-checks it.
+//!
+//! Two layers. `raw` deserializes the file with serde, keeping spans and
+//! rejecting unknown keys; this module then turns the raw values into their
+//! final types (URLs, cron schedules, socket addresses, durations, byte
+//! counts), collecting every problem with its line:column and key path so one
+//! run shows everything that needs fixing.
+
+mod raw;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde_spanned::Spanned;
+use url::Url;
+
+use raw::{Count, DurationText, RawConfig, RawFeed, RawFetch, RawSize, RawTopic};
+
+/// Values used when a key is left out. Together with [`FetchLimits::default`]
+/// these are the only defaults; the example file documents them.
+pub mod defaults {
+    /// Relative to the config file's folder.
+    pub const DATABASE: &str = "data/feedloom.db";
+    /// Loopback only: the published feed is not exposed unless asked for.
+    pub const LISTEN: &str = "127.0.0.1:8080";
+    /// Every 15 minutes: fresh enough for news, polite to publishers.
+    pub const SCHEDULE: &str = "0 */15 * * * *";
+    /// Relative to the config file's folder.
+    pub const SEEDS: &str = "seeds";
+    /// Feeds are polled unless switched off.
+    pub const ENABLED: bool = true;
+}
+
+/// The format of a cron expression, quoted in error messages because the
+/// seconds field trips up people used to five-field crontab.
+pub const CRON_FORMAT: &str = "sec min hour day-of-month month day-of-week [year]";
+
+/// The validated configuration: every field has its final type, so nothing
+/// downstream re-checks it.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file this was loaded from.
+    pub path: PathBuf,
+    /// SQLite database file, resolved against the config file's folder.
+    pub database: PathBuf,
+    /// Where the published feed is served; an address, not a host name, so
+    /// binding never depends on DNS.
+    pub listen: SocketAddr,
+    /// Default schedule for every feed.
+    pub schedule: Schedule,
+    /// The `[topic]` table: what the published feed is about.
+    pub topic: Topic,
+    /// The `[fetch]` table, defaults filled in.
+    pub fetch: FetchLimits,
+    /// In file order, disabled ones included (see [`Config::enabled_feeds`]).
+    pub feeds: Vec<FeedConfig>,
+}
+
+impl Config {
+    /// The feeds to poll; disabled feeds stay in `feeds` so they can be listed.
+    pub fn enabled_feeds(&self) -> impl Iterator<Item = &FeedConfig> {
+        self.feeds.iter().filter(|f| f.enabled)
+    }
+}
+
+/// A cron schedule with its source text (for display and round-trips).
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    /// As written, so logs and pages show what the user wrote.
+    pub expression: String,
+    /// Parsed once here, so the poller cannot meet a bad expression.
+    pub cron: cron::Schedule,
+}
+
+impl FromStr for Schedule {
+    type Err = cron::error::Error;
+
+    /// Keeps the text as written, so logs and pages show what the user wrote.
+    fn from_str(expression: &str) -> Result<Self, Self::Err> {
+        let cron = expression.parse()?;
+        Ok(Self {
+            expression: expression.to_owned(),
+            cron,
+        })
+    }
+}
+
+impl fmt::Display for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.expression)
+    }
+}
+
+/// What the aggregated feed is about: seed articles define the topic, the
+/// title names the published feed.
+#[derive(Debug, Clone)]
+pub struct Topic {
+    /// Trimmed and never empty: it titles the published feed.
+    pub title: String,
+    /// Seeds folder, resolved against the config file's folder.
+    pub seeds: PathBuf,
+}
+
+/// `[fetch]` table: limits of the HTTP fetcher.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchLimits {
+    /// Whole request, headers to last body byte. Default 30 s.
+    pub timeout: Duration,
+    /// TCP+TLS connect. Default 10 s.
+    pub connect_timeout: Duration,
+    /// Body cap in bytes, enforced on the decompressed body. Default 10 MiB.
+    pub max_body_bytes: u64,
+    /// Requests in flight over all feeds. Default 16.
+    pub concurrency: usize,
+    /// Requests in flight per host. Default 2.
+    pub per_host: usize,
+    /// Redirects followed. Default 5.
+    pub max_redirects: usize,
+}
+
+impl Default for FetchLimits {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            max_body_bytes: 10 * 1024 * 1024,
+            concurrency: 16,
+            per_host: 2,
+            max_redirects: 5,
+        }
+    }
+}
+
+/// One `[[feeds]]` entry.
+#[derive(Debug, Clone)]
+pub struct FeedConfig {
+    /// Always http or https.
+    pub url: Url,
+    /// Overrides the title the feed gives itself; never empty.
+    pub title: Option<String>,
+    /// Per-feed override of `Config::schedule`.
+    pub schedule: Option<Schedule>,
+    /// `false` keeps a feed listed (and its stored items) without polling it.
+    pub enabled: bool,
+}
+
+impl FeedConfig {
+    /// The schedule this feed actually runs on, so callers cannot forget the
+    /// fallback to the global one.
+    pub fn schedule_or<'a>(&'a self, config: &'a Config) -> &'a Schedule {
+        self.schedule.as_ref().unwrap_or(&config.schedule)
+    }
+}
+
+/// Every way a configuration can be unusable; each names the file and, where
+/// it is about the text, line:column and the key.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file could not be read at all (missing, permissions, not UTF-8).
+    #[error("cannot read config file {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// One or more problems in the text; Display prints one per line as
+    /// `path:line:column: key: message`.
+    #[error("{}", problems.iter().map(|p| format!("{}:{p}", path.display())).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        path: PathBuf,
+        problems: Vec<Problem>,
+    },
+}
+
+/// One problem found in a configuration file (1-based position).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub line: usize,
+    /// Counted in characters, not bytes, so it matches what editors show.
+    pub column: usize,
+    /// Dotted key path, e.g. `feeds[2].schedule` (array indices from 0).
+    pub key: String,
+    /// What is wrong and, where useful, a hint.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    /// `line:column: key: message`, the tail of the compiler-style line that
+    /// editors and terminals turn into a jump target.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}: {}: {}",
+            self.line, self.column, self.key, self.message
+        )
+    }
+}
+
+/// Loads and validates the file at `path`.
+pub fn load(path: &Path) -> Result<Config, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    from_str(&text, path)
+}
+
+/// Validates `text` as if it were the file at `path` (relative paths resolve
+/// against `path`'s folder; nothing is read from disk).
+pub fn from_str(text: &str, path: &Path) -> Result<Config, Error> {
+    let lines = Lines::new(text);
+    let invalid = |mut problems: Vec<Problem>| {
+        problems.sort_by_key(|p| (p.line, p.column));
+        Error::Invalid {
+            path: path.to_owned(),
+            problems,
+        }
+    };
+    let parsed = raw::parse(text, &lines).map_err(invalid)?;
+    let mut v = Validator {
+        lines: &lines,
+        base: path.parent().unwrap_or(Path::new("")),
+        problems: parsed.problems,
+        failed: parsed.failed,
+    };
+    let config = v.config(parsed.raw, path);
+    match config {
+        Some(config) if v.problems.is_empty() => Ok(config),
+        _ => {
+            // `None` without a problem means a built-in default failed to
+            // parse; never hand back an `Invalid` that lists nothing.
+            if v.problems.is_empty() {
+                v.problems.push(Problem {
+                    line: 1,
+                    column: 1,
+                    key: "(defaults)".to_owned(),
+                    message: "internal error: a built-in default is invalid".to_owned(),
+                });
+            }
+            Err(invalid(v.problems))
+        }
+    }
+}
+
+/// Byte offsets to 1-based line:column.
+pub(crate) struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Self { text, starts }
+    }
+
+    /// 1-based (line, column); offsets past the end or inside a character
+    /// are clamped rather than trusted.
+    fn position(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.starts[line - 1];
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count())
+            + 1;
+        (line, column)
+    }
+
+    fn problem(&self, offset: usize, key: String, message: String) -> Problem {
+        let (line, column) = self.position(offset);
+        Problem {
+            line,
+            column,
+            key,
+            message,
+        }
+    }
+}
+
+/// Second layer: raw values to final types, collecting problems.
+struct Validator<'a> {
+    lines: &'a Lines<'a>,
+    base: &'a Path,
+    problems: Vec<Problem>,
+    /// Keys the first layer already complained about.
+    failed: std::collections::HashSet<String>,
+}
+
+impl Validator<'_> {
+    fn report(&mut self, span: Range<usize>, key: impl Into<String>, message: impl Into<String>) {
+        let problem = self.lines.problem(span.start, key.into(), message.into());
+        self.problems.push(problem);
+    }
+
+    /// Reports a missing required key unless the first layer already reported
+    /// that key (then it is "wrong", not "missing").
+    fn missing(&mut self, span: Range<usize>, key: &str, message: String) {
+        if !self.failed.contains(key) {
+            self.report(span, key, message);
+        }
+    }
+
+    /// `None` if anything was wrong; the problems say what.
+    fn config(&mut self, raw: RawConfig, path: &Path) -> Option<Config> {
+        let database = self.path(raw.database, "database", defaults::DATABASE);
+        let listen = self.listen(raw.listen);
+        let schedule = match raw.schedule {
+            Some(s) => self.schedule(&s, "schedule"),
+            None => defaults::SCHEDULE.parse().ok(),
+        };
+        let topic = self.topic(raw.topic);
+        let fetch = self.fetch(raw.fetch);
+        let feeds = self.feeds(raw.feeds);
+        Some(Config {
+            path: path.to_owned(),
+            database: database?,
+            listen: listen?,
+            schedule: schedule?,
+            topic: topic?,
+            fetch: fetch?,
+            feeds: feeds?,
+        })
+    }
+
+    fn path(&mut self, raw: Option<Spanned<String>>, key: &str, default: &str) -> Option<PathBuf> {
+        let Some(raw) = raw else {
+            return Some(self.base.join(default));
+        };
+        if raw.get_ref().trim().is_empty() {
+            self.report(
+                raw.span(),
+                key,
+                format!("empty path; leave the key out to use \"{default}\""),
+            );
+            return None;
+        }
+        // Absolute paths replace the base in `join`, so they are kept as is.
+        Some(self.base.join(raw.get_ref()))
+    }
+
+    fn listen(&mut self, raw: Option<Spanned<String>>) -> Option<SocketAddr> {
+        let Some(raw) = raw else {
+            return defaults::LISTEN.parse().ok();
+        };
+        match raw.get_ref().trim().parse() {
+            Ok(addr) => Some(addr),
+            Err(e) => {
+                self.report(
+                    raw.span(),
+                    "listen",
+                    format!(
+                        "`{}` is not an address ({e}); write IP:port such as \"127.0.0.1:8080\" or \"[::1]:8080\" (host names are not resolved)",
+                        raw.get_ref()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn schedule(&mut self, raw: &Spanned<String>, key: &str) -> Option<Schedule> {
+        match raw.get_ref().trim().parse::<Schedule>() {
+            Ok(schedule) => Some(schedule),
+            Err(e) => {
+                let detail = match raw.get_ref().split_whitespace().count() {
+                    5 => "5 fields: the seconds field is missing".to_owned(),
+                    6 | 7 => cron_detail(&e.to_string()),
+                    n => format!("{n} fields, not 6 or 7"),
+                };
+                self.report(
+                    raw.span(),
+                    key,
+                    format!(
+                        "bad cron expression `{}` ({detail}); the format is `{CRON_FORMAT}`, e.g. \"{}\" for every 15 minutes",
+                        raw.get_ref(),
+                        defaults::SCHEDULE
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn title(&mut self, raw: &Spanned<String>, key: &str, hint: &str) -> Option<String> {
+        let title = raw.get_ref().trim();
+        if title.is_empty() {
+            self.report(raw.span(), key, format!("empty title; {hint}"));
+            None
+        } else {
+            Some(title.to_owned())
+        }
+    }
+
+    fn topic(&mut self, raw: Option<Spanned<RawTopic>>) -> Option<Topic> {
+        let Some(raw) = raw else {
+            self.missing(
+                0..0,
+                "topic",
+                "missing [topic] table; it needs at least `title`".to_owned(),
+            );
+            return None;
+        };
+        let span = raw.span();
+        let raw = raw.into_inner();
+        let title = match raw.title {
+            Some(title) => self.title(&title, "topic.title", "it names the published feed"),
+            None => {
+                self.missing(
+                    span,
+                    "topic.title",
+                    "missing key `title` in [topic]".to_owned(),
+                );
+                None
+            }
+        };
+        let seeds = self.path(raw.seeds, "topic.seeds", defaults::SEEDS);
+        Some(Topic {
+            title: title?,
+            seeds: seeds?,
+        })
+    }
+
+    fn fetch(&mut self, raw: Option<Spanned<RawFetch>>) -> Option<FetchLimits> {
+        let d = FetchLimits::default();
+        let Some(raw) = raw else {
+            return Some(d);
+        };
+        let raw = raw.into_inner();
+        let timeout = self.duration(raw.timeout, "fetch.timeout", d.timeout);
+        let connect_timeout = self.duration(
+            raw.connect_timeout,
+            "fetch.connect_timeout",
+            d.connect_timeout,
+        );
+        let max_body_bytes = self.size(raw.max_body_size, "fetch.max_body_size", d.max_body_bytes);
+        let concurrency = self.count(raw.concurrency, "fetch.concurrency", d.concurrency, 1);
+        let per_host = self.count(raw.per_host, "fetch.per_host", d.per_host, 1);
+        let max_redirects =
+            self.count(raw.max_redirects, "fetch.max_redirects", d.max_redirects, 0);
+        Some(FetchLimits {
+            timeout: timeout?,
+            connect_timeout: connect_timeout?,
+            max_body_bytes: max_body_bytes?,
+            concurrency: concurrency?,
+            per_host: per_host?,
+            max_redirects: max_redirects?,
+        })
+    }
+
+    fn duration(
+        &mut self,
+        raw: Option<Spanned<DurationText>>,
+        key: &str,
+        default: Duration,
+    ) -> Option<Duration> {
+        let Some(raw) = raw else {
+            return Some(default);
+        };
+        let text = &raw.get_ref().0;
+        match humantime::parse_duration(text.trim()) {
+            Ok(d) if d.is_zero() => {
+                self.report(raw.span(), key, "must be longer than zero");
+                None
+            }
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.report(
+                    raw.span(),
+                    key,
+                    format!("bad duration `{text}` ({e}); write a number with a unit, e.g. \"30s\", \"2min\", \"1h 30m\""),
+                );
+                None
+            }
+        }
+    }
+
+    fn size(&mut self, raw: Option<Spanned<RawSize>>, key: &str, default: u64) -> Option<u64> {
+        let Some(raw) = raw else {
+            return Some(default);
+        };
+        let parsed = match raw.get_ref() {
+            RawSize::Bytes(n) => {
+                u64::try_from(*n).map_err(|_| format!("bad size {n}: must not be negative"))
+            }
+            RawSize::Text(text) => parse_size(text).map_err(|e| format!("bad size `{text}`: {e}")),
+        };
+        match parsed {
+            Ok(0) => {
+                self.report(raw.span(), key, "must be at least 1 byte");
+                None
+            }
+            Ok(n) => Some(n),
+            Err(message) => {
+                self.report(raw.span(), key, message);
+                None
+            }
+        }
+    }
+
+    fn count(
+        &mut self,
+        raw: Option<Spanned<Count>>,
+        key: &str,
+        default: usize,
+        min: usize,
+    ) -> Option<usize> {
+        let Some(raw) = raw else {
+            return Some(default);
+        };
+        match usize::try_from(raw.get_ref().0) {
+            Ok(n) if n >= min => Some(n),
+            _ => {
+                let n = raw.get_ref().0;
+                let why = if min == 1 {
+                    "; 0 would never fetch anything"
+                } else {
+                    ""
+                };
+                self.report(
+                    raw.span(),
+                    key,
+                    format!("{n} is too small: must be at least {min}{why}"),
+                );
+                None
+            }
+        }
+    }
+
+    fn feeds(&mut self, raw: Vec<Spanned<RawFeed>>) -> Option<Vec<FeedConfig>> {
+        let mut feeds = Vec::with_capacity(raw.len());
+        let mut ok = true;
+        // Canonical URL -> (index, line) of its first occurrence.
+        let mut seen: HashMap<String, (usize, usize)> = HashMap::new();
+        for (i, feed) in raw.into_iter().enumerate() {
+            let span = feed.span();
+            let feed = feed.into_inner();
+            let key = |k: &str| format!("feeds[{i}].{k}");
+            let url = match &feed.url {
+                Some(url) => self.url(url, &key("url")),
+                None => {
+                    self.missing(
+                        span.clone(),
+                        &key("url"),
+                        "missing key `url` in [[feeds]]".to_owned(),
+                    );
+                    None
+                }
+            };
+            if let (Some(url), Some(raw_url)) = (&url, &feed.url) {
+                let (line, _) = self.lines.position(raw_url.span().start);
+                match seen.get(&canonical(url)) {
+                    Some(&(first, first_line)) => {
+                        self.report(
+                            raw_url.span(),
+                            key("url"),
+                            format!(
+                                "duplicate feed: same URL as feeds[{first}] on line {first_line}"
+                            ),
+                        );
+                        ok = false;
+                    }
+                    None => {
+                        seen.insert(canonical(url), (i, line));
+                    }
+                }
+            }
+            let title = match &feed.title {
+                Some(t) => self
+                    .title(
+                        t,
+                        &key("title"),
+                        "leave the key out to use the feed's own title",
+                    )
+                    .map(Some),
+                None => Some(None),
+            };
+            let schedule = match &feed.schedule {
+                Some(s) => self.schedule(s, &key("schedule")).map(Some),
+                None => Some(None),
+            };
+            match (url, title, schedule) {
+                (Some(url), Some(title), Some(schedule)) => feeds.push(FeedConfig {
+                    url,
+                    title,
+                    schedule,
+                    enabled: feed.enabled.map_or(defaults::ENABLED, Spanned::into_inner),
+                }),
+                _ => ok = false,
+            }
+        }
+        ok.then_some(feeds)
+    }
+
+    fn url(&mut self, raw: &Spanned<String>, key: &str) -> Option<Url> {
+        let text = raw.get_ref().trim();
+        match Url::parse(text) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => Some(url),
+            Ok(url) => {
+                self.report(
+                    raw.span(),
+                    key,
+                    format!("unsupported scheme `{}` in `{text}`; feed URLs must start with http:// or https://", url.scheme()),
+                );
+                None
+            }
+            Err(e) => {
+                self.report(raw.span(), key, format!("bad URL `{text}`: {e}"));
+                None
+            }
+        }
+    }
+}
+
+/// The cron crate's message without its echo of the input and caret line,
+/// which would be noise inside a one-line problem.
+fn cron_detail(rendered: &str) -> String {
+    let after_caret: Vec<&str> = rendered
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with('^'))
+        .skip(1)
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let text = if after_caret.is_empty() {
+        rendered.split_whitespace().collect::<Vec<_>>().join(" ")
+    } else {
+        after_caret.join(" ")
+    };
+    text.trim_end_matches('.').to_owned()
+}
+
+/// The form two feed URLs are compared in: the `url` crate already lowercases
+/// scheme and host and drops default ports; the fragment never reaches the
+/// server, so it is dropped too.
+fn canonical(url: &Url) -> String {
+    let mut url = url.clone();
+    url.set_fragment(None);
+    url.into()
+}
+
+/// Parses `1048576`, `512KiB`, `10MiB`, `1GiB` (optionally `10 MiB`).
+/// Binary units only: "MB" is ambiguous in the wild, so it is refused rather
+/// than guessed.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    if number.is_empty() {
+        return Err("must start with a whole number, e.g. \"10MiB\"".to_owned());
+    }
+    let number: u64 = number.parse().map_err(|_| "number too large".to_owned())?;
+    let unit = unit.strip_prefix(' ').unwrap_or(unit);
+    let multiplier: u64 = match unit {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        _ if unit.starts_with(['.', ',']) => {
+            return Err("whole numbers only; use a smaller unit, e.g. \"1536KiB\"".to_owned());
+        }
+        _ => {
+            return Err(format!(
+                "unknown unit `{unit}`; use B, KiB, MiB or GiB (1 KiB = 1024 bytes), or a plain number of bytes"
+            ));
+        }
+    };
+    number
+        .checked_mul(multiplier)
+        .ok_or_else(|| "size too large".to_owned())
+}
