@@ -99,7 +99,11 @@ impl FixtureServer {
     }
 
     pub fn route(&self, path: &str, route: Route) {
-        self.shared.routes.lock().unwrap().insert(path.to_owned(), route);
+        self.shared
+            .routes
+            .lock()
+            .unwrap()
+            .insert(path.to_owned(), route);
     }
 
     pub fn feed(&self, path: &str, body: impl Into<Vec<u8>>, content_type: &'static str) {
@@ -141,15 +145,9 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let in_flight = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     shared.max_in_flight.fetch_max(in_flight, Ordering::SeqCst);
     let path = request.uri().path().to_owned();
-    let header = |name: header::HeaderName| {
-        request
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let if_none_match = header(header::IF_NONE_MATCH);
-    let user_agent = header(header::USER_AGENT);
+    let if_none_match = header_value(&request, header::IF_NONE_MATCH);
+    let user_agent = header_value(&request, header::USER_AGENT);
+    drop(request);
     let route = shared.routes.lock().unwrap().get(&path).cloned();
     let response = match route {
         None => status(404),
@@ -188,6 +186,14 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     });
     shared.in_flight.fetch_sub(1, Ordering::SeqCst);
     response
+}
+
+fn header_value(request: &Request, name: header::HeaderName) -> Option<String> {
+    request
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 fn status(code: u16) -> Response {

@@ -1,0 +1,163 @@
+//! The `feedloom` binary as a user runs it: exit codes, output, export.
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use crate::support::{FixtureServer, fixture, write_config};
+
+fn feedloom(config: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_feedloom"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env_remove("FEEDLOOM_LOG")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+#[test]
+fn poll_then_export_gives_a_json_feed_with_clean_seeds_and_sources() {
+    let server = FixtureServer::start();
+    server.feed("/wire.rss", fixture("wire.rss"), "application/rss+xml");
+    server.feed(
+        "/mirror.atom",
+        fixture("mirror.atom"),
+        "application/atom+xml",
+    );
+    server.route("/gone.rss", crate::support::Route::Status(404));
+    let dir = tempfile::tempdir().unwrap();
+    let urls = [
+        server.url("/wire.rss"),
+        server.url("/mirror.atom"),
+        server.url("/gone.rss"),
+    ];
+    let config = write_config(dir.path(), &urls, "");
+
+    let poll = feedloom(&config, &["poll"]);
+    let text = stdout(&poll);
+    assert!(
+        poll.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&poll.stderr)
+    );
+    assert!(
+        text.contains("polled 3 feeds: 2 fetched, 0 unchanged, 1 failed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("stories: 4 new, 1 merged duplicates"),
+        "{text}"
+    );
+    assert!(text.contains("seeds: 5 imported"), "{text}");
+    assert!(
+        text.contains("failed: http://") && text.contains("404"),
+        "{text}"
+    );
+
+    let export = feedloom(&config, &["export", "--format", "json"]);
+    assert!(export.status.success());
+    let feed: Value = serde_json::from_str(&stdout(&export)).unwrap();
+    assert_eq!(feed["version"], "https://jsonfeed.org/version/1.1");
+    let items = feed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 9);
+
+    // Newest first.
+    let dates: Vec<&str> = items
+        .iter()
+        .filter_map(|i| i["date_published"].as_str())
+        .collect();
+    let mut sorted = dates.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(dates, sorted);
+
+    let merged = items
+        .iter()
+        .find(|i| i["title"] == "Putin and Xi agree to coordinate on Afghanistan")
+        .unwrap();
+    assert_eq!(merged["url"], "https://wire.example/story/101");
+    assert_eq!(merged["_feedloom"]["sources"].as_array().unwrap().len(), 2);
+    assert_eq!(merged["authors"][0]["name"], "Steppe Wire staff");
+
+    let seeds: Vec<&Value> = items
+        .iter()
+        .filter(|i| i["_feedloom"]["origin"] == "seed")
+        .collect();
+    assert_eq!(seeds.len(), 5);
+    for seed in &seeds {
+        assert!(
+            seed.get("url").is_none(),
+            "seeds have no URL of their own: {seed}"
+        );
+        let text = seed["content_text"].as_str().unwrap().to_lowercase();
+        let html = seed["content_html"].as_str().unwrap().to_lowercase();
+        for junk in [
+            "main menu",
+            "support southfront",
+            "click to see full-size image",
+            "view all comments",
+            "appeared first on",
+            "read more",
+            "exit mobile version",
+            "jew",
+            "arch bungle",
+            "<script",
+        ] {
+            assert!(
+                !text.contains(junk) && !html.contains(junk),
+                "{junk:?} in seed {}",
+                seed["title"]
+            );
+        }
+    }
+    let titles: Vec<&str> = seeds.iter().map(|s| s["title"].as_str().unwrap()).collect();
+    for expected in [
+        "Vladimir Putin And Xi Jinping Discussed Afghanistan, Agreed on Countering Terrorism",
+        "Moscow-led security bloc agrees to step up interaction due to instability in Afghanistan",
+        "Russia Will Not Interfere In Afghanistan’s Domestic Affairs: Vladimir Putin",
+    ] {
+        assert!(titles.contains(&expected), "{expected:?} not in {titles:?}");
+    }
+
+    // Idempotent: a second poll imports nothing new.
+    let again = feedloom(&config, &["poll"]);
+    assert!(
+        stdout(&again).contains("seeds: 0 imported, 0 updated, 5 unchanged"),
+        "{}",
+        stdout(&again)
+    );
+}
+
+#[test]
+fn a_bad_config_exits_2_naming_file_line_and_key_and_touches_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("feedloom.toml");
+    std::fs::write(
+        &config,
+        "database = \"feedloom.db\"\nschedule = \"every minute\"\n[topic]\ntitle = \"T\"\n",
+    )
+    .unwrap();
+    let output = feedloom(&config, &["poll"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("feedloom.toml:2:"), "{stderr}");
+    assert!(stderr.contains("schedule"), "{stderr}");
+    assert!(!dir.path().join("feedloom.db").exists(), "nothing touched");
+}
+
+#[test]
+fn a_database_from_the_future_is_refused_with_a_nonzero_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &[], "");
+    let db = rusqlite::Connection::open(dir.path().join("feedloom.db")).unwrap();
+    db.pragma_update(None, "user_version", 999).unwrap();
+    drop(db);
+    let output = feedloom(&config, &["poll"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("schema version 999"));
+}

@@ -1,0 +1,113 @@
+//! The fetcher's limits against a misbehaving server: every request ends,
+//! within its caps, and says which limit it hit.
+
+use std::time::Duration;
+
+use feedloom::config::FetchLimits;
+use feedloom::fetch::{Error, Fetcher, Validators};
+use url::Url;
+
+use crate::support::{FixtureServer, Route, fixture};
+
+fn limits() -> FetchLimits {
+    FetchLimits {
+        timeout: Duration::from_secs(2),
+        connect_timeout: Duration::from_secs(2),
+        max_body_bytes: 64 * 1024,
+        ..FetchLimits::default()
+    }
+}
+
+async fn fetch(server: &FixtureServer, limits: &FetchLimits, path: &str) -> Result<(), Error> {
+    let fetcher = Fetcher::new(limits).unwrap();
+    let url = Url::parse(&server.url(path)).unwrap();
+    fetcher
+        .fetch(&url, &Validators::default())
+        .await
+        .map(|_| ())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_over_the_cap_is_refused() {
+    let server = FixtureServer::start();
+    server.feed("/big.rss", vec![b' '; 200 * 1024], "application/rss+xml");
+    let error = fetch(&server, &limits(), "/big.rss").await.unwrap_err();
+    assert!(
+        matches!(error, Error::TooLarge { limit: 65536 }),
+        "{error:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gzip_bomb_stops_at_the_cap_after_decompression() {
+    let server = FixtureServer::start();
+    // 64 MiB of spaces compress to about 64 KiB: small on the wire.
+    server.route("/bomb.rss", Route::GzipBomb { inflated: 64 << 20 });
+    let limits = FetchLimits {
+        max_body_bytes: 1 << 20,
+        ..limits()
+    };
+    let error = fetch(&server, &limits, "/bomb.rss").await.unwrap_err();
+    assert!(matches!(error, Error::TooLarge { .. }), "{error:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_server_times_out() {
+    let server = FixtureServer::start();
+    server.route(
+        "/slow.rss",
+        Route::Slow {
+            delay: Duration::from_secs(30),
+            body: fixture("wire.rss").into_bytes(),
+        },
+    );
+    let limits = FetchLimits {
+        timeout: Duration::from_millis(300),
+        ..limits()
+    };
+    let error = fetch(&server, &limits, "/slow.rss").await.unwrap_err();
+    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+    assert!(error.to_string().contains("timed out"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redirect_loop_stops_at_the_limit() {
+    let server = FixtureServer::start();
+    server.route("/a", Route::Redirect("/b".into()));
+    server.route("/b", Route::Redirect("/a".into()));
+    let error = fetch(&server, &limits(), "/a").await.unwrap_err();
+    assert!(
+        matches!(error, Error::TooManyRedirects { limit: 5 }),
+        "{error:?}"
+    );
+    let paths: Vec<String> = server.seen().into_iter().map(|seen| seen.path).collect();
+    assert_eq!(
+        paths,
+        ["/a", "/b", "/a", "/b", "/a", "/b"],
+        "the first request and five redirects"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn at_most_per_host_requests_reach_one_host_at_once() {
+    let server = FixtureServer::start();
+    let body = fixture("wire.rss").into_bytes();
+    for i in 0..6 {
+        server.route(
+            &format!("/f{i}"),
+            Route::Slow {
+                delay: Duration::from_millis(150),
+                body: body.clone(),
+            },
+        );
+    }
+    let fetcher = Fetcher::new(&limits()).unwrap();
+    let urls: Vec<Url> = (0..6)
+        .map(|i| Url::parse(&server.url(&format!("/f{i}"))).unwrap())
+        .collect();
+    let none = Validators::default();
+    let fetches = urls.iter().map(|url| fetcher.fetch(url, &none));
+    let results = futures_util::future::join_all(fetches).await;
+    assert!(results.iter().all(Result::is_ok));
+    assert_eq!(server.max_in_flight(), 2);
+}

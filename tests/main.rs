@@ -1,0 +1,8 @@
+//! End-to-end tests: one binary (faster to build and link than one per file),
+//! a fixture HTTP server on 127.0.0.1:0, temporary databases.
+
+mod support;
+
+mod cli;
+mod limits;
+mod pipeline;

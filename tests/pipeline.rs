@@ -1,0 +1,230 @@
+//! The whole flow through the library: config → fetch → parse → normalize →
+//! store, against the fixture server.
+
+use std::sync::{Arc, Mutex};
+
+use feedloom::config;
+use feedloom::fetch::Fetcher;
+use feedloom::poll::{self, PollSummary, SharedStore};
+use feedloom::store::{Origin, Store};
+
+use crate::support::{FixtureServer, fixture, write_config};
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    config: config::Config,
+    store: SharedStore,
+    fetcher: Fetcher,
+}
+
+fn setup(server: &FixtureServer, paths: &[&str], extra: &str) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let urls: Vec<String> = paths.iter().map(|p| server.url(p)).collect();
+    let config = config::load(&write_config(dir.path(), &urls, extra)).unwrap();
+    let store = Arc::new(Mutex::new(Store::open(&config.database).unwrap()));
+    let fetcher = Fetcher::new(&config.fetch).unwrap();
+    Setup {
+        _dir: dir,
+        config,
+        store,
+        fetcher,
+    }
+}
+
+async fn poll_once(setup: &Setup) -> PollSummary {
+    poll::poll_all(&setup.config, &setup.store, &setup.fetcher, |_, _| {})
+        .await
+        .unwrap()
+}
+
+fn serve_fixtures(server: &FixtureServer) {
+    server.feed("/wire.rss", fixture("wire.rss"), "application/rss+xml");
+    server.feed(
+        "/mirror.atom",
+        fixture("mirror.atom"),
+        "application/atom+xml",
+    );
+    server.feed("/desk.json", fixture("desk.json"), "application/feed+json");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cross_posts_are_stored_once_and_the_second_poll_is_all_304() {
+    let server = FixtureServer::start();
+    serve_fixtures(&server);
+    let setup = setup(&server, &["/wire.rss", "/mirror.atom", "/desk.json"], "");
+
+    let first = poll_once(&setup).await;
+    assert_eq!(first.fetched, 3, "{first:?}");
+    assert!(first.failed.is_empty(), "{:?}", first.failed);
+    // 7 items: 5 distinct stories, 2 cross-posts (other URL, guid, markup,
+    // whitespace, tracking parameters, syndication trailer).
+    assert_eq!(first.stories.new_stories, 5, "{first:?}");
+    assert_eq!(first.stories.merged, 2, "{first:?}");
+    assert_eq!(first.seeds.inserted, 5);
+
+    let stories = poll::lock(&setup.store).stories(None).unwrap();
+    let from_feeds: Vec<_> = stories
+        .iter()
+        .filter(|s| s.origin == Origin::Feed)
+        .collect();
+    assert_eq!(from_feeds.len(), 5);
+    let putin_xi = from_feeds
+        .iter()
+        .find(|s| s.title == "Putin and Xi agree to coordinate on Afghanistan")
+        .unwrap();
+    assert_eq!(putin_xi.sources.len(), 2);
+    assert_eq!(
+        putin_xi.link.as_deref(),
+        Some("https://wire.example/story/101")
+    );
+    assert!(!putin_xi.content_html.contains("script"));
+    let csto = from_feeds
+        .iter()
+        .find(|s| s.title.starts_with("CSTO"))
+        .unwrap();
+    assert!(!csto.content_html.contains("javascript") && !csto.content_html.contains("onclick"));
+    // A relative link is resolved against the feed.
+    assert_eq!(
+        csto.link.as_deref(),
+        Some("https://mirror.example/p/csto-session")
+    );
+
+    server.clear_seen();
+    let second = poll_once(&setup).await;
+    assert_eq!((second.fetched, second.unchanged), (0, 3), "{second:?}");
+    assert_eq!(second.seeds.unchanged, 5);
+    let seen = server.seen();
+    assert_eq!(seen.len(), 3);
+    for request in &seen {
+        assert!(request.if_none_match.is_some(), "{request:?}");
+        assert_eq!(request.status, 304, "{request:?}");
+        assert!(
+            request
+                .user_agent
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("feedloom/")
+        );
+    }
+    assert_eq!(poll::lock(&setup.store).story_count().unwrap(), 10);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_edited_item_updates_its_story_instead_of_adding_one() {
+    let server = FixtureServer::start();
+    serve_fixtures(&server);
+    let setup = setup(&server, &["/wire.rss"], "");
+    poll_once(&setup).await;
+    let before = poll::lock(&setup.store).stories(None).unwrap();
+    let uid = before
+        .iter()
+        .find(|s| s.title == "Kabul airport resumes flights")
+        .unwrap()
+        .uid
+        .clone();
+
+    let edited = fixture("wire.rss").replace(
+        "The first domestic flights left Kabul airport on Sunday.",
+        "The first domestic flights left Kabul airport on Sunday, officials said.",
+    );
+    server.feed("/wire.rss", edited, "application/rss+xml");
+    let summary = poll_once(&setup).await;
+    assert_eq!(summary.fetched, 1);
+    assert_eq!(summary.stories.updated, 1, "{summary:?}");
+    assert_eq!(summary.stories.new_stories, 0, "{summary:?}");
+    assert_eq!(summary.stories.unchanged, 2);
+    let after = poll::lock(&setup.store).stories(None).unwrap();
+    assert_eq!(after.len(), before.len());
+    let story = after.iter().find(|s| s.uid == uid).unwrap();
+    assert!(
+        story.content_text.ends_with("officials said."),
+        "{}",
+        story.content_text
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dead_and_garbage_feeds_do_not_stop_the_others() {
+    let server = FixtureServer::start();
+    serve_fixtures(&server);
+    server.feed(
+        "/page.html",
+        "<!doctype html><html><body><p>Hello</p></body></html>",
+        "text/html",
+    );
+    server.feed(
+        "/truncated.rss",
+        &fixture("wire.rss")[..900],
+        "application/rss+xml",
+    );
+    server.route("/broken", crate::support::Route::Status(500));
+    // A port nobody listens on: bind one, note it, close it.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let urls = vec![
+        server.url("/missing.rss"),
+        server.url("/page.html"),
+        server.url("/truncated.rss"),
+        server.url("/broken"),
+        format!("http://{closed}/feed"),
+        server.url("/wire.rss"),
+        server.url("/desk.json"),
+    ];
+    let config = config::load(&write_config(dir.path(), &urls, "")).unwrap();
+    let store: SharedStore = Arc::new(Mutex::new(Store::open(&config.database).unwrap()));
+    let fetcher = Fetcher::new(&config.fetch).unwrap();
+    let summary = poll::poll_all(&config, &store, &fetcher, |_, _| {})
+        .await
+        .unwrap();
+
+    assert_eq!(summary.fetched, 2, "{summary:?}");
+    assert_eq!(summary.failed.len(), 5, "{summary:?}");
+    let message = |path: &str| {
+        summary
+            .failed
+            .iter()
+            .find(|f| f.url.as_str().ends_with(path))
+            .map(|f| f.message.clone())
+            .unwrap()
+    };
+    assert!(
+        message("/missing.rss").contains("404"),
+        "{}",
+        message("/missing.rss")
+    );
+    assert!(message("/broken").contains("500"));
+    assert!(
+        message("/page.html").contains("not a feed"),
+        "{}",
+        message("/page.html")
+    );
+    assert!(
+        message("/truncated.rss").contains("line"),
+        "{}",
+        message("/truncated.rss")
+    );
+    assert!(message("/feed").contains("connect"), "{}", message("/feed"));
+    // 3 + 2 items, one cross-post between them.
+    assert_eq!(summary.stories.new_stories, 4, "{summary:?}");
+
+    // The failure is recorded on the feed, and a later failure keeps the
+    // stories of an earlier success.
+    let wire = config
+        .feeds
+        .iter()
+        .find(|f| f.url.path() == "/wire.rss")
+        .unwrap();
+    server.route("/wire.rss", crate::support::Route::Status(503));
+    let outcome = poll::poll_feed(&store, &fetcher, wire).await.unwrap();
+    assert!(
+        matches!(outcome, poll::FeedOutcome::Failed { .. }),
+        "{outcome:?}"
+    );
+    let record = poll::lock(&store).feed(&wire.url).unwrap().unwrap();
+    assert_eq!(record.consecutive_failures, 1);
+    assert!(record.last_error.unwrap().contains("503"));
+    assert_eq!(poll::lock(&store).story_count().unwrap(), 4 + 5);
+}
