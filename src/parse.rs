@@ -48,7 +48,11 @@ pub enum Error {
     NotAFeed { reason: String },
     /// The document is broken; position where known (1-based).
     #[error("malformed feed at line {line}, column {column}: {message}", line = .line.map(|l| l.to_string()).unwrap_or_else(|| "?".into()), column = .column.map(|c| c.to_string()).unwrap_or_else(|| "?".into()))]
-    Malformed { line: Option<u32>, column: Option<u32>, message: String },
+    Malformed {
+        line: Option<u32>,
+        column: Option<u32>,
+        message: String,
+    },
     /// The parser panicked; caught and reported instead of crashing.
     #[error("the feed parser crashed on this document: {message}")]
     Panicked { message: String },
