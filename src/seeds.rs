@@ -4,9 +4,9 @@
 //! they carry whatever the page showed: menus, donation widgets, captions,
 //! syndication trailers and, worst, reader comments. They are republished as
 //! stories, so a reader must see the article alone. Cleaning is general
-//! rather than tuned to particular files (see [`classify`], [`comments`] and
-//! [`extract`]), and a curator can override what detection cannot know with
-//! front matter (see [`front_matter`]).
+//! rather than tuned to particular files (see the `classify`, `comments` and
+//! `extract` submodules), and a curator can override what detection cannot
+//! know with front matter (the `front_matter` submodule).
 
 use std::fs;
 use std::path::{Path, PathBuf};

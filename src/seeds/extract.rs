@@ -88,7 +88,9 @@ pub(super) fn extract(mut units: Vec<Unit>, known_title: Option<&str>) -> Extrac
 /// "related stories" box (only when little prose follows it — such a box in
 /// mid-article is followed by the rest of the article).
 fn article_end(units: &[Unit]) -> usize {
-    let Some(first_prose) = units.iter().position(|u| u.kind == Kind::Prose) else {
+    // Short paragraphs count as the start too: a brief made of one-line
+    // sentences must not let its comment section pass as its first prose.
+    let Some(first_prose) = units.iter().position(|u| u.kind.is_text()) else {
         return units.len();
     };
     let texts: Vec<&str> = units.iter().map(|u| u.text.as_str()).collect();

@@ -633,3 +633,30 @@ fn legacy_encodings_are_decoded() {
     let text = decode(b"Un caf\xe9 pour tous les habitants du village ce matin.");
     assert!(text.contains("café"), "{text}");
 }
+
+#[test]
+fn brief_of_tiny_paragraphs_still_loses_its_comments() {
+    let raw = "\
+Storm Warning Lifted
+
+The warning ended.
+
+Roads are open.
+
+Schools reopen Monday.
+
+John says:
+The council should have warned people much earlier, because many families had already left their homes in a panic that night.
+Reply
+";
+    let article = clean_txt(raw);
+    assert_eq!(article.title, "Storm Warning Lifted");
+    assert_eq!(
+        article.paragraphs,
+        [
+            "The warning ended.",
+            "Roads are open.",
+            "Schools reopen Monday."
+        ]
+    );
+}
