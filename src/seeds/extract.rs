@@ -1,0 +1,274 @@
+//! From classified units to headline, date and body.
+//!
+//! The article is the densest run of prose: navigation and widgets cluster
+//! above and below it, so a maximum-sum run over per-unit scores (prose
+//! positive, furniture negative) finds it without knowing the site. The
+//! comment section is cut off before that search, because long comments
+//! would otherwise look like more article.
+
+use std::sync::LazyLock;
+
+use chrono::NaiveDate;
+use regex::Regex;
+
+use super::classify::{self, Kind, is_terminated, word_count};
+use super::{comments, dateline};
+
+/// A paragraph or stand-alone line of the scrape and what it looks like.
+#[derive(Debug, Clone)]
+pub(super) struct Unit {
+    pub text: String,
+    pub kind: Kind,
+}
+
+impl Unit {
+    pub(super) fn new(text: String) -> Self {
+        let kind = classify::classify(&text);
+        Self { text, kind }
+    }
+}
+
+/// What the text itself yields; front matter may override it.
+#[derive(Debug, Default)]
+pub(super) struct Extracted {
+    pub title: Option<String>,
+    pub published: Option<NaiveDate>,
+    pub paragraphs: Vec<String>,
+}
+
+/// Headings of "more to read" boxes that end articles on many sites.
+static TAIL_SECTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)^(?:
+        related(?:\ (?:articles|posts|stories|news|content|coverage|reading))? | read\ next
+        | you\ (?:may|might)\ (?:also\ )?(?:like|enjoy|be\ interested\ in) | more\ (?:stories|news|articles|from\ .+)
+        | recommended(?:\ for\ you|\ stories|\ articles)? | most\ (?:read|popular|viewed) | popular\ (?:posts|stories|articles)
+        | trending(?:\ now|\ stories)? | latest\ (?:news|stories|articles|posts) | editor'?s\ picks?
+        | what\ to\ read\ next | more\ on\ this\ (?:story|topic)
+    )\s*:?$",
+    )
+    .expect("built-in tail-section regex must compile")
+});
+
+/// A site-name suffix on a headline: "Headline | Site".
+static SITE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\s+\|\s+[^|]{1,40}$").expect("built-in suffix regex must compile")
+});
+
+/// `known_title` (from front matter) is removed from the body like a
+/// detected headline would be.
+pub(super) fn extract(mut units: Vec<Unit>, known_title: Option<&str>) -> Extracted {
+    units.truncate(article_end(&units));
+    let Some((mut start, end)) = densest_span(&units) else {
+        return Extracted {
+            title: pick_title(&units),
+            ..Extracted::default()
+        };
+    };
+    let mut title = pick_title(&units[..start]);
+    if title.is_none() && is_long_headline(&units[start]) {
+        title = Some(units[start].text.clone());
+        start += 1;
+    }
+    let title = title.map(|t| SITE_SUFFIX.replace(&t, "").into_owned());
+    let span = units.get(start..=end).unwrap_or_default();
+    let mut paragraphs = dedupe(body(span), title.as_deref());
+    if let Some(known) = known_title.map(fold) {
+        paragraphs.retain(|p| fold(p) != known);
+    }
+    let published = publication_date(&units, start, &paragraphs);
+    Extracted {
+        title,
+        published,
+        paragraphs,
+    }
+}
+
+/// Where the article's page ends: at the comment section, or at a trailing
+/// "related stories" box (only when little prose follows it — such a box in
+/// mid-article is followed by the rest of the article).
+fn article_end(units: &[Unit]) -> usize {
+    // Short paragraphs count as the start too: a brief made of one-line
+    // sentences must not let its comment section pass as its first prose.
+    let Some(first_prose) = units.iter().position(|u| u.kind.is_text()) else {
+        return units.len();
+    };
+    let texts: Vec<&str> = units.iter().map(|u| u.text.as_str()).collect();
+    let end = comments::section_start(&texts, first_prose).unwrap_or(units.len());
+    let prose_chars = |range: &[Unit]| -> usize {
+        range
+            .iter()
+            .filter(|u| u.kind == Kind::Prose)
+            .map(|u| u.text.len())
+            .sum()
+    };
+    (first_prose + 1..end)
+        .find(|&i| {
+            word_count(&units[i].text) <= 6
+                && TAIL_SECTION.is_match(&units[i].text)
+                && prose_chars(&units[i + 1..end]) < prose_chars(&units[..i])
+        })
+        .unwrap_or(end)
+}
+
+/// How much a unit argues for "the article is here".
+fn weight(unit: &Unit) -> f32 {
+    match unit.kind {
+        Kind::Prose => 1.0 + (word_count(&unit.text) as f32 / 40.0).min(2.0),
+        Kind::Short => 0.3,
+        Kind::Heading => -0.4,
+        Kind::Chrome | Kind::Date | Kind::Trailer | Kind::Caption => -1.0,
+    }
+}
+
+/// The maximum-sum run of units (inclusive bounds), or `None` when nothing
+/// scores positive — then there is no article.
+fn densest_span(units: &[Unit]) -> Option<(usize, usize)> {
+    let mut best: Option<(f32, usize, usize)> = None;
+    let mut run_start = 0;
+    let mut run_sum = 0.0f32;
+    for (i, unit) in units.iter().enumerate() {
+        if run_sum <= 0.0 {
+            run_start = i;
+            run_sum = 0.0;
+        }
+        run_sum += weight(unit);
+        if run_sum > 0.0 && best.is_none_or(|(sum, _, _)| run_sum > sum) {
+            best = Some((run_sum, run_start, i));
+        }
+    }
+    best.map(|(_, start, end)| (start, end))
+}
+
+/// Headline candidates are unterminated, non-furniture lines above the body.
+/// A headline printed twice (page title and article heading) is the surest
+/// sign; otherwise the first line long enough not to be a site name.
+fn pick_title(header: &[Unit]) -> Option<String> {
+    let candidates: Vec<&str> = header
+        .iter()
+        .filter(|u| u.kind == Kind::Heading && (3..=35).contains(&word_count(&u.text)))
+        .map(|u| u.text.as_str())
+        .collect();
+    let repeated = candidates
+        .iter()
+        .find(|c| candidates.iter().filter(|o| fold(o) == fold(c)).count() > 1);
+    repeated
+        .or_else(|| candidates.iter().find(|c| word_count(c) >= 5))
+        .or_else(|| candidates.first())
+        .map(|t| (*t).to_owned())
+}
+
+/// Long headlines read like prose but lack the final stop.
+fn is_long_headline(unit: &Unit) -> bool {
+    unit.kind == Kind::Prose && !is_terminated(&unit.text) && word_count(&unit.text) <= 35
+}
+
+/// Article text inside the span. Subheadings survive only between text, so
+/// lists of teaser titles do not.
+fn body(span: &[Unit]) -> Vec<String> {
+    let is_subheading = |i: usize| {
+        span[i].kind == Kind::Heading
+            && (2..=15).contains(&word_count(&span[i].text))
+            && i > 0
+            && span[i - 1].kind.is_text()
+            && span.get(i + 1).is_some_and(|u| u.kind == Kind::Prose)
+    };
+    (0..span.len())
+        .filter(|&i| span[i].kind.is_text() || is_subheading(i))
+        .map(|i| span[i].text.clone())
+        .collect()
+}
+
+/// Comparison key that ignores case, punctuation and spacing.
+fn fold(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Drops repeats: the headline echoed in the body, decks that reappear as
+/// the start of a later paragraph, and paragraphs printed twice.
+fn dedupe(paragraphs: Vec<String>, title: Option<&str>) -> Vec<String> {
+    let title = title.map(fold);
+    let folded: Vec<String> = paragraphs.iter().map(|p| fold(p)).collect();
+    paragraphs
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            let me = &folded[*i];
+            let echoes_title = title.as_ref().is_some_and(|t| t == me);
+            let repeated = folded[..*i].contains(me);
+            let is_prefix = me.len() >= 40
+                && folded
+                    .iter()
+                    .any(|other| other.len() > me.len() && other.starts_with(me.as_str()));
+            !(me.is_empty() || echoes_title || repeated || is_prefix)
+        })
+        .map(|(_, p)| p)
+        .collect()
+}
+
+/// Date widgets sit above the body or just inside it; wire datelines open
+/// the first paragraphs.
+fn publication_date(units: &[Unit], start: usize, paragraphs: &[String]) -> Option<NaiveDate> {
+    let header: Vec<&str> = units
+        .iter()
+        .take(start + 3)
+        .enumerate()
+        .filter(|(i, u)| *i < start || u.kind == Kind::Date)
+        .map(|(_, u)| u.text.as_str())
+        .collect();
+    let lead: Vec<&str> = paragraphs.iter().take(2).map(String::as_str).collect();
+    dateline::find(&header, &lead)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn units(texts: &[&str]) -> Vec<Unit> {
+        texts.iter().map(|t| Unit::new((*t).to_owned())).collect()
+    }
+
+    #[test]
+    fn span_skips_furniture_on_both_sides() {
+        let u = units(&[
+            "Main menu",
+            "A Headline About Things",
+            "The first paragraph of the article is here and it is long enough.",
+            "Advertisement",
+            "The second paragraph of the article continues the story at length.",
+            "Share this:",
+            "Twitter",
+            "Facebook",
+        ]);
+        assert_eq!(densest_span(&u), Some((2, 4)));
+    }
+
+    #[test]
+    fn repeated_headline_wins() {
+        let u = units(&[
+            "Site Name Daily",
+            "The Real Headline Here",
+            "The Real Headline Here",
+        ]);
+        assert_eq!(pick_title(&u).as_deref(), Some("The Real Headline Here"));
+    }
+
+    #[test]
+    fn dedupe_drops_echoes_and_decks() {
+        let deck = "The participants stressed the importance of dialogue among all groups";
+        let full = format!("{deck}, and noted the political regime should be inclusive.");
+        let kept = dedupe(
+            vec![
+                "Headline".into(),
+                deck.into(),
+                "Other text.".into(),
+                full.clone(),
+            ],
+            Some("Headline"),
+        );
+        assert_eq!(kept, vec!["Other text.".to_owned(), full]);
+    }
+}

@@ -1,0 +1,167 @@
+//! Optional front matter: the seed author's own word on title, URL and date.
+//!
+//! Scraped text carries no reliable URL and often no reliable date, so a
+//! curator can state them in a leading `---` (YAML-style `key: value`) or
+//! `+++` (TOML-style `key = "value"`) block. Because these values are
+//! published as-is, anything doubtful is an error naming the file and line
+//! rather than a silent guess.
+
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate};
+use url::Url;
+
+use super::Error;
+
+/// What the front matter stated; absent keys are left to detection.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(super) struct FrontMatter {
+    pub title: Option<String>,
+    pub url: Option<Url>,
+    pub published: Option<NaiveDate>,
+}
+
+/// Splits off leading front matter. Returns it and the index of the first
+/// body line (0 when there is none).
+pub(super) fn split(path: &Path, lines: &[&str]) -> Result<(FrontMatter, usize), Error> {
+    let Some(open) = lines.iter().position(|l| !l.trim().is_empty()) else {
+        return Ok((FrontMatter::default(), 0));
+    };
+    let delimiter = lines[open].trim();
+    let separator = match delimiter {
+        "---" => ':',
+        "+++" => '=',
+        _ => return Ok((FrontMatter::default(), 0)),
+    };
+    let error = |index: usize, message: String| Error::FrontMatter {
+        path: path.to_path_buf(),
+        line: index + 1,
+        message,
+    };
+    let close = lines[open + 1..]
+        .iter()
+        .position(|l| l.trim() == delimiter)
+        .map(|offset| open + 1 + offset)
+        .ok_or_else(|| error(open, format!("no closing `{delimiter}`")))?;
+
+    let mut front = FrontMatter::default();
+    for (index, line) in lines.iter().enumerate().take(close).skip(open + 1) {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        apply(&mut front, line, separator).map_err(|message| error(index, message))?;
+    }
+    Ok((front, close + 1))
+}
+
+fn apply(front: &mut FrontMatter, line: &str, separator: char) -> Result<(), String> {
+    let (key, value) = line
+        .split_once(separator)
+        .ok_or_else(|| format!("expected `key{separator} value`, found `{line}`"))?;
+    let key = key.trim();
+    let value = unquote(value.trim());
+    if value.is_empty() {
+        return Err(format!("`{key}` has no value"));
+    }
+    match key {
+        "title" => set(
+            &mut front.title,
+            key,
+            value.split_whitespace().collect::<Vec<_>>().join(" "),
+        ),
+        "url" => set(&mut front.url, key, parse_url(value)?),
+        "published" => set(&mut front.published, key, parse_date(value)?),
+        _ => Err(format!(
+            "unknown key `{key}` (expected title, url or published)"
+        )),
+    }
+}
+
+fn set<T>(slot: &mut Option<T>, key: &str, value: T) -> Result<(), String> {
+    if slot.is_some() {
+        return Err(format!("`{key}` given twice"));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+fn unquote(value: &str) -> &str {
+    ['"', '\'']
+        .iter()
+        .find_map(|q| value.strip_prefix(*q)?.strip_suffix(*q))
+        .unwrap_or(value)
+}
+
+/// Only web addresses: the URL becomes the story's link in published feeds.
+fn parse_url(value: &str) -> Result<Url, String> {
+    let url = Url::parse(value).map_err(|e| format!("bad url `{value}`: {e}"))?;
+    match url.scheme() {
+        "http" | "https" if url.host().is_some() => Ok(url),
+        _ => Err(format!("bad url `{value}`: expected an http(s) address")),
+    }
+}
+
+fn parse_date(value: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .or_else(|_| DateTime::parse_from_rfc3339(value).map(|dt| dt.date_naive()))
+        .map_err(|_| format!("bad date `{value}`: expected YYYY-MM-DD or RFC 3339"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(text: &str) -> Result<(FrontMatter, usize), Error> {
+        let lines: Vec<&str> = text.lines().collect();
+        split(Path::new("seed.md"), &lines)
+    }
+
+    fn line_of(result: Result<(FrontMatter, usize), Error>) -> usize {
+        match result {
+            Err(Error::FrontMatter { line, .. }) => line,
+            other => panic!("expected a front matter error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn yaml_style_block_is_read() {
+        let (front, body) = run(
+            "---\ntitle: \"A Title\"\nurl: https://example.com/a\npublished: 2021-08-23\n---\nBody",
+        )
+        .unwrap();
+        assert_eq!(front.title.as_deref(), Some("A Title"));
+        assert_eq!(
+            front.url.map(String::from).as_deref(),
+            Some("https://example.com/a")
+        );
+        assert_eq!(front.published, NaiveDate::from_ymd_opt(2021, 8, 23));
+        assert_eq!(body, 5);
+    }
+
+    #[test]
+    fn toml_style_block_is_read() {
+        let (front, _) = run("+++\ntitle = 'T'\npublished = 2021-08-23T10:00:00Z\n+++\n").unwrap();
+        assert_eq!(front.title.as_deref(), Some("T"));
+        assert_eq!(front.published, NaiveDate::from_ymd_opt(2021, 8, 23));
+    }
+
+    #[test]
+    fn no_block_means_no_front_matter() {
+        assert_eq!(
+            run("Headline\n\nBody.").unwrap(),
+            (FrontMatter::default(), 0)
+        );
+    }
+
+    #[test]
+    fn errors_name_the_offending_line() {
+        assert_eq!(line_of(run("---\ntitle: T\nurl: not a url\n---\n")), 3);
+        assert_eq!(line_of(run("---\nurl: ftp://example.com/x\n---\n")), 2);
+        assert_eq!(line_of(run("\n---\npublished: 2021-02-30\n---\n")), 3);
+        assert_eq!(line_of(run("---\nauthor: Me\n---\n")), 2);
+        assert_eq!(line_of(run("---\ntitle: A\ntitle: B\n---\n")), 3);
+        assert_eq!(line_of(run("---\ntitle A\n---\n")), 2);
+        assert_eq!(line_of(run("---\ntitle: A\n")), 1);
+    }
+}

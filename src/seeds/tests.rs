@@ -1,0 +1,662 @@
+//! Whole-article tests: the real seeds and invented scrapes from other kinds
+//! of sites, to show the cleaning is not tuned to the five seeds.
+
+use super::*;
+
+fn seeds_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("config/seeds")
+}
+
+fn date(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(y, m, d)
+}
+
+fn clean_txt(raw: &str) -> SeedArticle {
+    match clean(Path::new("invented.txt"), raw) {
+        Ok(article) => article,
+        Err(e) => panic!("cleaning failed: {e}"),
+    }
+}
+
+/// Fails naming the paragraph when any paragraph contains a forbidden piece.
+fn assert_absent(article: &SeedArticle, forbidden: &[&str]) {
+    for paragraph in &article.paragraphs {
+        let lower = paragraph.to_lowercase();
+        for bad in forbidden {
+            assert!(
+                !lower.contains(&bad.to_lowercase()),
+                "{:?} survived in paragraph {paragraph:?}",
+                bad
+            );
+        }
+    }
+}
+
+fn assert_first_last(article: &SeedArticle, first: &str, last: &str) {
+    let (Some(f), Some(l)) = (article.paragraphs.first(), article.paragraphs.last()) else {
+        panic!("no paragraphs in {}", article.path.display());
+    };
+    assert!(f.starts_with(first), "first paragraph is {f:?}");
+    assert!(l.starts_with(last), "last paragraph is {l:?}");
+}
+
+/// Chrome seen across the real seeds; none of it is article text.
+const SEED_CHROME: &[&str] = &[
+    "Main menu",
+    "Latest News",
+    "Trending",
+    "Exit mobile version",
+    "Support SouthFront",
+    "full-size image",
+    "2,500 $",
+    "Published",
+    "Read more",
+    "appeared first on",
+    "With inputs from",
+    "Edited by",
+    "Getty Images",
+];
+
+/// The reader-comment section of seed 001, in pieces: its furniture, its
+/// usernames and the words of its comments.
+const SEED_001_COMMENTS: &[&str] = &[
+    "jew",
+    "Arch Bungle",
+    "Ivan Freely",
+    "comment",
+    "Notify of",
+    "Newest Most Voted",
+    "Inline Feedbacks",
+    "Last edited",
+    "smartest",
+    "SANE",
+    "apex predator",
+    "vagina",
+    "caravan",
+    "hold that record",
+    "Great idea",
+    "Would love your thoughts",
+];
+
+struct Expected {
+    file: &'static str,
+    title: &'static str,
+    published: Option<NaiveDate>,
+    paragraphs: usize,
+    first: &'static str,
+    last: &'static str,
+}
+
+fn expected_seeds() -> [Expected; 5] {
+    [
+        Expected {
+            file: "000_4629beeac711faa9.txt",
+            title: "The Russian president calls the withdrawal of NATO forces from Afghanistan an 'escape'",
+            published: None,
+            paragraphs: 6,
+            first: "Russian President Vladimir Putin described the withdrawal",
+            last: "The summit of the leaders of the Shanghai Organization was launched",
+        },
+        Expected {
+            file: "001_00ff577f5a1c40e0.txt",
+            title: "Vladimir Putin And Xi Jinping Discussed Afghanistan, Agreed on Countering Terrorism",
+            published: None,
+            paragraphs: 15,
+            first: "Russian President Vladimir Putin discussed the situation in Afghanistan",
+            last: "“They think they can send them without visas to our neighbors",
+        },
+        Expected {
+            file: "002_a88aa390d9645a1d.txt",
+            title: "Russia Will Not Interfere In Afghanistan’s Domestic Affairs: Vladimir Putin",
+            published: None,
+            paragraphs: 14,
+            first: "MOSCOW — The President of Russia, Vladimir Putin, said that",
+            last: "The northern province of Panjshir is the only pocket of resistance",
+        },
+        Expected {
+            file: "003_969414e8ff3677b6.txt",
+            title: "Moscow-led security bloc agrees to step up interaction due to instability in Afghanistan",
+            published: date(2021, 8, 23),
+            paragraphs: 8,
+            first: "DUSHANBE, August 23. /TASS/. Member-state leaders of the Collective",
+            last: "On August 15, Taliban fighters swept into Kabul without encountering",
+        },
+        Expected {
+            file: "004_7f4121f5e820f056.txt",
+            title: "Top Russian official says it’s time to consider resuming SCO-Afghanistan relations",
+            published: None,
+            paragraphs: 9,
+            first: "Russian Security Council Secretary Sergey Shoigu says it is time",
+            last: "He added that despite official claims of non-recognition",
+        },
+    ]
+}
+
+fn real_seeds() -> Vec<SeedArticle> {
+    let results = match load_dir(&seeds_dir()) {
+        Ok(results) => results,
+        Err(e) => panic!("cannot load seeds: {e}"),
+    };
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|e| panic!("seed failed: {e}")))
+        .collect()
+}
+
+#[test]
+fn real_seeds_yield_headline_date_and_body() {
+    let seeds = real_seeds();
+    let expected = expected_seeds();
+    assert_eq!(seeds.len(), expected.len());
+    for (article, want) in seeds.iter().zip(&expected) {
+        assert_eq!(
+            article.path.file_name().and_then(|n| n.to_str()),
+            Some(want.file)
+        );
+        assert_eq!(article.title, want.title, "{}", want.file);
+        assert_eq!(article.published, want.published, "{}", want.file);
+        assert_eq!(article.url, None, "{}", want.file);
+        assert_eq!(article.paragraphs.len(), want.paragraphs, "{}", want.file);
+        assert_first_last(article, want.first, want.last);
+        assert_ne!(article.paragraphs[0], article.title, "{}", want.file);
+        assert!(
+            article.paragraphs.iter().all(|p| p != &article.title),
+            "{}: headline repeated in the body",
+            want.file
+        );
+        assert_absent(article, SEED_CHROME);
+    }
+}
+
+#[test]
+fn seed_001_loses_every_line_of_its_comment_section() {
+    let seeds = real_seeds();
+    let article = &seeds[1];
+    assert_absent(article, SEED_001_COMMENTS);
+    let last = article
+        .paragraphs
+        .last()
+        .map(String::as_str)
+        .unwrap_or_default();
+    assert!(last.ends_with("is it?”"), "last paragraph is {last:?}");
+}
+
+#[test]
+fn seed_002_keeps_short_quotes_and_drops_its_caption() {
+    let seeds = real_seeds();
+    let article = &seeds[2];
+    assert!(article
+        .paragraphs
+        .contains(&"“You know how difficult and alarming the situation in Afghanistan currently is,” said Putin.".to_owned()));
+    assert_absent(
+        article,
+        &[
+            "on Tuesday said that Moscow",
+            "Zenger",
+            "inputs from",
+            "Saptak",
+        ],
+    );
+}
+
+#[test]
+fn seed_003_deck_is_not_doubled() {
+    let seeds = real_seeds();
+    let deck_starts = seeds[3]
+        .paragraphs
+        .iter()
+        .filter(|p| p.starts_with("The summit’s participants highlighted"))
+        .count();
+    assert_eq!(deck_starts, 1);
+}
+
+/// A WordPress blog: cookie banner, byline, share buttons, related posts and
+/// a threaded comment section whose comments are full sentences.
+const WORDPRESS: &str = "\
+We use cookies to give you the best experience on our website. By continuing to browse, you agree to our use of cookies.
+Accept
+Skip to content
+Home
+World
+Politics
+
+Harbour Town Council Approves New Sea Wall After Winter Storms
+
+By Jane Doe
+March 3, 2020
+
+The harbour town council voted on Tuesday to build a new sea wall, ending two years of debate over how to protect the old quarter from winter storms.
+
+The wall will run for nearly a kilometre along the eastern shore and is expected to cost about 40 million euros, most of it from regional funds.
+
+“We cannot wait for another winter like the last one,” the mayor told reporters after the vote.
+
+Opponents said the design would cut the beach off from the town and urged the council to consider dunes instead.
+
+Construction is due to start in the spring and last three years.
+
+Share this:
+Twitter
+Facebook
+Like this:
+Like Loading...
+
+Related
+
+Storm damage bill tops 10 million
+Fishermen fear for harbour access
+
+23 Comments
+
+John Smith says:
+March 4, 2020 at 9:15 am
+
+This is the best decision the council has made in years, and frankly it should have been taken long ago when the first storms hit the old quarter.
+
+Reply
+
+Mary Jones says:
+March 4, 2020 at 11:02 am
+
+I disagree completely with the previous commenter, because the dunes would have been cheaper and far better for the beach and the wildlife that lives there.
+
+Reply
+
+Leave a Reply
+
+Your email address will not be published. Required fields are marked *
+";
+
+#[test]
+fn wordpress_blog_keeps_article_and_cuts_comments() {
+    let article = clean_txt(WORDPRESS);
+    assert_eq!(
+        article.title,
+        "Harbour Town Council Approves New Sea Wall After Winter Storms"
+    );
+    assert_eq!(article.published, date(2020, 3, 3));
+    assert_eq!(article.paragraphs.len(), 5);
+    assert_first_last(
+        &article,
+        "The harbour town council voted on Tuesday",
+        "Construction is due to start",
+    );
+    assert_absent(
+        &article,
+        &[
+            "cookies",
+            "Jane Doe",
+            "Share this",
+            "Twitter",
+            "Like this",
+            "Loading",
+            "Storm damage",
+            "Comments",
+            "John Smith",
+            "best decision",
+            "previous commenter",
+            "Reply",
+            "email address",
+        ],
+    );
+}
+
+/// A forum-like thread without any "Leave a reply" heading: only usernames,
+/// timestamps and "Reply" links mark it, and its comments are long prose.
+const LONG_PROSE_COMMENTS: &str = "\
+Menu
+Search
+
+Regional Rail Line Reopens After Two-Year Closure
+
+The regional rail line between the two valley towns reopened on Saturday after a two-year closure for track renewal and bridge repairs.
+
+Trains will run every half hour on weekdays and every hour at weekends, the operator said in a statement.
+
+Local businesses had complained that the closure cut their trade by a third, and several shops on the station road closed for good.
+
+Alice Walker
+3 hours ago
+
+Honestly I think this whole project was a scandal from start to finish, and the operator should be ashamed of how long it took to repair a few bridges that were built more than a century ago by people with far fewer tools than we have today.
+
+Reply
+
+Bob Stone
+2 hours ago
+
+The trains were already late this morning, which tells you everything you need to know about how the line will be run from now on, and I expect the timetable to be cut again before the end of the year when the money runs out.
+
+Reply
+";
+
+#[test]
+fn long_prose_comments_are_cut_by_their_furniture() {
+    let article = clean_txt(LONG_PROSE_COMMENTS);
+    assert_eq!(
+        article.title,
+        "Regional Rail Line Reopens After Two-Year Closure"
+    );
+    assert_eq!(article.paragraphs.len(), 3);
+    assert_first_last(
+        &article,
+        "The regional rail line between",
+        "Local businesses had complained",
+    );
+    assert_absent(
+        &article,
+        &[
+            "Alice",
+            "Bob Stone",
+            "scandal",
+            "ashamed",
+            "timetable to be cut",
+            "Reply",
+            "ago",
+        ],
+    );
+}
+
+/// A news brief of one-sentence paragraphs, with a mid-article ad and a
+/// newsletter box at the end.
+const SHORT_PARAGRAPHS: &str = "\
+Breaking News
+Subscribe
+
+Fire Closes Main Road Through Hill Village
+
+Firefighters were called to the hill village at dawn.
+
+The main road was closed for six hours.
+
+No one was hurt.
+
+Advertisement
+
+“We were lucky,” said one resident.
+
+Yes.
+
+The cause of the fire is not yet known.
+
+Sign up for our free newsletter to get the latest local news delivered straight to your inbox every morning.
+Enter your email
+Subscribe
+";
+
+#[test]
+fn short_one_sentence_paragraphs_are_kept() {
+    let article = clean_txt(SHORT_PARAGRAPHS);
+    assert_eq!(article.title, "Fire Closes Main Road Through Hill Village");
+    assert_eq!(
+        article.paragraphs,
+        [
+            "Firefighters were called to the hill village at dawn.",
+            "The main road was closed for six hours.",
+            "No one was hurt.",
+            "“We were lucky,” said one resident.",
+            "Yes.",
+            "The cause of the fire is not yet known.",
+        ]
+    );
+}
+
+/// A wire story: dateline with the agency, a timestamp widget, and the
+/// agency's reporting credits and standards blurb after the body.
+const WIRE_STORY: &str = "\
+World
+Europe
+
+Ministers Agree Grain Export Corridor After Late-Night Talks
+
+August 5, 2022 4:12 PM GMT Updated 3 hours ago
+
+BRUSSELS, Aug 5 (Reuters) - European ministers agreed on Friday to open a new grain export corridor after talks that ran late into the night.
+
+The corridor will allow up to two million tonnes of grain a month to leave through land routes, officials said.
+
+Several ministers said more money would be needed to upgrade rail links at the border.
+
+Reporting by Jane Doe in Brussels; Editing by John Roe
+
+Our Standards: The Thomson Reuters Trust Principles.
+";
+
+#[test]
+fn wire_story_dateline_and_credits() {
+    let article = clean_txt(WIRE_STORY);
+    assert_eq!(
+        article.title,
+        "Ministers Agree Grain Export Corridor After Late-Night Talks"
+    );
+    assert_eq!(article.published, date(2022, 8, 5));
+    assert_eq!(article.paragraphs.len(), 3);
+    assert_first_last(
+        &article,
+        "BRUSSELS, Aug 5 (Reuters)",
+        "Several ministers said",
+    );
+    assert_absent(&article, &["Reporting by", "Our Standards", "Updated"]);
+}
+
+/// A hard-wrapped text dump with a breadcrumb, a subheading, an image credit
+/// and a trailing box of related stories with one-sentence teasers.
+const HARD_WRAPPED: &str = "\
+Home > Science > Climate
+
+Glacier Retreat Speeds Up in the Southern Alps
+
+(Photo: Jane Doe/Alpine Survey)
+
+Scientists measuring the glaciers of the southern Alps say the ice is
+retreating faster than at any time since records began, with some tongues
+losing more than fifty metres in a single summer.
+
+The survey team used drones and ground markers to track the ice edge over
+five years, and found the losses accelerating after each hot summer.
+
+What happens next
+
+The researchers expect several small glaciers to disappear within a
+decade unless summers become cooler, which they consider unlikely.
+
+Related articles
+
+Snow line moves higher
+Researchers report that the winter snow line has moved up by a hundred metres.
+Ski resorts adapt
+Resorts are investing in snow-making as seasons grow shorter.
+";
+
+#[test]
+fn hard_wrapped_text_is_joined_and_related_box_dropped() {
+    let article = clean_txt(HARD_WRAPPED);
+    assert_eq!(
+        article.title,
+        "Glacier Retreat Speeds Up in the Southern Alps"
+    );
+    assert_eq!(
+        article.paragraphs,
+        [
+            "Scientists measuring the glaciers of the southern Alps say the ice is retreating faster than at any time since records began, with some tongues losing more than fifty metres in a single summer.",
+            "The survey team used drones and ground markers to track the ice edge over five years, and found the losses accelerating after each hot summer.",
+            "What happens next",
+            "The researchers expect several small glaciers to disappear within a decade unless summers become cooler, which they consider unlikely.",
+        ]
+    );
+}
+
+/// A Disqus-embedded page: the widget's own furniture after the body.
+const DISQUS: &str = "\
+Tech Daily
+
+Open-Source Maintainers Warn of Burnout as Demands Grow
+
+Maintainers of widely used open-source libraries say the demands on their time keep growing while funding stays flat.
+
+A survey of more than a thousand maintainers found that most work on their projects unpaid and in the evenings.
+
+Many said they had considered walking away from projects used by large companies.
+
+Also read: Why companies should pay for the code they use
+
+Comments
+Community
+Login
+Sort by Best
+Join the discussion…
+Dev_Guy • 2 years ago
+Companies take and take and never give anything back to the people who write the software they depend on every day.
+Reply
+";
+
+#[test]
+fn disqus_comments_are_cut() {
+    let article = clean_txt(DISQUS);
+    assert_eq!(
+        article.title,
+        "Open-Source Maintainers Warn of Burnout as Demands Grow"
+    );
+    assert_eq!(article.paragraphs.len(), 3);
+    assert_absent(
+        &article,
+        &[
+            "Also read",
+            "Dev_Guy",
+            "take and take",
+            "Sort by",
+            "Comments",
+        ],
+    );
+}
+
+#[test]
+fn front_matter_wins_over_detection() {
+    let raw = "---\ntitle: Curated Title\nurl: https://example.com/story\npublished: 2021-09-01\n---\n\
+               Main menu\n\nDetected Headline Of The Story\n\nWorld August 23, 2021, 17:36\n\n\
+               Curated Title\n\nThe body of the story is this paragraph, which is long enough to count.\n";
+    let article = match clean(Path::new("fm.txt"), raw) {
+        Ok(a) => a,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(article.title, "Curated Title");
+    assert_eq!(
+        article.url.as_ref().map(Url::as_str),
+        Some("https://example.com/story")
+    );
+    assert_eq!(article.published, date(2021, 9, 1));
+    assert_eq!(
+        article.paragraphs,
+        ["The body of the story is this paragraph, which is long enough to count."]
+    );
+}
+
+#[test]
+fn markdown_seeds_lose_their_markup() {
+    let raw = "+++\nurl = \"https://example.com/md\"\n+++\n\n# The *Markdown* Headline\n\n\
+               The first paragraph has **bold** and _emphasis_ and a\n[link](https://example.com) that wraps.\n\n\
+               ![chart](chart.png)\n\n## A Subheading\n\nThe second paragraph is plain text and ends here.\n";
+    let article = match clean(Path::new("story.md"), raw) {
+        Ok(a) => a,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(article.title, "The Markdown Headline");
+    assert_eq!(
+        article.paragraphs,
+        [
+            "The first paragraph has bold and emphasis and a link that wraps.",
+            "A Subheading",
+            "The second paragraph is plain text and ends here.",
+        ]
+    );
+}
+
+#[test]
+fn only_chrome_is_an_empty_seed() {
+    let result = clean(
+        Path::new("chrome.txt"),
+        "Main menu\nHome\n\nShare this:\nTwitter\n",
+    );
+    assert!(matches!(result, Err(Error::Empty { .. })), "{result:?}");
+}
+
+#[test]
+fn load_dir_reads_txt_and_md_sorted_and_isolates_bad_files()
+-> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let body =
+        "A Headline For Testing\n\nThe body paragraph is long enough to be taken for prose.\n";
+    fs::write(dir.path().join("b.md"), body)?;
+    fs::write(dir.path().join("a.txt"), body)?;
+    fs::write(
+        dir.path().join("c.txt"),
+        format!("---\ntitle: T\npublished: 2021-13-01\n---\n{body}"),
+    )?;
+    fs::write(dir.path().join(".hidden.txt"), body)?;
+    fs::write(dir.path().join("notes.html"), body)?;
+    fs::create_dir(dir.path().join("sub.txt"))?;
+
+    let results = load_dir(dir.path())?;
+    let names: Vec<String> = results
+        .iter()
+        .map(|r| match r {
+            Ok(a) => a
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            Err(e) => e.to_string(),
+        })
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert_eq!(names[0], "a.txt");
+    assert_eq!(names[1], "b.md");
+    assert!(
+        names[2].ends_with(
+            "c.txt:3: bad front matter: bad date `2021-13-01`: expected YYYY-MM-DD or RFC 3339"
+        ),
+        "{}",
+        names[2]
+    );
+    Ok(())
+}
+
+#[test]
+fn missing_folder_is_a_read_dir_error() {
+    let result = load_dir(Path::new("/nonexistent/feedloom/seeds"));
+    assert!(matches!(result, Err(Error::ReadDir { .. })));
+}
+
+#[test]
+fn legacy_encodings_are_decoded() {
+    // "café" in windows-1252.
+    let text = decode(b"Un caf\xe9 pour tous les habitants du village ce matin.");
+    assert!(text.contains("café"), "{text}");
+}
+
+#[test]
+fn brief_of_tiny_paragraphs_still_loses_its_comments() {
+    let raw = "\
+Storm Warning Lifted
+
+The warning ended.
+
+Roads are open.
+
+Schools reopen Monday.
+
+John says:
+The council should have warned people much earlier, because many families had already left their homes in a panic that night.
+Reply
+";
+    let article = clean_txt(raw);
+    assert_eq!(article.title, "Storm Warning Lifted");
+    assert_eq!(
+        article.paragraphs,
+        [
+            "The warning ended.",
+            "Roads are open.",
+            "Schools reopen Monday."
+        ]
+    );
+}
