@@ -30,6 +30,9 @@ pub enum FeedError {
     Fetch(#[from] fetch::Error),
     #[error("not a usable feed")]
     Parse(#[from] parse::Error),
+    /// Parsing or cleaning panicked: a bug, but one feed's bug.
+    #[error("feedloom crashed while reading this feed (a bug; please report it): {0}")]
+    Crashed(String),
 }
 
 /// What went wrong with the poll as a whole (not with one feed).
@@ -155,7 +158,10 @@ pub async fn poll_feed(
         Ok(Fetched::NotModified) => Ok(None),
         Ok(Fetched::Body(body)) => {
             let url = feed.url.clone();
-            tokio::task::spawn_blocking(move || parse_body(&body, &url).map(Some)).await?
+            match tokio::task::spawn_blocking(move || parse_body(&body, &url)).await {
+                Ok(parsed) => parsed.map(Some),
+                Err(join_error) => Err(FeedError::Crashed(join_error.to_string())),
+            }
         }
         Err(error) => Err(FeedError::Fetch(error)),
     };
@@ -177,7 +183,7 @@ pub async fn poll_feed(
                 let message = error_chain(&error);
                 let http_status = match &error {
                     FeedError::Fetch(fetch_error) => fetch_error.http_status(),
-                    FeedError::Parse(_) => None,
+                    FeedError::Parse(_) | FeedError::Crashed(_) => None,
                 };
                 store.record_failure(record.id, now, http_status, &message)?;
                 FeedOutcome::Failed { error, message }
