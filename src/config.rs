@@ -80,11 +80,18 @@ pub struct FeedConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("cannot read config file {}", path.display())]
-    Read { path: PathBuf, #[source] source: std::io::Error },
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// One or more problems in the text; Display prints one per line as
     /// `path:line:column: key: message`.
     #[error("{}", problems.iter().map(|p| format!("{}:{}:{}: {}: {}", path.display(), p.line, p.column, p.key, p.message)).collect::<Vec<_>>().join("\n"))]
-    Invalid { path: PathBuf, problems: Vec<Problem> },
+    Invalid {
+        path: PathBuf,
+        problems: Vec<Problem>,
+    },
 }
 
 /// One problem found in a configuration file (1-based position).

@@ -22,11 +22,23 @@ pub struct SeedArticle {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("cannot read seeds folder {}", path.display())]
-    ReadDir { path: PathBuf, #[source] source: std::io::Error },
+    ReadDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot read seed file {}", path.display())]
-    ReadFile { path: PathBuf, #[source] source: std::io::Error },
+    ReadFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{}:{line}: bad front matter: {message}", path.display())]
-    FrontMatter { path: PathBuf, line: usize, message: String },
+    FrontMatter {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     #[error("{}: no article text left after cleaning", path.display())]
     Empty { path: PathBuf },
 }

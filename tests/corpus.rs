@@ -14,20 +14,22 @@ use feedloom::parse::{Error, parse};
 use url::Url;
 
 /// Parse-rate floors per category, set just below what was measured
-/// (documents that are not feeds — OPML, HTML, truncated XML — count as
-/// failures, hence the low illformed/opml numbers).
+/// (wellformed 98.2%, illformed 91.3%, encodings 98.0%, realworld 99.2%,
+/// opml 2.6%). Documents that are not feeds — OPML, CDF, AtomPub service
+/// documents, HTML, truncated or mismatched XML — count as failures, hence
+/// the low opml number: OPML is rightly `NotAFeed`, it only must not panic.
 const PARSE_FLOORS: &[(&str, f64)] = &[
-    ("wellformed", 0.0),
-    ("illformed", 0.0),
-    ("encodings", 0.0),
-    ("realworld", 0.0),
-    ("opml", 0.0),
+    ("wellformed", 0.98),
+    ("illformed", 0.91),
+    ("encodings", 0.97),
+    ("realworld", 0.99),
+    ("opml", 0.02),
 ];
-/// Floor on the whole corpus.
-const OVERALL_FLOOR: f64 = 0.0;
+/// Floor on the whole corpus (measured 97.0%).
+const OVERALL_FLOOR: f64 = 0.965;
 /// Share of realworld feeds where feedparser finds ≥ 1 entry on which
-/// feedloom finds exactly as many.
-const REALWORLD_MATCH_FLOOR: f64 = 0.0;
+/// feedloom finds exactly as many (measured 121 / 122).
+const REALWORLD_MATCH_FLOOR: f64 = 0.98;
 
 /// One row of expected.tsv: what feedparser made of a sample.
 struct Expected {
@@ -70,14 +72,26 @@ fn header<'a>(headers: &'a str, name: &str) -> Option<&'a str> {
 }
 
 fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("corpus")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("corpus")
 }
 
 fn load_expected(dir: &Path) -> HashMap<String, Expected> {
-    let tsv = std::fs::read_to_string(dir.join("expected.tsv")).expect("tests/corpus/expected.tsv is readable");
+    let tsv = std::fs::read_to_string(dir.join("expected.tsv"))
+        .expect("tests/corpus/expected.tsv is readable");
     let mut lines = tsv.lines();
-    let header: Vec<&str> = lines.next().expect("expected.tsv has a header").split('\t').collect();
-    let col = |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("column {name}"));
+    let header: Vec<&str> = lines
+        .next()
+        .expect("expected.tsv has a header")
+        .split('\t')
+        .collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("column {name}"))
+    };
     let (c_path, c_format, c_entries, c_headers, c_ewh, c_json) = (
         col("path"),
         col("format"),
@@ -108,7 +122,8 @@ fn load_expected(dir: &Path) -> HashMap<String, Expected> {
 /// expectations and the licence texts.
 fn samples(dir: &Path) -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
+        let entries =
+            std::fs::read_dir(dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
         for entry in entries {
             let path = entry.expect("directory entry").path();
             if path.is_dir() {
@@ -139,7 +154,11 @@ struct Outcome {
 }
 
 fn run_one(dir: &Path, path: &Path, expected: &HashMap<String, Expected>) -> Outcome {
-    let rel = path.strip_prefix(dir).expect("sample under corpus dir").to_string_lossy().replace('\\', "/");
+    let rel = path
+        .strip_prefix(dir)
+        .expect("sample under corpus dir")
+        .to_string_lossy()
+        .replace('\\', "/");
     let category = rel.split('/').next().unwrap_or("").to_owned();
     let body = std::fs::read(path).unwrap_or_else(|e| panic!("reading {rel}: {e}"));
     let exp = expected.get(&rel);
@@ -151,12 +170,27 @@ fn run_one(dir: &Path, path: &Path, expected: &HashMap<String, Expected>) -> Out
         .filter(|u| matches!(u.scheme(), "http" | "https"))
         .unwrap_or(default_base);
     match catch_unwind(AssertUnwindSafe(|| parse(&body, content_type, &base))) {
-        Ok(Ok(feed)) => Outcome { rel, category, result: Ok(feed.entries.len()), panicked: false },
+        Ok(Ok(feed)) => Outcome {
+            rel,
+            category,
+            result: Ok(feed.entries.len()),
+            panicked: false,
+        },
         Ok(Err(e)) => {
             let panicked = matches!(e, Error::Panicked { .. });
-            Outcome { rel, category, result: Err(e.to_string()), panicked }
+            Outcome {
+                rel,
+                category,
+                result: Err(e.to_string()),
+                panicked,
+            }
         }
-        Err(_) => Outcome { rel, category, result: Err("panic escaped parse()".into()), panicked: true },
+        Err(_) => Outcome {
+            rel,
+            category,
+            result: Err("panic escaped parse()".into()),
+            panicked: true,
+        },
     }
 }
 
@@ -173,9 +207,15 @@ fn corpus() {
     let dir = corpus_dir();
     let expected = load_expected(&dir);
     let files = samples(&dir);
-    assert_eq!(files.len(), expected.len(), "every sample has an expected.tsv row and vice versa");
+    assert_eq!(
+        files.len(),
+        expected.len(),
+        "every sample has an expected.tsv row and vice versa"
+    );
 
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 8);
     let chunk = files.len().div_ceil(threads);
     let outcomes: Vec<Outcome> = std::thread::scope(|s| {
         let handles: Vec<_> = files
@@ -183,10 +223,17 @@ fn corpus() {
             .map(|part| {
                 let dir = &dir;
                 let expected = &expected;
-                s.spawn(move || part.iter().map(|p| run_one(dir, p, expected)).collect::<Vec<_>>())
+                s.spawn(move || {
+                    part.iter()
+                        .map(|p| run_one(dir, p, expected))
+                        .collect::<Vec<_>>()
+                })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("worker thread")).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("worker thread"))
+            .collect()
     });
 
     let verbose = std::env::var_os("FEEDLOOM_CORPUS_VERBOSE").is_some();
@@ -198,7 +245,10 @@ fn corpus() {
         if o.panicked {
             panics.push(o.rel.clone());
         }
-        let reference = expected.get(&o.rel).and_then(Expected::reference_entries).filter(|n| *n > 0);
+        let reference = expected
+            .get(&o.rel)
+            .and_then(Expected::reference_entries)
+            .filter(|n| *n > 0);
         match &o.result {
             Ok(n) => {
                 t.ok += 1;
@@ -222,8 +272,16 @@ fn corpus() {
         }
     }
 
-    let pct = |a: usize, b: usize| if b == 0 { 100.0 } else { 100.0 * a as f64 / b as f64 };
-    println!("category     parsed OK / total        same entry count as feedparser (where it finds >= 1)");
+    let pct = |a: usize, b: usize| {
+        if b == 0 {
+            100.0
+        } else {
+            100.0 * a as f64 / b as f64
+        }
+    };
+    println!(
+        "category     parsed OK / total        same entry count as feedparser (where it finds >= 1)"
+    );
     let mut all = Tally::default();
     for (cat, t) in &tallies {
         println!(
@@ -254,12 +312,20 @@ fn corpus() {
 
     assert!(panics.is_empty(), "parser panicked on: {panics:?}");
     for (cat, floor) in PARSE_FLOORS {
-        let t = tallies.get(*cat).unwrap_or_else(|| panic!("category {cat} missing"));
+        let t = tallies
+            .get(*cat)
+            .unwrap_or_else(|| panic!("category {cat} missing"));
         let rate = t.ok as f64 / t.total as f64;
-        assert!(rate >= *floor, "{cat}: parse rate {rate:.3} below floor {floor}");
+        assert!(
+            rate >= *floor,
+            "{cat}: parse rate {rate:.3} below floor {floor}"
+        );
     }
     let overall = all.ok as f64 / all.total as f64;
-    assert!(overall >= OVERALL_FLOOR, "overall parse rate {overall:.3} below floor {OVERALL_FLOOR}");
+    assert!(
+        overall >= OVERALL_FLOOR,
+        "overall parse rate {overall:.3} below floor {OVERALL_FLOOR}"
+    );
     let rw = tallies.get("realworld").expect("realworld category");
     let share = rw.matches as f64 / rw.with_entries as f64;
     assert!(

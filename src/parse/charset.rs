@@ -113,7 +113,11 @@ fn decode_by_label(body: &[u8], label: &str, source: Source) -> Option<Decoded> 
         // Only believable if the bytes look 32-bit (NULs in the first units).
         if body.len() >= 4 && body[..4].contains(&0) {
             let be = lower.ends_with("be") || body.first() == Some(&0);
-            return Some(decode_utf32(body, if be { Utf32::Be } else { Utf32::Le }, source));
+            return Some(decode_utf32(
+                body,
+                if be { Utf32::Be } else { Utf32::Le },
+                source,
+            ));
         }
         return None;
     }
@@ -122,7 +126,11 @@ fn decode_by_label(body: &[u8], label: &str, source: Source) -> Option<Decoded> 
         // A 16-bit body without BOM has a NUL in one of its first two bytes.
         if body.len() >= 2 && body[..2].contains(&0) {
             let be = body.first() == Some(&0);
-            return Some(decode_with(body, if be { UTF_16BE } else { UTF_16LE }, source));
+            return Some(decode_with(
+                body,
+                if be { UTF_16BE } else { UTF_16LE },
+                source,
+            ));
         }
         return None;
     }
@@ -137,7 +145,12 @@ fn decode_with(body: &[u8], enc: &'static Encoding, source: Source) -> Decoded {
         Cow::Borrowed(s) => s.to_owned(),
         Cow::Owned(s) => s,
     };
-    Decoded { text, encoding: enc.name(), source, had_errors }
+    Decoded {
+        text,
+        encoding: enc.name(),
+        source,
+        had_errors,
+    }
 }
 
 /// UTF-32 by hand: encoding_rs deliberately does not support it.
@@ -167,7 +180,12 @@ fn decode_utf32(body: &[u8], order: Utf32, source: Source) -> Decoded {
         Utf32::Le => "UTF-32LE",
         Utf32::Be => "UTF-32BE",
     };
-    Decoded { text, encoding, source, had_errors }
+    Decoded {
+        text,
+        encoding,
+        source,
+        had_errors,
+    }
 }
 
 /// The `charset` parameter of a Content-Type header value, unquoted.
@@ -230,7 +248,11 @@ mod tests {
             out.extend_from_slice(if be { &[0xFE, 0xFF] } else { &[0xFF, 0xFE] });
         }
         for unit in s.encode_utf16() {
-            out.extend_from_slice(&if be { unit.to_be_bytes() } else { unit.to_le_bytes() });
+            out.extend_from_slice(&if be {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            });
         }
         out
     }
@@ -281,11 +303,14 @@ mod tests {
 
     #[test]
     fn declaration_used_for_legacy_bytes() {
-        let body = b"<?xml version=\"1.0\" encoding=\"windows-1251\"?><a>\xCF\xF0\xE8\xE2\xE5\xF2</a>";
+        let body =
+            b"<?xml version=\"1.0\" encoding=\"windows-1251\"?><a>\xCF\xF0\xE8\xE2\xE5\xF2</a>";
         let d = decode(body, None);
         assert_eq!(d.source, Source::Declaration);
         assert!(d.text.contains("Привет"));
-        assert!(rewrite_declaration(d.text).starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>"));
+        assert!(
+            rewrite_declaration(d.text).starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>")
+        );
     }
 
     #[test]
@@ -304,7 +329,8 @@ mod tests {
 
     #[test]
     fn unknown_label_falls_back_to_guess() {
-        let body = b"<?xml version='1.0' encoding='x-no-such-thing'?><a>caf\xE9 cr\xE8me br\xFBl\xE9e</a>";
+        let body =
+            b"<?xml version='1.0' encoding='x-no-such-thing'?><a>caf\xE9 cr\xE8me br\xFBl\xE9e</a>";
         let d = decode(body, None);
         assert_eq!(d.source, Source::Guess);
         assert!(d.text.contains("café"));
@@ -312,8 +338,14 @@ mod tests {
 
     #[test]
     fn charset_param_parsing() {
-        assert_eq!(charset_param("text/xml; charset=utf-8").as_deref(), Some("utf-8"));
-        assert_eq!(charset_param("text/xml;CHARSET='koi8-r' ").as_deref(), Some("koi8-r"));
+        assert_eq!(
+            charset_param("text/xml; charset=utf-8").as_deref(),
+            Some("utf-8")
+        );
+        assert_eq!(
+            charset_param("text/xml;CHARSET='koi8-r' ").as_deref(),
+            Some("koi8-r")
+        );
         assert_eq!(charset_param("text/xml"), None);
     }
 }

@@ -13,7 +13,9 @@ use regex::Regex;
 
 fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     // Constant patterns: a typo fails every test, never input-dependent.
-    cell.get_or_init(|| Regex::new(pattern).unwrap_or_else(|e| panic!("bad built-in regex {pattern}: {e}")))
+    cell.get_or_init(|| {
+        Regex::new(pattern).unwrap_or_else(|e| panic!("bad built-in regex {pattern}: {e}"))
+    })
 }
 
 /// Parses a feed timestamp; `None` when nothing sensible can be read.
@@ -49,24 +51,38 @@ fn clean(s: &str) -> String {
 
     let mut s = months_to_english(s);
     // A leading weekday name in any language ("Thurs, ", "Пн, ", "Monday ").
-    s = regex(&WEEKDAY, r"^\p{L}+\.?,\s*").replace(&s, "").into_owned();
+    s = regex(&WEEKDAY, r"^\p{L}+\.?,\s*")
+        .replace(&s, "")
+        .into_owned();
     s = s.replace(',', " ");
-    s = regex(&SPACES, r"\s+").replace_all(&s, " ").trim().to_owned();
+    s = regex(&SPACES, r"\s+")
+        .replace_all(&s, " ")
+        .trim()
+        .to_owned();
     // Named zones to offsets.
     s = regex(&ZONE, r"(?i)\s?\b([a-z]{1,5})$")
-        .replace(&s, |c: &regex::Captures| match zone_offset(&c[1].to_ascii_lowercase()) {
-            Some(off) => format!(" {off}"),
-            None => c[0].to_owned(),
+        .replace(&s, |c: &regex::Captures| {
+            match zone_offset(&c[1].to_ascii_lowercase()) {
+                Some(off) => format!(" {off}"),
+                None => c[0].to_owned(),
+            }
         })
         .into_owned();
     // "-0000" and "+0530" written without colon after an ISO time.
-    s = regex(&OFFSET_NO_COLON, r"(\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?)(\s?)([+-]\d{2}):?(\d{2})$")
-        .replace(&s, "$1$2$3:$4")
+    s = regex(
+        &OFFSET_NO_COLON,
+        r"(\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?)(\s?)([+-]\d{2}):?(\d{2})$",
+    )
+    .replace(&s, "$1$2$3:$4")
+    .into_owned();
+    s = regex(&HOUR_PAD, r" (\d):")
+        .replace(&s, " 0$1:")
         .into_owned();
-    s = regex(&HOUR_PAD, r" (\d):").replace(&s, " 0$1:").into_owned();
     s = s.replace(" 24:", " 00:");
     // "jan 5 2024" → "5 jan 2024"
-    s = regex(&MDY, r"(?i)^([a-z]{3}) (\d{1,2}) (\d{4})").replace(&s, "$2 $1 $3").into_owned();
+    s = regex(&MDY, r"(?i)^([a-z]{3}) (\d{1,2}) (\d{4})")
+        .replace(&s, "$2 $1 $3")
+        .into_owned();
     s
 }
 
@@ -179,22 +195,42 @@ mod tests {
     use super::*;
 
     fn ts(s: &str) -> String {
-        parse_timestamp(s).map(|t| t.to_rfc3339()).unwrap_or_else(|| "none".into())
+        parse_timestamp(s)
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_else(|| "none".into())
     }
 
     #[test]
     fn standard_formats() {
         assert_eq!(ts("2024-03-01T10:00:00Z"), "2024-03-01T10:00:00+00:00");
-        assert_eq!(ts("Fri, 01 Mar 2024 10:00:00 GMT"), "2024-03-01T10:00:00+00:00");
-        assert_eq!(ts("Fri, 01 Mar 2024 10:00:00 +0300"), "2024-03-01T07:00:00+00:00");
+        assert_eq!(
+            ts("Fri, 01 Mar 2024 10:00:00 GMT"),
+            "2024-03-01T10:00:00+00:00"
+        );
+        assert_eq!(
+            ts("Fri, 01 Mar 2024 10:00:00 +0300"),
+            "2024-03-01T07:00:00+00:00"
+        );
     }
 
     #[test]
     fn broken_rfc2822() {
-        assert_eq!(ts("Thurs, 01 March 2024 10:00:00 UTC"), "2024-03-01T10:00:00+00:00");
-        assert_eq!(ts("Fri, 1 Mar 2024 9:00:00 -0000"), "2024-03-01T09:00:00+00:00");
-        assert_eq!(ts("Fri, 01 Mar 2024 10:00:00 MSK"), "2024-03-01T07:00:00+00:00");
-        assert_eq!(ts("Fri, 01 Mar 2024 10:00:00 CET"), "2024-03-01T09:00:00+00:00");
+        assert_eq!(
+            ts("Thurs, 01 March 2024 10:00:00 UTC"),
+            "2024-03-01T10:00:00+00:00"
+        );
+        assert_eq!(
+            ts("Fri, 1 Mar 2024 9:00:00 -0000"),
+            "2024-03-01T09:00:00+00:00"
+        );
+        assert_eq!(
+            ts("Fri, 01 Mar 2024 10:00:00 MSK"),
+            "2024-03-01T07:00:00+00:00"
+        );
+        assert_eq!(
+            ts("Fri, 01 Mar 2024 10:00:00 CET"),
+            "2024-03-01T09:00:00+00:00"
+        );
     }
 
     #[test]
@@ -210,7 +246,10 @@ mod tests {
     #[test]
     fn russian_months() {
         assert_eq!(ts("1 марта 2024 10:00"), "2024-03-01T10:00:00+00:00");
-        assert_eq!(ts("Пт, 01 мар 2024 10:00:00 +0300"), "2024-03-01T07:00:00+00:00");
+        assert_eq!(
+            ts("Пт, 01 мар 2024 10:00:00 +0300"),
+            "2024-03-01T07:00:00+00:00"
+        );
         assert_eq!(ts("12 Декабря 2023"), "2023-12-12T00:00:00+00:00");
     }
 

@@ -15,8 +15,12 @@ pub(crate) fn looks_like_json_feed(obj: &Map<String, Value>) -> bool {
         .get("version")
         .and_then(Value::as_str)
         .is_some_and(|v| v.to_ascii_lowercase().contains("jsonfeed"));
-    let has_items = obj.get("items").is_some_and(|v| v.is_array() || v.is_object());
-    let has_feed_fields = ["title", "home_page_url", "feed_url"].iter().any(|k| obj.contains_key(*k));
+    let has_items = obj
+        .get("items")
+        .is_some_and(|v| v.is_array() || v.is_object());
+    let has_feed_fields = ["title", "home_page_url", "feed_url"]
+        .iter()
+        .any(|k| obj.contains_key(*k));
     version_says_so || (has_items && (has_feed_fields || obj.contains_key("version")))
 }
 
@@ -30,15 +34,26 @@ pub(crate) fn normalize(obj: &mut Map<String, Value>) -> Vec<String> {
     if !version_ok {
         notes.push(format!(
             "JSON Feed version {} read as 1.1",
-            obj.get("version").map_or_else(|| "(missing)".to_owned(), Value::to_string)
+            obj.get("version")
+                .map_or_else(|| "(missing)".to_owned(), Value::to_string)
         ));
         obj.insert("version".into(), Value::String(VERSION.into()));
     }
     if !obj.get("title").is_some_and(Value::is_string) {
-        let title = obj.get("title").and_then(scalar_to_string).unwrap_or_default();
+        let title = obj
+            .get("title")
+            .and_then(scalar_to_string)
+            .unwrap_or_default();
         obj.insert("title".into(), Value::String(title));
     }
-    for key in ["home_page_url", "feed_url", "language", "description", "icon", "favicon"] {
+    for key in [
+        "home_page_url",
+        "feed_url",
+        "language",
+        "description",
+        "icon",
+        "favicon",
+    ] {
         fix_string(obj, key);
     }
     fix_authors(obj);
@@ -63,7 +78,9 @@ pub(crate) fn normalize(obj: &mut Map<String, Value>) -> Vec<String> {
         }
     }
     if dropped > 0 {
-        notes.push(format!("dropped {dropped} JSON Feed items that were not objects"));
+        notes.push(format!(
+            "dropped {dropped} JSON Feed items that were not objects"
+        ));
     }
     obj.insert("items".into(), Value::Array(fixed_items));
     notes
@@ -89,7 +106,11 @@ fn normalize_item(item: &mut Map<String, Value>) {
     fix_authors(item);
     match item.remove("tags") {
         Some(Value::Array(tags)) => {
-            let tags: Vec<Value> = tags.iter().filter_map(scalar_to_string).map(Value::String).collect();
+            let tags: Vec<Value> = tags
+                .iter()
+                .filter_map(scalar_to_string)
+                .map(Value::String)
+                .collect();
             item.insert("tags".into(), Value::Array(tags));
         }
         Some(v) => {
@@ -112,7 +133,10 @@ fn normalize_item(item: &mut Map<String, Value>) {
                 fix_string(&mut a, "mime_type");
                 fix_string(&mut a, "title");
                 if !a.get("size_in_bytes").is_some_and(Value::is_u64) {
-                    let size = a.get("size_in_bytes").and_then(scalar_to_string).and_then(|s| s.parse::<u64>().ok());
+                    let size = a
+                        .get("size_in_bytes")
+                        .and_then(scalar_to_string)
+                        .and_then(|s| s.parse::<u64>().ok());
                     match size {
                         Some(n) => a.insert("size_in_bytes".into(), Value::from(n)),
                         None => a.remove("size_in_bytes"),
@@ -125,7 +149,10 @@ fn normalize_item(item: &mut Map<String, Value>) {
                     return None;
                 }
                 if !a.contains_key("mime_type") {
-                    a.insert("mime_type".into(), Value::String("application/octet-stream".into()));
+                    a.insert(
+                        "mime_type".into(),
+                        Value::String("application/octet-stream".into()),
+                    );
                 }
                 Some(Value::Object(a))
             }
@@ -226,7 +253,10 @@ mod tests {
         assert_eq!(item["author"], json!({"name": "Ann"}));
         assert_eq!(item["authors"], json!([{"name": "Bob"}]));
         assert_eq!(item["attachments"][0]["size_in_bytes"], 12);
-        assert_eq!(item["attachments"][0]["mime_type"], "application/octet-stream");
+        assert_eq!(
+            item["attachments"][0]["mime_type"],
+            "application/octet-stream"
+        );
         assert_eq!(obj["items"].as_array().map(Vec::len), Some(1));
     }
 

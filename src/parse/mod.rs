@@ -64,7 +64,11 @@ pub enum Error {
     NotAFeed { reason: String },
     /// The document is broken; position where known (1-based).
     #[error("malformed feed at line {line}, column {column}: {message}", line = .line.map(|l| l.to_string()).unwrap_or_else(|| "?".into()), column = .column.map(|c| c.to_string()).unwrap_or_else(|| "?".into()))]
-    Malformed { line: Option<u32>, column: Option<u32>, message: String },
+    Malformed {
+        line: Option<u32>,
+        column: Option<u32>,
+        message: String,
+    },
     /// The parser panicked; caught and reported instead of crashing.
     #[error("the feed parser crashed on this document: {message}")]
     Panicked { message: String },
@@ -77,20 +81,28 @@ pub fn parse(body: &[u8], content_type: Option<&str>, base: &Url) -> Result<Pars
     let mut warnings = Vec::new();
     let decoded = charset::decode(body, content_type);
     if decoded.had_errors {
-        warnings.push(format!("bytes invalid in {} replaced with U+FFFD", decoded.encoding));
+        warnings.push(format!(
+            "bytes invalid in {} replaced with U+FFFD",
+            decoded.encoding
+        ));
     }
     if decoded.source == charset::Source::Guess {
-        warnings.push(format!("charset not declared, guessed {}", decoded.encoding));
+        warnings.push(format!(
+            "charset not declared, guessed {}",
+            decoded.encoding
+        ));
     }
     let text = decoded.text;
 
     let first = text.trim_start().chars().next();
     match first {
-        None => Err(Error::NotAFeed { reason: "empty document".into() }),
+        None => Err(Error::NotAFeed {
+            reason: "empty document".into(),
+        }),
         Some('{') | Some('[') => parse_json(text.trim_start(), base, warnings),
-        Some(_) if !text.contains('<') => {
-            Err(Error::NotAFeed { reason: "neither XML nor JSON".into() })
-        }
+        Some(_) if !text.contains('<') => Err(Error::NotAFeed {
+            reason: "neither XML nor JSON".into(),
+        }),
         Some(_) => parse_xml(charset::rewrite_declaration(text), base, warnings),
     }
 }
@@ -136,16 +148,21 @@ fn run_feed_rs(doc: &[u8], base: &Url) -> Result<model::Feed, RunError> {
 }
 
 fn parse_json(text: &str, base: &Url, mut warnings: Vec<String>) -> Result<ParsedFeed, Error> {
-    let mut value: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Malformed {
-        line: u32::try_from(e.line()).ok().filter(|l| *l > 0),
-        column: u32::try_from(e.column()).ok().filter(|c| *c > 0),
-        message: format!("invalid JSON: {e}"),
-    })?;
+    let mut value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| Error::Malformed {
+            line: u32::try_from(e.line()).ok().filter(|l| *l > 0),
+            column: u32::try_from(e.column()).ok().filter(|c| *c > 0),
+            message: format!("invalid JSON: {e}"),
+        })?;
     let Some(obj) = value.as_object_mut() else {
-        return Err(Error::NotAFeed { reason: "JSON document is not an object".into() });
+        return Err(Error::NotAFeed {
+            reason: "JSON document is not an object".into(),
+        });
     };
     if !json::looks_like_json_feed(obj) {
-        return Err(Error::NotAFeed { reason: "JSON document is not a JSON Feed".into() });
+        return Err(Error::NotAFeed {
+            reason: "JSON document is not a JSON Feed".into(),
+        });
     }
     warnings.extend(json::normalize(obj));
     let bytes = serde_json::to_vec(&value).map_err(|e| Error::Malformed {
@@ -173,8 +190,17 @@ fn parse_xml(text: String, base: &Url, mut warnings: Vec<String>) -> Result<Pars
                     (stripped, root)
                 }
                 _ => {
+                    if let Some(inner) = repair::extract_embedded_feed(&text) {
+                        if let Some(root) = repair::find_root(&inner).filter(repair::Root::is_feed)
+                        {
+                            warnings.push("feed extracted from the document around it".into());
+                            return parse_normalized(inner, root, base, warnings);
+                        }
+                    }
                     let reason = match found {
-                        Some(r) if r.local.eq_ignore_ascii_case("html") => "an HTML page, not a feed".to_owned(),
+                        Some(r) if r.local.eq_ignore_ascii_case("html") => {
+                            "an HTML page, not a feed".to_owned()
+                        }
                         Some(r) => format!("unknown root element <{}>", r.local),
                         None => "no root element".to_owned(),
                     };
@@ -183,6 +209,16 @@ fn parse_xml(text: String, base: &Url, mut warnings: Vec<String>) -> Result<Pars
             }
         }
     };
+    parse_normalized(text, root, base, warnings)
+}
+
+/// Normalises the root, runs feed-rs, and on failure repairs once and retries.
+fn parse_normalized(
+    text: String,
+    root: repair::Root,
+    base: &Url,
+    mut warnings: Vec<String>,
+) -> Result<ParsedFeed, Error> {
     let doc = repair::normalize_root(text, &root, &mut warnings);
     let has_items = mentions_items(&doc);
 
@@ -190,7 +226,9 @@ fn parse_xml(text: String, base: &Url, mut warnings: Vec<String>) -> Result<Pars
         Ok(feed) => return Ok(finish(convert(feed, base, warnings), has_items)),
         Err(RunError::Panic(message)) => return Err(Error::Panicked { message }),
         Err(RunError::Feed(ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot))) => {
-            return Err(Error::NotAFeed { reason: format!("feed-rs does not read <{}> documents", root.local) });
+            return Err(Error::NotAFeed {
+                reason: format!("feed-rs does not read <{}> documents", root.local),
+            });
         }
         Err(RunError::Feed(e)) => e,
     };
@@ -213,12 +251,16 @@ fn parse_xml(text: String, base: &Url, mut warnings: Vec<String>) -> Result<Pars
 /// Whether the document visibly has `<item>`/`<entry>` elements, to flag
 /// "parsed, but no entries" (a namespace feed-rs did not recognise).
 fn mentions_items(doc: &str) -> bool {
-    doc.contains("<item") || doc.contains(":item") || doc.contains("<entry") || doc.contains(":entry")
+    doc.contains("<item")
+        || doc.contains(":item")
+        || doc.contains("<entry")
+        || doc.contains(":entry")
 }
 
 fn finish(mut feed: ParsedFeed, has_items: bool) -> ParsedFeed {
     if feed.entries.is_empty() && has_items {
-        feed.warnings.push("parsed, but 0 entries although the document has item/entry elements".into());
+        feed.warnings
+            .push("parsed, but 0 entries although the document has item/entry elements".into());
     }
     feed
 }
@@ -237,9 +279,10 @@ fn feed_error(e: ParseFeedError, doc: Option<&str>) -> Error {
                 doc.map(|d| line_column(d, usize::try_from(*position).unwrap_or(usize::MAX)))
             }
         },
-        ParseFeedError::JsonSerde(je) => {
-            Some((u32::try_from(je.line()).unwrap_or(0), u32::try_from(je.column()).unwrap_or(0)))
-        }
+        ParseFeedError::JsonSerde(je) => Some((
+            u32::try_from(je.line()).unwrap_or(0),
+            u32::try_from(je.column()).unwrap_or(0),
+        )),
         ParseFeedError::JsonUnsupportedVersion(_) => return Error::NotAFeed { reason: message },
         ParseFeedError::XmlReader(_) => doc.and_then(locate_xml_error).map(|(offset, _)| {
             // `doc` is what feed-rs read, so its offsets are ours.
@@ -279,7 +322,12 @@ fn locate_xml_error(doc: &str) -> Option<(usize, String)> {
             }
             Ok(Event::End(_)) => depth = depth.saturating_sub(1),
             Ok(Event::Eof) => {
-                return (depth > 0).then(|| (doc.len(), format!("document ends with {depth} element(s) still open")));
+                return (depth > 0).then(|| {
+                    (
+                        doc.len(),
+                        format!("document ends with {depth} element(s) still open"),
+                    )
+                });
             }
             Ok(_) => {}
             Err(e) => {
@@ -300,20 +348,34 @@ fn line_column(doc: &str, offset: usize) -> (u32, u32) {
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |p| p + 1);
     let column = before[line_start..].chars().count() + 1;
-    (u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(column).unwrap_or(u32::MAX))
+    (
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(column).unwrap_or(u32::MAX),
+    )
 }
 
 /// Maps feed-rs's model into feedloom's.
 fn convert(feed: model::Feed, base: &Url, warnings: Vec<String>) -> ParsedFeed {
     let title = feed.title.as_ref().and_then(plain_text);
     let link = pick_link(&feed.links, None, base);
-    let entries = feed.entries.into_iter().map(|e| convert_entry(e, base)).collect();
-    ParsedFeed { title, link, entries, warnings }
+    let entries = feed
+        .entries
+        .into_iter()
+        .map(|e| convert_entry(e, base))
+        .collect();
+    ParsedFeed {
+        title,
+        link,
+        entries,
+        warnings,
+    }
 }
 
 fn convert_entry(entry: model::Entry, base: &Url) -> ParsedEntry {
     let entry_base = entry.base.as_deref().and_then(|b| resolve(b, None, base));
-    let guid = Some(entry.id.trim()).filter(|id| !id.is_empty() && *id != NO_ID).map(str::to_owned);
+    let guid = Some(entry.id.trim())
+        .filter(|id| !id.is_empty() && *id != NO_ID)
+        .map(str::to_owned);
     let author = entry
         .authors
         .iter()
@@ -358,11 +420,24 @@ fn convert_entry(entry: model::Entry, base: &Url) -> ParsedEntry {
 /// The main link: `rel="alternate"` (or no rel) first, then anything that
 /// is not the feed itself, an enclosure or an edit link; made absolute.
 fn pick_link(links: &[model::Link], entry_base: Option<&Url>, base: &Url) -> Option<Url> {
-    let is_alternate = |l: &&model::Link| l.rel.as_deref().is_none_or(|r| r.eq_ignore_ascii_case("alternate"));
+    let is_alternate = |l: &&model::Link| {
+        l.rel
+            .as_deref()
+            .is_none_or(|r| r.eq_ignore_ascii_case("alternate"))
+    };
     let is_other = |l: &&model::Link| {
         !matches!(
             l.rel.as_deref().map(str::to_ascii_lowercase).as_deref(),
-            Some("self" | "enclosure" | "edit" | "edit-media" | "hub" | "replies" | "next" | "previous")
+            Some(
+                "self"
+                    | "enclosure"
+                    | "edit"
+                    | "edit-media"
+                    | "hub"
+                    | "replies"
+                    | "next"
+                    | "previous"
+            )
         )
     };
     links
@@ -388,7 +463,11 @@ fn resolve(href: &str, entry_base: Option<&Url>, base: &Url) -> Option<Url> {
 /// whitespace collapsed.
 fn plain_text(text: &model::Text) -> Option<String> {
     let is_html = text.content_type.to_string().contains("html");
-    let raw = if is_html { strip_tags(&text.content) } else { text.content.clone() };
+    let raw = if is_html {
+        strip_tags(&text.content)
+    } else {
+        text.content.clone()
+    };
     let decoded = html_escape::decode_html_entities(&raw);
     let collapsed = decoded.split_whitespace().collect::<Vec<_>>().join(" ");
     Some(collapsed).filter(|s| !s.is_empty())

@@ -15,8 +15,11 @@ const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
 const ATOM03_NS: &str = "http://purl.org/atom/ns#";
 /// RSS 1.0's namespace, which feed-rs knows.
 const RSS10_NS: &str = "http://purl.org/rss/1.0/";
-/// RSS 0.90's namespace, which feed-rs does not know.
-const RSS090_NS: &str = "http://my.netscape.com/rdf/simple/0.9/";
+/// RSS 0.90's namespace (both hosts Netscape used), which feed-rs does not know.
+const RSS090_NS_VARIANTS: [&str; 2] = [
+    "http://my.netscape.com/rdf/simple/0.9/",
+    "http://channel.netscape.com/rdf/simple/0.9/",
+];
 
 /// The root element of a document, as found by [`find_root`].
 #[derive(Debug, Clone)]
@@ -53,17 +56,21 @@ pub(crate) fn find_root(text: &str) -> Option<Root> {
             i += rest.find("-->")? + 3;
         } else if rest.starts_with("<!") {
             i += doctype_len(rest)?;
-        } else if rest.starts_with('<') {
-            let name_len = rest[1..]
+        } else if let Some(after) = rest.strip_prefix('<') {
+            let name_len = after
                 .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
-                .unwrap_or(rest.len() - 1);
-            let name = &rest[1..1 + name_len];
+                .unwrap_or(after.len());
+            let name = &after[..name_len];
             if name.is_empty() {
                 return None;
             }
             let local = name.rsplit(':').next().unwrap_or(name).to_owned();
             let end = i + rest.find('>').map_or(rest.len(), |p| p + 1);
-            return Some(Root { start: i, end, local });
+            return Some(Root {
+                start: i,
+                end,
+                local,
+            });
         } else {
             return None;
         }
@@ -101,6 +108,19 @@ pub(crate) fn strip_leading_junk(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// A feed embedded in another document (an XHTML page around an Atom
+/// feed): returns the feed element, from its start tag to its last end tag.
+pub(crate) fn extract_embedded_feed(text: &str) -> Option<String> {
+    static START: OnceLock<Regex> = OnceLock::new();
+    let re = regex(&START, r"<((?:[A-Za-z_][\w.-]*:)?)(rss|feed|RDF)[\s>]");
+    let caps = re.captures(text)?;
+    let start = caps.get(0)?.start();
+    let close = format!("</{}{}", &caps[1], &caps[2]);
+    let close_at = text.rfind(&close)?;
+    let end = close_at + text[close_at..].find('>')? + 1;
+    (start > 0 && end > start).then(|| text[start..end].to_owned())
+}
+
 fn floor_char_boundary(text: &str, mut idx: usize) -> usize {
     if idx >= text.len() {
         return text.len();
@@ -113,7 +133,9 @@ fn floor_char_boundary(text: &str, mut idx: usize) -> usize {
 
 fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     // Patterns are constants; a typo fails every test, never input-dependent.
-    cell.get_or_init(|| Regex::new(pattern).unwrap_or_else(|e| panic!("bad built-in regex {pattern}: {e}")))
+    cell.get_or_init(|| {
+        Regex::new(pattern).unwrap_or_else(|e| panic!("bad built-in regex {pattern}: {e}"))
+    })
 }
 
 /// Makes roots feed-rs would reject or read as empty parse with entries:
@@ -125,9 +147,11 @@ pub(crate) fn normalize_root(text: String, root: &Root, warnings: &mut Vec<Strin
         "feed" | "entry" => normalize_atom(text, root, warnings),
         "RDF" => {
             let mut text = text;
-            if text.contains(RSS090_NS) {
-                warnings.push("RSS 0.90 namespace mapped to RSS 1.0".into());
-                text = text.replace(RSS090_NS, RSS10_NS);
+            for ns in RSS090_NS_VARIANTS {
+                if text.contains(ns) {
+                    warnings.push("RSS 0.90 namespace mapped to RSS 1.0".into());
+                    text = text.replace(ns, RSS10_NS);
+                }
             }
             add_rdf_item_links(text, warnings)
         }
@@ -151,16 +175,27 @@ fn add_rdf_item_links(text: String, warnings: &mut Vec<String>) -> String {
             continue;
         }
         let close = format!("</{}item>", &caps[1]);
-        let Some(body_len) = text[whole.end()..].find(&close) else { continue };
+        let Some(body_len) = text[whole.end()..].find(&close) else {
+            continue;
+        };
         let body = &text[whole.end()..whole.end() + body_len];
-        let Some(about) = caps.get(2).and_then(|a| about_re.captures(a.as_str())).and_then(|c| c.get(1)) else {
+        let Some(about) = caps
+            .get(2)
+            .and_then(|a| about_re.captures(a.as_str()))
+            .and_then(|c| c.get(1))
+        else {
             continue;
         };
         if body.contains("link>") {
             continue;
         }
         out.push_str(&text[last..whole.end()]);
-        out.push_str(&format!("<{}link>{}</{}link>", &caps[1], about.as_str(), &caps[1]));
+        out.push_str(&format!(
+            "<{}link>{}</{}link>",
+            &caps[1],
+            about.as_str(),
+            &caps[1]
+        ));
         last = whole.end();
         added += 1;
     }
@@ -168,7 +203,9 @@ fn add_rdf_item_links(text: String, warnings: &mut Vec<String>) -> String {
         return text;
     }
     out.push_str(&text[last..]);
-    warnings.push(format!("{added} RSS 1.0 items without <link> given their rdf:about"));
+    warnings.push(format!(
+        "{added} RSS 1.0 items without <link> given their rdf:about"
+    ));
     out
 }
 
@@ -186,7 +223,9 @@ fn normalize_rss_root(text: String, root: &Root, warnings: &mut Vec<String>) -> 
         Some(v) if matches!(v.as_str(), "2.0" | "0.91" | "0.92") => {}
         Some(v) => {
             warnings.push(format!("RSS version {:?} read as 2.0", v.as_str()));
-            new_tag = version_re.replace(&new_tag, r#" version="2.0""#).into_owned();
+            new_tag = version_re
+                .replace(&new_tag, r#" version="2.0""#)
+                .into_owned();
         }
         None => {
             warnings.push("RSS without version read as 2.0".into());
@@ -268,7 +307,9 @@ fn normalize_atom(text: String, root: &Root, warnings: &mut Vec<String>) -> Stri
             warnings.push(format!("Atom namespace {ns:?} read as Atom 1.0"));
             let quoted_d = format!("\"{ns}\"");
             let quoted_s = format!("'{ns}'");
-            text = text.replace(&quoted_d, &format!("\"{ATOM_NS}\"")).replace(&quoted_s, &format!("'{ATOM_NS}'"));
+            text = text
+                .replace(&quoted_d, &format!("\"{ATOM_NS}\""))
+                .replace(&quoted_s, &format!("'{ATOM_NS}'"));
         }
     }
     text
@@ -358,7 +399,8 @@ fn is_mime(v: &str) -> bool {
             !a.is_empty()
                 && !b.is_empty()
                 && !b.contains('/')
-                && v.chars().all(|c| c.is_ascii_alphanumeric() || "+-.;=/ _\"".contains(c))
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.;=/ _\"".contains(c))
         }
         None => false,
     }
@@ -519,7 +561,9 @@ pub(crate) fn repair(text: &str) -> (String, Vec<String>) {
     }
     let (fixed, n) = fix_references(&doc);
     if n > 0 {
-        notes.push(format!("repaired {n} bare '&' or undefined entity references"));
+        notes.push(format!(
+            "repaired {n} bare '&' or undefined entity references"
+        ));
         doc = fixed;
     }
     if let Cow::Owned(s) = map_atom_types(&doc) {
@@ -544,7 +588,10 @@ mod tests {
     #[test]
     fn bare_ampersands_are_escaped() {
         let (out, n) = fix_references("<a href=\"x?a=1&b=2\">Tom & Jerry &amp; co</a>");
-        assert_eq!(out, "<a href=\"x?a=1&amp;b=2\">Tom &amp; Jerry &amp; co</a>");
+        assert_eq!(
+            out,
+            "<a href=\"x?a=1&amp;b=2\">Tom &amp; Jerry &amp; co</a>"
+        );
         assert_eq!(n, 2);
     }
 
@@ -584,7 +631,9 @@ mod tests {
 
     #[test]
     fn rss_unknown_version_and_userland_namespace() {
-        let doc = r#"<rss version="2.01" xmlns="http://backend.userland.com/rss2"><channel/></rss>"#.to_owned();
+        let doc =
+            r#"<rss version="2.01" xmlns="http://backend.userland.com/rss2"><channel/></rss>"#
+                .to_owned();
         let root = find_root(&doc).expect("root");
         let out = normalize_root(doc, &root, &mut Vec::new());
         assert_eq!(out, r#"<rss version="2.0"><channel/></rss>"#);
@@ -597,7 +646,10 @@ mod tests {
         let out = normalize_root(doc, &root, &mut Vec::new());
         assert!(out.contains(ATOM_NS));
         assert!(out.contains(r#"<title type="text">"#), "{out}");
-        assert!(out.contains("<updated>2004-01-01T00:00:00Z</updated>"), "{out}");
+        assert!(
+            out.contains("<updated>2004-01-01T00:00:00Z</updated>"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -610,14 +662,20 @@ mod tests {
 
     #[test]
     fn junk_before_declaration_is_stripped() {
-        assert_eq!(strip_leading_junk("\n\n<?xml version='1.0'?><rss/>"), "<?xml version='1.0'?><rss/>");
+        assert_eq!(
+            strip_leading_junk("\n\n<?xml version='1.0'?><rss/>"),
+            "<?xml version='1.0'?><rss/>"
+        );
         assert_eq!(strip_leading_junk("garbage<rss/>"), "<rss/>");
     }
 
     #[test]
     fn empty_text_constructs_dropped() {
         let s = r#"<entry><title type="html"></title><summary/><content src="x"/></entry>"#;
-        assert_eq!(drop_empty_text_constructs(s), r#"<entry><content src="x"/></entry>"#);
+        assert_eq!(
+            drop_empty_text_constructs(s),
+            r#"<entry><content src="x"/></entry>"#
+        );
     }
 
     #[test]
