@@ -78,6 +78,13 @@ pub enum Error {
 /// charset wins over the XML declaration); `base` is the URL it came from.
 /// Synchronous and CPU-bound: async callers run it in `spawn_blocking`.
 pub fn parse(body: &[u8], content_type: Option<&str>, base: &Url) -> Result<ParsedFeed, Error> {
+    if body.starts_with(&[0x1F, 0x8B]) {
+        // Content-Encoding is the fetcher's job; a body still gzipped here
+        // means a server sent it without saying so.
+        return Err(Error::NotAFeed {
+            reason: "gzip-compressed body (not decompressed before parsing)".into(),
+        });
+    }
     let mut warnings = Vec::new();
     let decoded = charset::decode(body, content_type);
     if decoded.had_errors {
@@ -251,10 +258,12 @@ fn parse_normalized(
 /// Whether the document visibly has `<item>`/`<entry>` elements, to flag
 /// "parsed, but no entries" (a namespace feed-rs did not recognise).
 fn mentions_items(doc: &str) -> bool {
-    doc.contains("<item")
-        || doc.contains(":item")
-        || doc.contains("<entry")
-        || doc.contains(":entry")
+    static ITEM: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    ITEM.get_or_init(|| {
+        regex::Regex::new(r"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s>/]")
+            .unwrap_or_else(|e| panic!("bad built-in regex: {e}"))
+    })
+    .is_match(doc)
 }
 
 fn finish(mut feed: ParsedFeed, has_items: bool) -> ParsedFeed {

@@ -203,6 +203,11 @@ fn utf16be_with_bom_does_not_panic() {
     for unit in doc.encode_utf16() {
         body.extend_from_slice(&unit.to_be_bytes());
     }
+    // Handed over undecoded, feed-rs panics; the panic must be caught.
+    assert!(matches!(
+        run_feed_rs(&body, &base()),
+        Err(RunError::Panic(_))
+    ));
     let feed = ok(&body);
     assert_eq!(feed.title.as_deref(), Some("Ünï"));
     assert_eq!(feed.entries.len(), 1);
@@ -322,4 +327,10 @@ fn zero_entries_with_items_is_a_warning() {
         "{:?}",
         feed.warnings
     );
+}
+
+#[test]
+fn gzip_body_is_not_a_feed() {
+    let e = parse(&[0x1F, 0x8B, 0x08, 0x00], None, &base());
+    assert!(matches!(e, Err(Error::NotAFeed { .. })), "{e:?}");
 }
