@@ -1,0 +1,351 @@
+//! Character-set detection and decoding to UTF-8, done before feed-rs sees
+//! the bytes.
+//!
+//! feed-rs trusts the XML declaration alone, cannot read UTF-32, and panics
+//! inside quick-xml on some UTF-16BE input, so feedloom decodes the body itself
+//! and hands feed-rs a UTF-8 string whose declaration says `utf-8`.
+//!
+//! Precedence (most to least trusted): byte-order mark > HTTP `charset` >
+//! XML declaration (unless the body is valid non-ASCII UTF-8, where the
+//! declaration is the thing that lies) > valid UTF-8 > chardetng's guess.
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
+use regex::Regex;
+
+/// The result of decoding: always valid UTF-8, plus what was decided.
+#[derive(Debug)]
+pub(crate) struct Decoded {
+    /// The document as UTF-8, BOM removed.
+    pub text: String,
+    /// Name of the encoding that was used (for warnings and tests).
+    pub encoding: &'static str,
+    /// Why that encoding was chosen.
+    pub source: Source,
+    /// True when some bytes could not be decoded and became U+FFFD.
+    pub had_errors: bool,
+}
+
+/// Where the encoding decision came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    Bom,
+    /// UTF-16/32 recognised from the `<?` pattern of the first bytes (XML 1.0 appendix F).
+    XmlPattern,
+    Http,
+    Declaration,
+    Utf8,
+    Guess,
+}
+
+/// A 32-bit Unicode encoding, which encoding_rs does not provide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Utf32 {
+    Le,
+    Be,
+}
+
+/// Decodes `body` to UTF-8 following the precedence in the module docs.
+pub(crate) fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
+    // 1. Byte-order marks. UTF-32LE's BOM starts with UTF-16LE's, so test it first.
+    if body.starts_with(&[0xFF, 0xFE, 0x00, 0x00]) {
+        return decode_utf32(&body[4..], Utf32::Le, Source::Bom);
+    }
+    if body.starts_with(&[0x00, 0x00, 0xFE, 0xFF]) {
+        return decode_utf32(&body[4..], Utf32::Be, Source::Bom);
+    }
+    if let Some((enc, bom_len)) = Encoding::for_bom(body) {
+        return decode_with(&body[bom_len..], enc, Source::Bom);
+    }
+    // UTF-16/32 without a BOM, recognised by how `<?` or `<` is laid out.
+    if body.starts_with(&[0x3C, 0x00, 0x00, 0x00]) {
+        return decode_utf32(body, Utf32::Le, Source::XmlPattern);
+    }
+    if body.starts_with(&[0x00, 0x00, 0x00, 0x3C]) {
+        return decode_utf32(body, Utf32::Be, Source::XmlPattern);
+    }
+    if body.starts_with(&[0x3C, 0x00]) && body.get(3) == Some(&0x00) {
+        return decode_with(body, UTF_16LE, Source::XmlPattern);
+    }
+    if body.starts_with(&[0x00, 0x3C]) && body.get(2) == Some(&0x00) {
+        return decode_with(body, UTF_16BE, Source::XmlPattern);
+    }
+
+    // 2. The HTTP charset. A 16/32-bit label over a body that is plainly
+    // ASCII-compatible (we got here, so no BOM or 00-pattern) is ignored.
+    if let Some(label) = content_type.and_then(charset_param) {
+        if let Some(decoded) = decode_by_label(body, &label, Source::Http) {
+            return decoded;
+        }
+    }
+
+    // 3. The XML declaration, unless the body is valid UTF-8 with non-ASCII
+    // bytes: then the declaration is wrong far more often than the bytes.
+    let valid_utf8 = std::str::from_utf8(body).is_ok();
+    let non_ascii = !body.is_ascii();
+    if !(valid_utf8 && non_ascii) {
+        if let Some(label) = declared_encoding(body) {
+            if let Some(decoded) = decode_by_label(body, &label, Source::Declaration) {
+                return decoded;
+            }
+        }
+    }
+
+    // 4. Valid UTF-8.
+    if valid_utf8 {
+        return decode_with(body, UTF_8, Source::Utf8);
+    }
+
+    // 5. Guess.
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(body, true);
+    let guess = detector.guess(None, chardetng::Utf8Detection::Allow);
+    decode_with(body, guess, Source::Guess)
+}
+
+/// Decodes with a charset label; `None` when the label is unknown or cannot
+/// apply to this body (a 16/32-bit label over 8-bit-looking bytes).
+fn decode_by_label(body: &[u8], label: &str, source: Source) -> Option<Decoded> {
+    let lower = label.trim().to_ascii_lowercase();
+    if lower.starts_with("utf-32") || lower.starts_with("ucs-4") {
+        // Only believable if the bytes look 32-bit (NULs in the first units).
+        if body.len() >= 4 && body[..4].contains(&0) {
+            let be = lower.ends_with("be") || body.first() == Some(&0);
+            return Some(decode_utf32(
+                body,
+                if be { Utf32::Be } else { Utf32::Le },
+                source,
+            ));
+        }
+        return None;
+    }
+    let enc = Encoding::for_label(lower.as_bytes())?;
+    if enc == UTF_16LE || enc == UTF_16BE {
+        // A 16-bit body without BOM has a NUL in one of its first two bytes.
+        if body.len() >= 2 && body[..2].contains(&0) {
+            let be = body.first() == Some(&0);
+            return Some(decode_with(
+                body,
+                if be { UTF_16BE } else { UTF_16LE },
+                source,
+            ));
+        }
+        return None;
+    }
+    // encoding_rs maps "iso-8859-1"/"us-ascii" to windows-1252 (the WHATWG
+    // rule), which is what real feeds labelled that way contain anyway.
+    Some(decode_with(body, enc, source))
+}
+
+fn decode_with(body: &[u8], enc: &'static Encoding, source: Source) -> Decoded {
+    let (text, had_errors) = enc.decode_without_bom_handling(body);
+    let text = match text {
+        Cow::Borrowed(s) => s.to_owned(),
+        Cow::Owned(s) => s,
+    };
+    Decoded {
+        text,
+        encoding: enc.name(),
+        source,
+        had_errors,
+    }
+}
+
+/// UTF-32 by hand: encoding_rs deliberately does not support it.
+fn decode_utf32(body: &[u8], order: Utf32, source: Source) -> Decoded {
+    let mut text = String::with_capacity(body.len() / 4);
+    let mut had_errors = false;
+    let mut chunks = body.chunks_exact(4);
+    for chunk in &mut chunks {
+        let bytes = [chunk[0], chunk[1], chunk[2], chunk[3]];
+        let value = match order {
+            Utf32::Le => u32::from_le_bytes(bytes),
+            Utf32::Be => u32::from_be_bytes(bytes),
+        };
+        match char::from_u32(value) {
+            Some(c) => text.push(c),
+            None => {
+                had_errors = true;
+                text.push('\u{FFFD}');
+            }
+        }
+    }
+    if !chunks.remainder().is_empty() {
+        had_errors = true;
+        text.push('\u{FFFD}');
+    }
+    let encoding = match order {
+        Utf32::Le => "UTF-32LE",
+        Utf32::Be => "UTF-32BE",
+    };
+    Decoded {
+        text,
+        encoding,
+        source,
+        had_errors,
+    }
+}
+
+/// The `charset` parameter of a Content-Type header value, unquoted.
+pub(crate) fn charset_param(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        if name.trim().eq_ignore_ascii_case("charset") {
+            let value = value.trim().trim_matches(|c| c == '"' || c == '\'').trim();
+            (!value.is_empty()).then(|| value.to_owned())
+        } else {
+            None
+        }
+    })
+}
+
+fn decl_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        // A constant pattern: it either always compiles or the tests fail.
+        Regex::new(r#"(?s)^(.{0,1024}?<\?xml[^>]*?\bencoding\s*=\s*)(["'])([^"']*)(["'])"#).unwrap()
+    })
+}
+
+/// The encoding named in the XML declaration, read from the raw bytes (the
+/// declaration itself is ASCII in every 8-bit encoding).
+fn declared_encoding(body: &[u8]) -> Option<String> {
+    let head = &body[..body.len().min(1024)];
+    let head = String::from_utf8_lossy(head);
+    let caps = decl_regex().captures(&head)?;
+    let label = caps.get(3)?.as_str().trim();
+    (!label.is_empty()).then(|| label.to_owned())
+}
+
+/// Rewrites the declaration's `encoding="…"` to `utf-8`, since the text is
+/// UTF-8 now and feed-rs would otherwise decode it a second time.
+pub(crate) fn rewrite_declaration(text: String) -> String {
+    let re = decl_regex();
+    match re.captures(&text) {
+        Some(caps) => {
+            let (Some(whole), Some(prefix)) = (caps.get(0), caps.get(1)) else {
+                return text;
+            };
+            let mut out = String::with_capacity(text.len());
+            out.push_str(prefix.as_str());
+            out.push_str("\"utf-8\"");
+            out.push_str(&text[whole.end()..]);
+            out
+        }
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utf16(s: &str, be: bool, bom: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        if bom {
+            out.extend_from_slice(if be { &[0xFE, 0xFF] } else { &[0xFF, 0xFE] });
+        }
+        for unit in s.encode_utf16() {
+            out.extend_from_slice(&if be {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn utf8_bom_is_stripped() {
+        let d = decode(b"\xEF\xBB\xBF<rss/>", None);
+        assert_eq!(d.text, "<rss/>");
+        assert_eq!(d.source, Source::Bom);
+    }
+
+    #[test]
+    fn utf16_with_and_without_bom() {
+        for be in [false, true] {
+            for bom in [false, true] {
+                let d = decode(&utf16("<?xml version='1.0'?><a>é</a>", be, bom), None);
+                assert_eq!(d.text, "<?xml version='1.0'?><a>é</a>", "be={be} bom={bom}");
+            }
+        }
+    }
+
+    #[test]
+    fn utf32_by_hand() {
+        let s = "<a>ü€𝄞</a>";
+        let mut le = vec![0xFF, 0xFE, 0, 0];
+        let mut be = vec![0, 0, 0xFE, 0xFF];
+        for c in s.chars() {
+            le.extend_from_slice(&(c as u32).to_le_bytes());
+            be.extend_from_slice(&(c as u32).to_be_bytes());
+        }
+        assert_eq!(decode(&le, None).text, s);
+        assert_eq!(decode(&be, None).text, s);
+        // Without BOM, from the `<` pattern.
+        assert_eq!(decode(&le[4..], None).text, s);
+        assert_eq!(decode(&be[4..], None).text, s);
+        // A truncated unit becomes U+FFFD, never invalid UTF-8.
+        let d = decode(&le[..le.len() - 1], None);
+        assert!(d.had_errors);
+    }
+
+    #[test]
+    fn http_charset_beats_declaration() {
+        let body = b"<?xml version=\"1.0\" encoding=\"utf-8\"?><a>\xE9</a>";
+        let d = decode(body, Some("application/xml; charset=\"ISO-8859-1\""));
+        assert_eq!(d.source, Source::Http);
+        assert!(d.text.contains("<a>é</a>"));
+    }
+
+    #[test]
+    fn declaration_used_for_legacy_bytes() {
+        let body =
+            b"<?xml version=\"1.0\" encoding=\"windows-1251\"?><a>\xCF\xF0\xE8\xE2\xE5\xF2</a>";
+        let d = decode(body, None);
+        assert_eq!(d.source, Source::Declaration);
+        assert!(d.text.contains("Привет"));
+        assert!(
+            rewrite_declaration(d.text).starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>")
+        );
+    }
+
+    #[test]
+    fn valid_utf8_beats_a_lying_declaration() {
+        let body = "<?xml version='1.0' encoding='iso-8859-1'?><a>é</a>".as_bytes();
+        let d = decode(body, None);
+        assert_eq!(d.source, Source::Utf8);
+        assert!(d.text.contains("é"));
+    }
+
+    #[test]
+    fn utf16_declaration_over_ascii_bytes_is_ignored() {
+        let d = decode(b"<?xml version='1.0' encoding='utf-16'?><a>x</a>", None);
+        assert_eq!(d.text, "<?xml version='1.0' encoding='utf-16'?><a>x</a>");
+    }
+
+    #[test]
+    fn unknown_label_falls_back_to_guess() {
+        let body =
+            b"<?xml version='1.0' encoding='x-no-such-thing'?><a>caf\xE9 cr\xE8me br\xFBl\xE9e</a>";
+        let d = decode(body, None);
+        assert_eq!(d.source, Source::Guess);
+        assert!(d.text.contains("café"));
+    }
+
+    #[test]
+    fn charset_param_parsing() {
+        assert_eq!(
+            charset_param("text/xml; charset=utf-8").as_deref(),
+            Some("utf-8")
+        );
+        assert_eq!(
+            charset_param("text/xml;CHARSET='koi8-r' ").as_deref(),
+            Some("koi8-r")
+        );
+        assert_eq!(charset_param("text/xml"), None);
+    }
+}

@@ -1,0 +1,261 @@
+//! Timestamp parsing for feed-rs (`Builder::timestamp_parser`).
+//!
+//! Registering a parser replaces feed-rs's own lenient one, which is private,
+//! so this redoes what it does (RFC 3339, RFC 2822 with the usual breakage)
+//! and adds what real feeds use on top: named zones such as MSK and CET,
+//! ISO dates without a zone (read as UTC), `dd.mm.yyyy`, `yyyy/mm/dd`, and
+//! Russian (and English long) month names.
+
+use std::sync::OnceLock;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use regex::Regex;
+
+fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    // Constant patterns: a typo fails every test, never input-dependent.
+    cell.get_or_init(|| {
+        Regex::new(pattern).unwrap_or_else(|e| panic!("bad built-in regex {pattern}: {e}"))
+    })
+}
+
+/// Parses a feed timestamp; `None` when nothing sensible can be read.
+pub(crate) fn parse_timestamp(raw: &str) -> Option<DateTime<Utc>> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    if let Ok(t) = DateTime::parse_from_rfc2822(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    let cleaned = clean(s);
+    if let Ok(t) = DateTime::parse_from_rfc3339(&cleaned) {
+        return Some(t.with_timezone(&Utc));
+    }
+    if let Ok(t) = DateTime::parse_from_rfc2822(&cleaned) {
+        return Some(t.with_timezone(&Utc));
+    }
+    with_formats(&cleaned)
+}
+
+/// Normalises the spellings the formats below cannot express.
+fn clean(s: &str) -> String {
+    static WEEKDAY: OnceLock<Regex> = OnceLock::new();
+    static SPACES: OnceLock<Regex> = OnceLock::new();
+    static ZONE: OnceLock<Regex> = OnceLock::new();
+    static OFFSET_NO_COLON: OnceLock<Regex> = OnceLock::new();
+    static HOUR_PAD: OnceLock<Regex> = OnceLock::new();
+    static MDY: OnceLock<Regex> = OnceLock::new();
+
+    let mut s = months_to_english(s);
+    // A leading weekday name in any language ("Thurs, ", "Пн, ", "Monday ").
+    s = regex(&WEEKDAY, r"^\p{L}+\.?,\s*")
+        .replace(&s, "")
+        .into_owned();
+    s = s.replace(',', " ");
+    s = regex(&SPACES, r"\s+")
+        .replace_all(&s, " ")
+        .trim()
+        .to_owned();
+    // Named zones to offsets.
+    s = regex(&ZONE, r"(?i)\s?\b([a-z]{1,5})$")
+        .replace(&s, |c: &regex::Captures| {
+            match zone_offset(&c[1].to_ascii_lowercase()) {
+                Some(off) => format!(" {off}"),
+                None => c[0].to_owned(),
+            }
+        })
+        .into_owned();
+    // "-0000" and "+0530" written without colon after an ISO time.
+    s = regex(
+        &OFFSET_NO_COLON,
+        r"(\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?)(\s?)([+-]\d{2}):?(\d{2})$",
+    )
+    .replace(&s, "$1$2$3:$4")
+    .into_owned();
+    s = regex(&HOUR_PAD, r" (\d):")
+        .replace(&s, " 0$1:")
+        .into_owned();
+    s = s.replace(" 24:", " 00:");
+    // "jan 5 2024" → "5 jan 2024"
+    s = regex(&MDY, r"(?i)^([a-z]{3}) (\d{1,2}) (\d{4})")
+        .replace(&s, "$2 $1 $3")
+        .into_owned();
+    s
+}
+
+/// UTC offsets of the zone abbreviations feeds use (the ones RFC 2822
+/// already knows — GMT, UT, EST… — are listed too so one table serves all).
+fn zone_offset(abbr: &str) -> Option<&'static str> {
+    Some(match abbr {
+        "z" | "ut" | "utc" | "gmt" | "wet" => "+00:00",
+        "bst" | "cet" | "mez" | "wat" | "west" => "+01:00",
+        "cest" | "mesz" | "eet" | "sast" | "cat" => "+02:00",
+        "eest" | "msk" | "eat" | "ast" | "trt" => "+03:00",
+        "msd" | "gst" | "samt" => "+04:00",
+        "pkt" | "yekt" => "+05:00",
+        "ist" => "+05:30",
+        "ict" | "wib" | "novt" => "+07:00",
+        "hkt" | "sgt" | "awst" | "pht" | "myt" => "+08:00",
+        "jst" | "kst" => "+09:00",
+        "acst" => "+09:30",
+        "aest" => "+10:00",
+        "aedt" => "+11:00",
+        "nzst" => "+12:00",
+        "nzdt" => "+13:00",
+        "edt" => "-04:00",
+        "est" | "cdt" => "-05:00",
+        "cst" | "mdt" => "-06:00",
+        "mst" | "pdt" => "-07:00",
+        "pst" | "akdt" => "-08:00",
+        "akst" => "-09:00",
+        "hst" => "-10:00",
+        _ => return None,
+    })
+}
+
+/// Replaces Russian month names (any case form) and long English ones with
+/// three-letter English abbreviations, which chrono's `%b` reads.
+fn months_to_english(s: &str) -> String {
+    static MONTH: OnceLock<Regex> = OnceLock::new();
+    let re = regex(
+        &MONTH,
+        r"(?i)\b(янв|фев|мар|апр|ма[йя]|июн|июл|авг|сен|окт|ноя|дек|january|february|march|april|june|july|august|september|october|november|december|sept)\p{L}*\.?",
+    );
+    re.replace_all(s, |c: &regex::Captures| {
+        let m = c[1].to_lowercase();
+        let en = match m.as_str() {
+            "янв" | "january" => "jan",
+            "фев" | "february" => "feb",
+            "мар" | "march" => "mar",
+            "апр" | "april" => "apr",
+            "май" | "мая" => "may",
+            "июн" | "june" => "jun",
+            "июл" | "july" => "jul",
+            "авг" | "august" => "aug",
+            "сен" | "september" | "sept" => "sep",
+            "окт" | "october" => "oct",
+            "ноя" | "november" => "nov",
+            _ => "dec",
+        };
+        en.to_owned()
+    })
+    .into_owned()
+}
+
+fn with_formats(s: &str) -> Option<DateTime<Utc>> {
+    const ZONED: &[&str] = &[
+        "%Y-%m-%dT%H:%M:%S%.f%:z",
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+        "%Y-%m-%d %H:%M:%S%.f %:z",
+        "%Y-%m-%dT%H:%M%:z",
+        "%d %b %Y %H:%M:%S %:z",
+        "%d %b %Y %H:%M %:z",
+        "%d.%m.%Y %H:%M:%S %:z",
+        "%d.%m.%Y %H:%M %:z",
+    ];
+    const NAIVE: &[&str] = &[
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+        "%Y/%m/%d %H:%M:%S",
+        "%Y/%m/%d %H:%M",
+        "%d.%m.%Y %H:%M:%S",
+        "%d.%m.%Y %H:%M",
+        "%d %b %Y %H:%M:%S",
+        "%d %b %Y %H:%M",
+        "%d %b %Y г. %H:%M",
+    ];
+    const DATE: &[&str] = &["%Y-%m-%d", "%Y/%m/%d", "%d.%m.%Y", "%d %b %Y", "%Y%m%d"];
+
+    // Zone as a colon offset at the end (after `clean`).
+    for f in ZONED {
+        if let Ok(t) = DateTime::<FixedOffset>::parse_from_str(s, f) {
+            return Some(t.with_timezone(&Utc));
+        }
+    }
+    for f in NAIVE {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
+            return Some(Utc.from_utc_datetime(&t));
+        }
+    }
+    for f in DATE {
+        if let Ok(d) = NaiveDate::parse_from_str(s, f) {
+            return d.and_hms_opt(0, 0, 0).map(|t| Utc.from_utc_datetime(&t));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: &str) -> String {
+        parse_timestamp(s)
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_else(|| "none".into())
+    }
+
+    #[test]
+    fn standard_formats() {
+        assert_eq!(ts("2024-03-01T10:00:00Z"), "2024-03-01T10:00:00+00:00");
+        assert_eq!(
+            ts("Fri, 01 Mar 2024 10:00:00 GMT"),
+            "2024-03-01T10:00:00+00:00"
+        );
+        assert_eq!(
+            ts("Fri, 01 Mar 2024 10:00:00 +0300"),
+            "2024-03-01T07:00:00+00:00"
+        );
+    }
+
+    #[test]
+    fn broken_rfc2822() {
+        assert_eq!(
+            ts("Thurs, 01 March 2024 10:00:00 UTC"),
+            "2024-03-01T10:00:00+00:00"
+        );
+        assert_eq!(
+            ts("Fri, 1 Mar 2024 9:00:00 -0000"),
+            "2024-03-01T09:00:00+00:00"
+        );
+        assert_eq!(
+            ts("Fri, 01 Mar 2024 10:00:00 MSK"),
+            "2024-03-01T07:00:00+00:00"
+        );
+        assert_eq!(
+            ts("Fri, 01 Mar 2024 10:00:00 CET"),
+            "2024-03-01T09:00:00+00:00"
+        );
+    }
+
+    #[test]
+    fn zone_less_and_local_formats() {
+        assert_eq!(ts("2024-03-01T10:00:00"), "2024-03-01T10:00:00+00:00");
+        assert_eq!(ts("2024-03-01 10:00"), "2024-03-01T10:00:00+00:00");
+        assert_eq!(ts("2024-03-01"), "2024-03-01T00:00:00+00:00");
+        assert_eq!(ts("2024-03-01T10:00:00+0300"), "2024-03-01T07:00:00+00:00");
+        assert_eq!(ts("01.03.2024 10:00"), "2024-03-01T10:00:00+00:00");
+        assert_eq!(ts("01.03.2024"), "2024-03-01T00:00:00+00:00");
+    }
+
+    #[test]
+    fn russian_months() {
+        assert_eq!(ts("1 марта 2024 10:00"), "2024-03-01T10:00:00+00:00");
+        assert_eq!(
+            ts("Пт, 01 мар 2024 10:00:00 +0300"),
+            "2024-03-01T07:00:00+00:00"
+        );
+        assert_eq!(ts("12 Декабря 2023"), "2023-12-12T00:00:00+00:00");
+    }
+
+    #[test]
+    fn garbage_is_none() {
+        assert_eq!(ts(""), "none");
+        assert_eq!(ts("yesterday-ish"), "none");
+    }
+}
