@@ -25,7 +25,10 @@ use feedloom::store::Store;
 type Farm = HashMap<String, (Vec<u8>, String)>;
 
 fn main() {
-    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let feeds = args.first().copied().unwrap_or(1000);
     let items = args.get(1).copied().unwrap_or(50);
 
@@ -119,18 +122,24 @@ fn start_farm(farm: Arc<Farm>) -> std::net::SocketAddr {
             .build()
             .expect("farm runtime");
         runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
             let _ = tx.send(listener.local_addr().expect("addr"));
             let app = Router::new().fallback(serve).with_state(farm);
             let _ = axum::serve(listener, app).await;
         });
     });
-    rx.recv_timeout(Duration::from_secs(10)).expect("farm started")
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("farm started")
 }
 
 async fn serve(State(farm): State<Arc<Farm>>, request: Request) -> Response {
     let Some((body, etag)) = farm.get(request.uri().path()) else {
-        return Response::builder().status(404).body(Body::empty()).unwrap_or_default();
+        return Response::builder()
+            .status(404)
+            .body(Body::empty())
+            .unwrap_or_default();
     };
     let not_modified = request
         .headers()

@@ -211,6 +211,8 @@ impl Fetcher {
     }
 
     fn classify(&self, error: reqwest::Error) -> Error {
+        // The feed's URL is already on every message about it.
+        let error = error.without_url();
         if error.is_timeout() {
             Error::Timeout {
                 after: self.limits.timeout,
