@@ -75,16 +75,23 @@ pub(crate) fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
 
     // 2. The HTTP charset. A 16/32-bit label over a body that is plainly
     // ASCII-compatible (we got here, so no BOM or 00-pattern) is ignored.
+    // Exception: a Latin-1/ASCII label (windows-1252 to encoding_rs) over a
+    // body that is valid non-ASCII UTF-8 — a server default, not a fact about
+    // the document; real windows-1252 text is practically never valid UTF-8.
+    let valid_utf8 = std::str::from_utf8(body).is_ok();
+    let non_ascii = !body.is_ascii();
     if let Some(label) = content_type.and_then(charset_param) {
-        if let Some(decoded) = decode_by_label(body, &label, Source::Http) {
-            return decoded;
+        let latin1_label =
+            Encoding::for_label(label.trim().as_bytes()) == Some(encoding_rs::WINDOWS_1252);
+        if !(latin1_label && valid_utf8 && non_ascii) {
+            if let Some(decoded) = decode_by_label(body, &label, Source::Http) {
+                return decoded;
+            }
         }
     }
 
     // 3. The XML declaration, unless the body is valid UTF-8 with non-ASCII
     // bytes: then the declaration is wrong far more often than the bytes.
-    let valid_utf8 = std::str::from_utf8(body).is_ok();
-    let non_ascii = !body.is_ascii();
     if !(valid_utf8 && non_ascii) {
         if let Some(label) = declared_encoding(body) {
             if let Some(decoded) = decode_by_label(body, &label, Source::Declaration) {
@@ -299,6 +306,17 @@ mod tests {
         let d = decode(body, Some("application/xml; charset=\"ISO-8859-1\""));
         assert_eq!(d.source, Source::Http);
         assert!(d.text.contains("<a>é</a>"));
+    }
+
+    #[test]
+    fn latin1_http_label_over_valid_utf8_is_ignored() {
+        let body = "<?xml version=\"1.0\"?><a>café</a>".as_bytes();
+        let d = decode(body, Some("text/xml; charset=ISO-8859-1"));
+        assert_eq!(d.source, Source::Utf8);
+        assert!(d.text.contains("café"));
+        // Any other label still wins.
+        let d = decode(body, Some("text/xml; charset=koi8-r"));
+        assert_eq!(d.source, Source::Http);
     }
 
     #[test]

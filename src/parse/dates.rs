@@ -51,9 +51,12 @@ fn clean(s: &str) -> String {
 
     let mut s = months_to_english(s);
     // A leading weekday name in any language ("Thurs, ", "Пн, ", "Monday ").
-    s = regex(&WEEKDAY, r"^\p{L}+\.?,\s*")
-        .replace(&s, "")
-        .into_owned();
+    s = regex(
+        &WEEKDAY,
+        r"(?i)^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+|\p{L}+\.?,\s*)",
+    )
+    .replace(&s, "")
+    .into_owned();
     s = s.replace(',', " ");
     s = regex(&SPACES, r"\s+")
         .replace_all(&s, " ")
@@ -116,27 +119,32 @@ fn zone_offset(abbr: &str) -> Option<&'static str> {
     })
 }
 
-/// Replaces Russian month names (any case form) and long English ones with
-/// three-letter English abbreviations, which chrono's `%b` reads.
+/// Replaces Russian month names (any case form), long English ones and the
+/// abbreviations of Portuguese, Spanish, French, German and Italian that
+/// differ from English with three-letter English abbreviations, which
+/// chrono's `%b` reads. Only reached after the standard formats failed.
 fn months_to_english(s: &str) -> String {
     static MONTH: OnceLock<Regex> = OnceLock::new();
     let re = regex(
         &MONTH,
-        r"(?i)\b(янв|фев|мар|апр|ма[йя]|июн|июл|авг|сен|окт|ноя|дек|january|february|march|april|june|july|august|september|october|november|december|sept)\p{L}*\.?",
+        r"(?i)\b(?:(янв|фев|мар|апр|ма[йя]|июн|июл|авг|сен|окт|ноя|дек)\p{L}*|(january|february|march|april|june|july|august|september|october|november|december|sept|janv|févr|fev|mars|avr|mai|juin|juil|août|ago|set|out|okt|ott|dez|déc|dic|ene|gen|mag|giu|lug|mär|mrz|abr))\b\.?",
     );
     re.replace_all(s, |c: &regex::Captures| {
-        let m = c[1].to_lowercase();
+        let m = c
+            .get(1)
+            .or_else(|| c.get(2))
+            .map_or(String::new(), |m| m.as_str().to_lowercase());
         let en = match m.as_str() {
-            "янв" | "january" => "jan",
-            "фев" | "february" => "feb",
-            "мар" | "march" => "mar",
-            "апр" | "april" => "apr",
-            "май" | "мая" => "may",
-            "июн" | "june" => "jun",
-            "июл" | "july" => "jul",
-            "авг" | "august" => "aug",
-            "сен" | "september" | "sept" => "sep",
-            "окт" | "october" => "oct",
+            "янв" | "january" | "janv" | "ene" | "gen" => "jan",
+            "фев" | "february" | "févr" | "fev" => "feb",
+            "мар" | "march" | "mars" | "mär" | "mrz" => "mar",
+            "апр" | "april" | "avr" | "abr" => "apr",
+            "май" | "мая" | "mai" | "mag" => "may",
+            "июн" | "june" | "juin" | "giu" => "jun",
+            "июл" | "july" | "juil" | "lug" => "jul",
+            "авг" | "august" | "août" | "ago" => "aug",
+            "сен" | "september" | "sept" | "set" => "sep",
+            "окт" | "october" | "out" | "okt" | "ott" => "oct",
             "ноя" | "november" => "nov",
             _ => "dec",
         };
@@ -167,6 +175,8 @@ fn with_formats(s: &str) -> Option<DateTime<Utc>> {
         "%d.%m.%Y %H:%M",
         "%d %b %Y %H:%M:%S",
         "%d %b %Y %H:%M",
+        "%d %b %Y %I:%M:%S %p",
+        "%d %b %Y %I:%M %p",
         "%d %b %Y г. %H:%M",
     ];
     const DATE: &[&str] = &["%Y-%m-%d", "%Y/%m/%d", "%d.%m.%Y", "%d %b %Y", "%Y%m%d"];
@@ -251,6 +261,27 @@ mod tests {
             "2024-03-01T07:00:00+00:00"
         );
         assert_eq!(ts("12 Декабря 2023"), "2023-12-12T00:00:00+00:00");
+    }
+
+    #[test]
+    fn other_languages_and_sloppy_english() {
+        assert_eq!(
+            ts("Seg, 24 Set 2018 19:42:40 -0300"),
+            "2018-09-24T22:42:40+00:00"
+        );
+        assert_eq!(
+            ts("Sat, Dec 16 2023 02:02:33 PM"),
+            "2023-12-16T14:02:33+00:00"
+        );
+        assert_eq!(
+            ts("Fri 9 Dec 2016 10:00:00 GMT"),
+            "2016-12-09T10:00:00+00:00"
+        );
+        assert_eq!(
+            ts("Tue, 22 December 2016 10:00:00 EST"),
+            "2016-12-22T15:00:00+00:00"
+        );
+        assert_eq!(ts("3 mai 2021 08:00"), "2021-05-03T08:00:00+00:00");
     }
 
     #[test]

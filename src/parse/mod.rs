@@ -86,6 +86,19 @@ pub fn parse(body: &[u8], content_type: Option<&str>, base: &Url) -> Result<Pars
         });
     }
     let mut warnings = Vec::new();
+    // JSON is UTF-8 by definition (RFC 8259): no charset sniffing, only the
+    // BOM goes. (A UTF-16/32 BOM still goes through the decoder below.)
+    let utf8_body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    if matches!(
+        utf8_body.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'{') | Some(b'[')
+    ) {
+        let text = String::from_utf8_lossy(utf8_body);
+        if matches!(text, std::borrow::Cow::Owned(_)) {
+            warnings.push("bytes invalid in UTF-8 replaced with U+FFFD".to_owned());
+        }
+        return parse_json(text.trim_start(), base, warnings);
+    }
     let decoded = charset::decode(body, content_type);
     if decoded.had_errors {
         warnings.push(format!(

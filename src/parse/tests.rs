@@ -334,3 +334,15 @@ fn gzip_body_is_not_a_feed() {
     let e = parse(&[0x1F, 0x8B, 0x08, 0x00], None, &base());
     assert!(matches!(e, Err(Error::NotAFeed { .. })), "{e:?}");
 }
+
+#[test]
+fn json_ignores_http_charset() {
+    let body = "{\"version\":\"https://jsonfeed.org/version/1.1\",\"title\":\"Café\",\"items\":[]}";
+    let feed = parse(
+        body.as_bytes(),
+        Some("application/json; charset=iso-8859-1"),
+        &base(),
+    )
+    .expect("parses");
+    assert_eq!(feed.title.as_deref(), Some("Café"));
+}
