@@ -78,8 +78,8 @@ fn main() {
     println!("peak RSS (feedloom + farm): {} MB", peak_rss_kib() / 1024);
 }
 
-/// Feeds of realistic size; every tenth item is a cross-post of an item of
-/// the previous feed under another URL and guid, to exercise dedup.
+/// Feeds of realistic size; every tenth item is a cross-post of an original
+/// item of the previous feed under another URL and guid, to exercise dedup.
 fn build_farm(feeds: usize, items: usize) -> Farm {
     let paragraph = "Officials in the region met on Monday to discuss border security, trade \
         corridors and the humanitarian situation, according to statements released after the \
@@ -93,16 +93,16 @@ fn build_farm(feeds: usize, items: usize) -> Farm {
         );
         for item in 0..items {
             let (source_feed, source_item) = if item % 10 == 9 && feed > 0 {
-                (feed - 1, item)
+                (feed - 1, item - 1)
             } else {
                 (feed, item)
             };
-            let _ = write!(
+            let _ = writeln!(
                 body,
                 "<item><title>Story {source_feed}-{source_item}: talks on regional security</title>\
                  <link>https://farm{feed}.example/story/{item}?utm_source=rss</link>\
                  <guid>farm{feed}-{item}</guid><pubDate>Mon, 23 Aug 2021 17:36:00 GMT</pubDate>\
-                 <description><![CDATA[<p>Story {source_feed}-{source_item}.</p><p>{}</p>]]></description></item>\n",
+                 <description><![CDATA[<p>Story {source_feed}-{source_item}.</p><p>{}</p>]]></description></item>",
                 paragraph.repeat(10)
             );
         }
