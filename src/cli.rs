@@ -167,7 +167,7 @@ fn print_summary(
 }
 
 fn export(config: &Config, format: Format, limit: Option<usize>) -> anyhow::Result<()> {
-    let store = Store::open(&config.database)?;
+    let store = Store::open_existing(&config.database)?;
     let stories = store
         .stories(limit)
         .context("cannot read the stored stories")?;

@@ -70,8 +70,11 @@ pub enum Error {
     Client(#[source] reqwest::Error),
     #[error("timed out after {}", humantime::format_duration(*.after))]
     Timeout { after: Duration },
-    #[error("cannot connect")]
-    Connect(#[source] reqwest::Error),
+    /// DNS, refused, unreachable, TLS: `detail` is the innermost cause
+    /// ("Connection refused (os error 111)"), because the layers above it
+    /// in reqwest and hyper only repeat "error sending request".
+    #[error("cannot connect: {detail}")]
+    Connect { detail: String },
     #[error("more than {limit} redirects")]
     TooManyRedirects { limit: usize },
     #[error("the server answered {status}")]
@@ -100,7 +103,7 @@ impl Error {
         match self {
             Error::Client(_) => "client",
             Error::Timeout { .. } => "timeout",
-            Error::Connect(_) => "connect",
+            Error::Connect { .. } => "connect",
             Error::TooManyRedirects { .. } => "redirects",
             Error::Status { .. } => "status",
             Error::TooLarge { .. } => "too_large",
@@ -222,11 +225,21 @@ impl Fetcher {
                 limit: self.limits.max_redirects,
             }
         } else if error.is_connect() {
-            Error::Connect(error)
+            Error::Connect {
+                detail: innermost_cause(&error),
+            }
         } else {
             Error::Request(error)
         }
     }
+}
+
+fn innermost_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
 }
 
 fn header_str(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<&str> {

@@ -14,3 +14,4 @@ pub mod poll;
 pub mod publish;
 pub mod seeds;
 pub mod store;
+mod text;

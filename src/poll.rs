@@ -5,6 +5,7 @@
 //! A failing feed is recorded on that feed and never stops the others; only
 //! an unusable database stops a poll.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -30,6 +31,10 @@ pub enum FeedError {
     Fetch(#[from] fetch::Error),
     #[error("not a usable feed")]
     Parse(#[from] parse::Error),
+    /// Its items could not be written (the transaction was rolled back;
+    /// nothing stored before is lost).
+    #[error("cannot store this feed's items")]
+    Store(#[from] store::Error),
     /// Parsing or cleaning panicked: a bug, but one feed's bug.
     #[error("feedloom crashed while reading this feed (a bug; please report it): {0}")]
     Crashed(String),
@@ -42,8 +47,6 @@ pub enum Error {
     Store(#[from] store::Error),
     #[error("a background task failed")]
     Task(#[from] tokio::task::JoinError),
-    #[error("cannot read the seed articles")]
-    Seeds(#[from] seeds::Error),
 }
 
 /// How one feed's poll ended.
@@ -175,19 +178,14 @@ pub async fn poll_feed(
                 store.record_not_modified(record.id, now)?;
                 FeedOutcome::NotModified
             }
-            Ok(Some((update, warnings))) => {
-                let stats = store.apply_update(record.id, now, &update)?;
-                FeedOutcome::Fetched { stats, warnings }
-            }
-            Err(error) => {
-                let message = error_chain(&error);
-                let http_status = match &error {
-                    FeedError::Fetch(fetch_error) => fetch_error.http_status(),
-                    FeedError::Parse(_) | FeedError::Crashed(_) => None,
-                };
-                store.record_failure(record.id, now, http_status, &message)?;
-                FeedOutcome::Failed { error, message }
-            }
+            Ok(Some((update, warnings))) => match store.apply_update(record.id, now, &update) {
+                Ok(stats) => FeedOutcome::Fetched { stats, warnings },
+                // One feed's data must not stop the poll: if the store
+                // cannot take it, that is this feed's failure, and the
+                // store is still usable if it can record it.
+                Err(error) => failed(&mut store, record.id, now, FeedError::Store(error))?,
+            },
+            Err(error) => failed(&mut store, record.id, now, error)?,
         })
     })
     .await??;
@@ -212,21 +210,46 @@ pub async fn poll_feed(
     Ok(outcome)
 }
 
+/// Records a feed's failure on the feed and returns it as the outcome.
+fn failed(
+    store: &mut Store,
+    feed: store::FeedId,
+    now: DateTime<Utc>,
+    error: FeedError,
+) -> Result<FeedOutcome, Error> {
+    let message = error_chain(&error);
+    let http_status = match &error {
+        FeedError::Fetch(fetch_error) => fetch_error.http_status(),
+        FeedError::Parse(_) | FeedError::Store(_) | FeedError::Crashed(_) => None,
+    };
+    store.record_failure(feed, now, http_status, &message)?;
+    Ok(FeedOutcome::Failed { error, message })
+}
+
 /// Parses and normalizes a fetched body. CPU-bound: run on a blocking thread.
 fn parse_body(body: &fetch::Body, feed_url: &Url) -> Result<(FeedUpdate, Vec<String>), FeedError> {
     let parsed = parse::parse(&body.bytes, body.content_type.as_deref(), &body.final_url)?;
     let mut warnings = parsed.warnings;
     let mut items: Vec<Item> = Vec::with_capacity(parsed.entries.len());
-    let mut skipped = 0;
+    let mut guids = HashSet::new();
+    let (mut empty, mut repeated) = (0, 0);
     for entry in &parsed.entries {
         match normalize::normalize_entry(entry) {
+            None => empty += 1,
+            // Two items under one guid in one document: keep the first, or
+            // each poll would "edit" the story back and forth.
+            Some(item) if !guids.insert(item.guid.clone()) => repeated += 1,
             Some(item) => items.push(item),
-            None => skipped += 1,
         }
     }
-    if skipped > 0 {
+    if empty > 0 {
         warnings.push(format!(
-            "{skipped} entries had neither a title nor any text and were skipped"
+            "{empty} entries had neither a title nor any text and were skipped"
+        ));
+    }
+    if repeated > 0 {
+        warnings.push(format!(
+            "{repeated} entries repeated an earlier entry's id and were skipped"
         ));
     }
     tracing::debug!(feed = %feed_url, entries = items.len(), "parsed");
@@ -251,7 +274,16 @@ pub async fn import_seeds(store: &SharedStore, dir: &Path) -> Result<SeedSummary
     let dir = dir.to_owned();
     tokio::task::spawn_blocking(move || -> Result<SeedSummary, Error> {
         let mut summary = SeedSummary::default();
-        let articles = seeds::load_dir(&dir)?;
+        let articles = match seeds::load_dir(&dir) {
+            Ok(articles) => articles,
+            Err(error) => {
+                // Without seeds the feeds are still worth polling.
+                let message = error_chain(&error);
+                tracing::warn!(error = %message, "no seed articles imported");
+                summary.failed.push(message);
+                return Ok(summary);
+            }
+        };
         let mut store = lock(&store);
         for article in articles {
             let article = match article {
@@ -281,6 +313,9 @@ pub async fn import_seeds(store: &SharedStore, dir: &Path) -> Result<SeedSummary
                 SeedChange::Inserted => summary.inserted += 1,
                 SeedChange::Updated => summary.updated += 1,
                 SeedChange::Unchanged => summary.unchanged += 1,
+                SeedChange::Duplicate { of } => summary
+                    .failed
+                    .push(format!("{key}: same text as {of}; not stored twice")),
             }
         }
         Ok(summary)

@@ -215,18 +215,16 @@ fn is_hard_wrapped(lines: &[String]) -> bool {
 /// Scrapes are full of no-break and zero-width spaces; they only hinder
 /// comparison and display.
 fn tidy(line: &str) -> String {
-    line.chars()
+    let visible: String = line
+        .chars()
         .filter(|c| {
             !matches!(
                 c,
                 '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{ad}'
             )
         })
-        .map(|c| if c.is_whitespace() { ' ' } else { c })
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+        .collect();
+    crate::text::collapse_whitespace(&visible)
 }
 
 /// Without any headline, the opening words of the article stand in, so a

@@ -168,3 +168,13 @@ fn a_database_from_the_future_is_refused_with_a_nonzero_exit() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("schema version 999"));
 }
+
+#[test]
+fn export_without_a_database_says_so_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &[], "");
+    let output = feedloom(&config, &["export"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("run `feedloom poll` first"));
+    assert!(!dir.path().join("feedloom.db").exists());
+}

@@ -39,6 +39,17 @@ async fn a_body_over_the_cap_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_streamed_body_without_length_stops_at_the_cap() {
+    let server = FixtureServer::start();
+    server.route("/endless.rss", Route::Chunked { size: 8 << 20 });
+    let error = fetch(&server, &limits(), "/endless.rss").await.unwrap_err();
+    assert!(
+        matches!(error, Error::TooLarge { limit: 65536 }),
+        "{error:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_gzip_bomb_stops_at_the_cap_after_decompression() {
     let server = FixtureServer::start();
     // 64 MiB of spaces compress to about 64 KiB: small on the wire.
@@ -110,4 +121,51 @@ async fn at_most_per_host_requests_reach_one_host_at_once() {
     let results = futures_util::future::join_all(fetches).await;
     assert!(results.iter().all(Result::is_ok));
     assert_eq!(server.max_in_flight(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn at_most_concurrency_requests_are_in_flight_overall() {
+    let server = FixtureServer::start();
+    let body = fixture("wire.rss").into_bytes();
+    for i in 0..6 {
+        server.route(
+            &format!("/g{i}"),
+            Route::Slow {
+                delay: Duration::from_millis(150),
+                body: body.clone(),
+            },
+        );
+    }
+    let limits = FetchLimits {
+        concurrency: 3,
+        per_host: 6,
+        ..limits()
+    };
+    let fetcher = Fetcher::new(&limits).unwrap();
+    let urls: Vec<Url> = (0..6)
+        .map(|i| Url::parse(&server.url(&format!("/g{i}"))).unwrap())
+        .collect();
+    let none = Validators::default();
+    let results =
+        futures_util::future::join_all(urls.iter().map(|url| fetcher.fetch(url, &none))).await;
+    assert!(results.iter().all(Result::is_ok));
+    assert_eq!(server.max_in_flight(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_connection_says_so_in_one_clause() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let fetcher = Fetcher::new(&limits()).unwrap();
+    let url = Url::parse(&format!("http://{closed}/feed")).unwrap();
+    let error = fetcher
+        .fetch(&url, &Validators::default())
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(message.starts_with("cannot connect: "), "{message}");
+    assert!(message.to_lowercase().contains("refused"), "{message}");
+    assert!(!message.contains("error sending request"), "{message}");
 }

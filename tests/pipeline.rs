@@ -258,3 +258,52 @@ async fn dead_and_garbage_feeds_do_not_stop_the_others() {
     assert!(record.last_error.unwrap().contains("503"));
     assert_eq!(poll::lock(&store).story_count().unwrap(), 4 + 5);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_id_repeated_within_one_document_keeps_the_first_item() {
+    let server = FixtureServer::start();
+    let feed = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Dup</title>
+        <item><title>A</title><guid>same</guid><description>First text.</description></item>
+        <item><title>B</title><guid>same</guid><description>Second text.</description></item>
+        </channel></rss>"#;
+    server.feed("/dup.rss", feed, "application/rss+xml");
+    let setup = setup(&server, &["/dup.rss"], "");
+    let summary = poll_once(&setup).await;
+    assert_eq!(summary.stories.new_stories, 1, "{summary:?}");
+    assert!(
+        summary
+            .warnings
+            .iter()
+            .any(|(_, w)| w.contains("repeated an earlier entry's id")),
+        "{:?}",
+        summary.warnings
+    );
+    let stories = poll::lock(&setup.store).stories(None).unwrap();
+    assert!(stories.iter().any(|s| s.content_text == "First text."));
+    assert!(!stories.iter().any(|s| s.content_text == "Second text."));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_seeds_folder_is_reported_and_the_feeds_still_polled() {
+    let server = FixtureServer::start();
+    serve_fixtures(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "database = \"feedloom.db\"\n[topic]\ntitle = \"T\"\nseeds = \"no-such-folder\"\n\n[[feeds]]\nurl = \"{}\"\n",
+        server.url("/wire.rss")
+    );
+    std::fs::write(dir.path().join("feedloom.toml"), text).unwrap();
+    let config = config::load(&dir.path().join("feedloom.toml")).unwrap();
+    let store: SharedStore = Arc::new(Mutex::new(Store::open(&config.database).unwrap()));
+    let fetcher = Fetcher::new(&config.fetch).unwrap();
+    let summary = poll::poll_all(&config, &store, &fetcher, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(summary.fetched, 1);
+    assert_eq!(summary.seeds.failed.len(), 1);
+    assert!(
+        summary.seeds.failed[0].contains("no-such-folder"),
+        "{:?}",
+        summary.seeds.failed
+    );
+}

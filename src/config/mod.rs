@@ -634,7 +634,7 @@ fn cron_detail(rendered: &str) -> String {
         .filter(|l| !l.is_empty())
         .collect();
     let text = if after_caret.is_empty() {
-        rendered.split_whitespace().collect::<Vec<_>>().join(" ")
+        crate::text::collapse_whitespace(rendered)
     } else {
         after_caret.join(" ")
     };

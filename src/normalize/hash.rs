@@ -12,6 +12,8 @@ use regex::Regex;
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
+use crate::text::collapse_whitespace;
+
 /// SHA-256 of a story's normalized title and text, as lowercase hex.
 /// A newtype so that it cannot be mixed up with other strings.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -29,17 +31,17 @@ impl fmt::Display for ContentHash {
     }
 }
 
-/// Hashes a story's title and plain text (paragraphs separated by blank
-/// lines, as [`super::html_to_text`] gives them).
+/// Hashes a story's title and plain text, the text as stored: paragraphs
+/// separated by blank lines, boilerplate already dropped by
+/// [`strip_boilerplate`].
 ///
-/// Normalization, in order: boilerplate paragraphs dropped, Unicode NFKC,
-/// typographic quotes and dashes folded to ASCII, lowercase, every run of
-/// whitespace collapsed to one space.
+/// Normalization: Unicode NFKC, typographic quotes and dashes folded to
+/// ASCII, lowercase, every run of whitespace collapsed to one space.
 pub fn content_hash(title: &str, text: &str) -> ContentHash {
     let mut hasher = Sha256::new();
     hasher.update(normalize_for_hash(title).as_bytes());
     hasher.update(b"\n");
-    hasher.update(normalize_for_hash(&strip_boilerplate(text)).as_bytes());
+    hasher.update(normalize_for_hash(text).as_bytes());
     let digest = hasher.finalize();
     ContentHash(digest.iter().map(|b| format!("{b:02x}")).collect())
 }
@@ -60,7 +62,7 @@ fn is_boilerplate(paragraph: &str) -> bool {
     // "Read more" is article text.
     const MAX_LEN: usize = 300;
     static PATTERNS: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(
+        crate::text::built_in_regex(
             r"(?ix)^(?:
                 the\ post\ .+\ (?:appeared|was\ published)\ first\ on\ .+
               | this\ (?:article|post|story)\ (?:first\ )?appeared\ (?:first\ )?(?:on|in)\ .+
@@ -70,12 +72,16 @@ fn is_boilerplate(paragraph: &str) -> bool {
               | \[?(?:…|\.\.\.)\]?
             )$",
         )
-        .expect("boilerplate pattern is a valid regex")
     });
     paragraph.len() <= MAX_LEN && PATTERNS.is_match(paragraph)
 }
 
 fn normalize_for_hash(text: &str) -> String {
+    // Most feed text is ASCII, where NFKC and the folds below are the
+    // identity: skip them (the hot path of a cold poll).
+    if text.is_ascii() {
+        return collapse_whitespace(&text.to_ascii_lowercase());
+    }
     let folded: String = text
         .nfkc()
         .map(|c| match c {
@@ -87,5 +93,5 @@ fn normalize_for_hash(text: &str) -> String {
         })
         .flat_map(char::to_lowercase)
         .collect();
-    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+    collapse_whitespace(&folded)
 }

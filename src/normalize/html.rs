@@ -59,7 +59,7 @@ pub fn html_to_text(html: &str) -> String {
     paragraphs.push(state.current);
     paragraphs
         .iter()
-        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .map(|p| crate::text::collapse_whitespace(p))
         .filter(|p| !p.is_empty())
         .collect::<Vec<_>>()
         .join("\n\n")

@@ -39,24 +39,33 @@ const TRACKING_PARAMS: &[&str] = &[
 
 /// The canonical form of an article link: fragment dropped, host lowercased
 /// (the `url` crate already does that and drops default ports), tracking
-/// parameters (`utm_*`, `fbclid`, `gclid`, `mc_cid`, …) removed, the other
-/// parameters kept in their order.
+/// parameters (`utm_*`, `fbclid`, `gclid`, `mc_cid`, …) removed. The other
+/// parameters keep their order and their exact bytes: re-encoding them
+/// (`%20` → `+`, `?id` → `?id=`) could name another resource.
 pub fn canonical_link(url: &Url) -> Url {
     let mut canonical = url.clone();
     canonical.set_fragment(None);
-    if canonical.query().is_some() {
-        let kept: Vec<(String, String)> = canonical
-            .query_pairs()
-            .filter(|(key, _)| !is_tracking(key))
-            .map(|(key, value)| (key.into_owned(), value.into_owned()))
+    if let Some(query) = url.query() {
+        let segments: Vec<&str> = query.split('&').collect();
+        let kept: Vec<&str> = segments
+            .iter()
+            .copied()
+            .filter(|segment| !segment.is_empty() && !is_tracking(&segment_key(segment)))
             .collect();
-        if kept.is_empty() {
-            canonical.set_query(None);
-        } else {
-            canonical.query_pairs_mut().clear().extend_pairs(kept);
+        if kept.len() != segments.len() {
+            canonical.set_query((!kept.is_empty()).then(|| kept.join("&")).as_deref());
         }
     }
     canonical
+}
+
+/// The decoded name of one `name=value` query segment.
+fn segment_key(segment: &str) -> String {
+    let name = segment.split('=').next().unwrap_or_default();
+    url::form_urlencoded::parse(name.as_bytes())
+        .next()
+        .map(|(key, _)| key.into_owned())
+        .unwrap_or_default()
 }
 
 fn is_tracking(key: &str) -> bool {

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 use crate::parse::ParsedEntry;
+use crate::text::collapse_whitespace;
 
 pub use hash::{ContentHash, content_hash, strip_boilerplate};
 pub use html::{html_to_text, sanitize_html, text_to_html};
@@ -35,13 +36,12 @@ pub struct Story {
 }
 
 /// One entry of one feed: the story plus the identity the feed gave it.
+/// The story's link is this feed's (canonical) link for it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
     /// The feed's guid, else the canonical link, else the content hash:
     /// what tells "the same item again" from "a new item" within a feed.
     pub guid: String,
-    /// The link as this feed gave it (canonicalized).
-    pub link: Option<Url>,
     pub story: Story,
 }
 
@@ -64,7 +64,19 @@ pub fn normalize_entry(entry: &ParsedEntry) -> Option<Item> {
         .filter(|title| !title.is_empty())
         .or_else(|| title_from_text(&content_text))?;
     let link = entry.link.as_ref().map(canonical_link);
-    let content_hash = content_hash(&title, &content_text);
+    // A title alone ("Daily briefing", "Episode 12") does not identify a
+    // story: without text, the item's own link or guid joins the hash, so
+    // that tomorrow's briefing is not merged into today's.
+    let content_hash = if content_text.is_empty() {
+        let key = link
+            .as_ref()
+            .map(Url::as_str)
+            .or(entry.guid.as_deref())
+            .unwrap_or("");
+        content_hash(&title, key)
+    } else {
+        content_hash(&title, &content_text)
+    };
     let guid = entry
         .guid
         .as_deref()
@@ -75,7 +87,6 @@ pub fn normalize_entry(entry: &ParsedEntry) -> Option<Item> {
         .unwrap_or_else(|| format!("sha256:{}", content_hash.as_str()));
     Some(Item {
         guid,
-        link: link.clone(),
         story: Story {
             title,
             link,
@@ -148,10 +159,6 @@ fn title_from_text(text: &str) -> Option<String> {
     }
     cut.push('…');
     Some(cut)
-}
-
-fn collapse_whitespace(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -55,7 +55,9 @@ fn hash_ignores_markup_whitespace_case_quotes_and_boilerplate() {
     );
     let b = content_hash(
         "  putin   MEETS xi ",
-        "The two leaders \"agreed\" on Afghanistan.\n\nMore   text here.\n\nThe post Putin meets Xi appeared first on Example News.",
+        &strip_boilerplate(
+            "The two leaders \"agreed\" on Afghanistan.\n\nMore   text here.\n\nThe post Putin meets Xi appeared first on Example News.",
+        ),
     );
     assert_eq!(a, b);
     let c = content_hash(
@@ -107,7 +109,7 @@ fn cross_post_with_other_markup_and_tracking_is_the_same_story() {
     let b = normalize_entry(&other).unwrap();
     assert_eq!(a.story.content_hash, b.story.content_hash);
     assert_ne!(a.guid, b.guid);
-    assert_eq!(b.link.unwrap().as_str(), "https://mirror.example/x");
+    assert_eq!(b.story.link.unwrap().as_str(), "https://mirror.example/x");
 }
 
 #[test]
@@ -153,4 +155,55 @@ fn seed_paragraphs_become_escaped_html() {
     );
     assert_eq!(story.content_html, "<p>One &lt; two</p>\n<p>Three</p>");
     assert_eq!(story.content_text, "One < two\n\nThree");
+}
+
+#[test]
+fn ascii_fast_path_hashes_like_the_general_path() {
+    // "ﬁ" (a ligature) forces the general path; NFKC folds it to "fi".
+    assert_eq!(
+        content_hash("T", "Final  WORD"),
+        content_hash("T", "\u{FB01}nal word")
+    );
+}
+
+#[test]
+fn title_only_items_with_different_links_stay_apart() {
+    let mut monday = entry("Daily briefing", "");
+    monday.link = Some(url("https://news.example/briefing/monday"));
+    let mut tuesday = entry("Daily briefing", "");
+    tuesday.link = Some(url("https://news.example/briefing/tuesday"));
+    let (a, b) = (
+        normalize_entry(&monday).unwrap(),
+        normalize_entry(&tuesday).unwrap(),
+    );
+    assert_ne!(a.story.content_hash, b.story.content_hash);
+    // With text, the text alone decides, whatever the link.
+    let mut x = entry("Same", "<p>Same text.</p>");
+    x.link = Some(url("https://a.example/1"));
+    let mut y = entry("Same", "<p>Same text.</p>");
+    y.link = Some(url("https://b.example/2"));
+    assert_eq!(
+        normalize_entry(&x).unwrap().story.content_hash,
+        normalize_entry(&y).unwrap().story.content_hash
+    );
+}
+
+#[test]
+fn canonical_link_keeps_the_bytes_of_the_parameters_it_keeps() {
+    for kept in [
+        "https://news.example/a?id",
+        "https://news.example/a?q=a%20b&page=2",
+        "https://news.example/a?x=%7E;y=1",
+        "https://news.example/a?q=a+b",
+    ] {
+        assert_eq!(canonical_link(&url(kept)).as_str(), kept);
+    }
+    assert_eq!(
+        canonical_link(&url("https://news.example/a?q=a%20b&utm_source=x&id")).as_str(),
+        "https://news.example/a?q=a%20b&id"
+    );
+    assert_eq!(
+        canonical_link(&url("https://news.example/a?utm%5Fsource=x")).as_str(),
+        "https://news.example/a"
+    );
 }

@@ -211,8 +211,9 @@ pub(crate) fn charset_param(content_type: &str) -> Option<String> {
 fn decl_regex() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        // A constant pattern: it either always compiles or the tests fail.
-        Regex::new(r#"(?s)^(.{0,1024}?<\?xml[^>]*?\bencoding\s*=\s*)(["'])([^"']*)(["'])"#).unwrap()
+        crate::text::built_in_regex(
+            r#"(?s)^(.{0,1024}?<\?xml[^>]*?\bencoding\s*=\s*)(["'])([^"']*)(["'])"#,
+        )
     })
 }
 

@@ -13,9 +13,7 @@ use regex::Regex;
 
 fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     // Constant patterns: a typo fails every test, never input-dependent.
-    cell.get_or_init(|| {
-        Regex::new(pattern).unwrap_or_else(|e| panic!("bad built-in regex {pattern}: {e}"))
-    })
+    cell.get_or_init(|| crate::text::built_in_regex(pattern))
 }
 
 /// Parses a feed timestamp; `None` when nothing sensible can be read.

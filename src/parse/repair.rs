@@ -133,9 +133,7 @@ fn floor_char_boundary(text: &str, mut idx: usize) -> usize {
 
 fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     // Patterns are constants; a typo fails every test, never input-dependent.
-    cell.get_or_init(|| {
-        Regex::new(pattern).unwrap_or_else(|e| panic!("bad built-in regex {pattern}: {e}"))
-    })
+    cell.get_or_init(|| crate::text::built_in_regex(pattern))
 }
 
 /// Makes roots feed-rs would reject or read as empty parse with entries:

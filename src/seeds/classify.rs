@@ -39,7 +39,7 @@ impl Kind {
 }
 
 fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("built-in seed-cleaning regex must compile")
+    crate::text::built_in_regex(pattern)
 }
 
 /// Whole-line widget labels. Anchored, so that a headline merely mentioning

@@ -14,7 +14,7 @@ use regex::Regex;
 use super::classify::word_count;
 
 fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("built-in comment-marker regex must compile")
+    crate::text::built_in_regex(pattern)
 }
 
 /// Furniture that only a comment section has; one is enough.

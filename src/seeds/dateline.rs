@@ -15,7 +15,7 @@ use super::classify::word_count;
 const MONTH: &str = r"(?i:(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?))";
 
 fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("built-in dateline regex must compile")
+    crate::text::built_in_regex(pattern)
 }
 
 /// "August 23, 2021", "Aug. 23rd 2021".

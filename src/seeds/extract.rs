@@ -38,7 +38,7 @@ pub(super) struct Extracted {
 
 /// Headings of "more to read" boxes that end articles on many sites.
 static TAIL_SECTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::text::built_in_regex(
         r"(?ix)^(?:
         related(?:\ (?:articles|posts|stories|news|content|coverage|reading))? | read\ next
         | you\ (?:may|might)\ (?:also\ )?(?:like|enjoy|be\ interested\ in) | more\ (?:stories|news|articles|from\ .+)
@@ -47,13 +47,11 @@ static TAIL_SECTION: LazyLock<Regex> = LazyLock::new(|| {
         | what\ to\ read\ next | more\ on\ this\ (?:story|topic)
     )\s*:?$",
     )
-    .expect("built-in tail-section regex must compile")
 });
 
 /// A site-name suffix on a headline: "Headline | Site".
-static SITE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\s+\|\s+[^|]{1,40}$").expect("built-in suffix regex must compile")
-});
+static SITE_SUFFIX: LazyLock<Regex> =
+    LazyLock::new(|| crate::text::built_in_regex(r"\s+\|\s+[^|]{1,40}$"));
 
 /// `known_title` (from front matter) is removed from the body like a
 /// detected headline would be.

@@ -68,7 +68,7 @@ fn apply(front: &mut FrontMatter, line: &str, separator: char) -> Result<(), Str
         "title" => set(
             &mut front.title,
             key,
-            value.split_whitespace().collect::<Vec<_>>().join(" "),
+            crate::text::collapse_whitespace(value),
         ),
         "url" => set(&mut front.url, key, parse_url(value)?),
         "published" => set(&mut front.published, key, parse_date(value)?),

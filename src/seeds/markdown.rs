@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("built-in markdown regex must compile")
+    crate::text::built_in_regex(pattern)
 }
 
 static HEADING: LazyLock<Regex> = LazyLock::new(|| re(r"^\s{0,3}#{1,6}\s+(.*?)(?:\s+#+)?\s*$"));

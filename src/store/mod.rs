@@ -13,7 +13,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
-use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::normalize::{ContentHash, Item, Story};
@@ -35,6 +34,8 @@ pub enum Error {
         #[source]
         source: rusqlite::Error,
     },
+    #[error("no database at {}; run `feedloom poll` first", path.display())]
+    Missing { path: PathBuf },
     #[error(
         "the database has schema version {found}, newer than this feedloom knows ({known}); \
          upgrade feedloom or point it at another database"
@@ -111,11 +112,15 @@ impl std::ops::AddAssign for ApplyStats {
 }
 
 /// What importing one seed article did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SeedChange {
     Inserted,
     Updated,
     Unchanged,
+    /// The article reads exactly like another seed's; it is not stored twice.
+    Duplicate {
+        of: String,
+    },
 }
 
 /// Where a story came from.
@@ -157,6 +162,9 @@ pub struct Source {
     pub seen_at: DateTime<Utc>,
 }
 
+/// Newest first: publication date, else first seen; ties by insertion.
+const NEWEST_FIRST: &str = "ORDER BY coalesce(published_at, first_seen_at) DESC, id DESC";
+
 /// The SQLite store. Not `Sync`: share it behind a mutex and use it from
 /// blocking threads.
 pub struct Store {
@@ -178,6 +186,17 @@ impl Store {
             source,
         })?;
         Self::setup(conn, path)
+    }
+
+    /// Opens an existing database, for commands that only read: a wrong
+    /// path is an error instead of a new, empty database.
+    pub fn open_existing(path: &Path) -> Result<Self> {
+        if !path.is_file() {
+            return Err(Error::Missing {
+                path: path.to_owned(),
+            });
+        }
+        Self::open(path)
     }
 
     /// A private database in memory, for tests and benchmarks.
@@ -290,13 +309,9 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let feed_url: String =
-            tx.query_row("SELECT url FROM feeds WHERE id = ?1", [feed.0], |row| {
-                row.get(0)
-            })?;
         let mut stats = ApplyStats::default();
         for item in &update.items {
-            apply_item(&tx, feed, &feed_url, now, item, &mut stats)?;
+            apply_item(&tx, feed, now, item, &mut stats)?;
         }
         tx.execute(
             "UPDATE feeds SET etag = ?2, last_modified = ?3, last_fetch_at = ?4,
@@ -318,8 +333,9 @@ impl Store {
         Ok(stats)
     }
 
-    /// Stores a seed article under its file name. Editing the file updates
-    /// the story in place (same public id); nothing here ever deletes one.
+    /// Stores a seed article under its file name. Editing the file (text,
+    /// title, link or date) updates the story in place, keeping its public
+    /// id; nothing here ever deletes one.
     pub fn upsert_seed(
         &mut self,
         key: &str,
@@ -329,41 +345,58 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let existing: Option<(i64, String)> = tx
+        let existing: Option<(i64, String, Option<String>, Option<i64>)> = tx
             .query_row(
-                "SELECT id, content_hash FROM stories WHERE seed_key = ?1",
+                "SELECT id, content_hash, link, published_at FROM stories WHERE seed_key = ?1",
                 [key],
-                |row| Ok((row.get(0)?, row.get(1)?)),
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
             )
             .optional()?;
         let holder = story_by_hash(&tx, &story.content_hash)?;
+        let link = story.link.as_ref().map(Url::as_str);
+        let published = story.published.map(|t| t.timestamp());
         let change = match (existing, holder) {
-            (Some((_, hash)), _) if hash == story.content_hash.as_str() => SeedChange::Unchanged,
-            (Some((id, _)), Some(other)) if other.0 != id => {
-                // The edited seed now reads exactly like another stored story:
-                // keep both as they are rather than merge two identities.
-                tracing::warn!(
-                    seed = key,
-                    story = other.0,
-                    "seed has the same content as another story; not updated"
-                );
+            // The hash covers title and text; front matter can also change
+            // the link and the date.
+            (Some((_, hash, old_link, old_published)), _)
+                if hash == story.content_hash.as_str()
+                    && old_link.as_deref() == link
+                    && old_published == published =>
+            {
                 SeedChange::Unchanged
             }
-            (Some((id, _)), _) => {
+            (Some((id, ..)), Some(other)) if other.0 != id => {
+                // The edited seed now reads exactly like another stored
+                // story: keep both as they are rather than merge two
+                // identities.
+                duplicate_of(&tx, other, key)?
+            }
+            (Some((id, ..)), _) => {
                 update_story_content(&tx, StoryId(id), story, now)?;
                 SeedChange::Updated
             }
             (None, Some(other)) => {
-                // A feed carried this very article before it became a seed.
-                tx.execute(
-                    "UPDATE stories SET seed_key = ?2, origin = 'seed' WHERE id = ?1",
-                    params![other.0, key],
+                let owner: Option<String> = tx.query_row(
+                    "SELECT seed_key FROM stories WHERE id = ?1",
+                    [other.0],
+                    |row| row.get(0),
                 )?;
-                SeedChange::Updated
+                if owner.is_some() {
+                    duplicate_of(&tx, other, key)?
+                } else {
+                    // A feed carried this very article before it became a
+                    // seed: the story becomes the seed's, and the seed's
+                    // title, link and date win.
+                    tx.execute(
+                        "UPDATE stories SET seed_key = ?2, origin = 'seed' WHERE id = ?1",
+                        params![other.0, key],
+                    )?;
+                    update_story_content(&tx, other, story, now)?;
+                    SeedChange::Updated
+                }
             }
             (None, None) => {
-                let uid = public_uid(&["seed", key, story.content_hash.as_str()]);
-                insert_story(&tx, &uid, "seed", Some(key), story, now)?;
+                insert_story(&tx, "seed", Some(key), story, now)?;
                 SeedChange::Inserted
             }
         };
@@ -375,13 +408,11 @@ impl Store {
     /// with their sources; at most `limit` when given.
     pub fn stories(&self, limit: Option<usize>) -> Result<Vec<StoredStory>> {
         let limit = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
-        let mut statement = self.conn.prepare(
+        let mut statement = self.conn.prepare(&format!(
             "SELECT id, uid, origin, seed_key, title, link, author, content_html, content_text,
                     published_at, updated_at, first_seen_at
-             FROM stories
-             ORDER BY coalesce(published_at, first_seen_at) DESC, id DESC
-             LIMIT ?1",
-        )?;
+             FROM stories {NEWEST_FIRST} LIMIT ?1"
+        ))?;
         let mut stories = statement
             .query_map([limit], |row| {
                 let origin: String = row.get(2)?;
@@ -406,22 +437,24 @@ impl Store {
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut sources = self.sources()?;
+        let mut sources = self.sources(limit)?;
         for story in &mut stories {
             story.sources = sources.remove(&story.id).unwrap_or_default();
         }
         Ok(stories)
     }
 
-    /// Every sighting, grouped by story, first sighting first.
-    fn sources(&self) -> Result<HashMap<StoryId, Vec<Source>>> {
-        let mut statement = self.conn.prepare(
+    /// The sightings of the stories [`Store::stories`] returns for the same
+    /// `limit`, grouped by story, first sighting first.
+    fn sources(&self, limit: i64) -> Result<HashMap<StoryId, Vec<Source>>> {
+        let mut statement = self.conn.prepare(&format!(
             "SELECT s.story_id, f.url, coalesce(f.title, f.feed_title), s.guid, s.link, s.seen_at
              FROM sightings s JOIN feeds f ON f.id = s.feed_id
-             ORDER BY s.seen_at, s.id",
-        )?;
+             WHERE s.story_id IN (SELECT id FROM stories {NEWEST_FIRST} LIMIT ?1)
+             ORDER BY s.seen_at, s.id"
+        ))?;
         let mut grouped: HashMap<StoryId, Vec<Source>> = HashMap::new();
-        let rows = statement.query_map([], |row| {
+        let rows = statement.query_map([limit], |row| {
             Ok((
                 StoryId(row.get(0)?),
                 Source {
@@ -453,13 +486,12 @@ impl Store {
 fn apply_item(
     tx: &Transaction<'_>,
     feed: FeedId,
-    feed_url: &str,
     now: DateTime<Utc>,
     item: &Item,
     stats: &mut ApplyStats,
 ) -> Result<()> {
     let hash = &item.story.content_hash;
-    let link = item.link.as_ref().map(Url::as_str);
+    let link = item.story.link.as_ref().map(Url::as_str);
     let sighting: Option<(i64, i64, String)> = tx
         .query_row(
             "SELECT id, story_id, content_hash FROM sightings WHERE feed_id = ?1 AND guid = ?2",
@@ -476,26 +508,32 @@ fn apply_item(
             )?;
             stats.unchanged += 1;
         }
-        Some((sighting_id, story_id, _)) => {
+        Some((sighting_id, old, _)) => {
             // The feed edited an item it had published before.
+            let old = StoryId(old);
             let target = match holder {
                 Some(existing) => existing,
-                None if sighting_count(tx, StoryId(story_id))? == 1 => {
-                    update_story_content(tx, StoryId(story_id), &item.story, now)?;
-                    StoryId(story_id)
+                None if only_this_feed_has(tx, old)? => {
+                    update_story_content(tx, old, &item.story, now)?;
+                    old
                 }
-                None => {
-                    // Other feeds still carry the old version: leave theirs
-                    // alone and give this feed's version its own story.
-                    let uid = public_uid(&["feed", feed_url, &item.guid, hash.as_str()]);
-                    insert_story(tx, &uid, "feed", None, &item.story, now)?
-                }
+                // Other feeds (or a seed) still have the old version: leave
+                // theirs alone and give this feed's version its own story.
+                None => insert_story(tx, "feed", None, &item.story, now)?,
             };
             tx.execute(
                 "UPDATE sightings SET story_id = ?2, content_hash = ?3, link = ?4, last_seen_at = ?5
                  WHERE id = ?1",
                 params![sighting_id, target.0, hash.as_str(), link, now.timestamp()],
             )?;
+            if target != old {
+                // The old version was this feed's alone: it is superseded.
+                tx.execute(
+                    "DELETE FROM stories WHERE id = ?1 AND origin = 'feed'
+                       AND NOT EXISTS (SELECT 1 FROM sightings WHERE story_id = ?1)",
+                    [old.0],
+                )?;
+            }
             stats.updated += 1;
         }
         None => {
@@ -506,8 +544,7 @@ fn apply_item(
                 }
                 None => {
                     stats.new_stories += 1;
-                    let uid = public_uid(&["feed", feed_url, &item.guid, hash.as_str()]);
-                    insert_story(tx, &uid, "feed", None, &item.story, now)?
+                    insert_story(tx, "feed", None, &item.story, now)?
                 }
             };
             tx.execute(
@@ -520,6 +557,29 @@ fn apply_item(
     Ok(())
 }
 
+/// True when `story` came from feeds and this feed's sighting is its only
+/// one, so an edit may change it in place.
+fn only_this_feed_has(tx: &Transaction<'_>, story: StoryId) -> Result<bool> {
+    Ok(tx.query_row(
+        "SELECT origin = 'feed' AND (SELECT count(*) FROM sightings WHERE story_id = ?1) = 1
+         FROM stories WHERE id = ?1",
+        [story.0],
+        |row| row.get(0),
+    )?)
+}
+
+/// Reports `key` as a duplicate of the seed (or story) `other`.
+fn duplicate_of(tx: &Transaction<'_>, other: StoryId, key: &str) -> Result<SeedChange> {
+    let of: Option<String> = tx.query_row(
+        "SELECT coalesce(seed_key, title) FROM stories WHERE id = ?1",
+        [other.0],
+        |row| row.get(0),
+    )?;
+    let of = of.unwrap_or_default();
+    tracing::warn!(seed = key, duplicate_of = %of, "seed has the same content as another story; not stored twice");
+    Ok(SeedChange::Duplicate { of })
+}
+
 fn story_by_hash(tx: &Transaction<'_>, hash: &ContentHash) -> Result<Option<StoryId>> {
     Ok(tx
         .query_row(
@@ -530,17 +590,11 @@ fn story_by_hash(tx: &Transaction<'_>, hash: &ContentHash) -> Result<Option<Stor
         .optional()?)
 }
 
-fn sighting_count(tx: &Transaction<'_>, story: StoryId) -> Result<i64> {
-    Ok(tx.query_row(
-        "SELECT count(*) FROM sightings WHERE story_id = ?1",
-        [story.0],
-        |row| row.get(0),
-    )?)
-}
-
+/// Inserts a story with a fresh public id: 128 random bits from SQLite,
+/// fixed for the story's life (edits keep it), never derived from content
+/// that could come back.
 fn insert_story(
     tx: &Transaction<'_>,
-    uid: &str,
     origin: &str,
     seed_key: Option<&str>,
     story: &Story,
@@ -550,9 +604,8 @@ fn insert_story(
         "INSERT INTO stories (uid, content_hash, origin, seed_key, title, link, author,
                               content_html, content_text, published_at, updated_at,
                               first_seen_at, changed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+         VALUES (lower(hex(randomblob(16))), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
         params![
-            uid,
             story.content_hash.as_str(),
             origin,
             seed_key,
@@ -594,19 +647,6 @@ fn update_story_content(
         ],
     )?;
     Ok(())
-}
-
-/// A public id from the story's first identity (who first carried it and
-/// what it said then): stable across restarts, re-renders and later edits,
-/// and unguessable from the row id.
-fn public_uid(parts: &[&str]) -> String {
-    let mut hasher = Sha256::new();
-    for part in parts {
-        hasher.update(part.as_bytes());
-        hasher.update([0]);
-    }
-    let digest = hasher.finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn from_unix(seconds: i64) -> Option<DateTime<Utc>> {

@@ -9,7 +9,6 @@ fn item(guid: &str, title: &str, body: &str) -> Item {
     let story = story_from_paragraphs(title, None, None, &[body.to_owned()]);
     Item {
         guid: guid.to_owned(),
-        link: None,
         story,
     }
 }
@@ -180,4 +179,169 @@ fn seeds_are_idempotent_and_edits_update_in_place() {
     let stories = store.stories(None).unwrap();
     assert_eq!((stories.len(), stories[0].uid.as_str()), (1, uid.as_str()));
     assert_eq!(stories[0].origin, Origin::Seed);
+}
+
+fn texts(store: &Store) -> Vec<(String, usize)> {
+    let mut texts: Vec<(String, usize)> = store
+        .stories(None)
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.content_text, s.sources.len()))
+        .collect();
+    texts.sort();
+    texts
+}
+
+#[test]
+fn reverting_an_edit_that_another_feed_shares_is_stored_not_refused() {
+    let mut store = Store::open_in_memory().unwrap();
+    let a = feed(&mut store, "https://a.example/feed");
+    let b = feed(&mut store, "https://b.example/feed");
+    store
+        .apply_update(a, now(), &update(vec![item("g", "T", "One")]))
+        .unwrap();
+    store
+        .apply_update(a, now(), &update(vec![item("g", "T", "Two")]))
+        .unwrap();
+    store
+        .apply_update(b, now(), &update(vec![item("b", "T", "Two")]))
+        .unwrap();
+    let stats = store
+        .apply_update(a, now(), &update(vec![item("g", "T", "One")]))
+        .unwrap();
+    assert_eq!(stats.updated, 1);
+    assert_eq!(
+        texts(&store),
+        [("One".to_owned(), 1), ("Two".to_owned(), 1)]
+    );
+    let uids: std::collections::HashSet<String> = store
+        .stories(None)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.uid)
+        .collect();
+    assert_eq!(uids.len(), 2);
+}
+
+#[test]
+fn an_edit_onto_another_story_leaves_no_sourceless_story_behind() {
+    let mut store = Store::open_in_memory().unwrap();
+    let a = feed(&mut store, "https://a.example/feed");
+    let b = feed(&mut store, "https://b.example/feed");
+    store
+        .apply_update(a, now(), &update(vec![item("g", "T", "One")]))
+        .unwrap();
+    store
+        .apply_update(b, now(), &update(vec![item("b", "T", "Two")]))
+        .unwrap();
+    store
+        .apply_update(a, now(), &update(vec![item("g", "T", "Two")]))
+        .unwrap();
+    assert_eq!(texts(&store), [("Two".to_owned(), 2)]);
+}
+
+#[test]
+fn a_feed_edit_never_rewrites_a_seed() {
+    let mut store = Store::open_in_memory().unwrap();
+    let a = feed(&mut store, "https://a.example/feed");
+    store
+        .apply_update(a, now(), &update(vec![item("g", "T", "Seed text")]))
+        .unwrap();
+    // The same article becomes a seed: the story is adopted, not copied.
+    let seed = story_from_paragraphs("T", None, None, &["Seed text".into()]);
+    assert_eq!(
+        store.upsert_seed("s.txt", &seed, now()).unwrap(),
+        SeedChange::Updated
+    );
+    assert_eq!(store.story_count().unwrap(), 1);
+    store
+        .apply_update(a, now(), &update(vec![item("g", "T", "Feed edit")]))
+        .unwrap();
+    assert_eq!(
+        texts(&store),
+        [("Feed edit".to_owned(), 1), ("Seed text".to_owned(), 0)]
+    );
+    assert_eq!(
+        store.upsert_seed("s.txt", &seed, now()).unwrap(),
+        SeedChange::Unchanged
+    );
+}
+
+#[test]
+fn two_seed_files_with_the_same_text_do_not_fight() {
+    let mut store = Store::open_in_memory().unwrap();
+    let seed = story_from_paragraphs("T", None, None, &["Text".into()]);
+    assert_eq!(
+        store.upsert_seed("a.txt", &seed, now()).unwrap(),
+        SeedChange::Inserted
+    );
+    for _ in 0..2 {
+        assert_eq!(
+            store.upsert_seed("b.md", &seed, now()).unwrap(),
+            SeedChange::Duplicate { of: "a.txt".into() }
+        );
+        assert_eq!(
+            store.upsert_seed("a.txt", &seed, now()).unwrap(),
+            SeedChange::Unchanged
+        );
+    }
+    assert_eq!(store.story_count().unwrap(), 1);
+}
+
+#[test]
+fn front_matter_link_and_date_edits_update_the_seed() {
+    let mut store = Store::open_in_memory().unwrap();
+    let seed = story_from_paragraphs("T", None, None, &["Text".into()]);
+    store.upsert_seed("a.txt", &seed, now()).unwrap();
+    let link = Url::parse("https://origin.example/article").unwrap();
+    let with_link = story_from_paragraphs("T", Some(&link), Some(now()), &["Text".into()]);
+    assert_eq!(
+        store.upsert_seed("a.txt", &with_link, now()).unwrap(),
+        SeedChange::Updated
+    );
+    let stored = &store.stories(None).unwrap()[0];
+    assert_eq!(
+        stored.link.as_deref(),
+        Some("https://origin.example/article")
+    );
+    assert_eq!(stored.published_at, Some(now()));
+    assert_eq!(
+        store.upsert_seed("a.txt", &with_link, now()).unwrap(),
+        SeedChange::Unchanged
+    );
+}
+
+#[test]
+fn a_limited_listing_carries_its_sources() {
+    let mut store = Store::open_in_memory().unwrap();
+    let a = feed(&mut store, "https://a.example/feed");
+    let b = feed(&mut store, "https://b.example/feed");
+    store
+        .apply_update(
+            a,
+            now(),
+            &update(vec![item("1", "T", "One"), item("2", "U", "Two")]),
+        )
+        .unwrap();
+    store
+        .apply_update(
+            b,
+            now(),
+            &update(vec![item("1", "T", "One"), item("2", "U", "Two")]),
+        )
+        .unwrap();
+    let one = store.stories(Some(1)).unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].sources.len(), 2);
+}
+
+#[test]
+fn open_existing_refuses_a_missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("none.db");
+    assert!(matches!(
+        Store::open_existing(&path),
+        Err(Error::Missing { .. })
+    ));
+    assert!(!path.exists());
 }

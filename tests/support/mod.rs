@@ -33,8 +33,10 @@ pub enum Route {
     Slow { delay: Duration, body: Vec<u8> },
     /// 302 to another path of this server.
     Redirect(String),
-    /// `inflated` zero bytes, gzip-compressed, sent with Content-Encoding.
+    /// `inflated` spaces, gzip-compressed, sent with Content-Encoding.
     GzipBomb { inflated: usize },
+    /// `size` spaces in 64 KiB chunks, with no Content-Length.
+    Chunked { size: usize },
 }
 
 /// One request as the server saw it.
@@ -164,6 +166,15 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             .header(header::LOCATION, to)
             .body(Body::empty())
             .unwrap(),
+        Some(Route::Chunked { size }) => {
+            let chunk = axum::body::Bytes::from(vec![b' '; 64 * 1024]);
+            let chunks = (0..size.div_ceil(chunk.len()))
+                .map(move |_| Ok::<_, std::io::Error>(chunk.clone()));
+            Response::builder()
+                .header(header::CONTENT_TYPE, "application/rss+xml")
+                .body(Body::from_stream(futures_util::stream::iter(chunks)))
+                .unwrap()
+        }
         Some(Route::GzipBomb { inflated }) => {
             let mut encoder =
                 flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
