@@ -220,6 +220,9 @@ impl Store {
             .map_err(open_error)?;
         conn.busy_timeout(Duration::from_secs(10))
             .map_err(open_error)?;
+        // The per-item statements of `apply_update` run tens of thousands of
+        // times in a cold poll: parse each once.
+        conn.set_prepared_statement_cache_capacity(32);
         migrate::migrate(&mut conn)?;
         Ok(Self { conn })
     }
@@ -493,19 +496,18 @@ fn apply_item(
     let hash = &item.story.content_hash;
     let link = item.story.link.as_ref().map(Url::as_str);
     let sighting: Option<(i64, i64, String)> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT id, story_id, content_hash FROM sightings WHERE feed_id = ?1 AND guid = ?2",
-            params![feed.0, item.guid],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )
+        )?
+        .query_row(params![feed.0, item.guid], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
         .optional()?;
     let holder = story_by_hash(tx, hash)?;
     match sighting {
         Some((sighting_id, _, ref last_hash)) if last_hash == hash.as_str() => {
-            tx.execute(
-                "UPDATE sightings SET last_seen_at = ?2, link = ?3 WHERE id = ?1",
-                params![sighting_id, now.timestamp(), link],
-            )?;
+            tx.prepare_cached("UPDATE sightings SET last_seen_at = ?2, link = ?3 WHERE id = ?1")?
+                .execute(params![sighting_id, now.timestamp(), link])?;
             stats.unchanged += 1;
         }
         Some((sighting_id, old, _)) => {
@@ -521,18 +523,17 @@ fn apply_item(
                 // theirs alone and give this feed's version its own story.
                 None => insert_story(tx, "feed", None, &item.story, now)?,
             };
-            tx.execute(
-                "UPDATE sightings SET story_id = ?2, content_hash = ?3, link = ?4, last_seen_at = ?5
-                 WHERE id = ?1",
+            tx.prepare_cached("UPDATE sightings SET story_id = ?2, content_hash = ?3, link = ?4, last_seen_at = ?5
+                 WHERE id = ?1")?.execute(
                 params![sighting_id, target.0, hash.as_str(), link, now.timestamp()],
             )?;
             if target != old {
                 // The old version was this feed's alone: it is superseded.
-                tx.execute(
+                tx.prepare_cached(
                     "DELETE FROM stories WHERE id = ?1 AND origin = 'feed'
                        AND NOT EXISTS (SELECT 1 FROM sightings WHERE story_id = ?1)",
-                    [old.0],
-                )?;
+                )?
+                .execute([old.0])?;
             }
             stats.updated += 1;
         }
@@ -547,9 +548,8 @@ fn apply_item(
                     insert_story(tx, "feed", None, &item.story, now)?
                 }
             };
-            tx.execute(
-                "INSERT INTO sightings (story_id, feed_id, guid, link, content_hash, seen_at, last_seen_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+            tx.prepare_cached("INSERT INTO sightings (story_id, feed_id, guid, link, content_hash, seen_at, last_seen_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)")?.execute(
                 params![story.0, feed.0, item.guid, link, hash.as_str(), now.timestamp()],
             )?;
         }
@@ -560,21 +560,19 @@ fn apply_item(
 /// True when `story` came from feeds and this feed's sighting is its only
 /// one, so an edit may change it in place.
 fn only_this_feed_has(tx: &Transaction<'_>, story: StoryId) -> Result<bool> {
-    Ok(tx.query_row(
-        "SELECT origin = 'feed' AND (SELECT count(*) FROM sightings WHERE story_id = ?1) = 1
+    Ok(tx
+        .prepare_cached(
+            "SELECT origin = 'feed' AND (SELECT count(*) FROM sightings WHERE story_id = ?1) = 1
          FROM stories WHERE id = ?1",
-        [story.0],
-        |row| row.get(0),
-    )?)
+        )?
+        .query_row([story.0], |row| row.get(0))?)
 }
 
 /// Reports `key` as a duplicate of the seed (or story) `other`.
 fn duplicate_of(tx: &Transaction<'_>, other: StoryId, key: &str) -> Result<SeedChange> {
-    let of: Option<String> = tx.query_row(
-        "SELECT coalesce(seed_key, title) FROM stories WHERE id = ?1",
-        [other.0],
-        |row| row.get(0),
-    )?;
+    let of: Option<String> = tx
+        .prepare_cached("SELECT coalesce(seed_key, title) FROM stories WHERE id = ?1")?
+        .query_row([other.0], |row| row.get(0))?;
     let of = of.unwrap_or_default();
     tracing::warn!(seed = key, duplicate_of = %of, "seed has the same content as another story; not stored twice");
     Ok(SeedChange::Duplicate { of })
@@ -582,11 +580,8 @@ fn duplicate_of(tx: &Transaction<'_>, other: StoryId, key: &str) -> Result<SeedC
 
 fn story_by_hash(tx: &Transaction<'_>, hash: &ContentHash) -> Result<Option<StoryId>> {
     Ok(tx
-        .query_row(
-            "SELECT id FROM stories WHERE content_hash = ?1",
-            [hash.as_str()],
-            |row| row.get(0).map(StoryId),
-        )
+        .prepare_cached("SELECT id FROM stories WHERE content_hash = ?1")?
+        .query_row([hash.as_str()], |row| row.get(0).map(StoryId))
         .optional()?)
 }
 
@@ -600,25 +595,25 @@ fn insert_story(
     story: &Story,
     now: DateTime<Utc>,
 ) -> Result<StoryId> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO stories (uid, content_hash, origin, seed_key, title, link, author,
                               content_html, content_text, published_at, updated_at,
                               first_seen_at, changed_at)
          VALUES (lower(hex(randomblob(16))), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
-        params![
-            story.content_hash.as_str(),
-            origin,
-            seed_key,
-            story.title,
-            story.link.as_ref().map(Url::as_str),
-            story.author,
-            story.content_html,
-            story.content_text,
-            story.published.map(|t| t.timestamp()),
-            story.updated.map(|t| t.timestamp()),
-            now.timestamp(),
-        ],
-    )?;
+    )?
+    .execute(params![
+        story.content_hash.as_str(),
+        origin,
+        seed_key,
+        story.title,
+        story.link.as_ref().map(Url::as_str),
+        story.author,
+        story.content_html,
+        story.content_text,
+        story.published.map(|t| t.timestamp()),
+        story.updated.map(|t| t.timestamp()),
+        now.timestamp(),
+    ])?;
     Ok(StoryId(tx.last_insert_rowid()))
 }
 
@@ -628,24 +623,24 @@ fn update_story_content(
     story: &Story,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE stories SET content_hash = ?2, title = ?3, link = ?4, author = ?5,
                 content_html = ?6, content_text = ?7, published_at = ?8, updated_at = ?9,
                 changed_at = ?10
          WHERE id = ?1",
-        params![
-            id.0,
-            story.content_hash.as_str(),
-            story.title,
-            story.link.as_ref().map(Url::as_str),
-            story.author,
-            story.content_html,
-            story.content_text,
-            story.published.map(|t| t.timestamp()),
-            story.updated.map(|t| t.timestamp()),
-            now.timestamp(),
-        ],
-    )?;
+    )?
+    .execute(params![
+        id.0,
+        story.content_hash.as_str(),
+        story.title,
+        story.link.as_ref().map(Url::as_str),
+        story.author,
+        story.content_html,
+        story.content_text,
+        story.published.map(|t| t.timestamp()),
+        story.updated.map(|t| t.timestamp()),
+        now.timestamp(),
+    ])?;
     Ok(())
 }
 
