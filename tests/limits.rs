@@ -99,57 +99,44 @@ async fn a_redirect_loop_stops_at_the_limit() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn at_most_per_host_requests_reach_one_host_at_once() {
+/// Fetches six slow feeds from the fixture server at once and returns the
+/// most requests it had in flight at any moment.
+async fn max_in_flight(limits: &FetchLimits) -> usize {
     let server = FixtureServer::start();
     let body = fixture("wire.rss").into_bytes();
+    let fetcher = Fetcher::new(limits).unwrap();
+    let mut urls = Vec::new();
     for i in 0..6 {
+        let path = format!("/f{i}");
         server.route(
-            &format!("/f{i}"),
+            &path,
             Route::Slow {
                 delay: Duration::from_millis(150),
                 body: body.clone(),
             },
         );
+        urls.push(Url::parse(&server.url(&path)).unwrap());
     }
-    let fetcher = Fetcher::new(&limits()).unwrap();
-    let urls: Vec<Url> = (0..6)
-        .map(|i| Url::parse(&server.url(&format!("/f{i}"))).unwrap())
-        .collect();
     let none = Validators::default();
-    let fetches = urls.iter().map(|url| fetcher.fetch(url, &none));
-    let results = futures_util::future::join_all(fetches).await;
+    let results =
+        futures_util::future::join_all(urls.iter().map(|url| fetcher.fetch(url, &none))).await;
     assert!(results.iter().all(Result::is_ok));
-    assert_eq!(server.max_in_flight(), 2);
+    server.max_in_flight()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn at_most_per_host_requests_reach_one_host_at_once() {
+    assert_eq!(max_in_flight(&limits()).await, 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn at_most_concurrency_requests_are_in_flight_overall() {
-    let server = FixtureServer::start();
-    let body = fixture("wire.rss").into_bytes();
-    for i in 0..6 {
-        server.route(
-            &format!("/g{i}"),
-            Route::Slow {
-                delay: Duration::from_millis(150),
-                body: body.clone(),
-            },
-        );
-    }
     let limits = FetchLimits {
         concurrency: 3,
         per_host: 6,
         ..limits()
     };
-    let fetcher = Fetcher::new(&limits).unwrap();
-    let urls: Vec<Url> = (0..6)
-        .map(|i| Url::parse(&server.url(&format!("/g{i}"))).unwrap())
-        .collect();
-    let none = Validators::default();
-    let results =
-        futures_util::future::join_all(urls.iter().map(|url| fetcher.fetch(url, &none))).await;
-    assert!(results.iter().all(Result::is_ok));
-    assert_eq!(server.max_in_flight(), 3);
+    assert_eq!(max_in_flight(&limits).await, 3);
 }
 
 #[tokio::test(flavor = "multi_thread")]
