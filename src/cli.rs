@@ -171,9 +171,18 @@ fn export(config: &Config, format: Format, limit: Option<usize>) -> anyhow::Resu
     let stories = store
         .stories(limit)
         .context("cannot read the stored stories")?;
+    let site_url = config.public_url.clone();
     let meta = FeedMeta {
         title: config.topic.title.clone(),
-        ..FeedMeta::default()
+        self_url: site_url
+            .join("feed.json")
+            .context("cannot build the feed URL")?,
+        site_url,
+        updated: stories
+            .iter()
+            .map(|s| s.changed_at)
+            .max()
+            .unwrap_or_default(),
     };
     let document = match format {
         Format::Json => {

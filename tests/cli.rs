@@ -97,10 +97,11 @@ fn poll_then_export_gives_a_json_feed_with_clean_seeds_and_sources() {
         .collect();
     assert_eq!(seeds.len(), 5);
     for seed in &seeds {
-        assert!(
-            seed.get("url").is_none(),
-            "seeds have no URL of their own: {seed}"
+        let page = format!(
+            "http://127.0.0.1:0/stories/{}",
+            seed["id"].as_str().unwrap()
         );
+        assert_eq!(seed["url"], page.as_str(), "a seed links to its own page");
         let text = seed["content_text"].as_str().unwrap().to_lowercase();
         let html = seed["content_html"].as_str().unwrap().to_lowercase();
         for junk in [

@@ -62,6 +62,57 @@ pub struct Config {
     pub fetch: FetchLimits,
     /// In file order, disabled ones included (see [`Config::enabled_feeds`]).
     pub feeds: Vec<FeedConfig>,
+    /// Absolute base URL of the published site, ending in `/`: what links
+    /// in the served feeds start with. Default: `http://{listen}/`.
+    pub public_url: Url,
+    /// Log filter in tracing's syntax (`log = "info"`); RUST_LOG wins.
+    pub log: Option<String>,
+    /// The `[scheduler]` table, defaults filled in.
+    pub scheduler: SchedulerConfig,
+    /// The `[server]` table, defaults filled in.
+    pub server: ServerConfig,
+}
+
+/// `[scheduler]`: how polls are spread and retried.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchedulerConfig {
+    /// Each poll fires up to this much after its cron time (deterministic
+    /// per feed), so that many feeds on one schedule do not fire in the same
+    /// second. Default 30 s.
+    pub jitter: Duration,
+    /// First retry delay after a failure; doubles per consecutive failure.
+    /// Default 1 min.
+    pub backoff_base: Duration,
+    /// Retry delays never exceed this. Default 6 h.
+    pub backoff_max: Duration,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        Self {
+            jitter: Duration::from_secs(30),
+            backoff_base: Duration::from_secs(60),
+            backoff_max: Duration::from_secs(6 * 3600),
+        }
+    }
+}
+
+/// `[server]`: what the HTTP server hands out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerConfig {
+    /// Entries per feed document without `?limit=`. Default 50.
+    pub feed_items: usize,
+    /// The largest `?limit=` honoured. Default 500.
+    pub max_items: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            feed_items: 50,
+            max_items: 500,
+        }
+    }
 }
 
 impl Config {
@@ -323,14 +374,21 @@ impl Validator<'_> {
         let topic = self.topic(raw.topic);
         let fetch = self.fetch(raw.fetch);
         let feeds = self.feeds(raw.feeds);
+        let listen = listen?;
         Some(Config {
             path: path.to_owned(),
             database: database?,
-            listen: listen?,
+            // Placeholder until the `public_url` key is parsed: derived
+            // from `listen`.
+            public_url: Url::parse(&format!("http://{listen}/")).ok()?,
+            listen,
             schedule: schedule?,
             topic: topic?,
             fetch: fetch?,
             feeds: feeds?,
+            log: None,
+            scheduler: SchedulerConfig::default(),
+            server: ServerConfig::default(),
         })
     }
 

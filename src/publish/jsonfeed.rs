@@ -15,18 +15,15 @@ const VERSION: &str = "https://jsonfeed.org/version/1.1";
 struct Document<'a> {
     version: &'static str,
     title: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    home_page_url: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    feed_url: Option<&'a str>,
+    home_page_url: &'a str,
+    feed_url: &'a str,
     items: Vec<ItemOut<'a>>,
 }
 
 #[derive(Serialize)]
 struct ItemOut<'a> {
     id: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    url: Option<&'a str>,
+    url: String,
     title: &'a str,
     content_html: &'a str,
     content_text: &'a str,
@@ -72,17 +69,21 @@ pub fn render(meta: &FeedMeta, stories: &[StoredStory]) -> Result<String, serde_
     let document = Document {
         version: VERSION,
         title: &meta.title,
-        home_page_url: meta.home_page_url.as_deref(),
-        feed_url: meta.feed_url.as_deref(),
-        items: stories.iter().map(item).collect(),
+        home_page_url: meta.site_url.as_str(),
+        feed_url: meta.self_url.as_str(),
+        items: stories.iter().map(|story| item(meta, story)).collect(),
     };
     serde_json::to_string_pretty(&document)
 }
 
-fn item(story: &StoredStory) -> ItemOut<'_> {
+fn item<'a>(meta: &FeedMeta, story: &'a StoredStory) -> ItemOut<'a> {
     ItemOut {
         id: &story.uid,
-        url: story.link.as_deref(),
+        // The original article; a seed without one links to its own page.
+        url: story
+            .link
+            .clone()
+            .unwrap_or_else(|| meta.story_url(&story.uid)),
         title: &story.title,
         content_html: &story.content_html,
         content_text: &story.content_text,

@@ -1,14 +1,33 @@
-//! Stored stories out as feed documents. Pure rendering: the caller reads
-//! the stories from the store and decides where the bytes go.
+//! Stored stories out as documents: Atom, RSS 2.0, JSON Feed, HTML, OPML.
+//! Pure rendering: the caller reads the stories from the store and decides
+//! where the bytes go; nothing here does I/O.
 
+pub mod atom;
+pub mod html;
 pub mod jsonfeed;
+pub mod opml;
+pub mod rss;
 
-/// What a rendered document says about itself.
-#[derive(Debug, Clone, Default)]
+use chrono::{DateTime, Utc};
+use url::Url;
+
+/// What a rendered document says about itself and where things live.
+#[derive(Debug, Clone)]
 pub struct FeedMeta {
     pub title: String,
-    /// The site the feed belongs to, when served over HTTP.
-    pub home_page_url: Option<String>,
-    /// Where the document itself is served, when it is.
-    pub feed_url: Option<String>,
+    /// The site's base URL (`public_url`), ending in `/`: the HTML river is
+    /// here, and story pages are `stories/{uid}` below it.
+    pub site_url: Url,
+    /// This document's own absolute URL (the feed's `self` link).
+    pub self_url: Url,
+    /// When the newest of the stories last changed; the feed's `updated`.
+    pub updated: DateTime<Utc>,
+}
+
+impl FeedMeta {
+    /// The page of one story on this site: the link of a seed article, and
+    /// the "permalink" of every story.
+    pub fn story_url(&self, uid: &str) -> String {
+        format!("{}stories/{uid}", self.site_url)
+    }
 }

@@ -147,6 +147,8 @@ pub struct StoredStory {
     pub published_at: Option<DateTime<Utc>>,
     pub updated_at: Option<DateTime<Utc>>,
     pub first_seen_at: DateTime<Utc>,
+    /// Last insert or content change: what a re-render depends on.
+    pub changed_at: DateTime<Utc>,
     /// Every feed that carried it, first sighting first.
     pub sources: Vec<Source>,
 }
@@ -413,7 +415,7 @@ impl Store {
         let limit = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
         let mut statement = self.conn.prepare(&format!(
             "SELECT id, uid, origin, seed_key, title, link, author, content_html, content_text,
-                    published_at, updated_at, first_seen_at
+                    published_at, updated_at, first_seen_at, changed_at
              FROM stories {NEWEST_FIRST} LIMIT ?1"
         ))?;
         let mut stories = statement
@@ -436,6 +438,7 @@ impl Store {
                     published_at: row.get::<_, Option<i64>>(9)?.and_then(from_unix),
                     updated_at: row.get::<_, Option<i64>>(10)?.and_then(from_unix),
                     first_seen_at: from_unix(row.get(11)?).unwrap_or_default(),
+                    changed_at: from_unix(row.get(12)?).unwrap_or_default(),
                     sources: Vec::new(),
                 })
             })?

@@ -1,0 +1,3 @@
+//! The long-running daemon (being written).
+
+pub mod notify;
