@@ -10,10 +10,16 @@ use super::Error;
 
 /// The migrations, in order; migration `n` (1-based) brings the schema to
 /// `user_version = n`. Append only: never edit a migration that has shipped.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_initial.sql",
-    include_str!("../../migrations/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_initial.sql",
+        include_str!("../../migrations/0001_initial.sql"),
+    ),
+    (
+        "0002_scheduling.sql",
+        include_str!("../../migrations/0002_scheduling.sql"),
+    ),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -75,6 +75,14 @@ pub struct FeedRecord {
     pub last_status: Option<String>,
     pub last_error: Option<String>,
     pub consecutive_failures: u32,
+    /// Where a permanent redirect moved the feed; fetched instead of `url`.
+    pub fetch_url: Option<String>,
+    pub last_fetch_at: Option<DateTime<Utc>>,
+    pub next_fetch_at: Option<DateTime<Utc>>,
+    /// Not before this, as the server asked (429/503 Retry-After).
+    pub retry_after: Option<DateTime<Utc>>,
+    /// The server answered 410: not polled until the configuration changes.
+    pub gone: bool,
 }
 
 /// The result of one successful fetch of one feed, ready to be written.
@@ -252,7 +260,8 @@ impl Store {
             .conn
             .query_row(
                 "SELECT id, url, title, feed_title, etag, last_modified, last_status,
-                        last_error, consecutive_failures
+                        last_error, consecutive_failures, fetch_url, last_fetch_at,
+                        next_fetch_at, retry_after, gone
                  FROM feeds WHERE url = ?1",
                 [url.as_str()],
                 |row| {
@@ -266,6 +275,11 @@ impl Store {
                         last_status: row.get(6)?,
                         last_error: row.get(7)?,
                         consecutive_failures: row.get(8)?,
+                        fetch_url: row.get(9)?,
+                        last_fetch_at: row.get::<_, Option<i64>>(10)?.and_then(from_unix),
+                        next_fetch_at: row.get::<_, Option<i64>>(11)?.and_then(from_unix),
+                        retry_after: row.get::<_, Option<i64>>(12)?.and_then(from_unix),
+                        gone: row.get(13)?,
                     })
                 },
             )
@@ -288,6 +302,76 @@ impl Store {
             params![feed.0, now.timestamp(), http_status, message],
         )?;
         Ok(())
+    }
+
+    /// When the feed is next due; the scheduler's memory across restarts.
+    pub fn set_next_fetch(&mut self, feed: FeedId, at: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE feeds SET next_fetch_at = ?2 WHERE id = ?1",
+            params![feed.0, at.timestamp()],
+        )?;
+        Ok(())
+    }
+
+    /// Remembers the server's Retry-After (or forgets it with `None`).
+    pub fn set_retry_after(&mut self, feed: FeedId, at: Option<DateTime<Utc>>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE feeds SET retry_after = ?2 WHERE id = ?1",
+            params![feed.0, at.map(|t| t.timestamp())],
+        )?;
+        Ok(())
+    }
+
+    /// Records a permanent redirect: later polls fetch `to` directly.
+    pub fn set_fetch_url(&mut self, feed: FeedId, to: &Url) -> Result<()> {
+        self.conn.execute(
+            "UPDATE feeds SET fetch_url = ?2 WHERE id = ?1",
+            params![feed.0, to.as_str()],
+        )?;
+        Ok(())
+    }
+
+    /// Retires a feed whose server answered 410 Gone.
+    pub fn mark_gone(&mut self, feed: FeedId) -> Result<()> {
+        self.conn
+            .execute("UPDATE feeds SET gone = 1 WHERE id = ?1", [feed.0])?;
+        Ok(())
+    }
+
+    /// Applies a configuration identified by `digest`. When it differs from
+    /// the last one applied, retired (410) feeds and recorded redirects are
+    /// forgotten: the user may have fixed the URL, and the server may have
+    /// changed its mind. Returns whether the configuration changed.
+    pub fn apply_config_digest(&mut self, digest: &str) -> Result<bool> {
+        let tx = self.conn.transaction()?;
+        let previous: Option<String> = tx
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'config_digest'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let changed = previous.as_deref() != Some(digest);
+        if changed {
+            tx.execute("UPDATE feeds SET gone = 0, fetch_url = NULL", [])?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('config_digest', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [digest],
+            )?;
+        }
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    /// The most recent successful fetch of any feed (health checks).
+    pub fn last_success(&self) -> Result<Option<DateTime<Utc>>> {
+        Ok(self
+            .conn
+            .query_row("SELECT max(last_success_at) FROM feeds", [], |row| {
+                row.get::<_, Option<i64>>(0)
+            })?
+            .and_then(from_unix))
     }
 
     /// Records a 304: the feed is healthy and nothing needs parsing.
@@ -414,69 +498,56 @@ impl Store {
     pub fn stories(&self, limit: Option<usize>) -> Result<Vec<StoredStory>> {
         let limit = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
         let mut statement = self.conn.prepare(&format!(
-            "SELECT id, uid, origin, seed_key, title, link, author, content_html, content_text,
-                    published_at, updated_at, first_seen_at, changed_at
-             FROM stories {NEWEST_FIRST} LIMIT ?1"
+            "SELECT {STORY_COLUMNS} FROM stories {NEWEST_FIRST} LIMIT ?1"
         ))?;
         let mut stories = statement
-            .query_map([limit], |row| {
-                let origin: String = row.get(2)?;
-                Ok(StoredStory {
-                    id: StoryId(row.get(0)?),
-                    uid: row.get(1)?,
-                    origin: if origin == "seed" {
-                        Origin::Seed
-                    } else {
-                        Origin::Feed
-                    },
-                    seed_key: row.get(3)?,
-                    title: row.get(4)?,
-                    link: row.get(5)?,
-                    author: row.get(6)?,
-                    content_html: row.get(7)?,
-                    content_text: row.get(8)?,
-                    published_at: row.get::<_, Option<i64>>(9)?.and_then(from_unix),
-                    updated_at: row.get::<_, Option<i64>>(10)?.and_then(from_unix),
-                    first_seen_at: from_unix(row.get(11)?).unwrap_or_default(),
-                    changed_at: from_unix(row.get(12)?).unwrap_or_default(),
-                    sources: Vec::new(),
-                })
-            })?
+            .query_map([limit], story_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut sources = self.sources(limit)?;
-        for story in &mut stories {
-            story.sources = sources.remove(&story.id).unwrap_or_default();
-        }
-        Ok(stories)
-    }
-
-    /// The sightings of the stories [`Store::stories`] returns for the same
-    /// `limit`, grouped by story, first sighting first.
-    fn sources(&self, limit: i64) -> Result<HashMap<StoryId, Vec<Source>>> {
         let mut statement = self.conn.prepare(&format!(
-            "SELECT s.story_id, f.url, coalesce(f.title, f.feed_title), s.guid, s.link, s.seen_at
-             FROM sightings s JOIN feeds f ON f.id = s.feed_id
+            "SELECT {SOURCE_COLUMNS} FROM sightings s JOIN feeds f ON f.id = s.feed_id
              WHERE s.story_id IN (SELECT id FROM stories {NEWEST_FIRST} LIMIT ?1)
              ORDER BY s.seen_at, s.id"
         ))?;
         let mut grouped: HashMap<StoryId, Vec<Source>> = HashMap::new();
-        let rows = statement.query_map([limit], |row| {
-            Ok((
-                StoryId(row.get(0)?),
-                Source {
-                    feed_url: row.get(1)?,
-                    feed_title: row.get(2)?,
-                    guid: row.get(3)?,
-                    link: row.get(4)?,
-                    seen_at: from_unix(row.get(5)?).unwrap_or_default(),
-                },
-            ))
-        })?;
-        for row in rows {
+        for row in statement.query_map([limit], source_from_row)? {
             let (story, source) = row?;
             grouped.entry(story).or_default().push(source);
         }
-        Ok(grouped)
+        for story in &mut stories {
+            story.sources = grouped.remove(&story.id).unwrap_or_default();
+        }
+        Ok(stories)
+    }
+
+    /// One story by its public id, with its sources.
+    pub fn story_by_uid(&self, uid: &str) -> Result<Option<StoredStory>> {
+        let story = self
+            .conn
+            .query_row(
+                &format!("SELECT {STORY_COLUMNS} FROM stories WHERE uid = ?1"),
+                [uid],
+                story_from_row,
+            )
+            .optional()?;
+        let Some(mut story) = story else {
+            return Ok(None);
+        };
+        let mut statement = self.conn.prepare(&format!(
+            "SELECT {SOURCE_COLUMNS} FROM sightings s JOIN feeds f ON f.id = s.feed_id
+             WHERE s.story_id = ?1 ORDER BY s.seen_at, s.id"
+        ))?;
+        story.sources = statement
+            .query_map([story.id.0], |row| {
+                source_from_row(row).map(|(_, source)| source)
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Some(story))
+    }
+
+    /// Answers when the database does (health checks).
+    pub fn ping(&self) -> Result<()> {
+        self.conn.query_row("SELECT 1", [], |_| Ok(()))?;
+        Ok(())
     }
 
     /// Number of stored stories.
@@ -645,6 +716,51 @@ fn update_story_content(
         now.timestamp(),
     ])?;
     Ok(())
+}
+
+/// The columns [`story_from_row`] reads, in its order.
+const STORY_COLUMNS: &str = "id, uid, origin, seed_key, title, link, author, content_html, \
+     content_text, published_at, updated_at, first_seen_at, changed_at";
+
+fn story_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredStory> {
+    let origin: String = row.get(2)?;
+    Ok(StoredStory {
+        id: StoryId(row.get(0)?),
+        uid: row.get(1)?,
+        origin: if origin == "seed" {
+            Origin::Seed
+        } else {
+            Origin::Feed
+        },
+        seed_key: row.get(3)?,
+        title: row.get(4)?,
+        link: row.get(5)?,
+        author: row.get(6)?,
+        content_html: row.get(7)?,
+        content_text: row.get(8)?,
+        published_at: row.get::<_, Option<i64>>(9)?.and_then(from_unix),
+        updated_at: row.get::<_, Option<i64>>(10)?.and_then(from_unix),
+        first_seen_at: from_unix(row.get(11)?).unwrap_or_default(),
+        changed_at: from_unix(row.get(12)?).unwrap_or_default(),
+        sources: Vec::new(),
+    })
+}
+
+/// The columns [`source_from_row`] reads, over `sightings s JOIN feeds f`.
+const SOURCE_COLUMNS: &str =
+    "s.story_id, f.url, coalesce(f.title, f.feed_title), s.guid, s.link, s.seen_at";
+
+fn source_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(StoryId, Source)> {
+    Ok((
+        StoryId(row.get(0)?),
+        Source {
+            feed_url: row.get(1)?,
+            feed_title: row.get(2)?,
+            guid: row.get(3)?,
+            link: row.get(4)?,
+            seen_at: from_unix(row.get(5)?).unwrap_or_default(),
+        },
+    ))
 }
 
 fn from_unix(seconds: i64) -> Option<DateTime<Utc>> {
