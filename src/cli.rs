@@ -125,10 +125,15 @@ fn print_summary(
     let seeds = &summary.seeds;
     writeln!(
         out,
-        "polled {enabled} feeds: {} fetched, {} unchanged, {} failed",
+        "polled {enabled} feeds: {} fetched, {} unchanged, {} failed{}",
         summary.fetched,
         summary.unchanged,
-        summary.failed.len()
+        summary.failed.len(),
+        if summary.retired > 0 {
+            format!(", {} retired (410 Gone)", summary.retired)
+        } else {
+            String::new()
+        }
     )?;
     writeln!(
         out,

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use reqwest::header::{
     ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH,
-    LAST_MODIFIED, RETRY_AFTER,
+    LAST_MODIFIED, LOCATION, RETRY_AFTER,
 };
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
@@ -46,7 +46,10 @@ pub struct Validators {
 #[derive(Debug)]
 pub enum Fetched {
     /// 304: the feed has not changed since the validators were issued.
-    NotModified,
+    NotModified {
+        /// Where a permanent redirect (301/308) moved the feed, if one did.
+        moved_to: Option<Url>,
+    },
     /// A 2xx response with its whole (decompressed, capped) body.
     Body(Body),
 }
@@ -57,6 +60,8 @@ pub struct Body {
     pub status: u16,
     /// The URL after redirects.
     pub final_url: Url,
+    /// Where a permanent redirect (301/308) moved the feed, if one did.
+    pub moved_to: Option<Url>,
     pub content_type: Option<String>,
     pub validators: Validators,
     pub bytes: Vec<u8>,
@@ -77,6 +82,14 @@ pub enum Error {
     Connect { detail: String },
     #[error("more than {limit} redirects")]
     TooManyRedirects { limit: usize },
+    #[error("the server answered {status} with an unusable Location {location:?}")]
+    BadRedirect {
+        status: StatusCode,
+        location: String,
+    },
+    /// 410: the feed is gone for good.
+    #[error("the server answered 410 Gone: the feed was removed")]
+    Gone,
     #[error("the server answered {status}")]
     Status {
         status: StatusCode,
@@ -93,7 +106,18 @@ impl Error {
     /// The HTTP status, for the failures that have one.
     pub fn http_status(&self) -> Option<u16> {
         match self {
-            Error::Status { status, .. } => Some(status.as_u16()),
+            Error::Status { status, .. } | Error::BadRedirect { status, .. } => {
+                Some(status.as_u16())
+            }
+            Error::Gone => Some(410),
+            _ => None,
+        }
+    }
+
+    /// When the server asked to be left alone until (429/503 Retry-After).
+    pub fn retry_after(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Error::Status { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -104,7 +128,8 @@ impl Error {
             Error::Client(_) => "client",
             Error::Timeout { .. } => "timeout",
             Error::Connect { .. } => "connect",
-            Error::TooManyRedirects { .. } => "redirects",
+            Error::TooManyRedirects { .. } | Error::BadRedirect { .. } => "redirects",
+            Error::Gone => "gone",
             Error::Status { .. } => "status",
             Error::TooLarge { .. } => "too_large",
             Error::Request(_) => "request",
@@ -130,7 +155,8 @@ impl Fetcher {
             .user_agent(USER_AGENT)
             .connect_timeout(limits.connect_timeout)
             .timeout(limits.timeout)
-            .redirect(reqwest::redirect::Policy::limited(limits.max_redirects))
+            // Redirects are followed in `exchange`, which needs to see them.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(Error::Client)?;
         Ok(Self {
@@ -141,24 +167,63 @@ impl Fetcher {
         })
     }
 
-    /// GETs `url`, conditionally when `validators` has any. Waits for a
-    /// per-host slot, then a global one, so that a slow host does not hold
-    /// global slots while it queues.
+    /// GETs `url`, conditionally when `validators` has any, following up to
+    /// `max_redirects` redirects itself (so that it can tell a permanent move
+    /// from a temporary one). Waits for a per-host slot, then a global one,
+    /// so that a slow host does not hold global slots while it queues. The
+    /// whole exchange, redirects and body included, is bounded by `timeout`.
     pub async fn fetch(&self, url: &Url, validators: &Validators) -> Result<Fetched, Error> {
         let _host_permit = self.host_permit(url).await;
         let _global_permit = self.global.clone().acquire_owned().await;
+        let timeout = self.limits.timeout;
+        tokio::time::timeout(timeout, self.exchange(url, validators))
+            .await
+            .unwrap_or(Err(Error::Timeout { after: timeout }))
+    }
 
-        let mut request = self.client.get(url.clone()).header(ACCEPT, ACCEPT_FEEDS);
-        if let Some(etag) = &validators.etag {
-            request = request.header(IF_NONE_MATCH, etag);
-        }
-        if let Some(last_modified) = &validators.last_modified {
-            request = request.header(IF_MODIFIED_SINCE, last_modified);
-        }
-        let mut response = request.send().await.map_err(|e| self.classify(e))?;
+    async fn exchange(&self, url: &Url, validators: &Validators) -> Result<Fetched, Error> {
+        let mut current = url.clone();
+        // The URL after the leading run of permanent redirects: where the
+        // feed now lives. A temporary hop ends the run (RFC 9110 §15.4).
+        let mut moved_to: Option<Url> = None;
+        let mut permanent_so_far = true;
+        let mut hops = 0;
+        let mut response = loop {
+            let response = self.send(&current, validators).await?;
+            let status = response.status();
+            if !status.is_redirection() || status == StatusCode::NOT_MODIFIED {
+                break response;
+            }
+            if hops == self.limits.max_redirects {
+                return Err(Error::TooManyRedirects {
+                    limit: self.limits.max_redirects,
+                });
+            }
+            hops += 1;
+            let location = header_str(response.headers(), LOCATION).unwrap_or_default();
+            let next = current
+                .join(location)
+                .ok()
+                .filter(|next| matches!(next.scheme(), "http" | "https"))
+                .ok_or_else(|| Error::BadRedirect {
+                    status,
+                    location: location.to_owned(),
+                })?;
+            permanent_so_far &= matches!(
+                status,
+                StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT
+            );
+            if permanent_so_far {
+                moved_to = Some(next.clone());
+            }
+            current = next;
+        };
         let status = response.status();
         if status == StatusCode::NOT_MODIFIED {
-            return Ok(Fetched::NotModified);
+            return Ok(Fetched::NotModified { moved_to });
+        }
+        if status == StatusCode::GONE {
+            return Err(Error::Gone);
         }
         if !status.is_success() {
             return Err(Error::Status {
@@ -176,7 +241,6 @@ impl Fetcher {
         {
             return Err(Error::TooLarge { limit });
         }
-        let final_url = response.url().clone();
         let headers = response.headers().clone();
         let mut bytes = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(e))? {
@@ -187,7 +251,8 @@ impl Fetcher {
         }
         Ok(Fetched::Body(Body {
             status: status.as_u16(),
-            final_url,
+            final_url: current,
+            moved_to,
             content_type: header_str(&headers, CONTENT_TYPE).map(str::to_owned),
             validators: Validators {
                 etag: header_str(&headers, ETAG).map(str::to_owned),
@@ -195,6 +260,17 @@ impl Fetcher {
             },
             bytes,
         }))
+    }
+
+    async fn send(&self, url: &Url, validators: &Validators) -> Result<reqwest::Response, Error> {
+        let mut request = self.client.get(url.clone()).header(ACCEPT, ACCEPT_FEEDS);
+        if let Some(etag) = &validators.etag {
+            request = request.header(IF_NONE_MATCH, etag);
+        }
+        if let Some(last_modified) = &validators.last_modified {
+            request = request.header(IF_MODIFIED_SINCE, last_modified);
+        }
+        request.send().await.map_err(|e| self.classify(e))
     }
 
     async fn host_permit(&self, url: &Url) -> Option<OwnedSemaphorePermit> {
@@ -219,10 +295,6 @@ impl Fetcher {
         if error.is_timeout() {
             Error::Timeout {
                 after: self.limits.timeout,
-            }
-        } else if error.is_redirect() {
-            Error::TooManyRedirects {
-                limit: self.limits.max_redirects,
             }
         } else if error.is_connect() {
             Error::Connect {

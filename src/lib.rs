@@ -13,6 +13,7 @@ pub mod normalize;
 pub mod parse;
 pub mod poll;
 pub mod publish;
+pub mod schedule;
 pub mod seeds;
 pub mod store;
 mod text;

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, NaiveTime, Utc};
 use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::config::{Config, FeedConfig};
@@ -59,6 +60,9 @@ pub enum FeedOutcome {
     },
     /// The server answered 304.
     NotModified,
+    /// Not fetched: the server answered 410 Gone before, and the
+    /// configuration has not changed since.
+    Retired,
     /// Recorded on the feed; the message is what the user sees.
     Failed { error: FeedError, message: String },
 }
@@ -89,6 +93,8 @@ pub struct PollSummary {
     pub failed: Vec<FeedFailure>,
     pub stories: ApplyStats,
     pub seeds: SeedSummary,
+    /// Feeds skipped because their server answered 410 Gone earlier.
+    pub retired: usize,
     /// Warnings per feed (repaired markup, empty feeds, skipped items).
     pub warnings: Vec<(Url, String)>,
 }
@@ -106,7 +112,8 @@ pub async fn poll_all(
         seeds: import_seeds(store, &config.topic.seeds).await?,
         ..PollSummary::default()
     };
-    let feeds: Vec<&FeedConfig> = config.feeds.iter().filter(|f| f.enabled).collect();
+    apply_config(store, config).await?;
+    let feeds: Vec<&FeedConfig> = config.enabled_feeds().collect();
     let total = feeds.len();
     let mut polls = futures_util::stream::iter(feeds)
         .map(|feed| async move { (feed, poll_feed(store, fetcher, feed).await) })
@@ -124,6 +131,7 @@ pub async fn poll_all(
                     .extend(warnings.into_iter().map(|w| (feed.url.clone(), w)));
             }
             FeedOutcome::NotModified => summary.unchanged += 1,
+            FeedOutcome::Retired => summary.retired += 1,
             FeedOutcome::Failed { message, .. } => summary.failed.push(FeedFailure {
                 url: feed.url.clone(),
                 title: feed.title.clone(),
@@ -153,12 +161,28 @@ pub async fn poll_feed(
         })
         .await??
     };
+    if record.gone {
+        return Ok(FeedOutcome::Retired);
+    }
     let validators = Validators {
         etag: record.etag,
         last_modified: record.last_modified,
     };
-    let result = match fetcher.fetch(&feed.url, &validators).await {
-        Ok(Fetched::NotModified) => Ok(None),
+    // A permanent redirect recorded earlier is followed directly.
+    let target = record
+        .fetch_url
+        .as_deref()
+        .and_then(|url| Url::parse(url).ok())
+        .unwrap_or_else(|| feed.url.clone());
+    let fetched = fetcher.fetch(&target, &validators).await;
+    let moved_to = match &fetched {
+        Ok(Fetched::NotModified { moved_to }) => moved_to.clone(),
+        Ok(Fetched::Body(body)) => body.moved_to.clone(),
+        Err(_) => None,
+    };
+    let retry_after = fetched.as_ref().err().and_then(fetch::Error::retry_after);
+    let result = match fetched {
+        Ok(Fetched::NotModified { .. }) => Ok(None),
         Ok(Fetched::Body(body)) => {
             let url = feed.url.clone();
             match tokio::task::spawn_blocking(move || parse_body(&body, &url)).await {
@@ -173,6 +197,15 @@ pub async fn poll_feed(
     let outcome = tokio::task::spawn_blocking(move || -> Result<FeedOutcome, Error> {
         let mut store = lock(&store);
         let now = Utc::now();
+        if let Some(to) = &moved_to {
+            tracing::warn!(moved_to = %to, "feed moved permanently; fetching the new URL from now on (edit the configuration to make it stick)");
+            store.set_fetch_url(record.id, to)?;
+        }
+        store.set_retry_after(record.id, retry_after)?;
+        if matches!(result, Err(FeedError::Fetch(fetch::Error::Gone))) {
+            tracing::warn!("feed answered 410 Gone; retired until the configuration changes");
+            store.mark_gone(record.id)?;
+        }
         Ok(match result {
             Ok(None) => {
                 store.record_not_modified(record.id, now)?;
@@ -203,11 +236,54 @@ pub async fn poll_feed(
             }
         }
         FeedOutcome::NotModified => tracing::debug!("feed not modified"),
+        FeedOutcome::Retired => tracing::debug!("feed retired (410 Gone)"),
         FeedOutcome::Failed { message, .. } => {
             tracing::warn!(error = %message, "feed failed; stored stories kept, will retry next poll")
         }
     }
     Ok(outcome)
+}
+
+/// Makes the store match `config`: a row for every configured feed, and,
+/// when the configuration changed since it was last applied, retired (410)
+/// feeds and recorded redirects forgotten (see [`Store::apply_config_digest`]).
+pub async fn apply_config(store: &SharedStore, config: &Config) -> Result<bool, Error> {
+    let store = store.clone();
+    let feeds: Vec<(Url, Option<String>)> = config
+        .feeds
+        .iter()
+        .map(|feed| (feed.url.clone(), feed.title.clone()))
+        .collect();
+    let digest = config_digest(config);
+    tokio::task::spawn_blocking(move || -> Result<bool, Error> {
+        let mut store = lock(&store);
+        let now = Utc::now();
+        for (url, title) in &feeds {
+            store.ensure_feed(url, title.as_deref(), now)?;
+        }
+        Ok(store.apply_config_digest(&digest)?)
+    })
+    .await?
+}
+
+/// What identifies the feed configuration: URLs, titles, schedules and
+/// switches, in order.
+fn config_digest(config: &Config) -> String {
+    let mut hasher = Sha256::new();
+    for feed in &config.feeds {
+        hasher.update(feed.url.as_str());
+        hasher.update([0]);
+        hasher.update(feed.title.as_deref().unwrap_or_default());
+        hasher.update([0]);
+        hasher.update(feed.schedule.as_ref().map_or("", |s| s.expression.as_str()));
+        hasher.update([u8::from(feed.enabled)]);
+    }
+    hasher.update(config.schedule.expression.as_str());
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Records a feed's failure on the feed and returns it as the outcome.
