@@ -45,6 +45,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the daemon: poll on schedule, serve the merged feed over HTTP,
+    /// reload on SIGHUP or file change, stop on SIGTERM/SIGINT.
+    Run,
     /// Import the seed articles, poll every enabled feed once, print a summary and exit.
     Poll,
     /// Print the stored stories, newest first.
@@ -68,7 +71,6 @@ enum Format {
 /// 2 bad configuration, 1 anything else. Errors are printed with their causes.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -87,7 +89,16 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let config = config::load(&cli.config)?;
+    // The daemon logs what it does; one-shot commands print a summary and
+    // log only errors unless asked.
+    let quiet_default = if matches!(cli.command, Command::Run) {
+        "info"
+    } else {
+        "error"
+    };
+    init_logging(cli.verbose, config.log.as_deref(), quiet_default);
     match cli.command {
+        Command::Run => daemon(cli.config, config),
         Command::Poll => poll(&config),
         Command::Export { format, limit } => export(&config, format, limit),
     }
@@ -199,24 +210,46 @@ fn export(config: &Config, format: Format, limit: Option<usize>) -> anyhow::Resu
     Ok(())
 }
 
+fn daemon(path: PathBuf, config: Config) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(crate::daemon::run(path, config))
+}
+
 fn open_store(path: &Path) -> anyhow::Result<SharedStore> {
     Ok(Arc::new(Mutex::new(Store::open(path)?)))
 }
 
-fn init_logging(verbose: u8) {
+/// Logging to stderr. The filter comes from FEEDLOOM_LOG or RUST_LOG, else
+/// `-v`/`-vv`, else the configuration's `log`, else `default`. Under
+/// systemd (JOURNAL_STREAM set) lines carry no timestamp: the journal adds
+/// its own.
+fn init_logging(verbose: u8, configured: Option<&str>, default: &str) {
     use tracing_subscriber::EnvFilter;
-    let default = match verbose {
-        0 => "error",
-        1 => "feedloom=info,warn",
-        _ => "feedloom=debug,info",
+    let from_flags = match verbose {
+        0 => None,
+        1 => Some("feedloom=info,warn"),
+        _ => Some("feedloom=debug,info"),
     };
-    let filter = std::env::var("FEEDLOOM_LOG")
-        .ok()
+    let filter = ["FEEDLOOM_LOG", "RUST_LOG"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok())
         .and_then(|spec| EnvFilter::try_new(spec).ok())
-        .or_else(|| EnvFilter::try_from_default_env().ok())
+        .or_else(|| {
+            from_flags
+                .or(configured)
+                .and_then(|spec| EnvFilter::try_new(spec).ok())
+        })
         .unwrap_or_else(|| EnvFilter::new(default));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
+    if std::env::var_os("JOURNAL_STREAM").is_some() {
+        builder.without_time().init();
+    } else {
+        builder.init();
+    }
 }

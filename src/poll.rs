@@ -41,6 +41,18 @@ pub enum FeedError {
     Crashed(String),
 }
 
+impl FeedError {
+    /// A short, stable name for the kind of failure (logs and metrics).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FeedError::Fetch(error) => error.kind(),
+            FeedError::Parse(_) => "parse",
+            FeedError::Store(_) => "store",
+            FeedError::Crashed(_) => "crashed",
+        }
+    }
+}
+
 /// What went wrong with the poll as a whole (not with one feed).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -1,3 +1,488 @@
-//! The long-running daemon (being written).
+//! `feedloom run`: the long-running daemon. The only module that spawns
+//! tasks, handles signals and talks to systemd.
+//!
+//! One task runs the scheduler loop below; it spawns one task per due feed
+//! (tracked, so shutdown can wait for them) and the HTTP server. Polls of
+//! one feed never overlap: a feed is not due again until its poll reported
+//! back. Shutdown: notice (SIGTERM/SIGINT), tell (the cancellation token),
+//! wait (the task tracker, bounded by a grace period).
 
 pub mod notify;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use url::Url;
+
+use crate::config::{self, Config, FeedConfig};
+use crate::fetch::Fetcher;
+use crate::metrics::Metrics;
+use crate::poll::{self, FeedOutcome, SharedStore, lock};
+use crate::schedule::{self, FeedState};
+use crate::server::{self, Changes, ServerState};
+use crate::store::Store;
+
+use self::notify::Notifier;
+
+/// How long in-flight polls may finish after a stop is asked for.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// Editors write a file in several steps; reload once it settles.
+const RELOAD_DEBOUNCE: Duration = Duration::from_millis(500);
+/// The scheduler wakes at least this often (watchdog, clock changes).
+const MAX_SLEEP: Duration = Duration::from_secs(30);
+
+/// Runs the daemon until SIGTERM or SIGINT. `config_path` is re-read on
+/// SIGHUP and when the file changes.
+pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
+    let notifier = Notifier::from_env();
+    let writer: SharedStore = Arc::new(std::sync::Mutex::new(
+        Store::open(&config.database).context("cannot open the database")?,
+    ));
+    let reader: SharedStore = Arc::new(std::sync::Mutex::new(
+        Store::open(&config.database).context("cannot open the database for reading")?,
+    ));
+    let seeds = poll::import_seeds(&writer, &config.topic.seeds).await?;
+    for message in &seeds.failed {
+        tracing::warn!(error = %message, "seed article not imported");
+    }
+    poll::apply_config(&writer, &config).await?;
+
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let local = listener
+        .local_addr()
+        .context("cannot read the bound address")?;
+
+    let metrics = Arc::new(Metrics::new());
+    let changes = Arc::new(Changes::default());
+    let (config_tx, config_rx) = watch::channel(Arc::new(config));
+    let token = CancellationToken::new();
+    let tracker = TaskTracker::new();
+
+    let state = Arc::new(ServerState::new(
+        reader,
+        config_rx.clone(),
+        changes.clone(),
+        metrics.clone(),
+    ));
+    let server_token = token.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, server::router(state))
+            .with_graceful_shutdown(server_token.cancelled_owned())
+            .await
+    });
+    tracing::info!(address = %local, url = %config_rx.borrow().public_url, "serving the merged feed");
+
+    let mut daemon = Daemon {
+        config_path,
+        config: config_tx,
+        store: writer,
+        fetcher: Arc::new(Fetcher::new(&config_rx.borrow().fetch)?),
+        metrics,
+        changes,
+        notifier: notifier.clone(),
+        tracker: tracker.clone(),
+        next: HashMap::new(),
+        in_flight: HashSet::new(),
+    };
+    daemon.refresh_story_count().await;
+    daemon.plan_all().await?;
+    notifier.ready();
+    notifier.status(&format!(
+        "serving on {local}; {} feeds scheduled",
+        daemon.next.len()
+    ));
+
+    let result = daemon.schedule_loop(token.clone()).await;
+
+    // Stop: no new polls; in-flight ones get a bounded time to commit.
+    notifier.stopping();
+    token.cancel();
+    tracker.close();
+    if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            grace = ?SHUTDOWN_GRACE,
+            "polls still running at shutdown were abandoned; their feeds will be polled again after restart"
+        );
+    }
+    match server.await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::error!(%error, "the HTTP server failed"),
+        Err(error) => tracing::error!(%error, "the HTTP server task failed"),
+    }
+    tracing::info!("stopped");
+    result
+}
+
+/// What a finished poll reports to the scheduler loop.
+struct Done {
+    url: Url,
+    next: DateTime<Utc>,
+}
+
+struct Daemon {
+    config_path: PathBuf,
+    config: watch::Sender<Arc<Config>>,
+    store: SharedStore,
+    fetcher: Arc<Fetcher>,
+    metrics: Arc<Metrics>,
+    changes: Arc<Changes>,
+    notifier: Notifier,
+    tracker: TaskTracker,
+    /// When each enabled feed is next due.
+    next: HashMap<Url, DateTime<Utc>>,
+    /// Feeds being polled now: never polled twice at once.
+    in_flight: HashSet<Url>,
+}
+
+impl Daemon {
+    async fn schedule_loop(&mut self, token: CancellationToken) -> anyhow::Result<()> {
+        let mut hangup = signal(SignalKind::hangup()).context("cannot watch SIGHUP")?;
+        let mut terminate = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
+        let mut interrupt = signal(SignalKind::interrupt()).context("cannot watch SIGINT")?;
+        let (changed_tx, mut changed_rx) = mpsc::channel::<()>(16);
+        let _watcher = watch_file(&self.config_path, changed_tx)
+            .map_err(|error| {
+                tracing::warn!(%error, "cannot watch the configuration file; reload with SIGHUP")
+            })
+            .ok();
+        let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
+        let mut reload_at: Option<tokio::time::Instant> = None;
+        let watchdog = self.notifier.watchdog_interval();
+
+        loop {
+            self.start_due_polls(&done_tx);
+            let now = Utc::now();
+            let until_due = self
+                .next
+                .iter()
+                .filter(|(url, _)| !self.in_flight.contains(*url))
+                .map(|(_, at)| (*at - now).to_std().unwrap_or(Duration::ZERO))
+                .min()
+                .unwrap_or(MAX_SLEEP);
+            let mut sleep = until_due.min(MAX_SLEEP);
+            if let Some(interval) = watchdog {
+                sleep = sleep.min(interval);
+            }
+            let reload_deadline =
+                reload_at.unwrap_or_else(|| tokio::time::Instant::now() + MAX_SLEEP);
+            tokio::select! {
+                () = tokio::time::sleep(sleep) => {}
+                () = token.cancelled() => return Ok(()),
+                _ = terminate.recv() => {
+                    tracing::info!("SIGTERM: shutting down");
+                    return Ok(());
+                }
+                _ = interrupt.recv() => {
+                    tracing::info!("SIGINT: shutting down");
+                    return Ok(());
+                }
+                _ = hangup.recv() => {
+                    tracing::info!("SIGHUP: reloading the configuration");
+                    self.reload().await;
+                }
+                Some(()) = changed_rx.recv() => {
+                    reload_at = Some(tokio::time::Instant::now() + RELOAD_DEBOUNCE);
+                }
+                () = tokio::time::sleep_until(reload_deadline), if reload_at.is_some() => {
+                    reload_at = None;
+                    tracing::info!("the configuration file changed: reloading");
+                    self.reload().await;
+                }
+                Some(done) = done_rx.recv() => {
+                    self.in_flight.remove(&done.url);
+                    // A feed removed by a reload while it was polled stays removed.
+                    if let Some(next) = self.next.get_mut(&done.url) {
+                        *next = done.next;
+                    }
+                }
+            }
+            self.notifier.watchdog();
+        }
+    }
+
+    /// Spawns a poll for every feed that is due and not already running.
+    fn start_due_polls(&mut self, done: &mpsc::UnboundedSender<Done>) {
+        let now = Utc::now();
+        let config = self.config.borrow().clone();
+        let due: Vec<FeedConfig> = config
+            .enabled_feeds()
+            .filter(|feed| {
+                !self.in_flight.contains(&feed.url)
+                    && self.next.get(&feed.url).is_some_and(|at| *at <= now)
+            })
+            .cloned()
+            .collect();
+        for feed in due {
+            self.in_flight.insert(feed.url.clone());
+            let task = PollTask {
+                feed,
+                config: config.clone(),
+                store: self.store.clone(),
+                fetcher: self.fetcher.clone(),
+                metrics: self.metrics.clone(),
+                changes: self.changes.clone(),
+                notifier: self.notifier.clone(),
+                done: done.clone(),
+            };
+            self.tracker.spawn(task.run());
+        }
+    }
+
+    /// Sets every enabled feed's next poll from the store: overdue and new
+    /// feeds soon, the others when they were due anyway.
+    async fn plan_all(&mut self) -> anyhow::Result<()> {
+        let config = self.config.borrow().clone();
+        let store = self.store.clone();
+        let now = Utc::now();
+        let urls: Vec<Url> = config.enabled_feeds().map(|f| f.url.clone()).collect();
+        let stored = tokio::task::spawn_blocking(
+            move || -> anyhow::Result<Vec<(Url, Option<DateTime<Utc>>)>> {
+                let store = lock(&store);
+                urls.into_iter()
+                    .map(|url| Ok((url.clone(), store.feed(&url)?.and_then(|f| f.next_fetch_at))))
+                    .collect()
+            },
+        )
+        .await??;
+        let planned: HashMap<Url, DateTime<Utc>> = stored
+            .into_iter()
+            .map(|(url, next)| {
+                let at = self.next.get(&url).copied().unwrap_or_else(|| {
+                    schedule::first_poll(next, url.as_str(), &config.scheduler, now)
+                });
+                (url, at)
+            })
+            .collect();
+        self.next = planned;
+        Ok(())
+    }
+
+    /// Re-reads the configuration. A bad one is reported and the running
+    /// one stays; a good one is applied without a restart.
+    async fn reload(&mut self) {
+        let new = match config::load(&self.config_path) {
+            Ok(new) => new,
+            Err(error) => {
+                tracing::error!(
+                    "configuration not reloaded, the previous one stays in force:\n{}",
+                    poll::error_chain(&error)
+                );
+                return;
+            }
+        };
+        self.notifier.reloading();
+        let old = self.config.borrow().clone();
+        for (key, changed) in [
+            ("listen", old.listen != new.listen),
+            ("database", old.database != new.database),
+        ] {
+            if changed {
+                tracing::warn!(
+                    key,
+                    "changed in the configuration; takes effect after a restart"
+                );
+            }
+        }
+        if old.fetch != new.fetch {
+            match Fetcher::new(&new.fetch) {
+                Ok(fetcher) => self.fetcher = Arc::new(fetcher),
+                Err(error) => {
+                    tracing::error!(error = %poll::error_chain(&error), "new [fetch] limits not applied")
+                }
+            }
+        }
+        if let Err(error) = self.apply(&old, &new).await {
+            tracing::error!(error = %format!("{error:#}"), "configuration only partly applied");
+        }
+        self.notifier.ready();
+    }
+
+    async fn apply(&mut self, old: &Config, new: &Config) -> anyhow::Result<()> {
+        poll::apply_config(&self.store, new).await?;
+        let seeds = poll::import_seeds(&self.store, &new.topic.seeds).await?;
+        for message in &seeds.failed {
+            tracing::warn!(error = %message, "seed article not imported");
+        }
+        // Feeds whose schedule changed are planned afresh; the others keep
+        // their times.
+        let schedule_of = |config: &Config, url: &Url| {
+            config
+                .feeds
+                .iter()
+                .find(|f| &f.url == url)
+                .map(|f| f.schedule_or(config).expression.clone())
+        };
+        let before: HashSet<Url> = self.next.keys().cloned().collect();
+        self.next
+            .retain(|url, _| schedule_of(old, url) == schedule_of(new, url));
+        let new_arc = Arc::new(new.clone());
+        self.config.send_replace(new_arc);
+        self.plan_all().await?;
+        let after: HashSet<Url> = self.next.keys().cloned().collect();
+        tracing::info!(
+            added = after.difference(&before).count(),
+            removed = before.difference(&after).count(),
+            feeds = after.len(),
+            "configuration reloaded"
+        );
+        self.changes.bump();
+        self.refresh_story_count().await;
+        Ok(())
+    }
+
+    async fn refresh_story_count(&self) {
+        let store = self.store.clone();
+        if let Ok(Ok(count)) = tokio::task::spawn_blocking(move || lock(&store).story_count()).await
+        {
+            self.metrics.set_stories(count);
+        }
+    }
+}
+
+/// One feed's poll, as a task of its own.
+struct PollTask {
+    feed: FeedConfig,
+    config: Arc<Config>,
+    store: SharedStore,
+    fetcher: Arc<Fetcher>,
+    metrics: Arc<Metrics>,
+    changes: Arc<Changes>,
+    notifier: Notifier,
+    done: mpsc::UnboundedSender<Done>,
+}
+
+impl PollTask {
+    async fn run(self) {
+        let started = Instant::now();
+        let outcome = poll::poll_feed(&self.store, &self.fetcher, &self.feed).await;
+        let now = Utc::now();
+        let next = match &outcome {
+            Ok(outcome) => {
+                self.metrics
+                    .record_poll(outcome, started.elapsed(), now.timestamp());
+                self.changes.polled(now);
+                if let FeedOutcome::Fetched { stats, .. } = outcome
+                    && (stats.new_stories > 0 || stats.merged > 0 || stats.updated > 0)
+                {
+                    self.changes.bump();
+                }
+                self.plan_next(now).await
+            }
+            Err(error) => {
+                // The store failed: feedloom is wrong, not the feed. Retry
+                // after the backoff base rather than hammering it.
+                tracing::error!(feed = %self.feed.url, error = %poll::error_chain(error), "poll failed");
+                now + chrono::Duration::from_std(self.config.scheduler.backoff_base)
+                    .unwrap_or(chrono::Duration::MAX)
+            }
+        };
+        if let Ok(count) = tokio::task::spawn_blocking({
+            let store = self.store.clone();
+            move || lock(&store).story_count()
+        })
+        .await
+        .unwrap_or(Ok(0))
+        {
+            self.metrics.set_stories(count);
+            self.notifier.status(&format!(
+                "{count} stories; last poll {} {}",
+                self.feed.url,
+                outcome_word(outcome.as_ref().ok())
+            ));
+        }
+        let _ = self.done.send(Done {
+            url: self.feed.url,
+            next,
+        });
+    }
+
+    /// Computes and stores when this feed is due next.
+    async fn plan_next(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let store = self.store.clone();
+        let feed = self.feed.clone();
+        let config = self.config.clone();
+        let planned = tokio::task::spawn_blocking(move || -> anyhow::Result<DateTime<Utc>> {
+            let mut store = lock(&store);
+            let record = store
+                .feed(&feed.url)?
+                .context("the feed's row disappeared")?;
+            let next = schedule::next_poll(
+                &feed.schedule_or(&config).cron,
+                &config.scheduler,
+                FeedState {
+                    url: feed.url.as_str(),
+                    consecutive_failures: record.consecutive_failures,
+                    retry_after: record.retry_after,
+                },
+                now,
+            );
+            store.set_next_fetch(record.id, next)?;
+            Ok(next)
+        })
+        .await;
+        match planned {
+            Ok(Ok(next)) => next,
+            Ok(Err(error)) => {
+                tracing::error!(feed = %self.feed.url, error = %format!("{error:#}"), "cannot plan the next poll");
+                now + chrono::Duration::seconds(60)
+            }
+            Err(error) => {
+                tracing::error!(feed = %self.feed.url, %error, "cannot plan the next poll");
+                now + chrono::Duration::seconds(60)
+            }
+        }
+    }
+}
+
+fn outcome_word(outcome: Option<&FeedOutcome>) -> &'static str {
+    match outcome {
+        Some(FeedOutcome::Fetched { .. }) => "fetched",
+        Some(FeedOutcome::NotModified) => "unchanged",
+        Some(FeedOutcome::Retired) => "retired",
+        Some(FeedOutcome::Failed { .. }) => "failed",
+        None => "errored",
+    }
+}
+
+/// Watches the configuration file's folder (editors replace files by
+/// renaming, which a watch on the file itself would miss) and sends a
+/// message for every event that touches the file.
+fn watch_file(
+    path: &Path,
+    changed: mpsc::Sender<()>,
+) -> ::notify::Result<::notify::RecommendedWatcher> {
+    use ::notify::{RecursiveMode, Watcher};
+    let file_name = path.file_name().map(|name| name.to_owned());
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_owned();
+    let mut watcher =
+        ::notify::recommended_watcher(move |event: ::notify::Result<::notify::Event>| {
+            let Ok(event) = event else { return };
+            let touches = event
+                .paths
+                .iter()
+                .any(|p| p.file_name().map(|n| n.to_owned()) == file_name);
+            if touches && !matches!(event.kind, ::notify::EventKind::Access(_)) {
+                // A full channel already holds a pending reload.
+                let _ = changed.try_send(());
+            }
+        })?;
+    watcher.watch(&folder, RecursiveMode::NonRecursive)?;
+    Ok(watcher)
+}

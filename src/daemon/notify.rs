@@ -12,7 +12,7 @@ pub struct Notifier {
 impl Notifier {
     /// Reads `NOTIFY_SOCKET` and `WATCHDOG_USEC` from the environment.
     pub fn from_env() -> Self {
-        unimplemented!()
+        Self::default()
     }
     /// READY=1: the server is listening.
     pub fn ready(&self) {}

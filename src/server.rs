@@ -1,0 +1,494 @@
+//! The HTTP side: the merged feed as Atom, RSS and JSON Feed, the HTML
+//! river, story pages, OPML, health and metrics.
+//!
+//! Documents are rendered once per change and cached: thousands of readers
+//! polling cost a hash-map lookup and, mostly, a 304. The daemon bumps
+//! [`Changes`] when stories or the configuration change; the cache keys on
+//! that generation. This module spawns nothing: the daemon serves the
+//! [`router`] on its listener.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{MatchedPath, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use tokio::sync::watch;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::poll::{SharedStore, lock};
+use crate::publish::{self, FeedMeta, opml::Outline};
+use crate::store::StoredStory;
+
+/// Bumped whenever what the documents show may have changed.
+#[derive(Debug, Default)]
+pub struct Changes {
+    generation: AtomicU64,
+    /// Unix time of the last completed poll, for `/healthz`; 0 before one.
+    last_poll: AtomicU64,
+}
+
+impl Changes {
+    /// Invalidates every cached document.
+    pub fn bump(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Records that a feed poll finished at `at`.
+    pub fn polled(&self, at: DateTime<Utc>) {
+        self.last_poll
+            .store(u64::try_from(at.timestamp()).unwrap_or(0), Ordering::SeqCst);
+    }
+}
+
+/// What the handlers share.
+pub struct ServerState {
+    /// A connection of its own (WAL lets it read while polls write).
+    pub store: SharedStore,
+    pub config: watch::Receiver<Arc<Config>>,
+    pub changes: Arc<Changes>,
+    pub metrics: Arc<Metrics>,
+    cache: Mutex<HashMap<DocumentKey, Arc<Rendered>>>,
+}
+
+impl ServerState {
+    pub fn new(
+        store: SharedStore,
+        config: watch::Receiver<Arc<Config>>,
+        changes: Arc<Changes>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Self {
+            store,
+            config,
+            changes,
+            metrics,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn cache(&self) -> MutexGuard<'_, HashMap<DocumentKey, Arc<Rendered>>> {
+        match self.cache.lock() {
+            Ok(cache) => cache,
+            // A cache holds no invariant a panic could break.
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+}
+
+/// Cached documents; more distinct `?limit=` values than this are rendered
+/// on demand instead of growing the cache.
+const MAX_CACHED: usize = 32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    Atom,
+    Rss,
+    Json,
+    Html,
+    Opml,
+}
+
+impl Kind {
+    fn content_type(self) -> &'static str {
+        match self {
+            Kind::Atom => "application/atom+xml; charset=utf-8",
+            Kind::Rss => "application/rss+xml; charset=utf-8",
+            Kind::Json => "application/feed+json; charset=utf-8",
+            Kind::Html => "text/html; charset=utf-8",
+            Kind::Opml => "text/x-opml; charset=utf-8",
+        }
+    }
+
+    fn path(self) -> &'static str {
+        match self {
+            Kind::Atom => "feed.atom",
+            Kind::Rss => "feed.rss",
+            Kind::Json => "feed.json",
+            Kind::Html => "",
+            Kind::Opml => "opml",
+        }
+    }
+}
+
+type DocumentKey = (Kind, usize);
+
+/// A rendered document with its validators.
+struct Rendered {
+    generation: u64,
+    body: Bytes,
+    content_type: &'static str,
+    etag: String,
+    last_modified: DateTime<Utc>,
+}
+
+/// The routes. HEAD is answered for every GET route (axum drops the body);
+/// responses are compressed (gzip, br) when the client asks.
+pub fn router(state: Arc<ServerState>) -> Router {
+    Router::new()
+        .route("/", get(river))
+        .route("/feed.atom", get(atom))
+        .route("/feed.rss", get(rss))
+        .route("/feed.json", get(json))
+        .route("/opml", get(opml))
+        .route("/stories/{uid}", get(story))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .layer(CompressionLayer::new())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                // The route template, not the raw URI: bounded cardinality.
+                let route = request
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map_or("-", MatchedPath::as_str);
+                tracing::debug_span!("request", method = %request.method(), route)
+            }),
+        )
+        .with_state(state)
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Params {
+    limit: Option<usize>,
+}
+
+async fn atom(
+    state: State<Arc<ServerState>>,
+    query: Query<Params>,
+    headers: HeaderMap,
+) -> Response {
+    document(state, Kind::Atom, query, headers).await
+}
+
+async fn rss(state: State<Arc<ServerState>>, query: Query<Params>, headers: HeaderMap) -> Response {
+    document(state, Kind::Rss, query, headers).await
+}
+
+async fn json(
+    state: State<Arc<ServerState>>,
+    query: Query<Params>,
+    headers: HeaderMap,
+) -> Response {
+    document(state, Kind::Json, query, headers).await
+}
+
+async fn river(
+    state: State<Arc<ServerState>>,
+    query: Query<Params>,
+    headers: HeaderMap,
+) -> Response {
+    document(state, Kind::Html, query, headers).await
+}
+
+async fn opml(state: State<Arc<ServerState>>, headers: HeaderMap) -> Response {
+    document(state, Kind::Opml, Query(Params { limit: None }), headers).await
+}
+
+/// Serves a cached document, rendering it first when the stories changed
+/// since it was cached.
+async fn document(
+    State(state): State<Arc<ServerState>>,
+    kind: Kind,
+    Query(params): Query<Params>,
+    headers: HeaderMap,
+) -> Response {
+    let config = state.config.borrow().clone();
+    let limit = params
+        .limit
+        .unwrap_or(config.server.feed_items)
+        .clamp(1, config.server.max_items);
+    let key = (kind, if kind == Kind::Opml { 0 } else { limit });
+    let generation = state.changes.generation();
+    let cached = state
+        .cache()
+        .get(&key)
+        .filter(|doc| doc.generation == generation)
+        .cloned();
+    let rendered = match cached {
+        Some(rendered) => rendered,
+        None => {
+            let state_for_render = state.clone();
+            let config_for_render = config.clone();
+            let rendered = tokio::task::spawn_blocking(move || {
+                render(
+                    &state_for_render,
+                    &config_for_render,
+                    kind,
+                    limit,
+                    generation,
+                )
+            })
+            .await;
+            let rendered = match rendered {
+                Ok(Ok(rendered)) => Arc::new(rendered),
+                Ok(Err(message)) => return server_error(&message),
+                Err(join_error) => return server_error(&join_error.to_string()),
+            };
+            let mut cache = state.cache();
+            cache.retain(|_, doc| doc.generation == generation);
+            if cache.len() < MAX_CACHED {
+                cache.insert(key, rendered.clone());
+            }
+            rendered
+        }
+    };
+    respond(&rendered, &headers)
+}
+
+fn render(
+    state: &ServerState,
+    config: &Config,
+    kind: Kind,
+    limit: usize,
+    generation: u64,
+) -> Result<Rendered, String> {
+    let describe = |error: &dyn std::error::Error| crate::poll::error_chain(error);
+    let (body, updated) = if kind == Kind::Opml {
+        let outlines: Vec<Outline> = config
+            .feeds
+            .iter()
+            .map(|feed| Outline {
+                title: feed.title.clone(),
+                xml_url: feed.url.to_string(),
+                html_url: None,
+            })
+            .collect();
+        let body = publish::opml::render(&config.topic.title, &outlines);
+        // The subscriptions change only with the configuration, which bumps
+        // the generation: the render time is when this version appeared.
+        (body, Utc::now())
+    } else {
+        let stories = lock(&state.store)
+            .stories(Some(limit))
+            .map_err(|e| describe(&e))?;
+        let meta = meta(config, kind, &stories)?;
+        let body = match kind {
+            Kind::Atom => publish::atom::render(&meta, &stories),
+            Kind::Rss => publish::rss::render(&meta, &stories),
+            Kind::Json => publish::jsonfeed::render(&meta, &stories).map_err(|e| describe(&e))?,
+            Kind::Html | Kind::Opml => publish::html::river(&meta, &stories),
+        };
+        (body, meta.updated)
+    };
+    let digest = Sha256::digest(body.as_bytes());
+    let etag = format!(
+        "W/\"{}\"",
+        digest[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    Ok(Rendered {
+        generation,
+        body: Bytes::from(body),
+        content_type: kind.content_type(),
+        etag,
+        last_modified: updated,
+    })
+}
+
+fn meta(config: &Config, kind: Kind, stories: &[StoredStory]) -> Result<FeedMeta, String> {
+    let site_url = config.public_url.clone();
+    let self_url = site_url
+        .join(kind.path())
+        .map_err(|e| format!("cannot build the document's URL: {e}"))?;
+    Ok(FeedMeta {
+        title: config.topic.title.clone(),
+        updated: stories
+            .iter()
+            .map(|story| story.changed_at)
+            .max()
+            .unwrap_or_default(),
+        site_url,
+        self_url,
+    })
+}
+
+/// The document, or 304 when the client's validators match (RFC 9110
+/// §13.1: If-None-Match wins over If-Modified-Since).
+fn respond(rendered: &Rendered, request: &HeaderMap) -> Response {
+    let last_modified = http_date(rendered.last_modified);
+    let fresh = match request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(tags) => etag_matches(tags, &rendered.etag),
+        None => request
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|since| DateTime::parse_from_rfc2822(since).ok())
+            .is_some_and(|since| rendered.last_modified.timestamp() <= since.timestamp()),
+    };
+    let mut response = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut response = Response::new(Body::from(rendered.body.clone()));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(rendered.content_type),
+        );
+        response
+    };
+    let headers = response.headers_mut();
+    if let Ok(etag) = HeaderValue::from_str(&rendered.etag) {
+        headers.insert(header::ETAG, etag);
+    }
+    if let Ok(date) = HeaderValue::from_str(&last_modified) {
+        headers.insert(header::LAST_MODIFIED, date);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
+    response
+}
+
+/// Weak comparison (RFC 9110 §8.8.3.2) against a list of entity tags.
+fn etag_matches(list: &str, etag: &str) -> bool {
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
+    list.split(',')
+        .any(|tag| tag.trim() == "*" || opaque(tag) == opaque(etag))
+}
+
+fn http_date(time: DateTime<Utc>) -> String {
+    time.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+async fn story(
+    State(state): State<Arc<ServerState>>,
+    Path(uid): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let config = state.config.borrow().clone();
+    let generation = state.changes.generation();
+    let state_for_render = state.clone();
+    let rendered = tokio::task::spawn_blocking(move || -> Result<Option<Rendered>, String> {
+        let story = lock(&state_for_render.store)
+            .story_by_uid(&uid)
+            .map_err(|e| crate::poll::error_chain(&e))?;
+        let Some(story) = story else {
+            return Ok(None);
+        };
+        let mut meta = meta(&config, Kind::Html, std::slice::from_ref(&story))?;
+        if let Ok(url) = meta.site_url.join(&format!("stories/{}", story.uid)) {
+            meta.self_url = url;
+        }
+        let body = publish::html::story_page(&meta, &story);
+        let digest = Sha256::digest(body.as_bytes());
+        Ok(Some(Rendered {
+            generation,
+            etag: format!(
+                "W/\"{}\"",
+                digest[..12]
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            ),
+            body: Bytes::from(body),
+            content_type: Kind::Html.content_type(),
+            last_modified: story.changed_at,
+        }))
+    })
+    .await;
+    match rendered {
+        Ok(Ok(Some(rendered))) => respond(&rendered, &headers),
+        Ok(Ok(None)) => not_found().await,
+        Ok(Err(message)) => server_error(&message),
+        Err(join_error) => server_error(&join_error.to_string()),
+    }
+}
+
+async fn healthz(State(state): State<Arc<ServerState>>) -> Response {
+    let store = state.store.clone();
+    let answer = tokio::task::spawn_blocking(move || lock(&store).ping()).await;
+    let last_poll = state.changes.last_poll.load(Ordering::SeqCst);
+    let last_poll = match i64::try_from(last_poll).ok().filter(|t| *t > 0) {
+        Some(t) => {
+            DateTime::from_timestamp(t, 0).map_or_else(|| "never".to_owned(), |t| t.to_rfc3339())
+        }
+        None => "never".to_owned(),
+    };
+    match answer {
+        Ok(Ok(())) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("ok\nlast_poll: {last_poll}\n"),
+        )
+            .into_response(),
+        Ok(Err(error)) => {
+            tracing::error!(error = %crate::poll::error_chain(&error), "health check: the database does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
+        Err(join_error) => server_error(&join_error.to_string()),
+    }
+}
+
+async fn metrics(State(state): State<Arc<ServerState>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "not found\n",
+    )
+        .into_response()
+}
+
+fn server_error(message: &str) -> Response {
+    tracing::error!(error = %message, "cannot render a page");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "internal error; see the daemon's log\n",
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etags_compare_weakly_and_in_lists() {
+        assert!(etag_matches("W/\"abc\"", "W/\"abc\""));
+        assert!(etag_matches("\"abc\"", "W/\"abc\""));
+        assert!(etag_matches("\"x\", W/\"abc\"", "W/\"abc\""));
+        assert!(etag_matches("*", "W/\"abc\""));
+        assert!(!etag_matches("W/\"abd\"", "W/\"abc\""));
+    }
+
+    #[test]
+    fn http_dates_are_imf_fixdate() {
+        let time = DateTime::from_timestamp(1_790_000_000, 0).unwrap();
+        let text = http_date(time);
+        assert_eq!(text, "Tue, 22 Sep 2026 14:13:20 GMT");
+        assert_eq!(
+            DateTime::parse_from_rfc2822(&text).unwrap().timestamp(),
+            1_790_000_000
+        );
+    }
+}
