@@ -5,11 +5,22 @@
 pub mod atom;
 pub mod html;
 pub mod jsonfeed;
+mod markup;
 pub mod opml;
 pub mod rss;
+#[cfg(test)]
+mod tests;
 
 use chrono::{DateTime, Utc};
 use url::Url;
+
+/// Where the documents live below [`FeedMeta::site_url`]. The HTML pages
+/// link to these (autodiscovery and footer), so the HTTP server must serve
+/// the documents at exactly these paths.
+pub const ATOM_PATH: &str = "feed.atom";
+pub const RSS_PATH: &str = "feed.rss";
+pub const JSON_FEED_PATH: &str = "feed.json";
+pub const OPML_PATH: &str = "feeds.opml";
 
 /// What a rendered document says about itself and where things live.
 #[derive(Debug, Clone)]

@@ -1,0 +1,500 @@
+//! Renderer tests on hand-built stories: a seed without a link, a feed story
+//! carried by three feeds, and one with a hostile title. The XML documents
+//! are read back with feed-rs (what a reader sees) and quick-xml (that they
+//! are well-formed at all).
+
+use chrono::{DateTime, TimeZone, Utc};
+use quick_xml::XmlVersion;
+use quick_xml::events::Event;
+use url::Url;
+
+use super::opml::Outline;
+use super::{FeedMeta, atom, html, opml, rss};
+use crate::store::{Origin, Source, StoredStory, StoryId};
+
+const XML_1_0: XmlVersion = XmlVersion::Implicit1_0;
+const SEED_UID: &str = "0123456789abcdef0123456789abcdef";
+const WIRE_UID: &str = "fedcba9876543210fedcba9876543210";
+const HOSTILE_UID: &str = "00000000111122223333444444444444";
+const HOSTILE_TITLE: &str = "<script>&\"]]>\u{1}alert";
+const HOSTILE_TITLE_CLEAN: &str = "<script>&\"]]>alert";
+
+fn at(day: u32, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 6, day, hour, 0, 0).unwrap()
+}
+
+fn meta(self_path: &str) -> FeedMeta {
+    let site_url = Url::parse("https://loom.example/topic/").unwrap();
+    FeedMeta {
+        title: "SCO & friends".to_owned(),
+        self_url: site_url.join(self_path).unwrap(),
+        site_url,
+        updated: at(3, 12),
+    }
+}
+
+fn source(feed: &str, title: Option<&str>, link: Option<&str>, day: u32) -> Source {
+    Source {
+        feed_url: format!("https://{feed}/feed.xml"),
+        feed_title: title.map(str::to_owned),
+        guid: format!("{feed}-guid"),
+        link: link.map(str::to_owned),
+        seen_at: at(day, 9),
+    }
+}
+
+fn seed() -> StoredStory {
+    StoredStory {
+        id: StoryId(1),
+        uid: SEED_UID.to_owned(),
+        origin: Origin::Seed,
+        seed_key: Some("sco-summit.txt".to_owned()),
+        title: "Moscow-led bloc agrees to step up interaction".to_owned(),
+        link: None,
+        author: None,
+        content_html: "<p>The seed text.</p>".to_owned(),
+        content_text: "The seed text.".to_owned(),
+        published_at: Some(at(1, 8)),
+        updated_at: None,
+        first_seen_at: at(2, 8),
+        changed_at: at(2, 8),
+        sources: vec![],
+    }
+}
+
+fn wire() -> StoredStory {
+    let words = "Ministers met in Dushanbe to agree on border security. ".repeat(20);
+    StoredStory {
+        id: StoryId(2),
+        uid: WIRE_UID.to_owned(),
+        origin: Origin::Feed,
+        seed_key: None,
+        title: "Ministers meet in Dushanbe".to_owned(),
+        link: Some("https://news.example/dushanbe".to_owned()),
+        author: Some("A. Reporter".to_owned()),
+        content_html: format!("<p>{words}</p>"),
+        content_text: words,
+        published_at: None,
+        updated_at: None,
+        first_seen_at: at(2, 10),
+        changed_at: at(3, 11),
+        sources: vec![
+            source(
+                "news.example",
+                Some("News Example"),
+                Some("https://news.example/dushanbe"),
+                2,
+            ),
+            source(
+                "wire.example",
+                Some("Wire Example"),
+                Some("https://wire.example/a/1"),
+                2,
+            ),
+            source("echo.example", None, None, 3),
+        ],
+    }
+}
+
+fn hostile() -> StoredStory {
+    StoredStory {
+        id: StoryId(3),
+        uid: HOSTILE_UID.to_owned(),
+        origin: Origin::Feed,
+        seed_key: None,
+        title: HOSTILE_TITLE.to_owned(),
+        link: Some("javascript:alert(1)".to_owned()),
+        author: None,
+        content_html: "<p>Body ]]&gt; &amp; more</p>".to_owned(),
+        content_text: "Body ]]> & more".to_owned(),
+        published_at: Some(at(3, 7)),
+        updated_at: None,
+        first_seen_at: at(3, 8),
+        changed_at: at(3, 8),
+        sources: vec![source(
+            "evil.example",
+            Some("Evil & <Co> \u{1}"),
+            Some("https://evil.example/x?a=1&b=2"),
+            3,
+        )],
+    }
+}
+
+fn stories() -> Vec<StoredStory> {
+    vec![hostile(), wire(), seed()]
+}
+
+fn urn(uid: &str) -> String {
+    format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        &uid[0..8],
+        &uid[8..12],
+        &uid[12..16],
+        &uid[16..20],
+        &uid[20..]
+    )
+}
+
+/// Reads every event of `doc`; fails on the first well-formedness error.
+/// Returns the number of elements named `name` and their attributes.
+fn xml_elements(doc: &str, name: &str) -> Vec<Vec<(String, String)>> {
+    let mut reader = quick_xml::Reader::from_str(doc);
+    reader.config_mut().check_end_names = true;
+    let mut found = vec![];
+    loop {
+        match reader.read_event() {
+            Ok(Event::Eof) => break,
+            Ok(Event::Start(e) | Event::Empty(e)) => {
+                for attr in e.attributes() {
+                    attr.unwrap().normalized_value(XML_1_0).unwrap();
+                }
+                if e.name().as_ref() == name {
+                    found.push(
+                        e.attributes()
+                            .map(|a| {
+                                let a = a.unwrap();
+                                (
+                                    a.key.as_ref().to_owned(),
+                                    a.normalized_value(XML_1_0).unwrap().into_owned(),
+                                )
+                            })
+                            .collect(),
+                    );
+                }
+            }
+            // Only the five predefined entities and character references
+            // exist in these documents (no DTD).
+            Ok(Event::GeneralRef(r)) => {
+                let known =
+                    ["lt", "gt", "amp", "quot", "apos"].contains(&r.xml_content(XML_1_0).as_ref());
+                assert!(
+                    known || r.resolve_char_ref().unwrap().is_some(),
+                    "unknown entity {r:?}"
+                );
+            }
+            Ok(_) => {}
+            Err(error) => panic!("not well-formed at {}: {error}", reader.error_position()),
+        }
+    }
+    found
+}
+
+fn attr<'a>(attrs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    attrs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+fn no_control_chars(doc: &str) {
+    assert!(
+        !doc.chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\t')),
+        "control character in output"
+    );
+}
+
+fn entry<'a>(feed: &'a feed_rs::model::Feed, uid: &str) -> &'a feed_rs::model::Entry {
+    let id = urn(uid);
+    feed.entries
+        .iter()
+        .find(|e| e.id == id)
+        .unwrap_or_else(|| panic!("no entry {id}"))
+}
+
+#[test]
+fn atom_reads_back_with_feed_rs() {
+    let meta = meta("feed.atom");
+    let doc = atom::render(&meta, &stories());
+    xml_elements(&doc, "entry");
+    no_control_chars(&doc);
+    let feed = feed_rs::parser::parse(doc.as_bytes()).unwrap();
+    assert_eq!(feed.feed_type, feed_rs::model::FeedType::Atom);
+    assert_eq!(feed.title.as_ref().unwrap().content, "SCO & friends");
+    assert_eq!(feed.updated, Some(at(3, 12)));
+    assert!(feed.id.starts_with("urn:uuid:"), "{}", feed.id);
+    assert_eq!(feed.entries.len(), 3);
+    let ids: Vec<&str> = feed.entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, [urn(HOSTILE_UID), urn(WIRE_UID), urn(SEED_UID)]);
+
+    let seed = entry(&feed, SEED_UID);
+    assert_eq!(
+        seed.links[0].href,
+        "https://loom.example/topic/stories/0123456789abcdef0123456789abcdef"
+    );
+    assert_eq!(seed.links.len(), 1, "a seed's page is its alternate link");
+    assert_eq!(seed.published, Some(at(1, 8)));
+    assert_eq!(seed.updated, Some(at(2, 8)));
+    assert_eq!(seed.authors[0].name.as_deref(), Some("SCO & friends"));
+
+    let wire = entry(&feed, WIRE_UID);
+    assert_eq!(
+        wire.title.as_ref().unwrap().content,
+        "Ministers meet in Dushanbe"
+    );
+    let alternate = wire
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref() == Some("alternate"));
+    assert_eq!(alternate.unwrap().href, "https://news.example/dushanbe");
+    let via: Vec<&str> = wire
+        .links
+        .iter()
+        .filter(|l| l.rel.as_deref() == Some("via"))
+        .map(|l| l.href.as_str())
+        .collect();
+    assert_eq!(
+        via,
+        [
+            "https://news.example/dushanbe",
+            "https://wire.example/a/1",
+            "https://echo.example/feed.xml"
+        ]
+    );
+    assert_eq!(wire.published, Some(at(2, 10)), "first seen stands in");
+    assert_eq!(wire.updated, Some(at(3, 11)));
+    assert_eq!(wire.authors[0].name.as_deref(), Some("A. Reporter"));
+
+    let hostile = entry(&feed, HOSTILE_UID);
+    assert_eq!(hostile.title.as_ref().unwrap().content, HOSTILE_TITLE_CLEAN);
+    assert_eq!(
+        hostile.links[0].href,
+        "https://loom.example/topic/stories/00000000111122223333444444444444",
+        "a javascript: link is not republished"
+    );
+    assert_eq!(hostile.authors[0].name.as_deref(), Some("Evil & <Co> "));
+    let body = hostile.content.as_ref().unwrap().body.as_deref().unwrap();
+    assert_eq!(body, "<p>Body ]]&gt; &amp; more</p>");
+}
+
+#[test]
+fn rss_reads_back_with_feed_rs() {
+    let meta = meta("feed.rss");
+    let doc = rss::render(&meta, &stories());
+    xml_elements(&doc, "item");
+    no_control_chars(&doc);
+    let feed = feed_rs::parser::parse(doc.as_bytes()).unwrap();
+    assert_eq!(feed.feed_type, feed_rs::model::FeedType::RSS2);
+    assert_eq!(feed.title.as_ref().unwrap().content, "SCO & friends");
+    assert_eq!(feed.entries.len(), 3);
+    let ids: Vec<&str> = feed.entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, [urn(HOSTILE_UID), urn(WIRE_UID), urn(SEED_UID)]);
+
+    let seed = entry(&feed, SEED_UID);
+    assert_eq!(
+        seed.links[0].href,
+        "https://loom.example/topic/stories/0123456789abcdef0123456789abcdef"
+    );
+    assert_eq!(seed.published, Some(at(1, 8)));
+    assert_eq!(seed.authors[0].name.as_deref(), Some("SCO & friends"));
+
+    let wire = entry(&feed, WIRE_UID);
+    assert_eq!(wire.links[0].href, "https://news.example/dushanbe");
+    assert_eq!(wire.published, Some(at(2, 10)));
+    assert_eq!(wire.authors[0].name.as_deref(), Some("A. Reporter"));
+    let description = wire.summary.as_ref().unwrap().content.as_str();
+    assert!(description.starts_with("<p>Ministers met"), "{description}");
+
+    let hostile = entry(&feed, HOSTILE_UID);
+    assert_eq!(hostile.title.as_ref().unwrap().content, HOSTILE_TITLE_CLEAN);
+
+    // One <source> per item with a source feed, naming the first feed.
+    let sources = xml_elements(&doc, "source");
+    let urls: Vec<&str> = sources.iter().filter_map(|a| attr(a, "url")).collect();
+    assert_eq!(
+        urls,
+        [
+            "https://evil.example/feed.xml",
+            "https://news.example/feed.xml"
+        ]
+    );
+    let self_link = xml_elements(&doc, "atom:link");
+    assert_eq!(
+        attr(&self_link[0], "href"),
+        Some("https://loom.example/topic/feed.rss")
+    );
+}
+
+#[test]
+fn ids_do_not_depend_on_render_or_order() {
+    let meta = meta("feed.atom");
+    let ids = |stories: &[StoredStory]| {
+        let feed = feed_rs::parser::parse(atom::render(&meta, stories).as_bytes()).unwrap();
+        let mut pairs: Vec<(String, String)> = feed
+            .entries
+            .into_iter()
+            .map(|e| (e.title.unwrap().content, e.id))
+            .collect();
+        pairs.sort();
+        (feed.id, pairs)
+    };
+    let forward = ids(&stories());
+    let mut reversed = stories();
+    reversed.reverse();
+    assert_eq!(forward, ids(&stories()));
+    assert_eq!(forward, ids(&reversed));
+    assert_eq!(forward, ids(&[seed(), hostile(), wire()]));
+
+    let rss_guids = |stories: &[StoredStory]| {
+        let mut guids: Vec<String> = feed_rs::parser::parse(rss::render(&meta, stories).as_bytes())
+            .unwrap()
+            .entries
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        guids.sort();
+        guids
+    };
+    assert_eq!(rss_guids(&stories()), rss_guids(&reversed));
+
+    // Another site is another feed.
+    let mut elsewhere = meta.clone();
+    elsewhere.site_url = Url::parse("https://other.example/").unwrap();
+    let other = feed_rs::parser::parse(atom::render(&elsewhere, &[]).as_bytes()).unwrap();
+    assert_ne!(other.id, forward.0);
+}
+
+#[test]
+fn also_reported_by_only_with_more_than_one_source() {
+    let note = "Also reported by";
+    let meta = meta("feed.atom");
+    let feed = feed_rs::parser::parse(atom::render(&meta, &stories()).as_bytes()).unwrap();
+    let content = |uid| {
+        entry(&feed, uid)
+            .content
+            .as_ref()
+            .unwrap()
+            .body
+            .clone()
+            .unwrap()
+    };
+    let wire = content(WIRE_UID);
+    assert!(wire.contains(note), "{wire}");
+    assert!(wire.contains("<a href=\"https://wire.example/a/1\">Wire Example</a>"));
+    assert!(
+        wire.contains(
+            "<a href=\"https://echo.example/feed.xml\">https://echo.example/feed.xml</a>"
+        )
+    );
+    assert!(!content(SEED_UID).contains(note));
+    assert!(!content(HOSTILE_UID).contains(note));
+
+    let rss = feed_rs::parser::parse(rss::render(&meta, &stories()).as_bytes()).unwrap();
+    let summary = |uid| entry(&rss, uid).summary.as_ref().unwrap().content.clone();
+    assert!(summary(WIRE_UID).contains(note));
+    assert!(!summary(SEED_UID).contains(note));
+    assert!(!summary(HOSTILE_UID).contains(note));
+}
+
+#[test]
+fn river_is_safe_and_discoverable() {
+    let meta = meta("");
+    let page = html::river(&meta, &stories());
+    for alternate in [
+        "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"SCO &amp; friends (Atom)\" href=\"https://loom.example/topic/feed.atom\">",
+        "<link rel=\"alternate\" type=\"application/rss+xml\" title=\"SCO &amp; friends (RSS)\" href=\"https://loom.example/topic/feed.rss\">",
+        "<link rel=\"alternate\" type=\"application/feed+json\" title=\"SCO &amp; friends (JSON Feed)\" href=\"https://loom.example/topic/feed.json\">",
+    ] {
+        assert!(page.contains(alternate), "missing {alternate}");
+    }
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(!page.to_ascii_lowercase().contains("<script"));
+    assert!(!page.contains("javascript:"));
+    assert!(page.contains("&lt;script&gt;&amp;&quot;]]&gt;alert"));
+    assert!(page.contains("Evil &amp; &lt;Co&gt;"));
+    assert!(page.contains("href=\"https://evil.example/x?a=1&amp;b=2\""));
+    assert_eq!(page.matches("<article>").count(), 3);
+    assert!(page.contains(
+        "<h2><a href=\"https://loom.example/topic/stories/fedcba9876543210fedcba9876543210\">"
+    ));
+    assert!(page.contains("<time datetime=\"2025-06-02T10:00:00Z\">2 Jun 2025</time>"));
+    // An excerpt, not the whole text.
+    let text = wire().content_text;
+    assert!(!page.contains(text.trim()));
+    assert!(page.contains("Ministers met in Dushanbe to agree on border security. Ministers"));
+    no_control_chars(&page);
+}
+
+#[test]
+fn story_page_lists_every_source() {
+    let meta = meta("");
+    let page = html::story_page(&meta, &wire());
+    assert!(page.contains(&wire().content_html));
+    assert!(page.contains("By A. Reporter"));
+    assert!(page.contains("<a href=\"https://news.example/dushanbe\">Read the original</a>"));
+    assert!(page.contains("<a href=\"https://wire.example/a/1\">Wire Example</a>"));
+    assert_eq!(page.matches("<li>").count(), 3);
+    assert!(!page.contains("seed article"));
+
+    let seed_page = html::story_page(&meta, &seed());
+    assert!(seed_page.contains("A seed article of this topic"));
+    assert!(!seed_page.contains("Read the original"));
+
+    let hostile_page = html::story_page(&meta, &hostile());
+    assert!(!hostile_page.to_ascii_lowercase().contains("<script"));
+    assert!(!hostile_page.contains("javascript:"));
+    assert!(hostile_page.contains("<h1>&lt;script&gt;&amp;&quot;]]&gt;alert</h1>"));
+    no_control_chars(&hostile_page);
+}
+
+#[test]
+fn opml_has_one_outline_per_feed() {
+    let outlines = vec![
+        Outline {
+            title: Some("Evil & <Co> \u{1}\"".to_owned()),
+            xml_url: "https://evil.example/feed.xml?a=1&b=2".to_owned(),
+            html_url: Some("https://evil.example/".to_owned()),
+        },
+        Outline {
+            title: None,
+            xml_url: "https://plain.example/rss".to_owned(),
+            html_url: None,
+        },
+    ];
+    let doc = opml::render("SCO ]]> feeds", &outlines);
+    no_control_chars(&doc);
+    let found = xml_elements(&doc, "outline");
+    assert_eq!(found.len(), 2);
+    assert_eq!(
+        attr(&found[0], "xmlUrl"),
+        Some("https://evil.example/feed.xml?a=1&b=2")
+    );
+    assert_eq!(attr(&found[0], "text"), Some("Evil & <Co> \""));
+    assert_eq!(attr(&found[0], "htmlUrl"), Some("https://evil.example/"));
+    assert_eq!(attr(&found[1], "text"), Some("https://plain.example/rss"));
+    assert_eq!(attr(&found[1], "htmlUrl"), None);
+    assert_eq!(
+        xml_elements(&doc, "opml")[0],
+        [("version".to_owned(), "2.0".to_owned())]
+    );
+    assert!(doc.contains("<title>SCO ]]&gt; feeds</title>"));
+}
+
+#[test]
+fn empty_feeds_are_valid_documents() {
+    let meta = meta("feed.atom");
+    let atom = feed_rs::parser::parse(atom::render(&meta, &[]).as_bytes()).unwrap();
+    assert!(atom.entries.is_empty());
+    let rss = feed_rs::parser::parse(rss::render(&meta, &[]).as_bytes()).unwrap();
+    assert!(rss.entries.is_empty());
+    assert!(html::river(&meta, &[]).contains("No stories yet."));
+}
+
+#[test]
+fn odd_uids_and_dates_do_not_break_the_feeds() {
+    let mut odd = wire();
+    odd.uid = "not-hex <&>".to_owned();
+    odd.published_at = Some(Utc.with_ymd_and_hms(20250, 1, 1, 0, 0, 0).unwrap());
+    let meta = meta("feed.rss");
+    let rss = rss::render(&meta, std::slice::from_ref(&odd));
+    let atom = atom::render(&meta, std::slice::from_ref(&odd));
+    xml_elements(&rss, "item");
+    xml_elements(&atom, "entry");
+    let id = &feed_rs::parser::parse(atom.as_bytes()).unwrap().entries[0].id;
+    assert!(id.starts_with("urn:uuid:") && id.len() == 45, "{id}");
+    assert_eq!(
+        id,
+        &feed_rs::parser::parse(rss.as_bytes()).unwrap().entries[0].id
+    );
+    assert!(rss.contains("<pubDate>Fri, 31 Dec 9999 23:59:59 +0000</pubDate>"));
+}
