@@ -519,7 +519,14 @@ impl Validator<'_> {
                 self.report(
                     raw.span(),
                     "log",
-                    format!("`{directive}` in `{text}` is not a level; did you mean `{level}`? (for the target of that name, write `{directive}=trace`)"),
+                    {
+                        let place = if directive == text {
+                            String::new()
+                        } else {
+                            format!(" in `{text}`")
+                        };
+                        format!("`{directive}`{place} is not a level; did you mean `{level}`? (for the target of that name, write `{directive}=trace`)")
+                    },
                 );
                 return None;
             }
