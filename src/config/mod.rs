@@ -22,11 +22,16 @@ use std::time::Duration;
 use serde_spanned::Spanned;
 use url::Url;
 
-use raw::{Count, DurationText, RawConfig, RawFeed, RawFetch, RawSize, RawTopic};
+use raw::{
+    Count, DurationText, RawConfig, RawFeed, RawFetch, RawScheduler, RawServer, RawSize, RawTopic,
+};
 
-/// Values used when a key is left out. Together with [`FetchLimits::default`]
-/// these are the only defaults; the example file documents them.
+/// Values used when a key is left out. Together with [`FetchLimits::default`],
+/// [`SchedulerConfig::default`] and [`ServerConfig::default`] these are the
+/// only defaults; the example file documents them.
 pub mod defaults {
+    use std::net::SocketAddr;
+
     /// Relative to the config file's folder.
     pub const DATABASE: &str = "data/feedloom.db";
     /// Loopback only: the published feed is not exposed unless asked for.
@@ -37,6 +42,19 @@ pub mod defaults {
     pub const SEEDS: &str = "seeds";
     /// Feeds are polled unless switched off.
     pub const ENABLED: bool = true;
+
+    /// `public_url` when the key is left out: the listen address itself,
+    /// which is right for a local or directly exposed server. An unspecified
+    /// address (`0.0.0.0`, `[::]`) is not something a reader can fetch, so
+    /// links then point at `localhost` on the same port; behind a proxy or
+    /// on another machine the key must be set.
+    pub fn public_url(listen: SocketAddr) -> String {
+        if listen.ip().is_unspecified() {
+            format!("http://localhost:{}/", listen.port())
+        } else {
+            format!("http://{listen}/")
+        }
+    }
 }
 
 /// The format of a cron expression, quoted in error messages because the
@@ -371,24 +389,222 @@ impl Validator<'_> {
             Some(s) => self.schedule(&s, "schedule"),
             None => defaults::SCHEDULE.parse().ok(),
         };
+        let public_url = self.public_url(raw.public_url, listen);
+        let log = self.log(raw.log);
         let topic = self.topic(raw.topic);
         let fetch = self.fetch(raw.fetch);
+        let scheduler = self.scheduler(raw.scheduler);
+        let server = self.server(raw.server);
         let feeds = self.feeds(raw.feeds);
-        let listen = listen?;
         Some(Config {
             path: path.to_owned(),
             database: database?,
-            // Placeholder until the `public_url` key is parsed: derived
-            // from `listen`.
-            public_url: Url::parse(&format!("http://{listen}/")).ok()?,
-            listen,
+            public_url: public_url?,
+            listen: listen?,
             schedule: schedule?,
             topic: topic?,
             fetch: fetch?,
             feeds: feeds?,
-            log: None,
-            scheduler: SchedulerConfig::default(),
-            server: ServerConfig::default(),
+            log: log?,
+            scheduler: scheduler?,
+            server: server?,
+        })
+    }
+
+    /// The base of every published link. A trailing `/` is added because
+    /// links are made with [`Url::join`], which would otherwise replace the
+    /// last path segment (`/loom` + `feed.xml` = `/feed.xml`). Query and
+    /// fragment are refused: joining drops them, so they could only
+    /// mislead. Without the key, derived from `listen` (which must then be
+    /// valid; if it is not, that is already reported).
+    fn public_url(
+        &mut self,
+        raw: Option<Spanned<String>>,
+        listen: Option<SocketAddr>,
+    ) -> Option<Url> {
+        let Some(raw) = raw else {
+            let text = defaults::public_url(listen?);
+            return match Url::parse(&text) {
+                Ok(url) => Some(url),
+                Err(e) => {
+                    // Only reachable through a listen address that prints
+                    // as something `url` refuses; say so instead of
+                    // failing silently.
+                    self.report(
+                        0..0,
+                        "public_url",
+                        format!("cannot derive a public URL from `listen` ({text}: {e}); set `public_url`"),
+                    );
+                    None
+                }
+            };
+        };
+        let text = raw.get_ref().trim();
+        let mut url = match Url::parse(text) {
+            Ok(url) => url,
+            Err(e) => {
+                self.report(
+                    raw.span(),
+                    "public_url",
+                    format!("bad URL `{text}`: {e}; write an absolute URL such as \"https://news.example.org/loom/\""),
+                );
+                return None;
+            }
+        };
+        let problem = if !matches!(url.scheme(), "http" | "https") {
+            Some(format!(
+                "unsupported scheme `{}` in `{text}`; the public URL must start with http:// or https://",
+                url.scheme()
+            ))
+        } else if url.query().is_some() {
+            Some(format!(
+                "`{text}` has a query (`?…`); links are built by joining paths to the public URL, which drops it"
+            ))
+        } else if url.fragment().is_some() {
+            Some(format!(
+                "`{text}` has a fragment (`#…`); links are built by joining paths to the public URL, which drops it"
+            ))
+        } else if !url.username().is_empty() || url.password().is_some() {
+            Some(format!(
+                "`{text}` contains credentials; they would be published in every link"
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            self.report(raw.span(), "public_url", message);
+            return None;
+        }
+        if !url.path().ends_with('/') {
+            let path = format!("{}/", url.path());
+            url.set_path(&path);
+        }
+        Some(url)
+    }
+
+    /// A tracing filter, checked here so a typo is a config error with a
+    /// position rather than a daemon that silently logs nothing. `Some(None)`
+    /// means the key is absent.
+    fn log(&mut self, raw: Option<Spanned<String>>) -> Option<Option<String>> {
+        const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
+        let Some(raw) = raw else {
+            return Some(None);
+        };
+        let text = raw.get_ref().trim();
+        if text.is_empty() {
+            self.report(
+                raw.span(),
+                "log",
+                "empty filter; leave the key out for the default, or write a level such as \"info\"",
+            );
+            return None;
+        }
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(text) {
+            self.report(
+                raw.span(),
+                "log",
+                format!("bad log filter `{text}` ({e}); write a level (off, error, warn, info, debug, trace) or directives such as \"info,feedloom=debug\""),
+            );
+            return None;
+        }
+        // A bare word that is not a level is valid syntax, but it means "the
+        // target named so, at every level" and everything else off: a
+        // misspelt level would silently hide all logs.
+        for directive in text.split(',').map(str::trim) {
+            let is_level = LEVELS.iter().any(|l| l.eq_ignore_ascii_case(directive));
+            if directive.contains(['=', '[', ':']) || is_level {
+                continue;
+            }
+            if let Some(level) = raw::closest(directive, &LEVELS) {
+                self.report(
+                    raw.span(),
+                    "log",
+                    {
+                        let place = if directive == text {
+                            String::new()
+                        } else {
+                            format!(" in `{text}`")
+                        };
+                        format!("`{directive}`{place} is not a level; did you mean `{level}`? (for the target of that name, write `{directive}=trace`)")
+                    },
+                );
+                return None;
+            }
+        }
+        Some(Some(text.to_owned()))
+    }
+
+    fn scheduler(&mut self, raw: Option<Spanned<RawScheduler>>) -> Option<SchedulerConfig> {
+        let d = SchedulerConfig::default();
+        let Some(raw) = raw else {
+            return Some(d);
+        };
+        let raw = raw.into_inner();
+        // No jitter is a legitimate choice; a zero backoff is a busy loop.
+        let jitter = self.duration_or_zero(raw.jitter, "scheduler.jitter", d.jitter, true);
+        let base_span = raw.backoff_base.as_ref().map(Spanned::span);
+        let max_span = raw.backoff_max.as_ref().map(Spanned::span);
+        let backoff_base =
+            self.duration(raw.backoff_base, "scheduler.backoff_base", d.backoff_base);
+        let backoff_max = self.duration(raw.backoff_max, "scheduler.backoff_max", d.backoff_max);
+        if let (Some(base), Some(max)) = (backoff_base, backoff_max)
+            && max < base
+        {
+            // Point at the key that was written: with one of them left
+            // out, the written one is what conflicts with the default.
+            let (span, key) = match (max_span, base_span) {
+                (Some(span), _) => (span, "scheduler.backoff_max"),
+                (None, Some(span)) => (span, "scheduler.backoff_base"),
+                (None, None) => (0..0, "scheduler"),
+            };
+            self.report(
+                span,
+                key,
+                format!(
+                    "backoff_max ({}) is shorter than backoff_base ({}); retries start at backoff_base and are capped at backoff_max",
+                    humantime::format_duration(max),
+                    humantime::format_duration(base)
+                ),
+            );
+            return None;
+        }
+        Some(SchedulerConfig {
+            jitter: jitter?,
+            backoff_base: backoff_base?,
+            backoff_max: backoff_max?,
+        })
+    }
+
+    fn server(&mut self, raw: Option<Spanned<RawServer>>) -> Option<ServerConfig> {
+        let d = ServerConfig::default();
+        let Some(raw) = raw else {
+            return Some(d);
+        };
+        let raw = raw.into_inner();
+        let feed_span = raw.feed_items.as_ref().map(Spanned::span);
+        let max_span = raw.max_items.as_ref().map(Spanned::span);
+        let feed_items = self.count(raw.feed_items, "server.feed_items", d.feed_items, 1);
+        let max_items = self.count(raw.max_items, "server.max_items", d.max_items, 1);
+        if let (Some(feed), Some(max)) = (feed_items, max_items)
+            && feed > max
+        {
+            let (span, key) = match (feed_span, max_span) {
+                (Some(span), _) => (span, "server.feed_items"),
+                (None, Some(span)) => (span, "server.max_items"),
+                (None, None) => (0..0, "server"),
+            };
+            self.report(
+                span,
+                key,
+                format!(
+                    "feed_items ({feed}) is more than max_items ({max}); the default page cannot be larger than the largest allowed"
+                ),
+            );
+            return None;
+        }
+        Some(ServerConfig {
+            feed_items: feed_items?,
+            max_items: max_items?,
         })
     }
 
@@ -517,18 +733,29 @@ impl Validator<'_> {
         })
     }
 
+    /// A duration longer than zero: a zero timeout or backoff is a mistake.
     fn duration(
         &mut self,
         raw: Option<Spanned<DurationText>>,
         key: &str,
         default: Duration,
     ) -> Option<Duration> {
+        self.duration_or_zero(raw, key, default, false)
+    }
+
+    fn duration_or_zero(
+        &mut self,
+        raw: Option<Spanned<DurationText>>,
+        key: &str,
+        default: Duration,
+        zero_ok: bool,
+    ) -> Option<Duration> {
         let Some(raw) = raw else {
             return Some(default);
         };
         let text = &raw.get_ref().0;
         match humantime::parse_duration(text.trim()) {
-            Ok(d) if d.is_zero() => {
+            Ok(d) if d.is_zero() && !zero_ok => {
                 self.report(raw.span(), key, "must be longer than zero");
                 None
             }

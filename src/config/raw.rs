@@ -23,8 +23,12 @@ pub(super) struct RawConfig {
     pub database: Option<Spanned<String>>,
     pub listen: Option<Spanned<String>>,
     pub schedule: Option<Spanned<String>>,
+    pub public_url: Option<Spanned<String>>,
+    pub log: Option<Spanned<String>>,
     pub topic: Option<Spanned<RawTopic>>,
     pub fetch: Option<Spanned<RawFetch>>,
+    pub scheduler: Option<Spanned<RawScheduler>>,
+    pub server: Option<Spanned<RawServer>>,
     #[serde(default)]
     pub feeds: Vec<Spanned<RawFeed>>,
 }
@@ -45,6 +49,21 @@ pub(super) struct RawFetch {
     pub concurrency: Option<Spanned<Count>>,
     pub per_host: Option<Spanned<Count>>,
     pub max_redirects: Option<Spanned<Count>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table")]
+pub(super) struct RawScheduler {
+    pub jitter: Option<Spanned<DurationText>>,
+    pub backoff_base: Option<Spanned<DurationText>>,
+    pub backoff_max: Option<Spanned<DurationText>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table")]
+pub(super) struct RawServer {
+    pub feed_items: Option<Spanned<Count>>,
+    pub max_items: Option<Spanned<Count>>,
 }
 
 #[derive(Debug, Deserialize)]

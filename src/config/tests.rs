@@ -60,6 +60,10 @@ fn shipped_default_file_is_valid() {
     assert_eq!(config.topic.title, "Russia, Afghanistan and the SCO");
     assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
     assert_eq!(config.schedule.expression, defaults::SCHEDULE);
+    assert_eq!(config.public_url.as_str(), "http://127.0.0.1:8080/");
+    assert_eq!(config.log, None);
+    assert_eq!(config.scheduler, SchedulerConfig::default());
+    assert_eq!(config.server, ServerConfig::default());
     assert!((5..=8).contains(&config.feeds.len()));
     assert!(config.feeds.iter().all(|f| f.url.scheme() == "https"));
 }
@@ -73,6 +77,31 @@ fn defaults_apply_to_a_minimal_file() {
     assert_eq!(config.schedule.expression, defaults::SCHEDULE);
     assert_eq!(config.fetch, FetchLimits::default());
     assert!(config.feeds.is_empty());
+    assert_eq!(config.public_url.as_str(), "http://127.0.0.1:8080/");
+    assert_eq!(config.log, None);
+    assert_eq!(
+        config.scheduler,
+        SchedulerConfig {
+            jitter: Duration::from_secs(30),
+            backoff_base: Duration::from_secs(60),
+            backoff_max: Duration::from_secs(6 * 3600),
+        }
+    );
+    assert_eq!(
+        config.server,
+        ServerConfig {
+            feed_items: 50,
+            max_items: 500,
+        }
+    );
+    // Empty tables are all defaults too.
+    let config = ok(&format!(
+        "{MINIMAL}[scheduler]
+[server]
+"
+    ));
+    assert_eq!(config.scheduler, SchedulerConfig::default());
+    assert_eq!(config.server, ServerConfig::default());
 }
 
 #[test]
@@ -81,6 +110,8 @@ fn full_file_gets_final_types() {
 database = "db.sqlite"
 listen = "[::1]:9000"
 schedule = "0 0 * * * *"
+public_url = " https://news.example.org/loom "
+log = "warn,feedloom=debug"
 [topic]
 title = "  Topic  "
 seeds = "s"
@@ -91,6 +122,13 @@ max_body_size = "512KiB"
 concurrency = 4
 per_host = 1
 max_redirects = 0
+[scheduler]
+jitter = "0s"
+backoff_base = "2m"
+backoff_max = "1h"
+[server]
+feed_items = 20
+max_items = 20
 [[feeds]]
 url = "https://a.example/feed"
 [[feeds]]
@@ -100,6 +138,23 @@ schedule = "0 30 * * * *"
 enabled = false
 "#);
     assert_eq!(config.listen.to_string(), "[::1]:9000");
+    assert_eq!(config.public_url.as_str(), "https://news.example.org/loom/");
+    assert_eq!(config.log.as_deref(), Some("warn,feedloom=debug"));
+    assert_eq!(
+        config.scheduler,
+        SchedulerConfig {
+            jitter: Duration::ZERO,
+            backoff_base: Duration::from_secs(120),
+            backoff_max: Duration::from_secs(3600),
+        }
+    );
+    assert_eq!(
+        config.server,
+        ServerConfig {
+            feed_items: 20,
+            max_items: 20,
+        }
+    );
     assert_eq!(config.topic.title, "Topic");
     assert_eq!(
         config.fetch,
@@ -443,4 +498,260 @@ fn cron_detail_drops_the_echo() {
         "Minutes too big"
     );
     assert_eq!(cron_detail("plain  message"), "plain message");
+}
+
+#[test]
+fn public_url_ends_in_a_slash_so_links_join_below_it() {
+    for (written, want) in [
+        (
+            "https://news.example.org/loom",
+            "https://news.example.org/loom/",
+        ),
+        (
+            "https://news.example.org/loom/",
+            "https://news.example.org/loom/",
+        ),
+        ("http://News.Example.org", "http://news.example.org/"),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080/"),
+    ] {
+        let config = ok(&format!("public_url = \"{written}\"\n{MINIMAL}"));
+        assert_eq!(config.public_url.as_str(), want, "{written}");
+    }
+    let config = ok(&format!(
+        "public_url = \"https://a.example/loom\"\n{MINIMAL}"
+    ));
+    assert_eq!(
+        config.public_url.join("feed.xml").map(String::from),
+        Ok("https://a.example/loom/feed.xml".to_owned())
+    );
+}
+
+#[test]
+fn public_url_defaults_to_the_listen_address() {
+    for (listen, want) in [
+        ("127.0.0.1:8080", "http://127.0.0.1:8080/"),
+        ("127.0.0.1:0", "http://127.0.0.1:0/"),
+        ("[::1]:9000", "http://[::1]:9000/"),
+        ("192.0.2.7:80", "http://192.0.2.7/"),
+        // Unspecified addresses are not fetchable: localhost, same port.
+        ("0.0.0.0:8080", "http://localhost:8080/"),
+        ("[::]:9000", "http://localhost:9000/"),
+    ] {
+        let config = ok(&format!("listen = \"{listen}\"\n{MINIMAL}"));
+        assert_eq!(config.public_url.as_str(), want, "{listen}");
+    }
+    // A key written wins over the listen address.
+    let config = ok(&format!(
+        "listen = \"0.0.0.0:8080\"\npublic_url = \"https://a.example/\"\n{MINIMAL}"
+    ));
+    assert_eq!(config.public_url.as_str(), "https://a.example/");
+    // A bad listen address is one problem, not also a public_url one.
+    let p = problem(&format!("listen = \"nowhere\"\n{MINIMAL}"));
+    assert_at(&p, 1, 10, "listen", "not an address");
+}
+
+#[test]
+fn bad_public_url() {
+    // Top-level keys go before MINIMAL, which opens `[topic]`.
+    let at = |value: &str| problem(&format!("public_url = \"{value}\"\n{MINIMAL}"));
+    assert_at(&at("news.example.org/loom"), 1, 14, "public_url", "bad URL");
+    assert_at(
+        &at("ftp://a.example/"),
+        1,
+        14,
+        "public_url",
+        "unsupported scheme `ftp`",
+    );
+    assert_at(
+        &at("https://a.example/?x=1"),
+        1,
+        14,
+        "public_url",
+        "has a query",
+    );
+    assert_at(
+        &at("https://a.example/?"),
+        1,
+        14,
+        "public_url",
+        "has a query",
+    );
+    assert_at(
+        &at("https://a.example/#top"),
+        1,
+        14,
+        "public_url",
+        "has a fragment",
+    );
+    assert_at(
+        &at("https://u:p@a.example/"),
+        1,
+        14,
+        "public_url",
+        "credentials",
+    );
+    let p = problem("public_url = 5\n[topic]\ntitle = \"T\"\n");
+    assert_at(&p, 1, 14, "public_url", "invalid type");
+}
+
+#[test]
+fn log_filter() {
+    let log = |value: &str| ok(&format!("log = \"{value}\"\n{MINIMAL}")).log;
+    assert_eq!(log("info").as_deref(), Some("info"));
+    assert_eq!(log(" DEBUG ").as_deref(), Some("DEBUG"));
+    assert_eq!(
+        log("warn,feedloom::fetch=trace").as_deref(),
+        Some("warn,feedloom::fetch=trace")
+    );
+    // A bare target name is a valid directive.
+    assert_eq!(log("feedloom").as_deref(), Some("feedloom"));
+    let at = |value: &str| problem(&format!("log = \"{value}\"\n{MINIMAL}"));
+    assert_at(
+        &at("feedloom=loud"),
+        1,
+        7,
+        "log",
+        "bad log filter `feedloom=loud`",
+    );
+    assert_at(&at("inof"), 1, 7, "log", "did you mean `info`?");
+    assert_at(
+        &at("warn,debg"),
+        1,
+        7,
+        "log",
+        "`debg` in `warn,debg` is not a level",
+    );
+    assert_at(&at(" "), 1, 7, "log", "empty filter");
+    let p = problem("log = true\n[topic]\ntitle = \"T\"\n");
+    assert_at(&p, 1, 7, "log", "invalid type");
+}
+
+#[test]
+fn bad_scheduler() {
+    let at = |body: &str| problem(&format!("{MINIMAL}[scheduler]\n{body}\n"));
+    assert_at(
+        &at("jitter = \"soon\""),
+        4,
+        10,
+        "scheduler.jitter",
+        "bad duration `soon`",
+    );
+    assert_at(
+        &at("backoff_base = \"0s\""),
+        4,
+        16,
+        "scheduler.backoff_base",
+        "longer than zero",
+    );
+    assert_at(
+        &at("backoff_max = 60"),
+        4,
+        15,
+        "scheduler.backoff_max",
+        "duration string",
+    );
+    assert_at(
+        &at("backoff_base = \"1h\"\nbackoff_max = \"30m\""),
+        5,
+        15,
+        "scheduler.backoff_max",
+        "backoff_max (30m) is shorter than backoff_base (1h)",
+    );
+    // Only the base written: it conflicts with the default maximum (6h).
+    assert_at(
+        &at("backoff_base = \"12h\""),
+        4,
+        16,
+        "scheduler.backoff_base",
+        "shorter than backoff_base (12h)",
+    );
+    assert_at(
+        &at("jiter = \"1s\""),
+        4,
+        1,
+        "scheduler.jiter",
+        "did you mean `jitter`?",
+    );
+    let p = problem(&format!("scheduler = \"fast\"\n{MINIMAL}"));
+    assert_at(&p, 1, 13, "scheduler", "expected a table");
+    // Equal bounds are fine: a constant retry delay.
+    let config = ok(&format!(
+        "{MINIMAL}[scheduler]\nbackoff_base = \"5m\"\nbackoff_max = \"5m\"\n"
+    ));
+    assert_eq!(config.scheduler.backoff_max, Duration::from_secs(300));
+}
+
+#[test]
+fn bad_server() {
+    let at = |body: &str| problem(&format!("{MINIMAL}[server]\n{body}\n"));
+    assert_at(
+        &at("feed_items = 0"),
+        4,
+        14,
+        "server.feed_items",
+        "at least 1",
+    );
+    assert_at(
+        &at("max_items = -5"),
+        4,
+        13,
+        "server.max_items",
+        "at least 1",
+    );
+    assert_at(
+        &at("max_items = \"all\""),
+        4,
+        13,
+        "server.max_items",
+        "expected a whole number",
+    );
+    assert_at(
+        &at("feed_items = 100\nmax_items = 10"),
+        4,
+        14,
+        "server.feed_items",
+        "feed_items (100) is more than max_items (10)",
+    );
+    // One side written: it is the one that conflicts with the default.
+    assert_at(
+        &at("feed_items = 600"),
+        4,
+        14,
+        "server.feed_items",
+        "feed_items (600) is more than max_items (500)",
+    );
+    assert_at(
+        &at("max_items = 10"),
+        4,
+        13,
+        "server.max_items",
+        "feed_items (50) is more than max_items (10)",
+    );
+}
+
+#[test]
+fn new_keys_report_every_problem_in_file_order() {
+    let text = r#"public_url = "ftp://a.example/"
+log = "foo=bar"
+[topic]
+title = "T"
+[scheduler]
+jitter = "x"
+backoff_max = "0s"
+[server]
+feed_items = 0
+max_items = 0
+"#;
+    let all = problems(text);
+    let got: Vec<(usize, String)> = all.iter().map(|p| (p.line, p.key.clone())).collect();
+    let want = [
+        (1, "public_url"),
+        (2, "log"),
+        (6, "scheduler.jitter"),
+        (7, "scheduler.backoff_max"),
+        (9, "server.feed_items"),
+        (10, "server.max_items"),
+    ];
+    let want: Vec<(usize, String)> = want.iter().map(|(l, k)| (*l, (*k).to_owned())).collect();
+    assert_eq!(got, want, "{all:#?}");
 }

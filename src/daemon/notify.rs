@@ -1,34 +1,254 @@
-//! systemd's notify protocol (CONTRACT STUB — being written).
+//! systemd's notify protocol (`sd_notify(3)`): readiness, reload and stop
+//! announcements, a status line, and watchdog pings.
+//!
+//! Under `Type=notify`/`Type=notify-reload` systemd waits for READY=1 before
+//! it considers the service started (so `systemctl start` and units ordered
+//! after it wait for the listener), and with `WatchdogSec=` it kills and
+//! restarts a daemon that stops pinging. Outside systemd (`NOTIFY_SOCKET`
+//! unset: a terminal, a container, the tests) every method does nothing, so
+//! the daemon calls them unconditionally.
+//!
+//! Sending is best effort: a notification that cannot be delivered is logged
+//! and forgotten. Failing the daemon over it would turn a monitoring hiccup
+//! into an outage; systemd notices a daemon that really went silent through
+//! its own timeouts.
 
 use std::time::Duration;
 
+use sd_notify::NotifyState;
+
 /// Talks to systemd when started by it (`NOTIFY_SOCKET` set); every method
 /// is a no-op otherwise, so the daemon needs no special case.
+///
+/// `Default` is a notifier that never sends anything, whatever the
+/// environment says.
 #[derive(Debug, Clone, Default)]
 pub struct Notifier {
-    _private: (),
+    /// `NOTIFY_SOCKET` was set when the notifier was made. Checked before
+    /// every send so that a disabled notifier stays silent even if the
+    /// variable appears later.
+    enabled: bool,
+    /// Half of `WATCHDOG_USEC`, when the watchdog is meant for this process.
+    watchdog_interval: Option<Duration>,
 }
 
 impl Notifier {
-    /// Reads `NOTIFY_SOCKET` and `WATCHDOG_USEC` from the environment.
+    /// Reads `NOTIFY_SOCKET`, `WATCHDOG_USEC` and `WATCHDOG_PID` from the
+    /// environment. Never fails: a missing or malformed variable just means
+    /// that part of the protocol is off.
     pub fn from_env() -> Self {
-        Self::default()
+        let enabled = std::env::var_os("NOTIFY_SOCKET").is_some_and(|s| !s.is_empty());
+        // `watchdog_enabled` already ignores a WATCHDOG_PID naming another
+        // process (the variable is inherited by children, which must not
+        // ping on the parent's behalf). Pinging at half the period leaves a
+        // whole half for one late tick, as sd_watchdog_enabled(3) advises.
+        let watchdog_interval = sd_notify::watchdog_enabled()
+            .filter(|period| !period.is_zero())
+            .map(|period| period / 2);
+        if enabled {
+            tracing::debug!(?watchdog_interval, "systemd notify socket found");
+        }
+        Self {
+            enabled,
+            watchdog_interval,
+        }
     }
-    /// READY=1: the server is listening.
-    pub fn ready(&self) {}
-    /// RELOADING=1 (with MONOTONIC_USEC), then `ready` again when done.
-    pub fn reloading(&self) {}
-    /// STOPPING=1.
-    pub fn stopping(&self) {}
-    /// STATUS=<text>: one line shown by `systemctl status`.
+
+    /// READY=1: the server is listening. Also sent after a reload finishes.
+    pub fn ready(&self) {
+        self.send(&[NotifyState::Ready], "READY=1");
+    }
+
+    /// RELOADING=1 with MONOTONIC_USEC, then [`Notifier::ready`] again when
+    /// done. `Type=notify-reload` (systemd 253+) rejects a RELOADING=1
+    /// without the timestamp: it uses it to tell this reload from an older
+    /// one, and fails the reload (and, in time, the service) without it.
+    pub fn reloading(&self) {
+        if !self.enabled {
+            return;
+        }
+        match NotifyState::monotonic_usec_now() {
+            Ok(now) => self.send(&[NotifyState::Reloading, now], "RELOADING=1"),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the monotonic clock; RELOADING=1 not sent to systemd");
+            }
+        }
+    }
+
+    /// STOPPING=1: shutdown has begun, so systemd shows "deactivating"
+    /// rather than waiting for an unexplained exit.
+    pub fn stopping(&self) {
+        self.send(&[NotifyState::Stopping], "STOPPING=1");
+    }
+
+    /// STATUS=<text>: one line shown by `systemctl status`. Line breaks are
+    /// turned into spaces: the protocol is newline-separated, so a newline
+    /// would end the status and start a bogus assignment.
     pub fn status(&self, text: &str) {
-        let _ = text;
+        if !self.enabled {
+            return;
+        }
+        let line: String = text
+            .chars()
+            .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+            .collect();
+        self.send(&[NotifyState::Status(&line)], "STATUS");
     }
-    /// WATCHDOG=1.
-    pub fn watchdog(&self) {}
+
+    /// WATCHDOG=1: proof of life. Call it every
+    /// [`Notifier::watchdog_interval`] from the loop whose stall should
+    /// count as a hang.
+    pub fn watchdog(&self) {
+        if self.watchdog_interval.is_some() {
+            self.send(&[NotifyState::Watchdog], "WATCHDOG=1");
+        }
+    }
+
     /// How often to call [`Notifier::watchdog`]: half of `WatchdogSec`, or
-    /// `None` when systemd does not watch.
+    /// `None` when systemd does not watch (no `WATCHDOG_USEC`, or
+    /// `WATCHDOG_PID` names another process).
     pub fn watchdog_interval(&self) -> Option<Duration> {
-        None
+        if self.enabled {
+            self.watchdog_interval
+        } else {
+            None
+        }
+    }
+
+    /// One datagram with every state in `states`; failures are logged, never
+    /// returned (see the module documentation).
+    fn send(&self, states: &[NotifyState<'_>], what: &str) {
+        if !self.enabled {
+            return;
+        }
+        match sd_notify::notify(states) {
+            Ok(()) => tracing::trace!(what, "notified systemd"),
+            Err(e) => tracing::warn!(what, error = %e, "cannot notify systemd"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::{OsStr, OsString};
+    use std::os::unix::net::UnixDatagram;
+    use std::time::Duration;
+
+    use super::Notifier;
+
+    const VARS: [&str; 3] = ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"];
+
+    /// Sets (`Some`) or removes (`None`) one variable.
+    fn set(name: &str, value: Option<&OsStr>) {
+        // SAFETY: the environment is process-wide and other test threads may
+        // read it; this module's only env-touching test is
+        // `speaks_the_protocol_only_when_systemd_listens`, and no other test
+        // in the crate reads these variables.
+        unsafe {
+            match value {
+                Some(v) => std::env::set_var(name, v),
+                None => std::env::remove_var(name),
+            }
+        }
+    }
+
+    /// Every datagram waiting on `socket`, as text.
+    fn received(socket: &UnixDatagram) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            match socket.recv(&mut buf) {
+                Ok(n) => out.push(String::from_utf8_lossy(&buf[..n]).into_owned()),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return out,
+                Err(e) => panic!("recv: {e}"),
+            }
+        }
+    }
+
+    /// All of the environment-dependent behaviour in one test, because the
+    /// environment is shared by every test thread.
+    #[test]
+    fn speaks_the_protocol_only_when_systemd_listens() {
+        let saved: Vec<(&str, Option<OsString>)> =
+            VARS.iter().map(|v| (*v, std::env::var_os(v))).collect();
+
+        // Not under systemd: nothing to send, nothing to watch.
+        for v in VARS {
+            set(v, None);
+        }
+        let off = Notifier::from_env();
+        off.ready();
+        off.reloading();
+        off.status("idle");
+        off.watchdog();
+        off.stopping();
+        assert_eq!(off.watchdog_interval(), None);
+
+        // Under systemd: a datagram socket stands in for PID 1.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notify.sock");
+        let socket = UnixDatagram::bind(&path).unwrap();
+        socket.set_nonblocking(true).unwrap();
+        set("NOTIFY_SOCKET", Some(path.as_os_str()));
+        set("WATCHDOG_USEC", Some(OsStr::new("60000000")));
+        let pid = std::process::id().to_string();
+        set("WATCHDOG_PID", Some(OsStr::new(&pid)));
+        let on = Notifier::from_env();
+        assert_eq!(on.watchdog_interval(), Some(Duration::from_secs(30)));
+        on.ready();
+        on.status("polling 7 feeds\nnext at 12:00");
+        on.watchdog();
+        on.reloading();
+        on.stopping();
+        let got = received(&socket);
+        assert_eq!(got.len(), 5, "{got:?}");
+        assert_eq!(got[0], "READY=1\n");
+        assert_eq!(got[1], "STATUS=polling 7 feeds next at 12:00\n");
+        assert_eq!(got[2], "WATCHDOG=1\n");
+        let reload: Vec<&str> = got[3].lines().collect();
+        assert_eq!(reload.len(), 2, "{got:?}");
+        assert_eq!(reload[0], "RELOADING=1");
+        let usec = reload[1].strip_prefix("MONOTONIC_USEC=").unwrap();
+        assert!(usec.parse::<u64>().unwrap() > 0, "{got:?}");
+        assert_eq!(got[4], "STOPPING=1\n");
+
+        // A disabled notifier stays silent even with the socket present.
+        Notifier::default().ready();
+        assert!(received(&socket).is_empty());
+
+        // The watchdog is meant for another process (we are its child).
+        set("WATCHDOG_PID", Some(OsStr::new("1")));
+        let child = Notifier::from_env();
+        assert_eq!(child.watchdog_interval(), None);
+        child.watchdog();
+        assert!(received(&socket).is_empty());
+        // No WATCHDOG_PID: the watchdog is ours.
+        set("WATCHDOG_PID", None);
+        assert_eq!(
+            Notifier::from_env().watchdog_interval(),
+            Some(Duration::from_secs(30))
+        );
+
+        // A socket that went away is logged, not fatal.
+        drop(socket);
+        on.ready();
+        on.status("still alive");
+
+        for (name, value) in &saved {
+            set(name, value.as_deref());
+        }
+    }
+
+    /// The default notifier never sends and never asks for pings, without
+    /// touching the environment.
+    #[test]
+    fn default_notifier_is_a_no_op() {
+        let n = Notifier::default();
+        n.ready();
+        n.reloading();
+        n.status("x");
+        n.watchdog();
+        n.stopping();
+        assert_eq!(n.watchdog_interval(), None);
     }
 }
