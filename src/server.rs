@@ -113,13 +113,14 @@ impl Kind {
         }
     }
 
+    /// Below the site URL; the HTML pages link to the same constants.
     fn path(self) -> &'static str {
         match self {
-            Kind::Atom => "feed.atom",
-            Kind::Rss => "feed.rss",
-            Kind::Json => "feed.json",
+            Kind::Atom => publish::ATOM_PATH,
+            Kind::Rss => publish::RSS_PATH,
+            Kind::Json => publish::JSON_FEED_PATH,
             Kind::Html => "",
-            Kind::Opml => "opml",
+            Kind::Opml => publish::OPML_PATH,
         }
     }
 }
@@ -140,10 +141,10 @@ struct Rendered {
 pub fn router(state: Arc<ServerState>) -> Router {
     Router::new()
         .route("/", get(river))
-        .route("/feed.atom", get(atom))
-        .route("/feed.rss", get(rss))
-        .route("/feed.json", get(json))
-        .route("/opml", get(opml))
+        .route(&format!("/{}", publish::ATOM_PATH), get(atom))
+        .route(&format!("/{}", publish::RSS_PATH), get(rss))
+        .route(&format!("/{}", publish::JSON_FEED_PATH), get(json))
+        .route(&format!("/{}", publish::OPML_PATH), get(opml))
         .route("/stories/{uid}", get(story))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
@@ -485,7 +486,7 @@ mod tests {
     fn http_dates_are_imf_fixdate() {
         let time = DateTime::from_timestamp(1_790_000_000, 0).unwrap();
         let text = http_date(time);
-        assert_eq!(text, "Tue, 22 Sep 2026 14:13:20 GMT");
+        assert_eq!(text, "Mon, 21 Sep 2026 14:13:20 GMT");
         assert_eq!(
             DateTime::parse_from_rfc2822(&text).unwrap().timestamp(),
             1_790_000_000

@@ -20,7 +20,7 @@ use url::Url;
 pub const ATOM_PATH: &str = "feed.atom";
 pub const RSS_PATH: &str = "feed.rss";
 pub const JSON_FEED_PATH: &str = "feed.json";
-pub const OPML_PATH: &str = "feeds.opml";
+pub const OPML_PATH: &str = "opml";
 
 /// What a rendered document says about itself and where things live.
 #[derive(Debug, Clone)]

@@ -33,8 +33,8 @@ pub enum Route {
     Slow { delay: Duration, body: Vec<u8> },
     /// 302 to another path of this server.
     Redirect(String),
-    /// `inflated` spaces, gzip-compressed, sent with Content-Encoding.
-    GzipBomb { inflated: usize },
+    /// A gzip body (made by [`gzip_bomb`]), sent with Content-Encoding.
+    Gzip(Vec<u8>),
     /// `size` spaces in 64 KiB chunks, with no Content-Length.
     Chunked { size: usize },
 }
@@ -175,19 +175,11 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
                 .body(Body::from_stream(futures_util::stream::iter(chunks)))
                 .unwrap()
         }
-        Some(Route::GzipBomb { inflated }) => {
-            let mut encoder =
-                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-            let zeros = vec![b' '; 1 << 20];
-            for _ in 0..inflated.div_ceil(zeros.len()) {
-                encoder.write_all(&zeros).unwrap();
-            }
-            Response::builder()
-                .header(header::CONTENT_TYPE, "application/rss+xml")
-                .header(header::CONTENT_ENCODING, "gzip")
-                .body(Body::from(encoder.finish().unwrap()))
-                .unwrap()
-        }
+        Some(Route::Gzip(body)) => Response::builder()
+            .header(header::CONTENT_TYPE, "application/rss+xml")
+            .header(header::CONTENT_ENCODING, "gzip")
+            .body(Body::from(body))
+            .unwrap(),
     };
     shared.seen.lock().unwrap().push(Seen {
         path,
@@ -205,6 +197,16 @@ fn header_value(request: &Request, name: header::HeaderName) -> Option<String> {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
+}
+
+/// `inflated` spaces, gzip-compressed: small on the wire, huge unpacked.
+pub fn gzip_bomb(inflated: usize) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let spaces = vec![b' '; 1 << 20];
+    for _ in 0..inflated.div_ceil(spaces.len()) {
+        encoder.write_all(&spaces).unwrap();
+    }
+    encoder.finish().unwrap()
 }
 
 fn status(code: u16) -> Response {
