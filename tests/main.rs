@@ -4,5 +4,6 @@
 mod support;
 
 mod cli;
+mod daemon;
 mod limits;
 mod pipeline;

@@ -33,6 +33,10 @@ pub enum Route {
     Slow { delay: Duration, body: Vec<u8> },
     /// 302 to another path of this server.
     Redirect(String),
+    /// 301 to another path of this server.
+    MovedPermanently(String),
+    /// This status with a `Retry-After` of this many seconds.
+    RetryAfter(u16, u32),
     /// A gzip body (made by [`gzip_bomb`]), sent with Content-Encoding.
     Gzip(Vec<u8>),
     /// `size` spaces in 64 KiB chunks, with no Content-Length.
@@ -166,6 +170,16 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             .header(header::LOCATION, to)
             .body(Body::empty())
             .unwrap(),
+        Some(Route::MovedPermanently(to)) => Response::builder()
+            .status(301)
+            .header(header::LOCATION, to)
+            .body(Body::empty())
+            .unwrap(),
+        Some(Route::RetryAfter(code, seconds)) => Response::builder()
+            .status(code)
+            .header(header::RETRY_AFTER, seconds.to_string())
+            .body(Body::empty())
+            .unwrap(),
         Some(Route::Chunked { size }) => {
             let chunk = axum::body::Bytes::from(vec![b' '; 64 * 1024]);
             let chunks = (0..size.div_ceil(chunk.len()))
@@ -244,9 +258,14 @@ pub fn fixture(name: &str) -> String {
 /// articles and a database inside `dir`; `extra` is appended verbatim
 /// (e.g. a `[fetch]` table).
 pub fn write_config(dir: &Path, feed_urls: &[String], extra: &str) -> PathBuf {
+    write_config_with(dir, feed_urls, "0 */15 * * * *", extra)
+}
+
+/// [`write_config`] with another global schedule.
+pub fn write_config_with(dir: &Path, feed_urls: &[String], schedule: &str, extra: &str) -> PathBuf {
     let seeds = repo_path("config/seeds");
     let mut text = format!(
-        "database = \"feedloom.db\"\nlisten = \"127.0.0.1:0\"\nschedule = \"0 */15 * * * *\"\n\n\
+        "database = \"feedloom.db\"\nlisten = \"127.0.0.1:0\"\nschedule = \"{schedule}\"\n\n\
          [topic]\ntitle = \"Test topic\"\nseeds = {seeds:?}\n\n{extra}\n"
     );
     for url in feed_urls {
@@ -256,3 +275,5 @@ pub fn write_config(dir: &Path, feed_urls: &[String], extra: &str) -> PathBuf {
     std::fs::write(&path, text).unwrap();
     path
 }
+
+pub mod daemon;

@@ -1,0 +1,177 @@
+//! `feedloom run` as a child process, as systemd would run it: the test is
+//! its notify socket, learns the bound address from the STATUS line, and
+//! stops it with real signals.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::os::unix::net::UnixDatagram;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub struct Daemon {
+    child: Child,
+    pub addr: SocketAddr,
+    socket: UnixDatagram,
+    _socket_dir: tempfile::TempDir,
+    messages: Vec<String>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Daemon {
+    /// Starts the daemon on `config` and waits (at most 30 s) until it
+    /// reports READY=1 and its address.
+    pub fn start(config: &Path) -> Self {
+        let socket_dir = tempfile::tempdir().unwrap();
+        let socket_path = socket_dir.path().join("notify.sock");
+        let socket = UnixDatagram::bind(&socket_path).unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_feedloom"))
+            .arg("--config")
+            .arg(config)
+            .arg("run")
+            .env("NOTIFY_SOCKET", &socket_path)
+            .env("FEEDLOOM_LOG", "feedloom=debug,warn")
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut pipe = child.stderr.take().unwrap();
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(n) = pipe.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buffer[..n]));
+            }
+        });
+        let mut daemon = Self {
+            child,
+            addr: "127.0.0.1:1".parse().unwrap(),
+            socket,
+            _socket_dir: socket_dir,
+            messages: Vec::new(),
+            stderr,
+        };
+        let status = daemon.wait_for_message(Duration::from_secs(30), |m| {
+            m.starts_with("STATUS=serving on ")
+        });
+        let address = status
+            .trim_start_matches("STATUS=serving on ")
+            .split(';')
+            .next()
+            .unwrap();
+        daemon.addr = address.parse().unwrap();
+        assert!(
+            daemon.messages.iter().any(|m| m == "READY=1"),
+            "{:?}",
+            daemon.messages
+        );
+        daemon
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Reads notify datagrams until one matches, at most `timeout`.
+    pub fn wait_for_message(&mut self, timeout: Duration, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + timeout;
+        if let Some(found) = self.messages.iter().find(|m| wanted(m)) {
+            return found.clone();
+        }
+        let mut buffer = [0u8; 4096];
+        while Instant::now() < deadline {
+            if let Ok(n) = self.socket.recv(&mut buffer) {
+                // sd-notify ends each assignment with a newline.
+                let message = String::from_utf8_lossy(&buffer[..n]).trim_end().to_owned();
+                self.messages.push(message.clone());
+                if wanted(&message) {
+                    return message;
+                }
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("the daemon exited with {status}:\n{}", self.stderr());
+            }
+        }
+        panic!(
+            "no matching notify message within {timeout:?}; got {:?}\nstderr:\n{}",
+            self.messages,
+            self.stderr()
+        );
+    }
+
+    /// Everything the daemon logged so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Waits (at most `timeout`) until the log contains `needle`.
+    pub fn wait_for_log(&self, timeout: Duration, needle: &str) {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if self.stderr().contains(needle) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "{needle:?} not logged within {timeout:?}:\n{}",
+            self.stderr()
+        );
+    }
+
+    /// Sends a signal by name (`TERM`, `HUP`).
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// SIGTERM, then waits at most `timeout` for the exit.
+    pub fn terminate(&mut self, timeout: Duration) -> ExitStatus {
+        self.signal("TERM");
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "the daemon did not stop within {timeout:?}:\n{}",
+            self.stderr()
+        );
+    }
+
+    /// Notify messages received so far (reads what is queued first).
+    pub fn messages(&mut self) -> Vec<String> {
+        let mut buffer = [0u8; 4096];
+        while let Ok(n) = self.socket.recv(&mut buffer) {
+            self.messages
+                .push(String::from_utf8_lossy(&buffer[..n]).trim_end().to_owned());
+        }
+        self.messages.clone()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
