@@ -307,3 +307,99 @@ async fn a_missing_seeds_folder_is_reported_and_the_feeds_still_polled() {
         summary.seeds.failed
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_permanent_redirect_moves_the_feed_and_a_temporary_one_does_not() {
+    let server = FixtureServer::start();
+    serve_fixtures(&server);
+    server.route(
+        "/old.rss",
+        crate::support::Route::MovedPermanently("/wire.rss".into()),
+    );
+    server.route(
+        "/tmp.atom",
+        crate::support::Route::Redirect("/mirror.atom".into()),
+    );
+    let setup = setup(&server, &["/old.rss", "/tmp.atom"], "");
+    let first = poll_once(&setup).await;
+    assert_eq!(first.fetched, 2, "{first:?}");
+    let record = |path: &str| {
+        let url = url::Url::parse(&server.url(path)).unwrap();
+        poll::lock(&setup.store).feed(&url).unwrap().unwrap()
+    };
+    assert_eq!(
+        record("/old.rss").fetch_url.as_deref(),
+        Some(server.url("/wire.rss").as_str())
+    );
+    assert_eq!(record("/tmp.atom").fetch_url, None);
+
+    server.clear_seen();
+    poll_once(&setup).await;
+    let paths: Vec<String> = server.seen().into_iter().map(|s| s.path).collect();
+    assert!(paths.contains(&"/wire.rss".to_owned()), "{paths:?}");
+    assert!(
+        !paths.contains(&"/old.rss".to_owned()),
+        "the moved feed is fetched at its new URL: {paths:?}"
+    );
+    assert!(paths.contains(&"/tmp.atom".to_owned()), "{paths:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_410_retires_the_feed_until_the_configuration_changes() {
+    let server = FixtureServer::start();
+    serve_fixtures(&server);
+    server.route("/gone.rss", crate::support::Route::Status(410));
+    let dir = tempfile::tempdir().unwrap();
+    let gone = server.url("/gone.rss");
+    let path = write_config(dir.path(), std::slice::from_ref(&gone), "");
+    let config = config::load(&path).unwrap();
+    let store: SharedStore = Arc::new(Mutex::new(Store::open(&config.database).unwrap()));
+    let fetcher = Fetcher::new(&config.fetch).unwrap();
+
+    let first = poll::poll_all(&config, &store, &fetcher, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(first.failed.len(), 1);
+    assert!(
+        first.failed[0].message.contains("410"),
+        "{:?}",
+        first.failed
+    );
+    server.clear_seen();
+    let second = poll::poll_all(&config, &store, &fetcher, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!((second.retired, second.failed.len()), (1, 0), "{second:?}");
+    assert!(server.seen().is_empty(), "a retired feed is not fetched");
+
+    // The user edits the configuration (here: adds a feed): retried.
+    let path = write_config(dir.path(), &[gone, server.url("/wire.rss")], "");
+    let config = config::load(&path).unwrap();
+    let third = poll::poll_all(&config, &store, &fetcher, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(third.retired, 0, "{third:?}");
+    assert!(server.seen().iter().any(|s| s.path == "/gone.rss"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_after_is_remembered_on_the_feed() {
+    let server = FixtureServer::start();
+    server.route("/busy.rss", crate::support::Route::RetryAfter(429, 3600));
+    let setup = setup(&server, &["/busy.rss"], "");
+    let before = chrono::Utc::now();
+    let summary = poll_once(&setup).await;
+    assert!(
+        summary.failed[0].message.contains("429"),
+        "{:?}",
+        summary.failed
+    );
+    let url = url::Url::parse(&server.url("/busy.rss")).unwrap();
+    let record = poll::lock(&setup.store).feed(&url).unwrap().unwrap();
+    let retry_after = record.retry_after.unwrap();
+    assert!(
+        retry_after >= before + chrono::Duration::seconds(3590),
+        "{retry_after}"
+    );
+    assert!(retry_after <= chrono::Utc::now() + chrono::Duration::seconds(3600));
+}
