@@ -254,7 +254,7 @@ fn serves_every_format_once_per_story_with_caching_then_stops_on_sigterm() {
         304
     );
 
-    let status = daemon.terminate(Duration::from_secs(10));
+    let status = daemon.terminate(Duration::from_secs(15));
     assert!(status.success(), "{status}\n{}", daemon.stderr());
     let messages = daemon.messages();
     assert!(messages.iter().any(|m| m == "STOPPING=1"), "{messages:?}");

@@ -32,10 +32,14 @@ use crate::store::Store;
 
 use self::notify::Notifier;
 
-/// How long in-flight polls may finish after a stop is asked for.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// How long in-flight polls, and then open HTTP connections, may take to
+/// finish after a stop is asked for (twice this is well inside systemd's
+/// stop timeout).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Editors write a file in several steps; reload once it settles.
 const RELOAD_DEBOUNCE: Duration = Duration::from_millis(500);
+/// The shortest time between two STATUS lines.
+const STATUS_INTERVAL: Duration = Duration::from_secs(5);
 /// The scheduler wakes at least this often (watchdog, clock changes).
 const MAX_SLEEP: Duration = Duration::from_secs(30);
 
@@ -108,6 +112,7 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
     notifier.stopping();
     token.cancel();
     tracker.close();
+    tracing::debug!(polls = tracker.len(), "waiting for polls in flight");
     if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
         .await
         .is_err()
@@ -117,10 +122,15 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
             "polls still running at shutdown were abandoned; their feeds will be polled again after restart"
         );
     }
-    match server.await {
-        Ok(Ok(())) => {}
-        Ok(Err(error)) => tracing::error!(%error, "the HTTP server failed"),
-        Err(error) => tracing::error!(%error, "the HTTP server task failed"),
+    tracing::debug!("waiting for open HTTP connections");
+    match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
+        Ok(Ok(Ok(()))) => {}
+        Ok(Ok(Err(error))) => tracing::error!(%error, "the HTTP server failed"),
+        Ok(Err(error)) => tracing::error!(%error, "the HTTP server task failed"),
+        Err(_) => tracing::warn!(
+            grace = ?SHUTDOWN_GRACE,
+            "HTTP connections still open at shutdown were closed"
+        ),
     }
     tracing::info!("stopped");
     result
@@ -129,6 +139,8 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
 /// What a finished poll reports to the scheduler loop.
 struct Done {
     url: Url,
+    /// A STATUS line for systemd.
+    status: String,
     next: DateTime<Utc>,
 }
 
@@ -161,6 +173,9 @@ impl Daemon {
         let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
         let mut reload_at: Option<tokio::time::Instant> = None;
         let watchdog = self.notifier.watchdog_interval();
+        // STATUS goes out at most every few seconds, not once per poll.
+        let mut pending_status: Option<String> = None;
+        let mut status_sent = Instant::now();
 
         loop {
             self.start_due_polls(&done_tx);
@@ -203,6 +218,7 @@ impl Daemon {
                 }
                 Some(done) = done_rx.recv() => {
                     self.in_flight.remove(&done.url);
+                    pending_status = Some(done.status);
                     // A feed removed by a reload while it was polled stays removed.
                     if let Some(next) = self.next.get_mut(&done.url) {
                         *next = done.next;
@@ -210,6 +226,12 @@ impl Daemon {
                 }
             }
             self.notifier.watchdog();
+            if status_sent.elapsed() >= STATUS_INTERVAL
+                && let Some(status) = pending_status.take()
+            {
+                self.notifier.status(&status);
+                status_sent = Instant::now();
+            }
         }
     }
 
@@ -234,7 +256,6 @@ impl Daemon {
                 fetcher: self.fetcher.clone(),
                 metrics: self.metrics.clone(),
                 changes: self.changes.clone(),
-                notifier: self.notifier.clone(),
                 done: done.clone(),
             };
             self.tracker.spawn(task.run());
@@ -360,7 +381,6 @@ struct PollTask {
     fetcher: Arc<Fetcher>,
     metrics: Arc<Metrics>,
     changes: Arc<Changes>,
-    notifier: Notifier,
     done: mpsc::UnboundedSender<Done>,
 }
 
@@ -389,22 +409,22 @@ impl PollTask {
                     .unwrap_or(chrono::Duration::MAX)
             }
         };
-        if let Ok(count) = tokio::task::spawn_blocking({
+        let count = tokio::task::spawn_blocking({
             let store = self.store.clone();
             move || lock(&store).story_count()
         })
         .await
         .unwrap_or(Ok(0))
-        {
-            self.metrics.set_stories(count);
-            self.notifier.status(&format!(
-                "{count} stories; last poll {} {}",
-                self.feed.url,
-                outcome_word(outcome.as_ref().ok())
-            ));
-        }
+        .unwrap_or(0);
+        self.metrics.set_stories(count);
+        let status = format!(
+            "{count} stories; last poll {} {}",
+            self.feed.url,
+            outcome_word(outcome.as_ref().ok())
+        );
         let _ = self.done.send(Done {
             url: self.feed.url,
+            status,
             next,
         });
     }

@@ -13,9 +13,10 @@ use std::time::{Duration, Instant};
 pub struct Daemon {
     child: Child,
     pub addr: SocketAddr,
-    socket: UnixDatagram,
     _socket_dir: tempfile::TempDir,
-    messages: Vec<String>,
+    /// Every notify datagram, read as they come (as systemd does: a full
+    /// socket would block the daemon's sends).
+    messages: Arc<Mutex<Vec<String>>>,
     stderr: Arc<Mutex<String>>,
 }
 
@@ -54,12 +55,29 @@ impl Daemon {
                     .push_str(&String::from_utf8_lossy(&buffer[..n]));
             }
         });
+        let messages = Arc::new(Mutex::new(Vec::new()));
+        let inbox = messages.clone();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            // Ends when the test drops the socket's folder and times out,
+            // or the test process exits.
+            let idle_limit = Instant::now() + Duration::from_secs(600);
+            while Instant::now() < idle_limit {
+                if let Ok(n) = socket.recv(&mut buffer) {
+                    // sd-notify ends each assignment with a newline.
+                    let message = String::from_utf8_lossy(&buffer[..n]).trim_end().to_owned();
+                    inbox.lock().unwrap().push(message);
+                }
+                if Arc::strong_count(&inbox) == 1 {
+                    break;
+                }
+            }
+        });
         let mut daemon = Self {
             child,
             addr: "127.0.0.1:1".parse().unwrap(),
-            socket,
             _socket_dir: socket_dir,
-            messages: Vec::new(),
+            messages,
             stderr,
         };
         let status = daemon.wait_for_message(Duration::from_secs(30), |m| {
@@ -71,11 +89,8 @@ impl Daemon {
             .next()
             .unwrap();
         daemon.addr = address.parse().unwrap();
-        assert!(
-            daemon.messages.iter().any(|m| m == "READY=1"),
-            "{:?}",
-            daemon.messages
-        );
+        let messages = daemon.messages();
+        assert!(messages.iter().any(|m| m == "READY=1"), "{messages:?}");
         daemon
     }
 
@@ -83,29 +98,21 @@ impl Daemon {
         format!("http://{}{}", self.addr, path)
     }
 
-    /// Reads notify datagrams until one matches, at most `timeout`.
+    /// Waits (at most `timeout`) for a notify message that matches.
     pub fn wait_for_message(&mut self, timeout: Duration, wanted: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + timeout;
-        if let Some(found) = self.messages.iter().find(|m| wanted(m)) {
-            return found.clone();
-        }
-        let mut buffer = [0u8; 4096];
         while Instant::now() < deadline {
-            if let Ok(n) = self.socket.recv(&mut buffer) {
-                // sd-notify ends each assignment with a newline.
-                let message = String::from_utf8_lossy(&buffer[..n]).trim_end().to_owned();
-                self.messages.push(message.clone());
-                if wanted(&message) {
-                    return message;
-                }
+            if let Some(found) = self.messages().into_iter().find(|m| wanted(m)) {
+                return found;
             }
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("the daemon exited with {status}:\n{}", self.stderr());
             }
+            std::thread::sleep(Duration::from_millis(20));
         }
         panic!(
             "no matching notify message within {timeout:?}; got {:?}\nstderr:\n{}",
-            self.messages,
+            self.messages(),
             self.stderr()
         );
     }
@@ -156,14 +163,9 @@ impl Daemon {
         );
     }
 
-    /// Notify messages received so far (reads what is queued first).
-    pub fn messages(&mut self) -> Vec<String> {
-        let mut buffer = [0u8; 4096];
-        while let Ok(n) = self.socket.recv(&mut buffer) {
-            self.messages
-                .push(String::from_utf8_lossy(&buffer[..n]).trim_end().to_owned());
-        }
-        self.messages.clone()
+    /// Notify messages received so far.
+    pub fn messages(&self) -> Vec<String> {
+        self.messages.lock().unwrap().clone()
     }
 }
 
