@@ -247,7 +247,7 @@ pub async fn poll_feed(
                 tracing::warn!(%warning, "feed has problems");
             }
         }
-        FeedOutcome::NotModified => tracing::debug!("feed not modified"),
+        FeedOutcome::NotModified => tracing::info!("feed not modified"),
         FeedOutcome::Retired => tracing::debug!("feed retired (410 Gone)"),
         FeedOutcome::Failed { message, .. } => {
             tracing::warn!(error = %message, "feed failed; stored stories kept, will retry next poll")
