@@ -13,6 +13,7 @@ All traffic goes to 127.0.0.1 only (the daemon and the fixture server).
 """
 
 import argparse
+import datetime
 import html.parser
 import http.client
 import json
@@ -251,9 +252,15 @@ def check_atom_schema(atom_file):
 
 
 def rfc3339(value):
-    return isinstance(value, str) and re.fullmatch(
-        r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})", value
-    ) is not None
+    if not isinstance(value, str):
+        return True  # the type check reports it
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})", value):
+        return False
+    try:  # the calendar: no month 13, no February 30
+        datetime.datetime.fromisoformat(value[:19])
+    except ValueError:
+        return False
+    return True
 
 
 def absolute_url(value):
