@@ -29,18 +29,44 @@ use crate::poll::{SharedStore, lock};
 use crate::publish::{self, FeedMeta, opml::Outline};
 use crate::store::StoredStory;
 
-/// Bumped whenever what the documents show may have changed.
-#[derive(Debug, Default)]
+/// Bumped whenever what the documents show may have changed: stories,
+/// their sources, or the configuration (title, public URL, feeds).
+#[derive(Debug)]
 pub struct Changes {
     generation: AtomicU64,
+    /// Unix time of the last bump: every document's Last-Modified, so that
+    /// If-Modified-Since sees any change, not only a story's.
+    changed_at: AtomicU64,
     /// Unix time of the last completed poll, for `/healthz`; 0 before one.
     last_poll: AtomicU64,
+}
+
+impl Default for Changes {
+    fn default() -> Self {
+        Self {
+            generation: AtomicU64::new(0),
+            changed_at: AtomicU64::new(unix(Utc::now())),
+            last_poll: AtomicU64::new(0),
+        }
+    }
+}
+
+fn unix(time: DateTime<Utc>) -> u64 {
+    u64::try_from(time.timestamp()).unwrap_or(0)
 }
 
 impl Changes {
     /// Invalidates every cached document.
     pub fn bump(&self) {
+        // The time first: a reader that sees the new generation also sees a
+        // time at least this new.
+        self.changed_at.store(unix(Utc::now()), Ordering::SeqCst);
         self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn changed_at(&self) -> DateTime<Utc> {
+        let seconds = i64::try_from(self.changed_at.load(Ordering::SeqCst)).unwrap_or(0);
+        DateTime::from_timestamp(seconds, 0).unwrap_or_default()
     }
 
     fn generation(&self) -> u64 {
@@ -49,8 +75,7 @@ impl Changes {
 
     /// Records that a feed poll finished at `at`.
     pub fn polled(&self, at: DateTime<Utc>) {
-        self.last_poll
-            .store(u64::try_from(at.timestamp()).unwrap_or(0), Ordering::SeqCst);
+        self.last_poll.store(unix(at), Ordering::SeqCst);
     }
 }
 
@@ -134,6 +159,28 @@ struct Rendered {
     content_type: &'static str,
     etag: String,
     last_modified: DateTime<Utc>,
+}
+
+impl Rendered {
+    /// The ETag is weak (`W/`): the compression layer may send the same
+    /// document in several encodings, which a strong tag would forbid.
+    fn new(generation: u64, body: String, kind: Kind, last_modified: DateTime<Utc>) -> Self {
+        let digest = Sha256::digest(body.as_bytes());
+        let etag = format!(
+            "W/\"{}\"",
+            digest[..12]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        );
+        Self {
+            generation,
+            body: Bytes::from(body),
+            content_type: kind.content_type(),
+            etag,
+            last_modified,
+        }
+    }
 }
 
 /// The routes. HEAD is answered for every GET route (axum drops the body);
@@ -259,7 +306,7 @@ fn render(
     generation: u64,
 ) -> Result<Rendered, String> {
     let describe = |error: &dyn std::error::Error| crate::poll::error_chain(error);
-    let (body, updated) = if kind == Kind::Opml {
+    let body = if kind == Kind::Opml {
         let outlines: Vec<Outline> = config
             .feeds
             .iter()
@@ -269,38 +316,25 @@ fn render(
                 html_url: None,
             })
             .collect();
-        let body = publish::opml::render(&config.topic.title, &outlines);
-        // The subscriptions change only with the configuration, which bumps
-        // the generation: the render time is when this version appeared.
-        (body, Utc::now())
+        publish::opml::render(&config.topic.title, &outlines)
     } else {
         let stories = lock(&state.store)
             .stories(Some(limit))
             .map_err(|e| describe(&e))?;
         let meta = meta(config, kind, &stories)?;
-        let body = match kind {
+        match kind {
             Kind::Atom => publish::atom::render(&meta, &stories),
             Kind::Rss => publish::rss::render(&meta, &stories),
             Kind::Json => publish::jsonfeed::render(&meta, &stories).map_err(|e| describe(&e))?,
             Kind::Html | Kind::Opml => publish::html::river(&meta, &stories),
-        };
-        (body, meta.updated)
+        }
     };
-    let digest = Sha256::digest(body.as_bytes());
-    let etag = format!(
-        "W/\"{}\"",
-        digest[..12]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
-    Ok(Rendered {
+    Ok(Rendered::new(
         generation,
-        body: Bytes::from(body),
-        content_type: kind.content_type(),
-        etag,
-        last_modified: updated,
-    })
+        body,
+        kind,
+        state.changes.changed_at(),
+    ))
 }
 
 fn meta(config: &Config, kind: Kind, stories: &[StoredStory]) -> Result<FeedMeta, String> {
@@ -390,20 +424,12 @@ async fn story(
             meta.self_url = url;
         }
         let body = publish::html::story_page(&meta, &story);
-        let digest = Sha256::digest(body.as_bytes());
-        Ok(Some(Rendered {
+        Ok(Some(Rendered::new(
             generation,
-            etag: format!(
-                "W/\"{}\"",
-                digest[..12]
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect::<String>()
-            ),
-            body: Bytes::from(body),
-            content_type: Kind::Html.content_type(),
-            last_modified: story.changed_at,
-        }))
+            body,
+            Kind::Html,
+            state_for_render.changes.changed_at(),
+        )))
     })
     .await;
     match rendered {
