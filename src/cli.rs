@@ -215,7 +215,11 @@ fn daemon(path: PathBuf, config: Config) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(crate::daemon::run(path, config))
+    let result = runtime.block_on(crate::daemon::run(path, config));
+    // Blocking work still running (a parse, a write waiting for the lock)
+    // must not hold the exit: SQLite rolls back what did not commit.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    result
 }
 
 fn open_store(path: &Path) -> anyhow::Result<SharedStore> {
@@ -247,9 +251,24 @@ fn init_logging(verbose: u8, configured: Option<&str>, default: &str) {
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
-    if std::env::var_os("JOURNAL_STREAM").is_some() {
+    if stderr_is_journal() {
         builder.without_time().init();
     } else {
         builder.init();
     }
+}
+
+/// True when stderr is the journal's stream: `JOURNAL_STREAM` names its
+/// device and inode (a shell started from a systemd unit inherits the
+/// variable with another stderr).
+fn stderr_is_journal() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Some(stream) = std::env::var_os("JOURNAL_STREAM") else {
+        return false;
+    };
+    let Some((device, inode)) = stream.to_str().and_then(|s| s.split_once(':')) else {
+        return false;
+    };
+    std::fs::metadata("/proc/self/fd/2")
+        .is_ok_and(|stderr| device.parse() == Ok(stderr.dev()) && inode.parse() == Ok(stderr.ino()))
 }

@@ -29,6 +29,7 @@ pub struct Metrics {
     stories: Gauge,
     poll_seconds: Histogram,
     last_success: Gauge,
+    rendered: Counter,
 }
 
 impl Default for Metrics {
@@ -48,6 +49,12 @@ impl Metrics {
         let stories = Gauge::default();
         let poll_seconds = Histogram::new(exponential_buckets(0.01, 2.0, 14));
         let last_success = Gauge::default();
+        let rendered = Counter::default();
+        registry.register(
+            "documents_rendered",
+            "Feed documents and pages rendered (the rest are served from the cache)",
+            rendered.clone(),
+        );
         registry.register("feed_polls", "Feed polls completed", polls.clone());
         registry.register(
             "fetch_outcomes",
@@ -90,6 +97,7 @@ impl Metrics {
             stories,
             poll_seconds,
             last_success,
+            rendered,
         }
     }
 
@@ -117,6 +125,11 @@ impl Metrics {
                 outcome: label.to_owned(),
             })
             .inc();
+    }
+
+    /// Records one document rendered for the cache.
+    pub fn document_rendered(&self) {
+        self.rendered.inc();
     }
 
     /// The current number of stored stories.

@@ -65,24 +65,45 @@ pub fn next_poll(
         next = next.max(now + to_chrono(delay));
     }
     if let Some(retry_after) = feed.retry_after {
-        next = next.max(retry_after);
+        next = next.max(retry_after.min(now + to_chrono(retry_after_cap(config))));
     }
     next
 }
 
-/// When to poll a feed first after start: when it was due, or a feed never
-/// polled, soon (within the jitter window, so a restart does not fire every
-/// feed in the same second); otherwise at the time stored before.
+/// A server may ask for a pause, not for retirement: a Retry-After is
+/// honoured up to a day, or `backoff_max` when that is longer.
+fn retry_after_cap(config: &SchedulerConfig) -> Duration {
+    config.backoff_max.max(Duration::from_secs(24 * 3600))
+}
+
+/// When to poll a feed whose plan is not in memory: at start, after a
+/// reload changed its schedule, or after its poll ran under an older
+/// configuration. `stored` is the time saved before (possibly under another
+/// schedule); `feed` carries its failures and Retry-After.
+///
+/// A feed that was due (or was never polled) goes soon, within its jitter
+/// slot, so a restart does not fire every feed in the same second; but not
+/// before a Retry-After. Otherwise the stored time holds unless the
+/// current schedule asks for a poll sooner: an edit from "daily" to "every
+/// five minutes" takes effect at once, not tomorrow.
 pub fn first_poll(
-    stored_next: Option<DateTime<Utc>>,
-    feed_url: &str,
+    stored: Option<DateTime<Utc>>,
+    schedule: &cron::Schedule,
     config: &SchedulerConfig,
+    feed: FeedState<'_>,
     now: DateTime<Utc>,
 ) -> DateTime<Utc> {
-    let soon = now + to_chrono(jitter_offset(feed_url, config.jitter));
-    match stored_next {
-        Some(next) if next > now => next,
-        _ => soon,
+    match stored {
+        Some(stored) if stored > now => stored.min(next_poll(schedule, config, feed, now)),
+        _ => {
+            let soon = now + to_chrono(jitter_offset(feed.url, config.jitter));
+            match feed.retry_after {
+                Some(retry_after) => {
+                    soon.max(retry_after.min(now + to_chrono(retry_after_cap(config))))
+                }
+                None => soon,
+            }
+        }
     }
 }
 
@@ -188,14 +209,81 @@ mod tests {
         );
     }
 
+    fn healthy(url: &str) -> FeedState<'_> {
+        FeedState {
+            url,
+            consecutive_failures: 0,
+            retry_after: None,
+        }
+    }
+
     #[test]
     fn restart_keeps_future_times_and_fetches_overdue_feeds_soon() {
         let now = at("2026-11-25T10:00:00Z");
         let later = at("2026-11-25T10:10:00Z");
-        assert_eq!(first_poll(Some(later), "u", &config(), now), later);
-        let overdue = first_poll(Some(at("2026-11-25T08:00:00Z")), "u", &config(), now);
+        let cron = every_15_min();
+        assert_eq!(
+            first_poll(Some(later), &cron, &config(), healthy("u"), now),
+            later
+        );
+        let overdue = first_poll(
+            Some(at("2026-11-25T08:00:00Z")),
+            &cron,
+            &config(),
+            healthy("u"),
+            now,
+        );
         assert!(overdue >= now && overdue < now + chrono::Duration::seconds(30));
-        let new = first_poll(None, "u", &config(), now);
-        assert_eq!(new, overdue);
+        assert_eq!(
+            first_poll(None, &cron, &config(), healthy("u"), now),
+            overdue
+        );
+    }
+
+    #[test]
+    fn a_faster_schedule_takes_effect_at_once_and_a_slower_one_after_one_poll() {
+        let now = at("2026-11-25T10:03:00Z");
+        let tomorrow = at("2026-11-26T00:00:00Z");
+        let offset = to_chrono(jitter_offset("u", config().jitter));
+        // Daily → every 15 minutes: the next quarter hour, not tomorrow.
+        assert_eq!(
+            first_poll(
+                Some(tomorrow),
+                &every_15_min(),
+                &config(),
+                healthy("u"),
+                now
+            ),
+            at("2026-11-25T10:15:00Z") + offset
+        );
+        // Every 15 minutes → daily: the time already planned stands.
+        let daily: cron::Schedule = "0 0 0 * * *".parse().unwrap();
+        let soon = at("2026-11-25T10:15:00Z");
+        assert_eq!(
+            first_poll(Some(soon), &daily, &config(), healthy("u"), now),
+            soon
+        );
+    }
+
+    #[test]
+    fn retry_after_is_capped_and_survives_a_restart() {
+        let now = at("2026-11-25T10:00:00Z");
+        let far = FeedState {
+            url: "u",
+            consecutive_failures: 1,
+            retry_after: Some(at("2027-11-25T10:00:00Z")),
+        };
+        assert_eq!(
+            next_poll(&every_15_min(), &config(), far, now),
+            at("2026-11-26T10:00:00Z")
+        );
+        let near = FeedState {
+            retry_after: Some(at("2026-11-25T12:00:00Z")),
+            ..far
+        };
+        assert_eq!(
+            first_poll(None, &every_15_min(), &config(), near, now),
+            at("2026-11-25T12:00:00Z")
+        );
     }
 }

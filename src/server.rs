@@ -255,13 +255,16 @@ async fn document(
     Query(params): Query<Params>,
     headers: HeaderMap,
 ) -> Response {
+    // The generation before the configuration: a reload replaces the
+    // configuration, then bumps; read the other way round, a document
+    // rendered from the old configuration could be cached as new.
+    let generation = state.changes.generation();
     let config = state.config.borrow().clone();
     let limit = params
         .limit
         .unwrap_or(config.server.feed_items)
         .clamp(1, config.server.max_items);
     let key = (kind, if kind == Kind::Opml { 0 } else { limit });
-    let generation = state.changes.generation();
     let cached = state
         .cache()
         .get(&key)
@@ -287,9 +290,13 @@ async fn document(
                 Ok(Err(message)) => return server_error(&message),
                 Err(join_error) => return server_error(&join_error.to_string()),
             };
+            state.metrics.document_rendered();
             let mut cache = state.cache();
-            cache.retain(|_, doc| doc.generation == generation);
-            if cache.len() < MAX_CACHED {
+            // Keep only the newest generation; a slow render of an older
+            // one must not evict newer documents.
+            let newest = state.changes.generation();
+            cache.retain(|_, doc| doc.generation == newest);
+            if generation == newest && cache.len() < MAX_CACHED {
                 cache.insert(key, rendered.clone());
             }
             rendered
@@ -409,8 +416,8 @@ async fn story(
     Path(uid): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let config = state.config.borrow().clone();
     let generation = state.changes.generation();
+    let config = state.config.borrow().clone();
     let state_for_render = state.clone();
     let rendered = tokio::task::spawn_blocking(move || -> Result<Option<Rendered>, String> {
         let story = lock(&state_for_render.store)

@@ -96,6 +96,26 @@ fn wait_for_items(
     }
 }
 
+/// Waits (at most 30 s) until `done` holds.
+fn wait_until(daemon: &Daemon, what: &str, done: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(
+            Instant::now() < deadline,
+            "{what}: not within 30 s\n{}",
+            daemon.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A sample's value in Prometheus text (0 when absent).
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(0.0)
+}
+
 fn has_title(items: &[serde_json::Value], title: &str) -> bool {
     items.iter().any(|item| item["title"] == title)
 }
@@ -185,16 +205,18 @@ fn serves_every_format_once_per_story_with_caching_then_stops_on_sigterm() {
     let health = get(&daemon.url("/healthz"));
     assert_eq!(health.status, 200);
     assert!(health.body.contains("last_poll: 20"), "{}", health.body);
-    let metrics = get(&daemon.url("/metrics")).body;
-    for name in [
+    // The metrics are recorded just after each commit: wait for them.
+    let wanted = [
         "feedloom_feed_polls_total",
         "feedloom_fetch_outcomes_total{outcome=\"fetched\"}",
         "feedloom_stories_stored 10",
         "feedloom_duplicates_merged_total 2",
         "feedloom_feed_poll_duration_seconds_count",
-    ] {
-        assert!(metrics.contains(name), "{name} missing:\n{metrics}");
-    }
+    ];
+    wait_until(&daemon, "metrics", || {
+        let metrics = get(&daemon.url("/metrics")).body;
+        wanted.iter().all(|name| metrics.contains(name))
+    });
 
     // HTTP caching: 304 for either validator, HEAD without a body, gzip.
     let first = get(&daemon.url("/feed.atom"));
@@ -242,8 +264,28 @@ fn serves_every_format_once_per_story_with_caching_then_stops_on_sigterm() {
     );
     assert_eq!(header(&gzipped, "content-encoding"), "gzip");
 
-    // Stories do not change between polls: the feed stays the same.
-    std::thread::sleep(Duration::from_millis(1500));
+    // Unchanged feeds answer 304 to feedloom's polls: the documents are
+    // not rendered again, however many readers ask.
+    let renders = || {
+        metric(
+            &get(&daemon.url("/metrics")).body,
+            "feedloom_documents_rendered_total",
+        )
+    };
+    let before = renders();
+    let polls_before = metric(
+        &get(&daemon.url("/metrics")).body,
+        "feedloom_feed_polls_total",
+    );
+    wait_until(&daemon, "three more polls", || {
+        metric(
+            &get(&daemon.url("/metrics")).body,
+            "feedloom_feed_polls_total",
+        ) >= polls_before + 3.0
+    });
+    for _ in 0..20 {
+        assert_eq!(get(&daemon.url("/feed.atom")).status, 200);
+    }
     assert_eq!(
         request(
             "GET",
@@ -253,6 +295,7 @@ fn serves_every_format_once_per_story_with_caching_then_stops_on_sigterm() {
         .status,
         304
     );
+    assert_eq!(renders(), before, "nothing changed, nothing rendered");
 
     let status = daemon.terminate(Duration::from_secs(15));
     assert!(status.success(), "{status}\n{}", daemon.stderr());
@@ -299,40 +342,108 @@ fn reload_applies_a_good_config_and_keeps_serving_through_a_bad_one() {
     assert_eq!(get(&daemon.url("/feed.json")).status, 200);
     // SIGHUP re-reads it too, and says the same.
     daemon.signal("HUP");
-    daemon.wait_for_log(Duration::from_secs(10), "SIGHUP");
+    wait_until(&daemon, "the SIGHUP reload's report", || {
+        daemon.stderr().matches("feedloom.toml:3:").count() >= 2
+    });
     assert_eq!(get(&daemon.url("/healthz")).status, 200);
-    assert!(daemon.terminate(Duration::from_secs(10)).success());
+
+    // The previous configuration is still in force: both feeds are polled.
+    server.clear_seen();
+    wait_until(&daemon, "both feeds polled", || {
+        let seen = server.seen();
+        ["/wire.rss", "/desk.json"]
+            .iter()
+            .all(|p| seen.iter().any(|s| s.path == *p))
+    });
+
+    // Removing a feed stops its polls.
+    write_config_with(
+        dir.path(),
+        &[server.url("/wire.rss")],
+        EVERY_SECOND,
+        NO_JITTER,
+    );
+    daemon.wait_for_log(Duration::from_secs(10), "removed=1");
+    std::thread::sleep(Duration::from_millis(300));
+    server.clear_seen();
+    wait_until(&daemon, "two more polls of the kept feed", || {
+        server
+            .seen()
+            .iter()
+            .filter(|s| s.path == "/wire.rss")
+            .count()
+            >= 2
+    });
+    assert!(
+        !server.seen().iter().any(|s| s.path == "/desk.json"),
+        "{:?}",
+        server.seen()
+    );
+
+    // SIGINT stops it like SIGTERM.
+    daemon.signal("INT");
+    assert!(daemon.wait_exit(Duration::from_secs(15)).success());
 }
 
 #[test]
-fn a_restart_remembers_when_each_feed_is_due() {
+fn a_restart_remembers_when_each_feed_is_due_and_a_faster_schedule_applies_at_once() {
     let server = FixtureServer::start();
     serve_fixtures(&server);
     let dir = tempfile::tempdir().unwrap();
-    // Hourly: after the first poll, the next one is far away.
-    let config = write_config_with(
-        dir.path(),
-        &[server.url("/wire.rss")],
-        "0 0 * * * *",
-        NO_JITTER,
-    );
+    // A schedule that never comes round: only "new feed, poll soon" fires.
+    let far = "0 0 0 1 1 * 2099";
+    let config = write_config_with(dir.path(), &[server.url("/wire.rss")], far, NO_JITTER);
     let mut daemon = Daemon::start(&config);
     wait_for_items(&daemon, |items| {
         has_title(items, "Kabul airport resumes flights")
     });
     assert_eq!(server.seen().len(), 1);
-    assert!(daemon.terminate(Duration::from_secs(10)).success());
+    assert!(daemon.terminate(Duration::from_secs(15)).success());
 
+    // Restart with a second, never-polled feed: once that one has been
+    // fetched, the scheduler has planned both, and the first must not have
+    // been fetched again.
+    let urls = [server.url("/wire.rss"), server.url("/desk.json")];
+    write_config_with(dir.path(), &urls, far, NO_JITTER);
     let mut daemon = Daemon::start(&config);
-    // The scheduler planned from the stored times before READY; give it a
-    // moment in which an immediate refetch would show up.
-    std::thread::sleep(Duration::from_secs(2));
-    assert_eq!(
-        server.seen().len(),
-        1,
-        "no refetch after a restart: {:?}",
-        server.seen()
+    wait_until(&daemon, "the new feed polled", || {
+        server.seen().iter().any(|s| s.path == "/desk.json")
+    });
+    let wire_polls = || {
+        server
+            .seen()
+            .iter()
+            .filter(|s| s.path == "/wire.rss")
+            .count()
+    };
+    assert_eq!(wire_polls(), 1, "{:?}", server.seen());
+
+    // Every second instead of 2099: applies at the reload, not in 2099.
+    write_config_with(dir.path(), &urls, EVERY_SECOND, NO_JITTER);
+    wait_until(&daemon, "the faster schedule", || wire_polls() >= 3);
+    assert!(daemon.terminate(Duration::from_secs(15)).success());
+}
+
+#[test]
+fn polls_of_one_feed_never_overlap() {
+    let server = FixtureServer::start();
+    // Each answer takes 1.5 s; the schedule asks every second.
+    server.route(
+        "/slow.rss",
+        crate::support::Route::Slow {
+            delay: Duration::from_millis(1500),
+            body: fixture("wire.rss").into_bytes(),
+        },
     );
-    assert_eq!(json_items(&daemon).len(), 5 + 3);
-    assert!(daemon.terminate(Duration::from_secs(10)).success());
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config_with(
+        dir.path(),
+        &[server.url("/slow.rss")],
+        EVERY_SECOND,
+        NO_JITTER,
+    );
+    let mut daemon = Daemon::start(&config);
+    wait_until(&daemon, "three polls", || server.seen().len() >= 3);
+    assert_eq!(server.max_in_flight(), 1);
+    assert!(daemon.terminate(Duration::from_secs(15)).success());
 }

@@ -14,9 +14,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use std::panic::AssertUnwindSafe;
+
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use tokio::signal::unix::{SignalKind, signal};
+use futures_util::FutureExt;
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -43,9 +46,28 @@ const STATUS_INTERVAL: Duration = Duration::from_secs(5);
 /// The scheduler wakes at least this often (watchdog, clock changes).
 const MAX_SLEEP: Duration = Duration::from_secs(30);
 
+/// The signals the daemon answers, watched from the very start: until a
+/// handler exists, SIGHUP's default action would kill the process.
+struct Signals {
+    hangup: Signal,
+    terminate: Signal,
+    interrupt: Signal,
+}
+
+impl Signals {
+    fn watch() -> anyhow::Result<Self> {
+        Ok(Self {
+            hangup: signal(SignalKind::hangup()).context("cannot watch SIGHUP")?,
+            terminate: signal(SignalKind::terminate()).context("cannot watch SIGTERM")?,
+            interrupt: signal(SignalKind::interrupt()).context("cannot watch SIGINT")?,
+        })
+    }
+}
+
 /// Runs the daemon until SIGTERM or SIGINT. `config_path` is re-read on
 /// SIGHUP and when the file changes.
 pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
+    let signals = Signals::watch()?;
     let notifier = Notifier::from_env();
     let writer: SharedStore = Arc::new(std::sync::Mutex::new(
         Store::open(&config.database).context("cannot open the database")?,
@@ -95,6 +117,7 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
         changes,
         notifier: notifier.clone(),
         tracker: tracker.clone(),
+        server,
         next: HashMap::new(),
         in_flight: HashSet::new(),
     };
@@ -106,7 +129,8 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
         daemon.next.len()
     ));
 
-    let result = daemon.schedule_loop(token.clone()).await;
+    let result = daemon.schedule_loop(token.clone(), signals).await;
+    let server = daemon.server;
 
     // Stop: no new polls; in-flight ones get a bounded time to commit.
     notifier.stopping();
@@ -123,14 +147,17 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
         );
     }
     tracing::debug!("waiting for open HTTP connections");
-    match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
-        Ok(Ok(Ok(()))) => {}
-        Ok(Ok(Err(error))) => tracing::error!(%error, "the HTTP server failed"),
-        Ok(Err(error)) => tracing::error!(%error, "the HTTP server task failed"),
-        Err(_) => tracing::warn!(
-            grace = ?SHUTDOWN_GRACE,
-            "HTTP connections still open at shutdown were closed"
-        ),
+    // A server that ended on its own was awaited (and reported) by the loop.
+    if !(server.is_finished() && result.is_err()) {
+        match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(error))) => tracing::error!(%error, "the HTTP server failed"),
+            Ok(Err(error)) => tracing::error!(%error, "the HTTP server task failed"),
+            Err(_) => tracing::warn!(
+                grace = ?SHUTDOWN_GRACE,
+                "HTTP connections still open at shutdown were closed"
+            ),
+        }
     }
     tracing::info!("stopped");
     result
@@ -142,6 +169,8 @@ struct Done {
     /// A STATUS line for systemd.
     status: String,
     next: DateTime<Utc>,
+    /// The configuration the poll ran (and planned) under.
+    config: Arc<Config>,
 }
 
 struct Daemon {
@@ -153,6 +182,8 @@ struct Daemon {
     changes: Arc<Changes>,
     notifier: Notifier,
     tracker: TaskTracker,
+    /// The HTTP server: if it ends before shutdown, so does the daemon.
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
     /// When each enabled feed is next due.
     next: HashMap<Url, DateTime<Utc>>,
     /// Feeds being polled now: never polled twice at once.
@@ -160,10 +191,16 @@ struct Daemon {
 }
 
 impl Daemon {
-    async fn schedule_loop(&mut self, token: CancellationToken) -> anyhow::Result<()> {
-        let mut hangup = signal(SignalKind::hangup()).context("cannot watch SIGHUP")?;
-        let mut terminate = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
-        let mut interrupt = signal(SignalKind::interrupt()).context("cannot watch SIGINT")?;
+    async fn schedule_loop(
+        &mut self,
+        token: CancellationToken,
+        signals: Signals,
+    ) -> anyhow::Result<()> {
+        let Signals {
+            mut hangup,
+            mut terminate,
+            mut interrupt,
+        } = signals;
         let (changed_tx, mut changed_rx) = mpsc::channel::<()>(16);
         let _watcher = watch_file(&self.config_path, changed_tx)
             .map_err(|error| {
@@ -176,6 +213,7 @@ impl Daemon {
         // STATUS goes out at most every few seconds, not once per poll.
         let mut pending_status: Option<String> = None;
         let mut status_sent = Instant::now();
+        let mut pinged = Instant::now();
 
         loop {
             self.start_due_polls(&done_tx);
@@ -219,13 +257,33 @@ impl Daemon {
                 Some(done) = done_rx.recv() => {
                     self.in_flight.remove(&done.url);
                     pending_status = Some(done.status);
-                    // A feed removed by a reload while it was polled stays removed.
-                    if let Some(next) = self.next.get_mut(&done.url) {
-                        *next = done.next;
+                    // A feed removed by a reload while it was polled stays
+                    // removed; one polled under an older configuration is
+                    // planned again under the current one.
+                    if Arc::ptr_eq(&done.config, &self.config.borrow()) {
+                        if let Some(next) = self.next.get_mut(&done.url) {
+                            *next = done.next;
+                        }
+                    } else if self.next.remove(&done.url).is_some()
+                        && let Err(error) = self.plan_all().await
+                    {
+                        tracing::error!(error = %format!("{error:#}"), "cannot plan the next polls");
                     }
                 }
+                result = &mut self.server => {
+                    return Err(match result {
+                        Ok(Ok(())) => anyhow::anyhow!("the HTTP server stopped on its own"),
+                        Ok(Err(error)) => anyhow::Error::new(error).context("the HTTP server failed"),
+                        Err(error) => anyhow::Error::new(error).context("the HTTP server task failed"),
+                    });
+                }
             }
-            self.notifier.watchdog();
+            if let Some(interval) = watchdog
+                && pinged.elapsed() >= interval
+            {
+                self.notifier.watchdog();
+                pinged = Instant::now();
+            }
             if status_sent.elapsed() >= STATUS_INTERVAL
                 && let Some(status) = pending_status.take()
             {
@@ -262,32 +320,47 @@ impl Daemon {
         }
     }
 
-    /// Sets every enabled feed's next poll from the store: overdue and new
-    /// feeds soon, the others when they were due anyway.
+    /// Plans every enabled feed that has no plan in memory (at start, and
+    /// after a reload dropped its plan) from what the store remembers; see
+    /// [`schedule::first_poll`]. Feeds no longer enabled lose their plan.
     async fn plan_all(&mut self) -> anyhow::Result<()> {
         let config = self.config.borrow().clone();
         let store = self.store.clone();
-        let now = Utc::now();
-        let urls: Vec<Url> = config.enabled_feeds().map(|f| f.url.clone()).collect();
-        let stored = tokio::task::spawn_blocking(
-            move || -> anyhow::Result<Vec<(Url, Option<DateTime<Utc>>)>> {
-                let store = lock(&store);
-                urls.into_iter()
-                    .map(|url| Ok((url.clone(), store.feed(&url)?.and_then(|f| f.next_fetch_at))))
-                    .collect()
-            },
-        )
-        .await??;
-        let planned: HashMap<Url, DateTime<Utc>> = stored
-            .into_iter()
-            .map(|(url, next)| {
-                let at = self.next.get(&url).copied().unwrap_or_else(|| {
-                    schedule::first_poll(next, url.as_str(), &config.scheduler, now)
-                });
-                (url, at)
-            })
+        let unplanned: Vec<Url> = config
+            .enabled_feeds()
+            .map(|f| f.url.clone())
+            .filter(|url| !self.next.contains_key(url))
             .collect();
-        self.next = planned;
+        let records = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<_>> {
+            let store = lock(&store);
+            unplanned
+                .into_iter()
+                .map(|url| Ok((url.clone(), store.feed(&url)?)))
+                .collect()
+        })
+        .await??;
+        let now = Utc::now();
+        for (url, record) in records {
+            let Some(feed) = config.feeds.iter().find(|f| f.url == url) else {
+                continue;
+            };
+            let state = FeedState {
+                url: url.as_str(),
+                consecutive_failures: record.as_ref().map_or(0, |r| r.consecutive_failures),
+                retry_after: record.as_ref().and_then(|r| r.retry_after),
+            };
+            let stored = record.as_ref().and_then(|r| r.next_fetch_at);
+            let at = schedule::first_poll(
+                stored,
+                &feed.schedule_or(&config).cron,
+                &config.scheduler,
+                state,
+                now,
+            );
+            self.next.insert(url, at);
+        }
+        let enabled: HashSet<&Url> = config.enabled_feeds().map(|f| &f.url).collect();
+        self.next.retain(|url, _| enabled.contains(url));
         Ok(())
     }
 
@@ -309,6 +382,7 @@ impl Daemon {
         for (key, changed) in [
             ("listen", old.listen != new.listen),
             ("database", old.database != new.database),
+            ("log", old.log != new.log),
         ] {
             if changed {
                 tracing::warn!(
@@ -385,7 +459,38 @@ struct PollTask {
 }
 
 impl PollTask {
+    /// Polls, plans the next poll, and always reports back: even a panic
+    /// in the poll ends in a [`Done`] (with a retry after the backoff
+    /// base), or the feed would stay "in flight" and never be polled again.
     async fn run(self) {
+        let url = self.feed.url.clone();
+        let config = self.config.clone();
+        let done = self.done.clone();
+        let backoff = chrono::Duration::from_std(self.config.scheduler.backoff_base)
+            .unwrap_or(chrono::Duration::MAX);
+        let report = AssertUnwindSafe(self.poll()).catch_unwind().await;
+        let (status, next) = match report {
+            Ok(report) => report,
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!(feed = %url, %message, "the poll panicked (a bug; please report it); retrying later");
+                (format!("poll of {url} crashed"), Utc::now() + backoff)
+            }
+        };
+        let _ = done.send(Done {
+            url,
+            status,
+            next,
+            config,
+        });
+    }
+
+    /// The poll itself; returns a STATUS line and the next poll time.
+    async fn poll(&self) -> (String, DateTime<Utc>) {
         let started = Instant::now();
         let outcome = poll::poll_feed(&self.store, &self.fetcher, &self.feed).await;
         let now = Utc::now();
@@ -394,9 +499,11 @@ impl PollTask {
                 self.metrics
                     .record_poll(outcome, started.elapsed(), now.timestamp());
                 self.changes.polled(now);
-                if let FeedOutcome::Fetched { stats, .. } = outcome
-                    && (stats.new_stories > 0 || stats.merged > 0 || stats.updated > 0)
-                {
+                // Any fetched body may change what the documents show (new
+                // stories, sources, links, the feed's title); re-rendering
+                // is cheap and the ETag is the content's hash, so readers
+                // only see a change when there is one.
+                if matches!(outcome, FeedOutcome::Fetched { .. }) {
                     self.changes.bump();
                 }
                 self.plan_next(now).await
@@ -422,11 +529,7 @@ impl PollTask {
             self.feed.url,
             outcome_word(outcome.as_ref().ok())
         );
-        let _ = self.done.send(Done {
-            url: self.feed.url,
-            status,
-            next,
-        });
+        (status, next)
     }
 
     /// Computes and stores when this feed is due next.

@@ -343,7 +343,9 @@ impl Store {
     /// forgotten: the user may have fixed the URL, and the server may have
     /// changed its mind. Returns whether the configuration changed.
     pub fn apply_config_digest(&mut self, digest: &str) -> Result<bool> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let previous: Option<String> = tx
             .query_row(
                 "SELECT value FROM meta WHERE key = 'config_digest'",
@@ -497,13 +499,17 @@ impl Store {
     /// with their sources; at most `limit` when given.
     pub fn stories(&self, limit: Option<usize>) -> Result<Vec<StoredStory>> {
         let limit = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
-        let mut statement = self.conn.prepare(&format!(
+        // One snapshot for the stories and their sources: a poll committing
+        // between the two queries must not show up in one half only.
+        let tx = self.conn.unchecked_transaction()?;
+        let mut statement = tx.prepare(&format!(
             "SELECT {STORY_COLUMNS} FROM stories {NEWEST_FIRST} LIMIT ?1"
         ))?;
         let mut stories = statement
             .query_map([limit], story_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut statement = self.conn.prepare(&format!(
+        drop(statement);
+        let mut statement = tx.prepare(&format!(
             "SELECT {SOURCE_COLUMNS} FROM sightings s JOIN feeds f ON f.id = s.feed_id
              WHERE s.story_id IN (SELECT id FROM stories {NEWEST_FIRST} LIMIT ?1)
              ORDER BY s.seen_at, s.id"
@@ -513,6 +519,8 @@ impl Store {
             let (story, source) = row?;
             grouped.entry(story).or_default().push(source);
         }
+        drop(statement);
+        tx.commit()?;
         for story in &mut stories {
             story.sources = grouped.remove(&story.id).unwrap_or_default();
         }

@@ -150,6 +150,11 @@ impl Daemon {
     /// SIGTERM, then waits at most `timeout` for the exit.
     pub fn terminate(&mut self, timeout: Duration) -> ExitStatus {
         self.signal("TERM");
+        self.wait_exit(timeout)
+    }
+
+    /// Waits at most `timeout` for the daemon to exit.
+    pub fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
             if let Some(status) = self.child.try_wait().unwrap() {
