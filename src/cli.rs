@@ -176,6 +176,12 @@ fn print_summary(
     for message in &seeds.failed {
         writeln!(out, "seed failed: {message}")?;
     }
+    for (from, to) in &summary.moved {
+        writeln!(
+            out,
+            "moved: {from} now answers at {to} (permanent redirect); update the configuration"
+        )?;
+    }
     for (url, warning) in &summary.warnings {
         writeln!(out, "warning: {url}: {warning}")?;
     }

@@ -226,9 +226,17 @@ impl Fetcher {
             return Err(Error::Gone);
         }
         if !status.is_success() {
+            // Retry-After means "come back later" only with 429 and 503
+            // (RFC 9110 §10.2.3); elsewhere it is ignored.
+            let retry_after = matches!(
+                status,
+                StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+            )
+            .then(|| retry_after(response.headers(), Utc::now()))
+            .flatten();
             return Err(Error::Status {
                 status,
-                retry_after: retry_after(response.headers(), Utc::now()),
+                retry_after,
             });
         }
         let limit = self.limits.max_body_bytes;

@@ -107,6 +107,9 @@ pub struct PollSummary {
     pub seeds: SeedSummary,
     /// Feeds skipped because their server answered 410 Gone earlier.
     pub retired: usize,
+    /// Feeds fetched at another URL after a permanent redirect: (configured,
+    /// fetched). The configuration should be edited to the new URL.
+    pub moved: Vec<(Url, String)>,
     /// Warnings per feed (repaired markup, empty feeds, skipped items).
     pub warnings: Vec<(Url, String)>,
 }
@@ -151,6 +154,8 @@ pub async fn poll_all(
             }),
         }
     }
+    drop(polls);
+    summary.moved = moved_feeds(store, config).await?;
     Ok(summary)
 }
 
@@ -274,6 +279,23 @@ pub async fn apply_config(store: &SharedStore, config: &Config) -> Result<bool, 
             store.ensure_feed(url, title.as_deref(), now)?;
         }
         Ok(store.apply_config_digest(&digest)?)
+    })
+    .await?
+}
+
+/// The enabled feeds a permanent redirect moved, with their new URLs.
+async fn moved_feeds(store: &SharedStore, config: &Config) -> Result<Vec<(Url, String)>, Error> {
+    let store = store.clone();
+    let urls: Vec<Url> = config.enabled_feeds().map(|f| f.url.clone()).collect();
+    tokio::task::spawn_blocking(move || -> Result<Vec<(Url, String)>, Error> {
+        let store = lock(&store);
+        let mut moved = Vec::new();
+        for url in urls {
+            if let Some(to) = store.feed(&url)?.and_then(|record| record.fetch_url) {
+                moved.push((url, to));
+            }
+        }
+        Ok(moved)
     })
     .await?
 }

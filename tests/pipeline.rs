@@ -332,6 +332,13 @@ async fn a_permanent_redirect_moves_the_feed_and_a_temporary_one_does_not() {
         Some(server.url("/wire.rss").as_str())
     );
     assert_eq!(record("/tmp.atom").fetch_url, None);
+    assert_eq!(
+        first.moved,
+        [(
+            url::Url::parse(&server.url("/old.rss")).unwrap(),
+            server.url("/wire.rss")
+        )]
+    );
 
     server.clear_seen();
     poll_once(&setup).await;
