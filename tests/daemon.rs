@@ -447,3 +447,24 @@ fn polls_of_one_feed_never_overlap() {
     assert_eq!(server.max_in_flight(), 1);
     assert!(daemon.terminate(Duration::from_secs(15)).success());
 }
+
+#[test]
+fn the_watchdog_is_pinged_when_systemd_asks_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config_with(dir.path(), &[], EVERY_SECOND, NO_JITTER);
+    // WatchdogSec=0.4s: pings every 0.2 s, also with no feed to poll.
+    let mut daemon = Daemon::start_with_env(&config, &[("WATCHDOG_USEC", "400000")]);
+    daemon.wait_for_message(Duration::from_secs(10), |m| m == "WATCHDOG=1");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while daemon
+        .messages()
+        .iter()
+        .filter(|m| *m == "WATCHDOG=1")
+        .count()
+        < 3
+    {
+        assert!(Instant::now() < deadline, "{:?}", daemon.messages());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(daemon.terminate(Duration::from_secs(15)).success());
+}

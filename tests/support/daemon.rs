@@ -24,6 +24,11 @@ impl Daemon {
     /// Starts the daemon on `config` and waits (at most 30 s) until it
     /// reports READY=1 and its address.
     pub fn start(config: &Path) -> Self {
+        Self::start_with_env(config, &[])
+    }
+
+    /// [`Daemon::start`] with extra environment variables.
+    pub fn start_with_env(config: &Path, env: &[(&str, &str)]) -> Self {
         let socket_dir = tempfile::tempdir().unwrap();
         let socket_path = socket_dir.path().join("notify.sock");
         let socket = UnixDatagram::bind(&socket_path).unwrap();
@@ -37,6 +42,7 @@ impl Daemon {
             .env("NOTIFY_SOCKET", &socket_path)
             .env("FEEDLOOM_LOG", "feedloom=debug,warn")
             .env_remove("RUST_LOG")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
