@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -156,6 +156,10 @@ type DocumentKey = (Kind, usize);
 struct Rendered {
     generation: u64,
     body: Bytes,
+    /// The body gzipped, made on the first request that accepts gzip and
+    /// kept: most feed readers ask for gzip, and compressing per request
+    /// would cost more than everything else a cached response does.
+    gzipped: OnceLock<Option<Bytes>>,
     content_type: &'static str,
     etag: String,
     last_modified: DateTime<Utc>,
@@ -176,6 +180,7 @@ impl Rendered {
         Self {
             generation,
             body: Bytes::from(body),
+            gzipped: OnceLock::new(),
             content_type: kind.content_type(),
             etag,
             last_modified,
@@ -376,10 +381,20 @@ fn respond(rendered: &Rendered, request: &HeaderMap) -> Response {
             .and_then(|since| DateTime::parse_from_rfc2822(since).ok())
             .is_some_and(|since| rendered.last_modified.timestamp() <= since.timestamp()),
     };
+    let gzipped = accepts_gzip(request).then(|| rendered.gzipped()).flatten();
     let mut response = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let mut response = Response::new(Body::from(rendered.body.clone()));
+        let mut response = match &gzipped {
+            Some(body) => {
+                let mut response = Response::new(Body::from(body.clone()));
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                response
+            }
+            None => Response::new(Body::from(rendered.body.clone())),
+        };
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static(rendered.content_type),
@@ -387,6 +402,7 @@ fn respond(rendered: &Rendered, request: &HeaderMap) -> Response {
         response
     };
     let headers = response.headers_mut();
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     if let Ok(etag) = HeaderValue::from_str(&rendered.etag) {
         headers.insert(header::ETAG, etag);
     }
@@ -398,6 +414,42 @@ fn respond(rendered: &Rendered, request: &HeaderMap) -> Response {
         HeaderValue::from_static("public, max-age=60"),
     );
     response
+}
+
+impl Rendered {
+    /// The gzipped body (`None` if compression failed: then it is sent
+    /// as is, and the compression layer may still compress it).
+    fn gzipped(&self) -> Option<Bytes> {
+        self.gzipped
+            .get_or_init(|| {
+                use std::io::Write;
+                let mut encoder =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                encoder.write_all(&self.body).ok()?;
+                encoder.finish().ok().map(Bytes::from)
+            })
+            .clone()
+    }
+}
+
+/// Whether `Accept-Encoding` allows gzip (RFC 9110 §12.5.3): listed, or
+/// `*`, with a non-zero quality.
+fn accepts_gzip(request: &HeaderMap) -> bool {
+    let Some(accepted) = request
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    accepted.split(',').any(|coding| {
+        let mut parts = coding.split(';');
+        let name = parts.next().unwrap_or_default().trim();
+        let quality = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        (name.eq_ignore_ascii_case("gzip") || name == "*") && quality > 0.0
+    })
 }
 
 /// Weak comparison (RFC 9110 §8.8.3.2) against a list of entity tags.
@@ -505,6 +557,25 @@ fn server_error(message: &str) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gzip_is_chosen_by_accept_encoding() {
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::ACCEPT_ENCODING,
+                HeaderValue::from_str(value).unwrap(),
+            );
+            accepts_gzip(&headers)
+        };
+        assert!(with("gzip"));
+        assert!(with("br, GZIP;q=0.5"));
+        assert!(with("*"));
+        assert!(!with("br"));
+        assert!(!with("gzip;q=0"));
+        assert!(!with("identity"));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
 
     #[test]
     fn etags_compare_weakly_and_in_lists() {

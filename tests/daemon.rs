@@ -26,6 +26,7 @@ struct Reply {
     status: u16,
     headers: HeaderMap,
     body: String,
+    bytes: Vec<u8>,
 }
 
 /// One HTTP request. The client neither decompresses nor adds
@@ -52,6 +53,7 @@ fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> Reply {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     })
 }
@@ -263,6 +265,17 @@ fn serves_every_format_once_per_story_with_caching_then_stops_on_sigterm() {
         &[("Accept-Encoding", "gzip")],
     );
     assert_eq!(header(&gzipped, "content-encoding"), "gzip");
+    let mut inflated = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(gzipped.bytes.as_slice()),
+        &mut inflated,
+    )
+    .unwrap();
+    assert_eq!(inflated, get(&daemon.url("/feed.json")).body);
+    assert_eq!(
+        header(&gzipped, "etag"),
+        header(&get(&daemon.url("/feed.json")), "etag")
+    );
 
     // Unchanged feeds answer 304 to feedloom's polls: the documents are
     // not rendered again, however many readers ask.
