@@ -62,6 +62,10 @@ fn get(url: &str) -> Reply {
     request("GET", url, &[])
 }
 
+fn get_with(url: &str, headers: &[(&str, &str)]) -> Reply {
+    request("GET", url, headers)
+}
+
 fn header<'a>(reply: &'a Reply, name: &str) -> &'a str {
     reply
         .headers
@@ -226,17 +230,11 @@ fn serves_every_format_once_per_story_with_caching_then_stops_on_sigterm() {
     let modified = header(&first, "last-modified").to_owned();
     assert!(!etag.is_empty() && !modified.is_empty());
     assert_eq!(
-        request(
-            "GET",
-            &daemon.url("/feed.atom"),
-            &[("If-None-Match", &etag)]
-        )
-        .status,
+        get_with(&daemon.url("/feed.atom"), &[("If-None-Match", &etag)]).status,
         304
     );
     assert_eq!(
-        request(
-            "GET",
+        get_with(
             &daemon.url("/feed.atom"),
             &[("If-Modified-Since", &modified)]
         )
@@ -244,8 +242,7 @@ fn serves_every_format_once_per_story_with_caching_then_stops_on_sigterm() {
         304
     );
     assert_eq!(
-        request(
-            "GET",
+        get_with(
             &daemon.url("/feed.atom"),
             &[("If-None-Match", "W/\"other\"")]
         )
@@ -300,12 +297,7 @@ fn serves_every_format_once_per_story_with_caching_then_stops_on_sigterm() {
         assert_eq!(get(&daemon.url("/feed.atom")).status, 200);
     }
     assert_eq!(
-        request(
-            "GET",
-            &daemon.url("/feed.atom"),
-            &[("If-None-Match", &etag)]
-        )
-        .status,
+        get_with(&daemon.url("/feed.atom"), &[("If-None-Match", &etag)]).status,
         304
     );
     assert_eq!(renders(), before, "nothing changed, nothing rendered");
