@@ -179,3 +179,55 @@ fn export_without_a_database_says_so_and_creates_nothing() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("run `feedloom poll` first"));
     assert!(!dir.path().join("feedloom.db").exists());
 }
+
+#[test]
+fn feeds_ls_joins_the_configuration_and_the_database() {
+    let server = FixtureServer::start();
+    server.feed("/wire.rss", fixture("wire.rss"), "application/rss+xml");
+    server.route("/gone.rss", crate::support::Route::Status(404));
+    let dir = tempfile::tempdir().unwrap();
+    let urls = [server.url("/wire.rss"), server.url("/gone.rss")];
+    let config = write_config(dir.path(), &urls, "");
+
+    // Before any poll: listed, never fetched, and no database created.
+    let before = feedloom(&config, &["feeds", "ls"]);
+    assert!(before.status.success());
+    let text = stdout(&before);
+    assert!(
+        text.contains("never fetched") && text.contains(&urls[1]),
+        "{text}"
+    );
+    assert!(!dir.path().join("feedloom.db").exists());
+
+    assert!(feedloom(&config, &["poll"]).status.success());
+    let listed = feedloom(&config, &["feeds", "ls", "--json"]);
+    let rows: Value = serde_json::from_str(&stdout(&listed)).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["url"], urls[0].as_str());
+    assert_eq!(rows[0]["title"], "Steppe Wire", "the feed's own title");
+    assert_eq!(rows[0]["stories"], 3);
+    assert_eq!(rows[0]["last_status"], "ok");
+    assert_eq!(rows[1]["consecutive_failures"], 1);
+    assert!(rows[1]["last_error"].as_str().unwrap().contains("404"));
+    assert!(rows[1]["next_fetch_at"].is_null(), "poll does not schedule");
+}
+
+#[test]
+fn opml_export_lists_every_configured_feed() {
+    let dir = tempfile::tempdir().unwrap();
+    let urls = [
+        "https://a.example/feed".to_owned(),
+        "https://b.example/rss?x=1&y=2".to_owned(),
+    ];
+    let config = write_config(dir.path(), &urls, "");
+    let output = feedloom(&config, &["opml", "export"]);
+    assert!(output.status.success());
+    let text = stdout(&output);
+    assert!(text.contains("<opml version=\"2.0\">"), "{text}");
+    assert!(text.contains("xmlUrl=\"https://a.example/feed\""), "{text}");
+    assert!(
+        text.contains("xmlUrl=\"https://b.example/rss?x=1&amp;y=2\""),
+        "{text}"
+    );
+}

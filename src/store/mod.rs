@@ -366,6 +366,17 @@ impl Store {
         Ok(changed)
     }
 
+    /// How many distinct stories each feed has carried, by feed URL.
+    pub fn stories_per_feed(&self) -> Result<HashMap<String, i64>> {
+        let mut statement = self.conn.prepare(
+            "SELECT f.url, count(DISTINCT s.story_id)
+             FROM feeds f LEFT JOIN sightings s ON s.feed_id = f.id
+             GROUP BY f.id",
+        )?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<HashMap<String, i64>>>()?)
+    }
+
     /// The most recent successful fetch of any feed (health checks).
     pub fn last_success(&self) -> Result<Option<DateTime<Utc>>> {
         Ok(self

@@ -9,6 +9,9 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod feeds;
+mod opml;
+
 use crate::config::{self, Config};
 use crate::fetch::Fetcher;
 use crate::poll::{self, PollSummary, SharedStore};
@@ -59,6 +62,12 @@ enum Command {
         #[arg(long)]
         limit: Option<usize>,
     },
+    /// The feeds: list them.
+    #[command(subcommand)]
+    Feeds(feeds::FeedsCommand),
+    /// Subscriptions as OPML.
+    #[command(subcommand)]
+    Opml(opml::OpmlCommand),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -73,6 +82,22 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // `feedloom feeds ls | head` closing the pipe early is not an error.
+        Err(error)
+            if error.chain().any(|cause| {
+                let kind = cause
+                    .downcast_ref::<std::io::Error>()
+                    .map(std::io::Error::kind)
+                    .or_else(|| {
+                        cause
+                            .downcast_ref::<serde_json::Error>()
+                            .and_then(serde_json::Error::io_error_kind)
+                    });
+                kind == Some(std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(error) => {
             eprintln!("feedloom: {error:#}");
             let config_error = error
@@ -101,6 +126,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run => daemon(cli.config, config),
         Command::Poll => poll(&config),
         Command::Export { format, limit } => export(&config, format, limit),
+        Command::Feeds(command) => feeds::run(&config, command),
+        Command::Opml(command) => opml::run(&config, command),
     }
 }
 
