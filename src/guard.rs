@@ -93,13 +93,13 @@ pub async fn check_public(url: &Url) -> Result<(), GuardError> {
         Host::Ipv6(ip) => refuse(IpAddr::V6(ip), true),
         Host::Domain(name) => {
             let port = url.port_or_known_default().unwrap_or(80);
-            let addresses = tokio::net::lookup_host((name, port)).await.map_err(|source| {
-                GuardError::Resolve {
+            let addresses = tokio::net::lookup_host((name, port))
+                .await
+                .map_err(|source| GuardError::Resolve {
                     url: url.clone(),
                     host: host_text.clone(),
                     source,
-                }
-            })?;
+                })?;
             let mut any = false;
             for address in addresses {
                 any = true;

@@ -255,10 +255,7 @@ fn element(
     };
     match feed_url(&raw_url) {
         Ok(url) => {
-            let folders: Vec<&str> = stack
-                .iter()
-                .filter_map(|f| f.folder.as_deref())
-                .collect();
+            let folders: Vec<&str> = stack.iter().filter_map(|f| f.folder.as_deref()).collect();
             out.feeds.push(Subscription {
                 url,
                 title,
@@ -388,7 +385,11 @@ impl<'a> LineIndex<'a> {
         }
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
         let line_start = self.starts.get(line - 1).copied().unwrap_or(0);
-        let column = self.doc.get(line_start..offset).map_or(0, |s| s.chars().count()) + 1;
+        let column = self
+            .doc
+            .get(line_start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
         (line, column)
     }
 }

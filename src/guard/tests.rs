@@ -22,9 +22,9 @@ fn public_addresses_pass() {
         "11.0.0.0",
         "2606:4700:4700::1111",
         "2a00:1450:4001::200e",
-        "::ffff:8.8.8.8",  // mapped public IPv4
+        "::ffff:8.8.8.8",    // mapped public IPv4
         "2002:0808:0808::1", // 6to4 of 8.8.8.8
-        "64:ff9b::808:808", // NAT64 of 8.8.8.8
+        "64:ff9b::808:808",  // NAT64 of 8.8.8.8
     ] {
         assert!(is_public(ip(s)), "{s} should be public");
     }
@@ -70,14 +70,14 @@ fn special_addresses_are_refused() {
         "::ffff:127.0.0.1",
         "::ffff:10.1.2.3",
         "::ffff:169.254.169.254",
-        "::127.0.0.1", // IPv4-compatible
+        "::127.0.0.1",       // IPv4-compatible
         "2002:7f00:0001::1", // 6to4 of 127.0.0.1
         "2002:c0a8:0101::1", // 6to4 of 192.168.1.1
-        "64:ff9b::a00:1", // NAT64 of 10.0.0.1
-        "64:ff9b:1::1",   // NAT64 local use
-        "2001::1",        // Teredo
-        "100::1",         // discard
-        "4000::1",        // outside 2000::/3
+        "64:ff9b::a00:1",    // NAT64 of 10.0.0.1
+        "64:ff9b:1::1",      // NAT64 local use
+        "2001::1",           // Teredo
+        "100::1",            // discard
+        "4000::1",           // outside 2000::/3
     ] {
         assert!(!is_public(ip(s)), "{s} should be refused");
     }
@@ -161,7 +161,11 @@ async fn localhost_resolves_to_loopback_and_is_refused() {
 
 #[tokio::test]
 async fn other_schemes_are_refused() {
-    for s in ["file:///etc/passwd", "ftp://8.8.8.8/feed", "gopher://8.8.8.8/"] {
+    for s in [
+        "file:///etc/passwd",
+        "ftp://8.8.8.8/feed",
+        "gopher://8.8.8.8/",
+    ] {
         let err = check_public(&url(s)).await.unwrap_err();
         assert!(matches!(err, GuardError::Scheme { .. }), "{s}: {err}");
     }
