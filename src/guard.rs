@@ -76,44 +76,45 @@ pub async fn check_public(url: &Url) -> Result<(), GuardError> {
         return Err(GuardError::NoHost { url: url.clone() });
     };
     let host_text = host.to_string();
-    let refuse = |address: IpAddr, literal: bool| -> Result<(), GuardError> {
-        match classify(address) {
-            None => Ok(()),
-            Some(kind) => Err(GuardError::NotPublic {
-                url: url.clone(),
-                host: host_text.clone(),
-                address,
-                kind,
-                literal,
-            }),
-        }
+    let refusal = |address: IpAddr, literal: bool| -> Option<GuardError> {
+        classify(address).map(|kind| GuardError::NotPublic {
+            url: url.clone(),
+            host: host_text.clone(),
+            address,
+            kind,
+            literal,
+        })
     };
-    match host {
-        Host::Ipv4(ip) => refuse(IpAddr::V4(ip), true),
-        Host::Ipv6(ip) => refuse(IpAddr::V6(ip), true),
-        Host::Domain(name) => {
-            let port = url.port_or_known_default().unwrap_or(80);
-            let addresses = tokio::net::lookup_host((name, port))
-                .await
-                .map_err(|source| GuardError::Resolve {
-                    url: url.clone(),
-                    host: host_text.clone(),
-                    source,
-                })?;
-            let mut any = false;
-            for address in addresses {
-                any = true;
-                refuse(address.ip(), false)?;
-            }
-            if any {
-                Ok(())
-            } else {
-                Err(GuardError::NoAddress {
-                    url: url.clone(),
-                    host: host_text.clone(),
-                })
-            }
+    let literal = match host {
+        Host::Ipv4(ip) => Some(IpAddr::V4(ip)),
+        Host::Ipv6(ip) => Some(IpAddr::V6(ip)),
+        Host::Domain(_) => None,
+    };
+    if let Some(address) = literal {
+        return refusal(address, true).map_or(Ok(()), Err);
+    }
+    let port = url.port_or_known_default().unwrap_or(80);
+    let addresses = tokio::net::lookup_host((host_text.as_str(), port))
+        .await
+        .map_err(|source| GuardError::Resolve {
+            url: url.clone(),
+            host: host_text.clone(),
+            source,
+        })?;
+    let mut any = false;
+    for address in addresses {
+        any = true;
+        if let Some(refused) = refusal(address.ip(), false) {
+            return Err(refused);
         }
+    }
+    if any {
+        Ok(())
+    } else {
+        Err(GuardError::NoAddress {
+            url: url.clone(),
+            host: host_text.clone(),
+        })
     }
 }
 
