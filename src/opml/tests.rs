@@ -93,10 +93,7 @@ fn flat_subscription_list() {
 /// 35 outlines have `htmlUrl=""`, which must become `None`.
 #[test]
 fn nested_folders_become_categories() {
-    for (path, titled) in [
-        ("rsparser/Subs.opml", true),
-        ("rsparser/SubsNoTitleAttributes.opml", false),
-    ] {
+    for path in ["rsparser/Subs.opml", "rsparser/SubsNoTitleAttributes.opml"] {
         let subs = read_corpus(path);
         assert_eq!(subs.title.as_deref(), Some("Subs"), "{path}");
         assert_eq!(subs.feeds.len(), 207, "{path}");
@@ -128,7 +125,6 @@ fn nested_folders_become_categories() {
             Some("chat & code"),
             "{path}"
         );
-        let _ = titled;
     }
 }
 
