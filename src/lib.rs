@@ -8,9 +8,12 @@
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod discover;
 pub mod fetch;
+pub mod guard;
 pub mod metrics;
 pub mod normalize;
+pub mod opml;
 pub mod parse;
 pub mod poll;
 pub mod publish;

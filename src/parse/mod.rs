@@ -15,7 +15,7 @@ use feed_rs::model;
 use feed_rs::parser::{ParseErrorKind, ParseFeedError};
 use url::Url;
 
-mod charset;
+pub(crate) mod charset;
 mod dates;
 mod json;
 mod repair;

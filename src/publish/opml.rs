@@ -16,30 +16,83 @@ pub struct Outline {
 /// outline each (OPML uses `rss` for every feed format). `text` is required
 /// by the spec, so a feed without a title is named by its URL.
 pub fn render(title: &str, outlines: &[Outline]) -> String {
+    let uncategorized: Vec<(Option<String>, Outline)> =
+        outlines.iter().map(|o| (None, o.clone())).collect();
+    render_categorized(title, &uncategorized)
+}
+
+/// Like [`render`], but each feed may have a category: a folder path whose
+/// levels are separated by [`crate::opml::CATEGORY_SEPARATOR`] (`" / "`),
+/// the form [`crate::opml::read`] produces. Feeds are grouped into nested
+/// folder outlines, folders in order of first appearance; within a folder
+/// its feeds come before its sub-folders. This is how readers show folders,
+/// so an export/import round trip keeps them.
+pub fn render_categorized(title: &str, outlines: &[(Option<String>, Outline)]) -> String {
+    let mut root = Folder::default();
+    for (category, outline) in outlines {
+        let mut folder = &mut root;
+        let path = category.as_deref().unwrap_or("");
+        for name in path
+            .split(crate::opml::CATEGORY_SEPARATOR)
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
+            let at = match folder.folders.iter().position(|(n, _)| n == name) {
+                Some(at) => at,
+                None => {
+                    folder.folders.push((name.to_owned(), Folder::default()));
+                    folder.folders.len() - 1
+                }
+            };
+            folder = &mut folder.folders[at].1;
+        }
+        folder.feeds.push(outline);
+    }
+
     let mut xml = Xml::new();
     xml.open("opml", &[("version", "2.0")]);
     xml.open("head", &[]);
     xml.leaf("title", &[], title);
     xml.close("head");
     xml.open("body", &[]);
-    for outline in outlines {
-        let text = outline
-            .title
-            .as_deref()
-            .filter(|t| !t.trim().is_empty())
-            .unwrap_or(&outline.xml_url);
-        let mut attrs = vec![
-            ("type", "rss"),
-            ("text", text),
-            ("title", text),
-            ("xmlUrl", outline.xml_url.as_str()),
-        ];
-        if let Some(html_url) = &outline.html_url {
-            attrs.push(("htmlUrl", html_url));
-        }
-        xml.empty("outline", &attrs);
-    }
+    write_folder(&mut xml, &root);
     xml.close("body");
     xml.close("opml");
     xml.finish()
+}
+
+/// A node of the category tree: its feeds and named sub-folders.
+#[derive(Default)]
+struct Folder<'a> {
+    feeds: Vec<&'a Outline>,
+    folders: Vec<(String, Folder<'a>)>,
+}
+
+fn write_folder(xml: &mut Xml, folder: &Folder<'_>) {
+    for outline in &folder.feeds {
+        write_feed(xml, outline);
+    }
+    for (name, sub) in &folder.folders {
+        xml.open("outline", &[("text", name), ("title", name)]);
+        write_folder(xml, sub);
+        xml.close("outline");
+    }
+}
+
+fn write_feed(xml: &mut Xml, outline: &Outline) {
+    let text = outline
+        .title
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or(&outline.xml_url);
+    let mut attrs = vec![
+        ("type", "rss"),
+        ("text", text),
+        ("title", text),
+        ("xmlUrl", outline.xml_url.as_str()),
+    ];
+    if let Some(html_url) = &outline.html_url {
+        attrs.push(("htmlUrl", html_url));
+    }
+    xml.empty("outline", &attrs);
 }
