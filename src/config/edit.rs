@@ -657,7 +657,13 @@ impl Editing<'_> {
             .and_then(|t| t.decor().prefix())
             .and_then(|p| p.as_str())
             .map(leading_blank_lines)
-            .unwrap_or_else(|| "\n".to_owned());
+            .unwrap_or_default();
+        // A lone entry at the top of the file shows no spacing to copy.
+        let spacing = if spacing.is_empty() && feeds.len() == 1 {
+            "\n".to_owned()
+        } else {
+            spacing
+        };
         entry.decor_mut().set_prefix(spacing);
         for (key, value) in keys {
             let style = last.map(|t| KeyStyle::of(t, key));
