@@ -7,9 +7,15 @@
 //! counts), collecting every problem with its line:column and key path so one
 //! run shows everything that needs fixing.
 
+mod check;
+pub mod edit;
+#[cfg(test)]
+mod edit_tests;
 mod raw;
 #[cfg(test)]
 mod tests;
+
+pub use check::check;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -219,6 +225,9 @@ pub struct FeedConfig {
     pub schedule: Option<Schedule>,
     /// `false` keeps a feed listed (and its stored items) without polling it.
     pub enabled: bool,
+    /// Free-form group name (an OPML outline folder, say); trimmed, never
+    /// empty. Only listed and exported: it changes nothing about polling.
+    pub category: Option<String>,
 }
 
 impl FeedConfig {
@@ -677,6 +686,22 @@ impl Validator<'_> {
         }
     }
 
+    /// A category is a label to group feeds by; an empty one groups nothing
+    /// and is more likely a half-finished edit than an intent.
+    fn category(&mut self, raw: &Spanned<String>, key: &str) -> Option<String> {
+        let category = raw.get_ref().trim();
+        if category.is_empty() {
+            self.report(
+                raw.span(),
+                key,
+                "empty category; leave the key out for none, or write a name such as \"Central Asia\"",
+            );
+            None
+        } else {
+            Some(category.to_owned())
+        }
+    }
+
     fn topic(&mut self, raw: Option<Spanned<RawTopic>>) -> Option<Topic> {
         let Some(raw) = raw else {
             self.missing(
@@ -875,13 +900,20 @@ impl Validator<'_> {
                 Some(s) => self.schedule(s, &key("schedule")).map(Some),
                 None => Some(None),
             };
-            match (url, title, schedule) {
-                (Some(url), Some(title), Some(schedule)) => feeds.push(FeedConfig {
-                    url,
-                    title,
-                    schedule,
-                    enabled: feed.enabled.map_or(defaults::ENABLED, Spanned::into_inner),
-                }),
+            let category = match &feed.category {
+                Some(c) => self.category(c, &key("category")).map(Some),
+                None => Some(None),
+            };
+            match (url, title, schedule, category) {
+                (Some(url), Some(title), Some(schedule), Some(category)) => {
+                    feeds.push(FeedConfig {
+                        url,
+                        title,
+                        schedule,
+                        enabled: feed.enabled.map_or(defaults::ENABLED, Spanned::into_inner),
+                        category,
+                    })
+                }
                 _ => ok = false,
             }
         }
@@ -929,7 +961,7 @@ fn cron_detail(rendered: &str) -> String {
 /// The form two feed URLs are compared in: the `url` crate already lowercases
 /// scheme and host and drops default ports; the fragment never reaches the
 /// server, so it is dropped too.
-fn canonical(url: &Url) -> String {
+pub(crate) fn canonical(url: &Url) -> String {
     let mut url = url.clone();
     url.set_fragment(None);
     url.into()

@@ -73,6 +73,7 @@ pub(super) struct RawFeed {
     pub title: Option<Spanned<String>>,
     pub schedule: Option<Spanned<String>>,
     pub enabled: Option<Spanned<bool>>,
+    pub category: Option<Spanned<String>>,
 }
 
 /// A duration as written (`"30s"`); only strings, so that a bare `30` is not

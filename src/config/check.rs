@@ -1,0 +1,166 @@
+//! `feedloom check-config`: everything [`super::load`] validates, plus what
+//! only the machine can answer — whether the seeds folder is there and
+//! whether the database could be created — so a service is not started on a
+//! configuration that parses but cannot run.
+
+use std::fs::{self, OpenOptions};
+use std::path::{Path, PathBuf};
+
+use toml_edit::Item;
+
+use super::{Config, Error, Lines};
+
+/// Loads `path` and checks the folders it names, without creating anything
+/// that stays behind (the database is not created; its folder's
+/// writability is probed with a temp file that is removed at once). All
+/// problems come back together in [`Error::Invalid`], each at the key it is
+/// about (or the table / first line where the key was left out).
+pub fn check(path: &Path) -> Result<Config, Error> {
+    let text = fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let config = super::from_str(&text, path)?;
+    let lines = Lines::new(&text);
+    let spans = Spans::of(&text);
+    let mut problems = Vec::new();
+
+    if let Some(message) = seeds_problem(&config.topic.seeds) {
+        let (offset, note) = match (spans.seeds, spans.topic) {
+            (Some(offset), _) => (offset, String::new()),
+            (None, Some(offset)) => (offset, " (the default)".to_owned()),
+            (None, None) => (0, " (the default)".to_owned()),
+        };
+        problems.push(lines.problem(offset, "topic.seeds".to_owned(), format!("{message}{note}")));
+    }
+    if let Some(message) = database_problem(&config.database) {
+        let (offset, note) = match spans.database {
+            Some(offset) => (offset, String::new()),
+            None => (
+                0,
+                " (the default; set `database` to put it elsewhere)".to_owned(),
+            ),
+        };
+        problems.push(lines.problem(offset, "database".to_owned(), format!("{message}{note}")));
+    }
+    if problems.is_empty() {
+        Ok(config)
+    } else {
+        problems.sort_by_key(|p| (p.line, p.column));
+        Err(Error::Invalid {
+            path: path.to_owned(),
+            problems,
+        })
+    }
+}
+
+/// Byte offsets of the keys the checks are about, when written.
+struct Spans {
+    database: Option<usize>,
+    topic: Option<usize>,
+    seeds: Option<usize>,
+}
+
+impl Spans {
+    fn of(text: &str) -> Self {
+        let doc = toml_edit::Document::parse(text).ok();
+        let root = doc.as_ref().map(|d| d.as_table());
+        let start = |item: Option<&Item>| item.and_then(Item::span).map(|s| s.start);
+        let topic = root.and_then(|r| r.get("topic"));
+        Self {
+            database: start(root.and_then(|r| r.get("database"))),
+            topic: topic
+                .and_then(|t| t.as_table())
+                .and_then(|t| t.span())
+                .map(|s| s.start),
+            seeds: start(topic.and_then(|t| t.get("seeds"))),
+        }
+    }
+}
+
+fn seeds_problem(seeds: &Path) -> Option<String> {
+    match fs::metadata(seeds) {
+        Ok(meta) if meta.is_dir() => None,
+        Ok(_) => Some(format!(
+            "seeds folder {} is not a folder; point `seeds` at the folder of seed articles",
+            seeds.display()
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(format!(
+            "seeds folder {} does not exist; create it and put the seed articles (.txt, .md) that define the topic in it",
+            seeds.display()
+        )),
+        Err(e) => Some(format!("cannot read seeds folder {}: {e}", seeds.display())),
+    }
+}
+
+/// The database must be creatable (or, if it exists, writable), and its
+/// folder writable: SQLite puts its `-wal` and `-shm` files beside it.
+fn database_problem(database: &Path) -> Option<String> {
+    match fs::metadata(database) {
+        Ok(meta) if meta.is_dir() => {
+            return Some(format!(
+                "database {} is a folder; name a file in it, e.g. \"{}\"",
+                database.display(),
+                database.join("feedloom.db").display()
+            ));
+        }
+        Ok(_) => {
+            if let Err(e) = OpenOptions::new().write(true).open(database) {
+                return Some(format!(
+                    "database {} is not writable ({e}); feedloom writes every poll there",
+                    database.display()
+                ));
+            }
+        }
+        Err(_) => {}
+    }
+    let folder = database.parent().unwrap_or(Path::new("."));
+    let folder = if folder.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        folder
+    };
+    // The nearest folder that exists is where creation starts.
+    let mut existing: PathBuf = folder.to_owned();
+    loop {
+        match fs::metadata(&existing) {
+            Ok(meta) if meta.is_dir() => break,
+            Ok(_) => {
+                return Some(format!(
+                    "{} is a file, so the database folder {} cannot be created; point `database` elsewhere",
+                    existing.display(),
+                    folder.display()
+                ));
+            }
+            Err(_) => match existing.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => existing = parent.to_owned(),
+                _ => {
+                    existing = PathBuf::from(".");
+                    break;
+                }
+            },
+        }
+    }
+    let probe = existing.join(format!(".feedloom-check-{}.tmp", std::process::id()));
+    match OpenOptions::new().write(true).create_new(true).open(&probe) {
+        Ok(file) => {
+            drop(file);
+            let _ = fs::remove_file(&probe);
+            None
+        }
+        Err(e) => {
+            let what = if existing == folder {
+                format!("database folder {} is not writable", folder.display())
+            } else {
+                format!(
+                    "database folder {} cannot be created: {} is not writable",
+                    folder.display(),
+                    existing.display()
+                )
+            };
+            Some(format!(
+                "{what} ({e}); the database and its -wal and -shm files are created there"
+            ))
+        }
+    }
+}
