@@ -26,7 +26,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::poll::{SharedStore, lock};
-use crate::publish::{self, FeedMeta, opml::Outline};
+use crate::publish::{self, FeedMeta};
 use crate::store::StoredStory;
 
 /// Bumped whenever what the documents show may have changed: stories,
@@ -319,16 +319,7 @@ fn render(
 ) -> Result<Rendered, String> {
     let describe = |error: &dyn std::error::Error| crate::poll::error_chain(error);
     let body = if kind == Kind::Opml {
-        let outlines: Vec<Outline> = config
-            .feeds
-            .iter()
-            .map(|feed| Outline {
-                title: feed.title.clone(),
-                xml_url: feed.url.to_string(),
-                html_url: None,
-            })
-            .collect();
-        publish::opml::render(&config.topic.title, &outlines)
+        publish::opml::render_categorized(&config.topic.title, &publish::opml::from_config(config))
     } else {
         let stories = lock(&state.store)
             .stories(Some(limit))

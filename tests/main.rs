@@ -5,5 +5,6 @@ mod support;
 
 mod cli;
 mod daemon;
+mod edit;
 mod limits;
 mod pipeline;

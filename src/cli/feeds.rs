@@ -3,12 +3,19 @@
 
 use std::io::Write;
 
+use std::path::Path;
+
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use serde::Serialize;
+use url::Url;
 
 use crate::config::Config;
+use crate::config::edit::{self, FeedChange, NewFeed, SelectorArg};
+use crate::discover;
+use crate::fetch::{Body, Fetched, Fetcher, Validators};
+use crate::guard;
 use crate::store::Store;
 
 #[derive(Debug, Subcommand)]
@@ -19,12 +26,189 @@ pub(super) enum FeedsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Add a feed. The URL is fetched once first: a feed gives its title;
+    /// a web page the feeds it links to.
+    Add {
+        url: String,
+        #[arg(long)]
+        title: Option<String>,
+        /// Cron expression with seconds; default: the global `schedule`.
+        #[arg(long)]
+        schedule: Option<String>,
+        #[arg(long)]
+        category: Option<String>,
+        /// Add it switched off.
+        #[arg(long)]
+        disabled: bool,
+        /// Do not fetch the URL first.
+        #[arg(long)]
+        no_probe: bool,
+        /// When the page links several feeds: the Nth (from 1).
+        #[arg(long)]
+        pick: Option<usize>,
+        /// Allow URLs on loopback, private or link-local addresses.
+        #[arg(long)]
+        allow_private: bool,
+    },
+    /// Remove a feed (by URL or title). Its stored stories stay.
+    Rm { feed: SelectorArg },
+    /// Poll a feed again.
+    Enable { feed: SelectorArg },
+    /// Stop polling a feed; it stays listed.
+    Disable { feed: SelectorArg },
+    /// Change a feed's title or schedule.
+    Set {
+        feed: SelectorArg,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        schedule: Option<String>,
+    },
 }
 
-pub(super) fn run(config: &Config, command: FeedsCommand) -> anyhow::Result<()> {
-    match command {
-        FeedsCommand::Ls { json } => list(config, json),
+pub(super) fn run(
+    config_path: &Path,
+    config: &Config,
+    command: FeedsCommand,
+) -> anyhow::Result<()> {
+    let edited = match command {
+        FeedsCommand::Ls { json } => return list(config, json),
+        FeedsCommand::Add {
+            url,
+            title,
+            schedule,
+            category,
+            disabled,
+            no_probe,
+            pick,
+            allow_private,
+        } => {
+            let url = Url::parse(&url).with_context(|| format!("{url:?} is not a URL"))?;
+            let (url, found_title) = if no_probe {
+                (url, None)
+            } else {
+                probe(config, url, pick, allow_private)?
+            };
+            edit::add_feed(
+                config_path,
+                &NewFeed {
+                    title: title.or(found_title),
+                    schedule,
+                    category,
+                    enabled: !disabled,
+                    ..NewFeed::new(url)
+                },
+            )?
+        }
+        FeedsCommand::Rm { feed } => edit::remove_feed(config_path, feed.as_selector())?,
+        FeedsCommand::Enable { feed } => edit::set_enabled(config_path, feed.as_selector(), true)?,
+        FeedsCommand::Disable { feed } => {
+            edit::set_enabled(config_path, feed.as_selector(), false)?
+        }
+        FeedsCommand::Set {
+            feed,
+            title,
+            schedule,
+        } => {
+            anyhow::ensure!(
+                title.is_some() || schedule.is_some(),
+                "nothing to set: give --title and/or --schedule"
+            );
+            edit::change_feed(
+                config_path,
+                feed.as_selector(),
+                &FeedChange {
+                    title,
+                    schedule,
+                    enabled: None,
+                },
+            )?
+        }
+    };
+    println!("{edited}");
+    Ok(())
+}
+
+/// Fetches `url` once: a feed is added as it is, with its title; an HTML
+/// page is searched for the feeds it links to. Anything else is refused
+/// before the configuration is touched.
+fn probe(
+    config: &Config,
+    url: Url,
+    pick: Option<usize>,
+    allow_private: bool,
+) -> anyhow::Result<(Url, Option<String>)> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let fetcher = Fetcher::new(&config.fetch).context("cannot set up the HTTP client")?;
+    runtime.block_on(async {
+        let body = fetch_public(&fetcher, &url, allow_private).await?;
+        if !discover::looks_like_html(&body.bytes, body.content_type.as_deref()) {
+            let title = read_feed(&url, &body)?;
+            return Ok((url, title));
+        }
+        let html = String::from_utf8_lossy(&body.bytes);
+        let links = discover::feed_links(&html, &body.final_url);
+        let chosen = match (links.len(), pick) {
+            (0, _) => anyhow::bail!("{url} is a web page that links no feed; nothing added"),
+            (_, Some(n)) => links
+                .get(n.wrapping_sub(1))
+                .with_context(|| format!("--pick {n}: the page links {} feeds", links.len()))?,
+            (1, None) => &links[0],
+            (_, None) => {
+                let list: Vec<String> = links
+                    .iter()
+                    .enumerate()
+                    .map(|(i, link)| {
+                        format!(
+                            "  {}. {}{}",
+                            i + 1,
+                            link.url,
+                            link.title
+                                .as_deref()
+                                .map(|t| format!(" ({t})"))
+                                .unwrap_or_default()
+                        )
+                    })
+                    .collect();
+                anyhow::bail!(
+                    "{url} links {} feeds; choose one with --pick N:\n{}",
+                    links.len(),
+                    list.join("\n")
+                );
+            }
+        };
+        let feed_body = fetch_public(&fetcher, &chosen.url, allow_private).await?;
+        let title = read_feed(&chosen.url, &feed_body)?;
+        Ok((chosen.url.clone(), title.or_else(|| chosen.title.clone())))
+    })
+}
+
+async fn fetch_public(fetcher: &Fetcher, url: &Url, allow_private: bool) -> anyhow::Result<Body> {
+    if !allow_private {
+        guard::check_public(url).await?;
     }
+    match fetcher
+        .fetch(url, &Validators::default())
+        .await
+        .with_context(|| format!("cannot fetch {url}; nothing added"))?
+    {
+        Fetched::Body(body) => Ok(body),
+        Fetched::NotModified { .. } => {
+            anyhow::bail!("{url} answered 304 to a plain GET; nothing added")
+        }
+    }
+}
+
+/// The feed's own title, or an error saying why it is not a feed.
+fn read_feed(url: &Url, body: &Body) -> anyhow::Result<Option<String>> {
+    let feed = crate::parse::parse(&body.bytes, body.content_type.as_deref(), &body.final_url)
+        .with_context(|| {
+            format!("{url} is neither a feed nor a web page linking one; nothing added")
+        })?;
+    Ok(feed.title)
 }
 
 /// One row of `feeds ls`.

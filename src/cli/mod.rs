@@ -62,9 +62,13 @@ enum Command {
         #[arg(long)]
         limit: Option<usize>,
     },
-    /// The feeds: list them.
+    /// The feeds: list, add, remove, enable, disable, change. Edits keep
+    /// every comment and the layout of the file; a running daemon follows.
     #[command(subcommand)]
     Feeds(feeds::FeedsCommand),
+    /// Check the configuration: keys, types, cron, URLs, duplicates, the
+    /// seeds folder, the database path. Exit 0 when clean, 2 otherwise.
+    CheckConfig,
     /// Subscriptions as OPML.
     #[command(subcommand)]
     Opml(opml::OpmlCommand),
@@ -113,6 +117,9 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    if matches!(cli.command, Command::CheckConfig) {
+        return check_config(&cli.config);
+    }
     let config = config::load(&cli.config)?;
     // The daemon logs what it does; one-shot commands print a summary and
     // log only errors unless asked.
@@ -126,8 +133,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run => daemon(cli.config, config),
         Command::Poll => poll(&config),
         Command::Export { format, limit } => export(&config, format, limit),
-        Command::Feeds(command) => feeds::run(&config, command),
-        Command::Opml(command) => opml::run(&config, command),
+        Command::Feeds(command) => feeds::run(&cli.config, &config, command),
+        Command::Opml(command) => opml::run(&cli.config, &config, command),
+        Command::CheckConfig => check_config(&cli.config),
     }
 }
 
@@ -240,6 +248,19 @@ fn export(config: &Config, format: Format, limit: Option<usize>) -> anyhow::Resu
     };
     let mut out = std::io::stdout().lock();
     writeln!(out, "{document}").context("cannot write to stdout")?;
+    Ok(())
+}
+
+fn check_config(path: &Path) -> anyhow::Result<()> {
+    let config = config::check(path)?;
+    println!(
+        "{}: OK: {} feeds ({} enabled), database {}, seeds {}",
+        path.display(),
+        config.feeds.len(),
+        config.enabled_feeds().count(),
+        config.database.display(),
+        config.topic.seeds.display()
+    );
     Ok(())
 }
 

@@ -20,12 +20,43 @@ pub fn check(path: &Path) -> Result<Config, Error> {
         path: path.to_owned(),
         source,
     })?;
-    let config = super::from_str(&text, path)?;
     let lines = Lines::new(&text);
     let spans = Spans::of(&text);
-    let mut problems = Vec::new();
+    // The folders are checked even when other keys are wrong: every
+    // problem in one run, as `load` does for the keys.
+    let (config, mut problems) = match super::from_str(&text, path) {
+        Ok(config) => (Some(config), Vec::new()),
+        Err(Error::Invalid { problems, .. }) => (None, problems),
+        Err(other) => return Err(other),
+    };
+    let base = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let seeds = config.as_ref().map_or_else(
+        || {
+            base.join(
+                spans
+                    .seeds_text
+                    .as_deref()
+                    .unwrap_or(super::defaults::SEEDS),
+            )
+        },
+        |c| c.topic.seeds.clone(),
+    );
+    let database = config.as_ref().map_or_else(
+        || {
+            base.join(
+                spans
+                    .database_text
+                    .as_deref()
+                    .unwrap_or(super::defaults::DATABASE),
+            )
+        },
+        |c| c.database.clone(),
+    );
 
-    if let Some(message) = seeds_problem(&config.topic.seeds) {
+    if let Some(message) = seeds_problem(&seeds) {
         let (offset, note) = match (spans.seeds, spans.topic) {
             (Some(offset), _) => (offset, String::new()),
             (None, Some(offset)) => (offset, " (the default)".to_owned()),
@@ -33,7 +64,7 @@ pub fn check(path: &Path) -> Result<Config, Error> {
         };
         problems.push(lines.problem(offset, "topic.seeds".to_owned(), format!("{message}{note}")));
     }
-    if let Some(message) = database_problem(&config.database) {
+    if let Some(message) = database_problem(&database) {
         let (offset, note) = match spans.database {
             Some(offset) => (offset, String::new()),
             None => (
@@ -43,14 +74,15 @@ pub fn check(path: &Path) -> Result<Config, Error> {
         };
         problems.push(lines.problem(offset, "database".to_owned(), format!("{message}{note}")));
     }
-    if problems.is_empty() {
-        Ok(config)
-    } else {
-        problems.sort_by_key(|p| (p.line, p.column));
-        Err(Error::Invalid {
-            path: path.to_owned(),
-            problems,
-        })
+    match config {
+        Some(config) if problems.is_empty() => Ok(config),
+        _ => {
+            problems.sort_by_key(|p| (p.line, p.column));
+            Err(Error::Invalid {
+                path: path.to_owned(),
+                problems,
+            })
+        }
     }
 }
 
@@ -59,6 +91,9 @@ struct Spans {
     database: Option<usize>,
     topic: Option<usize>,
     seeds: Option<usize>,
+    /// The values as written, for when the file does not validate.
+    database_text: Option<String>,
+    seeds_text: Option<String>,
 }
 
 impl Spans {
@@ -74,6 +109,14 @@ impl Spans {
                 .and_then(|t| t.span())
                 .map(|s| s.start),
             seeds: start(topic.and_then(|t| t.get("seeds"))),
+            database_text: root
+                .and_then(|r| r.get("database"))
+                .and_then(Item::as_str)
+                .map(str::to_owned),
+            seeds_text: topic
+                .and_then(|t| t.get("seeds"))
+                .and_then(Item::as_str)
+                .map(str::to_owned),
         }
     }
 }

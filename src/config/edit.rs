@@ -267,7 +267,7 @@ impl fmt::Display for AddOutcome {
 pub enum EditError {
     /// The file cannot be read, or is already invalid: its problems are
     /// listed (file:line:column) and must be fixed by hand first.
-    #[error("{0}\nnothing was changed: fix the problems above first")]
+    #[error("the configuration must be fixed by hand first; nothing was changed")]
     Config(#[from] Error),
     /// The edit would make the file invalid; the validator's verdict, with
     /// the key path of each problem (positions would point into text that

@@ -15,6 +15,25 @@ pub struct Outline {
 /// Renders an OPML 2.0 document listing `outlines`, one `type="rss"`
 /// outline each (OPML uses `rss` for every feed format). `text` is required
 /// by the spec, so a feed without a title is named by its URL.
+/// The configured feeds, each with its category: what `/opml` and
+/// `feedloom opml export` list.
+pub fn from_config(config: &crate::config::Config) -> Vec<(Option<String>, Outline)> {
+    config
+        .feeds
+        .iter()
+        .map(|feed| {
+            (
+                feed.category.clone(),
+                Outline {
+                    title: feed.title.clone(),
+                    xml_url: feed.url.to_string(),
+                    html_url: None,
+                },
+            )
+        })
+        .collect()
+}
+
 pub fn render(title: &str, outlines: &[Outline]) -> String {
     let uncategorized: Vec<(Option<String>, Outline)> =
         outlines.iter().map(|o| (None, o.clone())).collect();
