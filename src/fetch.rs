@@ -67,6 +67,15 @@ pub struct Body {
     pub bytes: Vec<u8>,
 }
 
+/// Which addresses a fetch may reach, redirects included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hops {
+    /// The configuration may list any URL on purpose.
+    Any,
+    /// Only public addresses: the SSRF guard of `feeds add`.
+    PublicOnly,
+}
+
 /// Why a fetch failed. Each variant is one kind of failure that callers and
 /// metrics tell apart; none is fatal to anything but this fetch.
 #[derive(Debug, thiserror::Error)]
@@ -100,6 +109,9 @@ pub enum Error {
     TooLarge { limit: u64 },
     #[error("the request failed")]
     Request(#[source] reqwest::Error),
+    /// The URL, or a redirect, leads to an address that is not public.
+    #[error(transparent)]
+    Refused(Box<crate::guard::GuardError>),
 }
 
 impl Error {
@@ -130,6 +142,7 @@ impl Error {
             Error::Connect { .. } => "connect",
             Error::TooManyRedirects { .. } | Error::BadRedirect { .. } => "redirects",
             Error::Gone => "gone",
+            Error::Refused(_) => "refused",
             Error::Status { .. } => "status",
             Error::TooLarge { .. } => "too_large",
             Error::Request(_) => "request",
@@ -173,15 +186,38 @@ impl Fetcher {
     /// so that a slow host does not hold global slots while it queues. The
     /// whole exchange, redirects and body included, is bounded by `timeout`.
     pub async fn fetch(&self, url: &Url, validators: &Validators) -> Result<Fetched, Error> {
+        self.fetch_with(url, validators, Hops::Any).await
+    }
+
+    /// [`Fetcher::fetch`] for a URL a user just typed (`feeds add`): the URL
+    /// and every redirect target must resolve to public addresses only
+    /// (see [`crate::guard`]), so that a public URL cannot redirect the probe
+    /// into the local network.
+    pub async fn fetch_public(&self, url: &Url) -> Result<Fetched, Error> {
+        self.fetch_with(url, &Validators::default(), Hops::PublicOnly)
+            .await
+    }
+
+    async fn fetch_with(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        reach: Hops,
+    ) -> Result<Fetched, Error> {
         let _host_permit = self.host_permit(url).await;
         let _global_permit = self.global.clone().acquire_owned().await;
         let timeout = self.limits.timeout;
-        tokio::time::timeout(timeout, self.exchange(url, validators))
+        tokio::time::timeout(timeout, self.exchange(url, validators, reach))
             .await
             .unwrap_or(Err(Error::Timeout { after: timeout }))
     }
 
-    async fn exchange(&self, url: &Url, validators: &Validators) -> Result<Fetched, Error> {
+    async fn exchange(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        reach: Hops,
+    ) -> Result<Fetched, Error> {
         let mut current = url.clone();
         // The URL after the leading run of permanent redirects: where the
         // feed now lives. A temporary hop ends the run (RFC 9110 §15.4).
@@ -189,6 +225,11 @@ impl Fetcher {
         let mut permanent_so_far = true;
         let mut hops = 0;
         let mut response = loop {
+            if reach == Hops::PublicOnly {
+                crate::guard::check_public(&current)
+                    .await
+                    .map_err(|refusal| Error::Refused(Box::new(refusal)))?;
+            }
             let response = self.send(&current, validators).await?;
             let status = response.status();
             if !status.is_redirection() || status == StatusCode::NOT_MODIFIED {

@@ -159,3 +159,16 @@ async fn a_refused_connection_says_so_in_one_clause() {
     assert!(message.to_lowercase().contains("refused"), "{message}");
     assert!(!message.contains("error sending request"), "{message}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_public_only_fetch_refuses_local_addresses_before_connecting() {
+    let server = FixtureServer::start();
+    server.feed("/wire.rss", fixture("wire.rss"), "application/rss+xml");
+    let fetcher = Fetcher::new(&limits()).unwrap();
+    let url = Url::parse(&server.url("/wire.rss")).unwrap();
+    let error = fetcher.fetch_public(&url).await.unwrap_err();
+    assert!(matches!(error, Error::Refused(_)), "{error:?}");
+    assert!(server.seen().is_empty(), "no request reached the server");
+    // The ordinary fetch (configured feeds) may reach it.
+    assert!(fetcher.fetch(&url, &Validators::default()).await.is_ok());
+}

@@ -15,7 +15,6 @@ use crate::config::Config;
 use crate::config::edit::{self, FeedChange, NewFeed, SelectorArg};
 use crate::discover;
 use crate::fetch::{Body, Fetched, Fetcher, Validators};
-use crate::guard;
 use crate::store::Store;
 
 #[derive(Debug, Subcommand)]
@@ -186,15 +185,15 @@ fn probe(
     })
 }
 
+/// Fetches `url` for the probe; unless `allow_private`, the URL and every
+/// redirect must lead to public addresses.
 async fn fetch_public(fetcher: &Fetcher, url: &Url, allow_private: bool) -> anyhow::Result<Body> {
-    if !allow_private {
-        guard::check_public(url).await?;
-    }
-    match fetcher
-        .fetch(url, &Validators::default())
-        .await
-        .with_context(|| format!("cannot fetch {url}; nothing added"))?
-    {
+    let fetched = if allow_private {
+        fetcher.fetch(url, &Validators::default()).await
+    } else {
+        fetcher.fetch_public(url).await
+    };
+    match fetched.with_context(|| format!("cannot fetch {url}; nothing added"))? {
         Fetched::Body(body) => Ok(body),
         Fetched::NotModified { .. } => {
             anyhow::bail!("{url} answered 304 to a plain GET; nothing added")
