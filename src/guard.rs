@@ -47,7 +47,7 @@ pub enum GuardError {
         literal: bool,
     },
     /// The name could not be resolved, so nothing can be said about it.
-    #[error("refusing {url}: cannot resolve host {host}: {source}")]
+    #[error("refusing {url}: cannot resolve host {host}")]
     Resolve {
         url: Url,
         host: String,

@@ -61,13 +61,26 @@ fn feeds_add_probes_the_url_and_fills_the_title() {
     let config = write_config(dir.path(), &[], "");
 
     // Loopback is refused unless asked for (the SSRF guard).
-    let refused = feedloom(&config, &["feeds", "add", &server.url("/wire.rss")]);
-    assert!(!refused.status.success());
-    assert!(
-        out(&refused).contains("--allow-private"),
-        "{}",
-        out(&refused)
-    );
+    let empty = std::fs::read_to_string(&config).unwrap();
+    let url = server.url("/wire.rss");
+    for command in [
+        vec!["feeds", "add", &url],
+        vec!["feeds", "add", "--no-probe", &url],
+    ] {
+        let refused = feedloom(&config, &command);
+        assert!(!refused.status.success());
+        assert!(
+            out(&refused).contains("--allow-private"),
+            "{}",
+            out(&refused)
+        );
+        assert_eq!(
+            std::fs::read_to_string(&config).unwrap(),
+            empty,
+            "nothing written"
+        );
+    }
+    assert!(server.seen().is_empty(), "refused before any request");
 
     let added = feedloom(
         &config,
@@ -224,7 +237,7 @@ fn opml_import_adds_once_and_round_trips() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|r| format!("{} {}", r["url"], r["title"]))
+            .map(|r| format!("{} {} {}", r["url"], r["title"], r["category"]))
             .collect();
         urls.sort();
         urls
@@ -271,7 +284,13 @@ fn a_running_daemon_polls_a_feed_the_cli_added() {
     let mut daemon = Daemon::start(&config);
     let added = feedloom(
         &config,
-        &["feeds", "add", "--no-probe", &server.url("/desk.json")],
+        &[
+            "feeds",
+            "add",
+            "--no-probe",
+            "--allow-private",
+            &server.url("/desk.json"),
+        ],
     );
     assert!(added.status.success(), "{}", out(&added));
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -284,4 +303,38 @@ fn a_running_daemon_polls_a_feed_the_cli_added() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(daemon.terminate(Duration::from_secs(15)).success());
+}
+
+#[test]
+fn opml_import_refuses_local_addresses_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &[], "");
+    let file = dir.path().join("subs.opml");
+    std::fs::write(
+        &file,
+        r#"<?xml version="1.0"?><opml version="2.0"><head/><body>
+<outline type="rss" text="Public" xmlUrl="https://news.example/feed"/>
+<outline type="rss" text="Metadata" xmlUrl="http://169.254.169.254/latest/"/>
+<outline type="rss" text="Local" xmlUrl="http://localhost:8080/feed"/>
+</body></opml>"#,
+    )
+    .unwrap();
+    let first = feedloom(&config, &["opml", "import", file.to_str().unwrap()]);
+    assert!(first.status.success(), "{}", out(&first));
+    assert!(out(&first).contains("2 refused"), "{}", out(&first));
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        text.contains("news.example") && !text.contains("169.254") && !text.contains("localhost"),
+        "{text}"
+    );
+    let allowed = feedloom(
+        &config,
+        &["opml", "import", "--allow-private", file.to_str().unwrap()],
+    );
+    assert!(allowed.status.success());
+    assert!(
+        std::fs::read_to_string(&config)
+            .unwrap()
+            .contains("169.254.169.254")
+    );
 }

@@ -11,8 +11,8 @@ use clap::Subcommand;
 use serde::Serialize;
 use url::Url;
 
-use crate::config::Config;
 use crate::config::edit::{self, FeedChange, NewFeed, SelectorArg};
+use crate::config::{self, Config};
 use crate::discover;
 use crate::fetch::{Body, Fetched, Fetcher, Validators};
 use crate::store::Store;
@@ -83,6 +83,25 @@ pub(super) fn run(
             allow_private,
         } => {
             let url = Url::parse(&url).with_context(|| format!("{url:?} is not a URL"))?;
+            // Cheap refusals before any network: already listed, or (unless
+            // allowed) a local address, with or without a probe.
+            if let Some(existing) = config
+                .feeds
+                .iter()
+                .find(|feed| config::canonical(&feed.url) == config::canonical(&url))
+            {
+                anyhow::bail!(
+                    "{url} is already listed{}; nothing added",
+                    existing
+                        .title
+                        .as_deref()
+                        .map(|t| format!(" as '{t}'"))
+                        .unwrap_or_default()
+                );
+            }
+            if !allow_private {
+                runtime()?.block_on(crate::guard::check_public(&url))?;
+            }
             let (url, found_title) = if no_probe {
                 (url, None)
             } else {
@@ -137,12 +156,8 @@ fn probe(
     pick: Option<usize>,
     allow_private: bool,
 ) -> anyhow::Result<(Url, Option<String>)> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
     let fetcher = Fetcher::new(&config.fetch).context("cannot set up the HTTP client")?;
-    runtime.block_on(async {
+    runtime()?.block_on(async {
         let body = fetch_public(&fetcher, &url, allow_private).await?;
         if !discover::looks_like_html(&body.bytes, body.content_type.as_deref()) {
             let title = read_feed(&url, &body)?;
@@ -185,6 +200,13 @@ fn probe(
     })
 }
 
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
 /// Fetches `url` for the probe; unless `allow_private`, the URL and every
 /// redirect must lead to public addresses.
 async fn fetch_public(fetcher: &Fetcher, url: &Url, allow_private: bool) -> anyhow::Result<Body> {
@@ -220,6 +242,7 @@ struct Row {
     last_status: Option<String>,
     last_fetch_at: Option<DateTime<Utc>>,
     next_fetch_at: Option<DateTime<Utc>>,
+    category: Option<String>,
     stories: i64,
     consecutive_failures: u32,
     last_error: Option<String>,
@@ -260,6 +283,7 @@ fn list(config: &Config, json: bool) -> anyhow::Result<()> {
             last_status: record.as_ref().and_then(|r| r.last_status.clone()),
             last_fetch_at: record.as_ref().and_then(|r| r.last_fetch_at),
             next_fetch_at: record.as_ref().and_then(|r| r.next_fetch_at),
+            category: feed.category.clone(),
             stories: stories.get(feed.url.as_str()).copied().unwrap_or(0),
             consecutive_failures: record.as_ref().map_or(0, |r| r.consecutive_failures),
             last_error: record.as_ref().and_then(|r| r.last_error.clone()),

@@ -19,13 +19,19 @@ pub(super) enum OpmlCommand {
     Import {
         /// The OPML file.
         file: PathBuf,
+        /// Also import feeds on loopback, private or link-local addresses.
+        #[arg(long)]
+        allow_private: bool,
     },
 }
 
 pub(super) fn run(config_path: &Path, config: &Config, command: OpmlCommand) -> anyhow::Result<()> {
     match command {
         OpmlCommand::Export => export(config),
-        OpmlCommand::Import { file } => import(config_path, &file),
+        OpmlCommand::Import {
+            file,
+            allow_private,
+        } => import(config_path, &file, allow_private),
     }
 }
 
@@ -37,12 +43,31 @@ fn export(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn import(config_path: &Path, file: &Path) -> anyhow::Result<()> {
+/// Whether `url` names a local address outright (an IP literal or
+/// `localhost`). Names are not resolved here: an import of hundreds of feeds
+/// should not wait on hundreds of lookups; the daemon fetches what the
+/// configuration lists.
+fn names_local_address(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => !crate::guard::is_public(ip.into()),
+        Some(url::Host::Ipv6(ip)) => !crate::guard::is_public(ip.into()),
+        Some(url::Host::Domain(name)) => {
+            name.eq_ignore_ascii_case("localhost")
+                || name.to_ascii_lowercase().ends_with(".localhost")
+        }
+        None => true,
+    }
+}
+
+fn import(config_path: &Path, file: &Path, allow_private: bool) -> anyhow::Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let subscriptions = crate::opml::read(&bytes)
         .with_context(|| format!("{} is not a usable OPML file", file.display()))?;
-    let feeds: Vec<NewFeed> = subscriptions
+    let (local, public): (Vec<_>, Vec<_>) = subscriptions
         .feeds
+        .iter()
+        .partition(|subscription| !allow_private && names_local_address(&subscription.url));
+    let feeds: Vec<NewFeed> = public
         .iter()
         .map(|subscription| NewFeed {
             title: subscription.title.clone(),
@@ -56,10 +81,11 @@ fn import(config_path: &Path, file: &Path) -> anyhow::Result<()> {
         out,
         "{}{}",
         outcome,
-        if subscriptions.invalid.is_empty() {
-            String::new()
-        } else {
-            format!(", {} invalid", subscriptions.invalid.len())
+        match (subscriptions.invalid.len(), local.len()) {
+            (0, 0) => String::new(),
+            (invalid, 0) => format!(", {invalid} invalid"),
+            (invalid, refused) =>
+                format!(", {invalid} invalid, {refused} refused (local addresses)"),
         }
     )?;
     for added in &outcome.added {
@@ -67,6 +93,13 @@ fn import(config_path: &Path, file: &Path) -> anyhow::Result<()> {
     }
     for skipped in &outcome.skipped {
         writeln!(out, "  {skipped}")?;
+    }
+    for refused in &local {
+        writeln!(
+            out,
+            "  refused: {} is a local address (--allow-private imports it)",
+            refused.url
+        )?;
     }
     for invalid in &subscriptions.invalid {
         writeln!(

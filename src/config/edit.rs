@@ -900,11 +900,19 @@ fn edit<T>(
         })
     })?;
     let lock_path = sidecar(&real, ".lock");
+    // Read access is enough for an advisory lock: opening an existing lock
+    // file read-only means one left behind by `sudo feedloom …` does not
+    // lock the file's owner out. Only a missing one is created.
     let lock = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
+        .read(true)
         .open(&lock_path)
+        .or_else(|_| {
+            OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&lock_path)
+        })
         .map_err(|source| EditError::Lock {
             path: lock_path.clone(),
             source,
@@ -938,7 +946,12 @@ fn edit<T>(
     if !write {
         return Ok((None, value));
     }
-    let new_text = file.doc.to_string();
+    let mut new_text = file.doc.to_string();
+    // toml_edit writes `\n`; a file written with CRLF stays CRLF, or every
+    // line of it would change.
+    if text.contains("\r\n") {
+        new_text = new_text.replace("\r\n", "\n").replace('\n', "\r\n");
+    }
     let new_config = match super::from_str(&new_text, path) {
         Ok(config) => config,
         Err(Error::Invalid { problems, .. }) => {

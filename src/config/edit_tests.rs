@@ -678,3 +678,15 @@ fn check_reports_a_chmod_read_only_folder_unless_privileged() {
         assert!(problems[0].message.contains("not writable"));
     }
 }
+
+#[test]
+fn crlf_files_keep_their_line_endings() {
+    let text = "# feeds\r\ndatabase = \"f.db\"\r\n\r\n[topic]\r\ntitle = \"T\"\r\n\r\n[[feeds]]\r\nurl = \"https://a.example/\"\r\nenabled = true\r\n";
+    let (_dir, path) = setup(text);
+    set_enabled(&path, Selector::Url(&url("https://a.example/")), false).unwrap();
+    let after = fs::read_to_string(&path).unwrap();
+    assert_eq!(after, text.replace("enabled = true", "enabled = false"));
+    add_feed(&path, &NewFeed::new(url("https://b.example/"))).unwrap();
+    let after = fs::read_to_string(&path).unwrap();
+    assert!(!after.replace("\r\n", "").contains('\n'), "{after:?}");
+}
