@@ -1,21 +1,10 @@
 //! The `feedloom` binary as a user runs it: exit codes, output, export.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
-use crate::support::{FixtureServer, fixture, write_config};
-
-fn feedloom(config: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_feedloom"))
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .env_remove("FEEDLOOM_LOG")
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap()
-}
+use crate::support::{FixtureServer, feedloom, fixture, write_config};
 
 fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()

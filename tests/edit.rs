@@ -2,22 +2,13 @@
 //! set`, `opml import|export`, `check-config`, and a running daemon
 //! following an edit.
 
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use crate::support::daemon::Daemon;
-use crate::support::{FixtureServer, fixture, repo_path, write_config, write_config_with};
-
-fn feedloom(config: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_feedloom"))
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .env_remove("FEEDLOOM_LOG")
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap()
-}
+use crate::support::{
+    FixtureServer, feedloom, fixture, repo_path, write_config, write_config_with,
+};
 
 fn out(output: &Output) -> String {
     format!(

@@ -245,6 +245,18 @@ fn feed_response(body: Vec<u8>, content_type: &str, if_none_match: Option<&str>)
         .unwrap()
 }
 
+/// Runs the `feedloom` binary on `config` with `args`, logging off.
+pub fn feedloom(config: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_feedloom"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env_remove("FEEDLOOM_LOG")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap()
+}
+
 /// The repository's own folders.
 pub fn repo_path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
