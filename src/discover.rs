@@ -8,11 +8,8 @@
 
 use std::cell::RefCell;
 
-use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
-use html5ever::tokenizer::{
-    BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
-};
+use html5ever::tokenizer::{Tag, TagKind, Token, TokenSink, TokenSinkResult};
 use url::Url;
 
 /// The format a page says a feed is in (from the link's `type`).
@@ -38,13 +35,9 @@ pub struct FeedLink {
 /// `<base href>` (itself resolved against `base`), else against `base`, the
 /// page's URL. Only http(s) results are kept.
 pub fn feed_links(html: &str, base: &Url) -> Vec<FeedLink> {
-    let sink = LinkSink::default();
-    let tokenizer = Tokenizer::new(sink, TokenizerOpts::default());
-    let input = BufferQueue::default();
-    input.push_back(StrTendril::from_slice(html));
-    let _ = tokenizer.feed(&input);
-    tokenizer.end();
-    let state = tokenizer.sink.state.into_inner();
+    let state = crate::text::tokenize(html, LinkSink::default())
+        .state
+        .into_inner();
 
     // <base> applies to the whole document, even links before it (HTML
     // spec: the first base element with href sets the document base URL).

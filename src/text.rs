@@ -23,3 +23,18 @@ pub(crate) fn built_in_regex(pattern: &str) -> regex::Regex {
         Err(error) => panic!("built-in regex {pattern:?} does not compile: {error}"),
     }
 }
+
+/// Runs html5ever's tokenizer over `html` into `sink` and returns the sink.
+/// A tokenizer (no tree) is all that text extraction and link discovery
+/// need, and it accepts any markup without failing.
+pub(crate) fn tokenize<S: html5ever::tokenizer::TokenSink>(html: &str, sink: S) -> S {
+    use html5ever::tendril::StrTendril;
+    use html5ever::tokenizer::{BufferQueue, Tokenizer, TokenizerOpts};
+    let tokenizer = Tokenizer::new(sink, TokenizerOpts::default());
+    let input = BufferQueue::default();
+    input.push_back(StrTendril::from_slice(html));
+    // Without a tree builder the tokenizer never pauses for a script.
+    let _ = tokenizer.feed(&input);
+    tokenizer.end();
+    tokenizer.sink
+}

@@ -5,11 +5,8 @@ use std::cell::RefCell;
 use std::collections::HashSet;
 
 use ammonia::UrlRelative;
-use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
-use html5ever::tokenizer::{
-    BufferQueue, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
-};
+use html5ever::tokenizer::{TagKind, Token, TokenSink, TokenSinkResult};
 use url::Url;
 
 /// Sanitizes feed HTML so that it is safe to republish: no script, style,
@@ -48,13 +45,9 @@ pub fn text_to_html(text: &str) -> String {
 /// A tokenizer is enough here (no tree is needed to find text and block
 /// boundaries) and it never fails, whatever the markup.
 pub fn html_to_text(html: &str) -> String {
-    let sink = TextSink::default();
-    let tokenizer = Tokenizer::new(sink, TokenizerOpts::default());
-    let input = BufferQueue::default();
-    input.push_back(StrTendril::from_slice(html));
-    let _ = tokenizer.feed(&input);
-    tokenizer.end();
-    let state = tokenizer.sink.state.into_inner();
+    let state = crate::text::tokenize(html, TextSink::default())
+        .state
+        .into_inner();
     let mut paragraphs = state.paragraphs;
     paragraphs.push(state.current);
     paragraphs
