@@ -113,18 +113,11 @@ fn load_file(path: &Path) -> Result<SeedArticle, Error> {
     clean(path, &decode(&bytes))
 }
 
-/// Scrapes saved by other tools are not always UTF-8; a legacy encoding is
-/// guessed rather than the file rejected or filled with replacement marks.
+/// Scrapes saved by other tools are not always UTF-8: a BOM, then valid
+/// UTF-8, then a guess decide, as for feeds, rather than rejecting the file
+/// or filling it with replacement marks.
 fn decode(bytes: &[u8]) -> String {
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return text.to_owned();
-    }
-    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-    detector.feed(bytes, true);
-    let (text, _, _) = detector
-        .guess(None, chardetng::Utf8Detection::Deny)
-        .decode(bytes);
-    text.into_owned()
+    crate::parse::charset::decode(bytes, None).text
 }
 
 /// Cleans one scraped article (front matter, if any, wins over detection).

@@ -917,12 +917,8 @@ fn edit<T>(
             path: lock_path.clone(),
             source,
         })?;
-    // `File::lock` is std since 1.89. The declared MSRV (1.85) is already
-    // below what the crate needs (let chains, 1.88); raising it is a
-    // crate-wide change (it turns on lints elsewhere), left to its own commit.
-    #[allow(clippy::incompatible_msrv)]
-    let locked = lock.lock();
-    locked.map_err(|source| EditError::Lock {
+    // Blocks until the other editor is done (`File::lock`, std since 1.89).
+    lock.lock().map_err(|source| EditError::Lock {
         path: lock_path.clone(),
         source,
     })?;

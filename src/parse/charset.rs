@@ -83,21 +83,20 @@ pub(crate) fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
     if let Some(label) = content_type.and_then(charset_param) {
         let latin1_label =
             Encoding::for_label(label.trim().as_bytes()) == Some(encoding_rs::WINDOWS_1252);
-        if !(latin1_label && valid_utf8 && non_ascii) {
-            if let Some(decoded) = decode_by_label(body, &label, Source::Http) {
-                return decoded;
-            }
+        if !(latin1_label && valid_utf8 && non_ascii)
+            && let Some(decoded) = decode_by_label(body, &label, Source::Http)
+        {
+            return decoded;
         }
     }
 
     // 3. The XML declaration, unless the body is valid UTF-8 with non-ASCII
     // bytes: then the declaration is wrong far more often than the bytes.
-    if !(valid_utf8 && non_ascii) {
-        if let Some(label) = declared_encoding(body) {
-            if let Some(decoded) = decode_by_label(body, &label, Source::Declaration) {
-                return decoded;
-            }
-        }
+    if !(valid_utf8 && non_ascii)
+        && let Some(label) = declared_encoding(body)
+        && let Some(decoded) = decode_by_label(body, &label, Source::Declaration)
+    {
+        return decoded;
     }
 
     // 4. Valid UTF-8.

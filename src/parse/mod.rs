@@ -211,12 +211,11 @@ fn parse_xml(text: String, base: &Url, mut warnings: Vec<String>) -> Result<Pars
                     (stripped, root)
                 }
                 _ => {
-                    if let Some(inner) = repair::extract_embedded_feed(&text) {
-                        if let Some(root) = repair::find_root(&inner).filter(repair::Root::is_feed)
-                        {
-                            warnings.push("feed extracted from the document around it".into());
-                            return parse_normalized(inner, root, base, warnings);
-                        }
+                    if let Some(inner) = repair::extract_embedded_feed(&text)
+                        && let Some(root) = repair::find_root(&inner).filter(repair::Root::is_feed)
+                    {
+                        warnings.push("feed extracted from the document around it".into());
+                        return parse_normalized(inner, root, base, warnings);
                     }
                     let reason = match found {
                         Some(r) if r.local.eq_ignore_ascii_case("html") => {

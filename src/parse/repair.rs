@@ -564,17 +564,17 @@ pub(crate) fn repair(text: &str) -> (String, Vec<String>) {
         ));
         doc = fixed;
     }
-    if let Cow::Owned(s) = map_atom_types(&doc) {
-        if s != doc {
-            notes.push("mapped unknown Atom type= values".to_owned());
-            doc = s;
-        }
+    if let Cow::Owned(s) = map_atom_types(&doc)
+        && s != doc
+    {
+        notes.push("mapped unknown Atom type= values".to_owned());
+        doc = s;
     }
-    if let Cow::Owned(s) = drop_empty_text_constructs(&doc) {
-        if s != doc {
-            notes.push("dropped empty Atom text elements".to_owned());
-            doc = s;
-        }
+    if let Cow::Owned(s) = drop_empty_text_constructs(&doc)
+        && s != doc
+    {
+        notes.push("dropped empty Atom text elements".to_owned());
+        doc = s;
     }
     (doc, notes)
 }
