@@ -132,6 +132,11 @@ impl Metrics {
         self.rendered.inc();
     }
 
+    /// The number of stored stories last counted.
+    pub fn stories(&self) -> i64 {
+        self.stories.get()
+    }
+
     /// The current number of stored stories.
     pub fn set_stories(&self, count: i64) {
         self.stories.set(count);

@@ -173,8 +173,14 @@ pub async fn poll_feed(
         let store = store.clone();
         let url = feed.url.clone();
         let title = feed.title.clone();
+        // `apply_config` made the row; reading it costs no write. A feed
+        // polled on its own (tests, tools) gets its row here.
         tokio::task::spawn_blocking(move || {
-            lock(&store).ensure_feed(&url, title.as_deref(), Utc::now())
+            let mut store = lock(&store);
+            match store.feed(&url)? {
+                Some(record) => Ok(record),
+                None => store.ensure_feed(&url, title.as_deref(), Utc::now()),
+            }
         })
         .await??
     };

@@ -121,7 +121,7 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
         next: HashMap::new(),
         in_flight: HashSet::new(),
     };
-    daemon.refresh_story_count().await;
+    refresh_story_count(&daemon.store, &daemon.metrics).await;
     daemon.plan_all().await?;
     notifier.ready();
     notifier.status(&format!(
@@ -434,16 +434,8 @@ impl Daemon {
             "configuration reloaded"
         );
         self.changes.bump();
-        self.refresh_story_count().await;
+        refresh_story_count(&self.store, &self.metrics).await;
         Ok(())
-    }
-
-    async fn refresh_story_count(&self) {
-        let store = self.store.clone();
-        if let Ok(Ok(count)) = tokio::task::spawn_blocking(move || lock(&store).story_count()).await
-        {
-            self.metrics.set_stories(count);
-        }
     }
 }
 
@@ -516,14 +508,12 @@ impl PollTask {
                     .unwrap_or(chrono::Duration::MAX)
             }
         };
-        let count = tokio::task::spawn_blocking({
-            let store = self.store.clone();
-            move || lock(&store).story_count()
-        })
-        .await
-        .unwrap_or(Ok(0))
-        .unwrap_or(0);
-        self.metrics.set_stories(count);
+        // Only a fetched body can change the number of stories: a 304 or
+        // a failure costs no count(*) on the writer's connection.
+        if matches!(outcome, Ok(FeedOutcome::Fetched { .. })) {
+            refresh_story_count(&self.store, &self.metrics).await;
+        }
+        let count = self.metrics.stories();
         let status = format!(
             "{count} stories; last poll {} {}",
             self.feed.url,
@@ -567,6 +557,14 @@ impl PollTask {
                 now + chrono::Duration::seconds(60)
             }
         }
+    }
+}
+
+/// Counts the stored stories into the `stories_stored` gauge.
+async fn refresh_story_count(store: &SharedStore, metrics: &Metrics) {
+    let store = store.clone();
+    if let Ok(Ok(count)) = tokio::task::spawn_blocking(move || lock(&store).story_count()).await {
+        metrics.set_stories(count);
     }
 }
 
