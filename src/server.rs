@@ -319,7 +319,7 @@ fn render(
 ) -> Result<Rendered, String> {
     let describe = |error: &dyn std::error::Error| crate::poll::error_chain(error);
     let body = if kind == Kind::Opml {
-        publish::opml::render_categorized(&config.topic.title, &publish::opml::from_config(config))
+        publish::opml::render(&config.topic.title, &publish::opml::from_config(config))
     } else {
         let stories = lock(&state.store)
             .stories(Some(limit))

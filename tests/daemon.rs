@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::{HeaderMap, HeaderValue};
 
 use crate::support::daemon::Daemon;
-use crate::support::{FixtureServer, fixture, write_config_with};
+use crate::support::{FixtureServer, fixture, serve_fixtures, write_config_with};
 
 /// Every second, no jitter: the tests see polls quickly.
 const EVERY_SECOND: &str = "* * * * * *";
@@ -124,16 +124,6 @@ fn metric(text: &str, name: &str) -> f64 {
 
 fn has_title(items: &[serde_json::Value], title: &str) -> bool {
     items.iter().any(|item| item["title"] == title)
-}
-
-fn serve_fixtures(server: &FixtureServer) {
-    server.feed("/wire.rss", fixture("wire.rss"), "application/rss+xml");
-    server.feed(
-        "/mirror.atom",
-        fixture("mirror.atom"),
-        "application/atom+xml",
-    );
-    server.feed("/desk.json", fixture("desk.json"), "application/feed+json");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use feedloom::fetch::Fetcher;
 use feedloom::poll::{self, PollSummary, SharedStore};
 use feedloom::store::{Origin, Store};
 
-use crate::support::{FixtureServer, fixture, write_config};
+use crate::support::{FixtureServer, fixture, serve_fixtures, write_config};
 
 struct Setup {
     _dir: tempfile::TempDir,
@@ -35,16 +35,6 @@ async fn poll_once(setup: &Setup) -> PollSummary {
     poll::poll_all(&setup.config, &setup.store, &setup.fetcher, |_, _| {})
         .await
         .unwrap()
-}
-
-fn serve_fixtures(server: &FixtureServer) {
-    server.feed("/wire.rss", fixture("wire.rss"), "application/rss+xml");
-    server.feed(
-        "/mirror.atom",
-        fixture("mirror.atom"),
-        "application/atom+xml",
-    );
-    server.feed("/desk.json", fixture("desk.json"), "application/feed+json");
 }
 
 #[tokio::test(flavor = "multi_thread")]

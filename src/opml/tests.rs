@@ -1,7 +1,7 @@
 use std::path::{Path, PathBuf};
 
 use super::*;
-use crate::publish::opml::{Outline, render, render_categorized};
+use crate::publish::opml::{Outline, render};
 
 fn corpus(path: &str) -> Vec<u8> {
     std::fs::read(Path::new("tests/corpus/opml").join(path)).unwrap()
@@ -309,6 +309,7 @@ fn outline(title: Option<&str>, url: &str, html: Option<&str>) -> Outline {
         title: title.map(str::to_owned),
         xml_url: url.to_owned(),
         html_url: html.map(str::to_owned),
+        category: None,
     }
 }
 
@@ -344,7 +345,14 @@ fn round_trip_with_categories() {
             outline(None, "https://tech.example/atom", None),
         ),
     ];
-    let doc = render_categorized("My \"feeds\"", &feeds);
+    let feeds: Vec<Outline> = feeds
+        .into_iter()
+        .map(|(category, outline)| Outline {
+            category,
+            ..outline
+        })
+        .collect();
+    let doc = render("My \"feeds\"", &feeds);
     let subs = read(doc.as_bytes()).unwrap();
     assert_eq!(subs.title.as_deref(), Some("My \"feeds\""));
     assert!(subs.invalid.is_empty());
@@ -362,10 +370,15 @@ fn round_trip_with_categories() {
         .collect();
     let mut want: Vec<_> = feeds
         .iter()
-        .map(|(c, o)| {
+        .map(|o| {
             // A feed without a title is rendered with its URL as title.
             let title = o.title.clone().or_else(|| Some(o.xml_url.clone()));
-            (c.clone(), o.xml_url.clone(), title, o.html_url.clone())
+            (
+                o.category.clone(),
+                o.xml_url.clone(),
+                title,
+                o.html_url.clone(),
+            )
         })
         .collect();
     got.sort();

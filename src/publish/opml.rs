@@ -10,47 +10,37 @@ pub struct Outline {
     pub xml_url: String,
     /// The feed's web site, when known.
     pub html_url: Option<String>,
+    /// Folder path, levels separated by [`crate::opml::CATEGORY_SEPARATOR`]
+    /// (`" / "`), as [`crate::opml::read`] produces it.
+    pub category: Option<String>,
 }
 
-/// Renders an OPML 2.0 document listing `outlines`, one `type="rss"`
-/// outline each (OPML uses `rss` for every feed format). `text` is required
-/// by the spec, so a feed without a title is named by its URL.
-/// The configured feeds, each with its category: what `/opml` and
+/// The configured feeds, with their categories: what `/opml` and
 /// `feedloom opml export` list.
-pub fn from_config(config: &crate::config::Config) -> Vec<(Option<String>, Outline)> {
+pub fn from_config(config: &crate::config::Config) -> Vec<Outline> {
     config
         .feeds
         .iter()
-        .map(|feed| {
-            (
-                feed.category.clone(),
-                Outline {
-                    title: feed.title.clone(),
-                    xml_url: feed.url.to_string(),
-                    html_url: None,
-                },
-            )
+        .map(|feed| Outline {
+            title: feed.title.clone(),
+            xml_url: feed.url.to_string(),
+            html_url: None,
+            category: feed.category.clone(),
         })
         .collect()
 }
 
+/// Renders an OPML 2.0 document listing `outlines`, one `type="rss"`
+/// outline each (OPML uses `rss` for every feed format). `text` is required
+/// by the spec, so a feed without a title is named by its URL. Feeds with a
+/// category are grouped into nested folder outlines, folders in order of
+/// first appearance, a folder's feeds before its sub-folders: how readers
+/// show folders, so an export/import round trip keeps them.
 pub fn render(title: &str, outlines: &[Outline]) -> String {
-    let uncategorized: Vec<(Option<String>, Outline)> =
-        outlines.iter().map(|o| (None, o.clone())).collect();
-    render_categorized(title, &uncategorized)
-}
-
-/// Like [`render`], but each feed may have a category: a folder path whose
-/// levels are separated by [`crate::opml::CATEGORY_SEPARATOR`] (`" / "`),
-/// the form [`crate::opml::read`] produces. Feeds are grouped into nested
-/// folder outlines, folders in order of first appearance; within a folder
-/// its feeds come before its sub-folders. This is how readers show folders,
-/// so an export/import round trip keeps them.
-pub fn render_categorized(title: &str, outlines: &[(Option<String>, Outline)]) -> String {
     let mut root = Folder::default();
-    for (category, outline) in outlines {
+    for outline in outlines {
         let mut folder = &mut root;
-        let path = category.as_deref().unwrap_or("");
+        let path = outline.category.as_deref().unwrap_or("");
         for name in path
             .split(crate::opml::CATEGORY_SEPARATOR)
             .map(str::trim)

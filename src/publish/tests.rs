@@ -444,11 +444,13 @@ fn opml_has_one_outline_per_feed() {
             title: Some("Evil & <Co> \u{1}\"".to_owned()),
             xml_url: "https://evil.example/feed.xml?a=1&b=2".to_owned(),
             html_url: Some("https://evil.example/".to_owned()),
+            category: None,
         },
         Outline {
             title: None,
             xml_url: "https://plain.example/rss".to_owned(),
             html_url: None,
+            category: None,
         },
     ];
     let doc = opml::render("SCO ]]> feeds", &outlines);

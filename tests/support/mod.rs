@@ -257,6 +257,18 @@ pub fn feedloom(config: &Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// Serves the three fixture feeds (tests/fixtures/feeds): `/wire.rss`,
+/// `/mirror.atom` and `/desk.json`: 7 items, 5 distinct stories.
+pub fn serve_fixtures(server: &FixtureServer) {
+    server.feed("/wire.rss", fixture("wire.rss"), "application/rss+xml");
+    server.feed(
+        "/mirror.atom",
+        fixture("mirror.atom"),
+        "application/atom+xml",
+    );
+    server.feed("/desk.json", fixture("desk.json"), "application/feed+json");
+}
+
 /// The repository's own folders.
 pub fn repo_path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
