@@ -83,8 +83,7 @@ pub(super) fn run(
             allow_private,
         } => {
             let url = Url::parse(&url).with_context(|| format!("{url:?} is not a URL"))?;
-            // Cheap refusals before any network: already listed, or (unless
-            // allowed) a local address, with or without a probe.
+            // Already listed: refused before any network.
             if let Some(existing) = config
                 .feeds
                 .iter()
@@ -99,10 +98,12 @@ pub(super) fn run(
                         .unwrap_or_default()
                 );
             }
-            if !allow_private {
-                runtime()?.block_on(crate::guard::check_public(&url))?;
-            }
+            // The probe checks the URL and every redirect against the
+            // guard as it fetches; without a probe, the URL is checked here.
             let (url, found_title) = if no_probe {
+                if !allow_private {
+                    runtime()?.block_on(crate::guard::check_public(&url))?;
+                }
                 (url, None)
             } else {
                 probe(config, url, pick, allow_private)?
