@@ -129,7 +129,7 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
         daemon.next.len()
     ));
 
-    let result = daemon.schedule_loop(token.clone(), signals).await;
+    let result = daemon.schedule_loop(signals).await;
     let server = daemon.server;
 
     // Stop: no new polls; in-flight ones get a bounded time to commit.
@@ -191,11 +191,8 @@ struct Daemon {
 }
 
 impl Daemon {
-    async fn schedule_loop(
-        &mut self,
-        token: CancellationToken,
-        signals: Signals,
-    ) -> anyhow::Result<()> {
+    /// Runs until a stop signal (Ok) or the server's end (Err).
+    async fn schedule_loop(&mut self, signals: Signals) -> anyhow::Result<()> {
         let Signals {
             mut hangup,
             mut terminate,
@@ -233,7 +230,6 @@ impl Daemon {
                 reload_at.unwrap_or_else(|| tokio::time::Instant::now() + MAX_SLEEP);
             tokio::select! {
                 () = tokio::time::sleep(sleep) => {}
-                () = token.cancelled() => return Ok(()),
                 _ = terminate.recv() => {
                     tracing::info!("SIGTERM: shutting down");
                     return Ok(());
