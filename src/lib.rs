@@ -22,3 +22,4 @@ pub mod seeds;
 pub mod server;
 pub mod store;
 mod text;
+pub mod topic;

@@ -59,6 +59,7 @@ fn seed() -> StoredStory {
         first_seen_at: at(2, 8),
         changed_at: at(2, 8),
         sources: vec![],
+        also_reported_by: vec![],
     }
 }
 
@@ -93,6 +94,7 @@ fn wire() -> StoredStory {
             ),
             source("echo.example", None, None, 3),
         ],
+        also_reported_by: vec![],
     }
 }
 
@@ -117,6 +119,7 @@ fn hostile() -> StoredStory {
             Some("https://evil.example/x?a=1&b=2"),
             3,
         )],
+        also_reported_by: vec![],
     }
 }
 

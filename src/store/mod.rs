@@ -159,6 +159,24 @@ pub struct StoredStory {
     pub changed_at: DateTime<Utc>,
     /// Every feed that carried it, first sighting first.
     pub sources: Vec<Source>,
+    /// The other members of its near-duplicate cluster, as links to where
+    /// they were reported ("Also reported by"), earliest first. Empty for a
+    /// story alone in its cluster.
+    pub also_reported_by: Vec<AlsoReported>,
+}
+
+/// Another outlet's report of the same event: one member of a story's
+/// near-duplicate cluster, seen through one of its sources.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlsoReported {
+    /// The member's public id (its own page is `/stories/{uid}`).
+    pub uid: String,
+    pub title: String,
+    /// The member's canonical link, else its source's item link.
+    pub link: Option<String>,
+    pub feed_url: String,
+    /// Configured title, else the feed's own.
+    pub feed_title: Option<String>,
 }
 
 /// One feed that carried a story.
@@ -762,6 +780,7 @@ fn story_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredStory> {
         first_seen_at: from_unix(row.get(11)?).unwrap_or_default(),
         changed_at: from_unix(row.get(12)?).unwrap_or_default(),
         sources: Vec::new(),
+        also_reported_by: Vec::new(),
     })
 }
 
