@@ -124,7 +124,7 @@ pub async fn poll_all(
     mut progress: impl FnMut(usize, usize),
 ) -> Result<PollSummary, Error> {
     let mut summary = PollSummary {
-        seeds: import_seeds(store, &config.topic.seeds).await?,
+        seeds: import_seeds(store, &config.topic().seeds).await?,
         ..PollSummary::default()
     };
     apply_config(store, config).await?;

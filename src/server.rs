@@ -319,7 +319,7 @@ fn render(
 ) -> Result<Rendered, String> {
     let describe = |error: &dyn std::error::Error| crate::poll::error_chain(error);
     let body = if kind == Kind::Opml {
-        publish::opml::render(&config.topic.title, &publish::opml::from_config(config))
+        publish::opml::render(&config.topic().title, &publish::opml::from_config(config))
     } else {
         let stories = lock(&state.store)
             .stories(Some(limit))
@@ -346,7 +346,7 @@ fn meta(config: &Config, kind: Kind, stories: &[StoredStory]) -> Result<FeedMeta
         .join(kind.path())
         .map_err(|e| format!("cannot build the document's URL: {e}"))?;
     Ok(FeedMeta {
-        title: config.topic.title.clone(),
+        title: config.topic().title.clone(),
         updated: stories
             .iter()
             .map(|story| story.changed_at)

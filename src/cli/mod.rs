@@ -230,7 +230,7 @@ fn export(config: &Config, format: Format, limit: Option<usize>) -> anyhow::Resu
         .context("cannot read the stored stories")?;
     let site_url = config.public_url.clone();
     let meta = FeedMeta {
-        title: config.topic.title.clone(),
+        title: config.topic().title.clone(),
         self_url: site_url
             .join("feed.json")
             .context("cannot build the feed URL")?,
@@ -259,7 +259,7 @@ fn check_config(path: &Path) -> anyhow::Result<()> {
         config.feeds.len(),
         config.enabled_feeds().count(),
         config.database.display(),
-        config.topic.seeds.display()
+        config.topic().seeds.display()
     );
     Ok(())
 }

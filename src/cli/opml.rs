@@ -36,7 +36,7 @@ pub(super) fn run(config_path: &Path, config: &Config, command: OpmlCommand) -> 
 }
 
 fn export(config: &Config) -> anyhow::Result<()> {
-    let document = render::render(&config.topic.title, &render::from_config(config));
+    let document = render::render(&config.topic().title, &render::from_config(config));
     let mut out = std::io::stdout().lock();
     out.write_all(document.as_bytes())
         .context("cannot write to stdout")?;

@@ -42,7 +42,7 @@ pub fn check(path: &Path) -> Result<Config, Error> {
                     .unwrap_or(super::defaults::SEEDS),
             )
         },
-        |c| c.topic.seeds.clone(),
+        |c| c.topic().seeds.clone(),
     );
     let database = config.as_ref().map_or_else(
         || {

@@ -14,6 +14,9 @@ mod edit_tests;
 mod raw;
 #[cfg(test)]
 mod tests;
+mod topics;
+#[cfg(test)]
+mod topics_tests;
 
 pub use check::check;
 
@@ -28,9 +31,7 @@ use std::time::Duration;
 use serde_spanned::Spanned;
 use url::Url;
 
-use raw::{
-    Count, DurationText, RawConfig, RawFeed, RawFetch, RawScheduler, RawServer, RawSize, RawTopic,
-};
+use raw::{Count, DurationText, RawConfig, RawFeed, RawFetch, RawScheduler, RawServer, RawSize};
 
 /// Values used when a key is left out. Together with [`FetchLimits::default`],
 /// [`SchedulerConfig::default`] and [`ServerConfig::default`] these are the
@@ -44,8 +45,12 @@ pub mod defaults {
     pub const LISTEN: &str = "127.0.0.1:8080";
     /// Every 15 minutes: fresh enough for news, polite to publishers.
     pub const SCHEDULE: &str = "0 */15 * * * *";
-    /// Relative to the config file's folder.
+    /// Relative to the config file's folder. A `[[topics]]` entry's default
+    /// is this folder's subfolder named after its slug.
     pub const SEEDS: &str = "seeds";
+    /// The slug of the `[topic]` table: it is also served at
+    /// `/topics/main/`.
+    pub const TOPIC_SLUG: &str = "main";
     /// Feeds are polled unless switched off.
     pub const ENABLED: bool = true;
 
@@ -80,8 +85,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Default schedule for every feed.
     pub schedule: Schedule,
-    /// The `[topic]` table: what the published feed is about.
-    pub topic: Topic,
+    /// What the published feeds are about: `[topic]` and `[[topics]]`, the
+    /// default first (see [`Config::topic`]). Never empty.
+    pub topics: Vec<Topic>,
     /// The `[fetch]` table, defaults filled in.
     pub fetch: FetchLimits,
     /// In file order, disabled ones included (see [`Config::enabled_feeds`]).
@@ -140,6 +146,17 @@ impl Default for ServerConfig {
 }
 
 impl Config {
+    /// The default topic: `[topic]`, else the first of `[[topics]]`. It is
+    /// the one served at `/feed.atom` and friends.
+    pub fn topic(&self) -> &Topic {
+        &self.topics[0]
+    }
+
+    /// The topic with this slug.
+    pub fn topic_by_slug(&self, slug: &str) -> Option<&Topic> {
+        self.topics.iter().find(|t| t.slug == slug)
+    }
+
     /// The feeds to poll; disabled feeds stay in `feeds` so they can be listed.
     pub fn enabled_feeds(&self) -> impl Iterator<Item = &FeedConfig> {
         self.feeds.iter().filter(|f| f.enabled)
@@ -174,14 +191,37 @@ impl fmt::Display for Schedule {
     }
 }
 
-/// What the aggregated feed is about: seed articles define the topic, the
-/// title names the published feed.
+/// What one published feed is about: seed articles define the topic, rules
+/// override the score, the title names the feed.
 #[derive(Debug, Clone)]
 pub struct Topic {
+    /// Names the topic's URLs (`/topics/{slug}/feed.atom`): lowercase
+    /// letters, digits, dashes. `[topic]` defaults to "main".
+    pub slug: String,
     /// Trimmed and never empty: it titles the published feed.
     pub title: String,
     /// Seeds folder, resolved against the config file's folder.
     pub seeds: PathBuf,
+    /// Score (cosine similarity to the seeds, 0..=1) a story needs.
+    pub threshold: f64,
+    /// A story matching any of these is on topic whatever its score.
+    pub include: Vec<crate::topic::Rule>,
+    /// A story matching any of these is off topic; exclusion wins.
+    pub exclude: Vec<crate::topic::Rule>,
+    /// Only stories carried by these feeds (and the seeds) can be on topic;
+    /// `None` means every feed. A URL that is not among `[[feeds]]` matches
+    /// nothing, so removing a feed never invalidates the file.
+    pub feeds: Option<Vec<Url>>,
+}
+
+impl Topic {
+    /// Whether a story seen in the feed at `url` may belong to this topic.
+    pub fn admits_feed(&self, url: &Url) -> bool {
+        self.feeds.as_ref().is_none_or(|feeds| {
+            let wanted = canonical(url);
+            feeds.iter().any(|f| canonical(f) == wanted)
+        })
+    }
 }
 
 /// `[fetch]` table: limits of the HTTP fetcher.
@@ -400,7 +440,7 @@ impl Validator<'_> {
         };
         let public_url = self.public_url(raw.public_url, listen);
         let log = self.log(raw.log);
-        let topic = self.topic(raw.topic);
+        let topics = self.topics(raw.topic, raw.topics);
         let fetch = self.fetch(raw.fetch);
         let scheduler = self.scheduler(raw.scheduler);
         let server = self.server(raw.server);
@@ -411,7 +451,7 @@ impl Validator<'_> {
             public_url: public_url?,
             listen: listen?,
             schedule: schedule?,
-            topic: topic?,
+            topics: topics?,
             fetch: fetch?,
             feeds: feeds?,
             log: log?,
@@ -700,35 +740,6 @@ impl Validator<'_> {
         } else {
             Some(category.to_owned())
         }
-    }
-
-    fn topic(&mut self, raw: Option<Spanned<RawTopic>>) -> Option<Topic> {
-        let Some(raw) = raw else {
-            self.missing(
-                0..0,
-                "topic",
-                "missing [topic] table; it needs at least `title`".to_owned(),
-            );
-            return None;
-        };
-        let span = raw.span();
-        let raw = raw.into_inner();
-        let title = match raw.title {
-            Some(title) => self.title(&title, "topic.title", "it names the published feed"),
-            None => {
-                self.missing(
-                    span,
-                    "topic.title",
-                    "missing key `title` in [topic]".to_owned(),
-                );
-                None
-            }
-        };
-        let seeds = self.path(raw.seeds, "topic.seeds", defaults::SEEDS);
-        Some(Topic {
-            title: title?,
-            seeds: seeds?,
-        })
     }
 
     fn fetch(&mut self, raw: Option<Spanned<RawFetch>>) -> Option<FetchLimits> {

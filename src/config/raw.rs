@@ -26,6 +26,7 @@ pub(super) struct RawConfig {
     pub public_url: Option<Spanned<String>>,
     pub log: Option<Spanned<String>>,
     pub topic: Option<Spanned<RawTopic>>,
+    pub topics: Option<Vec<Spanned<RawTopic>>>,
     pub fetch: Option<Spanned<RawFetch>>,
     pub scheduler: Option<Spanned<RawScheduler>>,
     pub server: Option<Spanned<RawServer>>,
@@ -36,8 +37,34 @@ pub(super) struct RawConfig {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a table")]
 pub(super) struct RawTopic {
+    pub slug: Option<Spanned<String>>,
     pub title: Option<Spanned<String>>,
     pub seeds: Option<Spanned<String>>,
+    pub threshold: Option<Spanned<f64>>,
+    pub include: Option<Vec<Spanned<RawRule>>>,
+    pub exclude: Option<Vec<Spanned<RawRule>>>,
+    pub feeds: Option<Vec<Spanned<String>>>,
+}
+
+/// An include or exclude rule: a bare string is a keyword; a table says
+/// `keyword` or `regex`, and optionally `in` (title, text or any).
+#[derive(Debug, Deserialize)]
+#[serde(
+    untagged,
+    expecting = r#"a keyword string, or a table such as { regex = "\bCSTO\b", in = "title" }"#
+)]
+pub(super) enum RawRule {
+    Keyword(String),
+    Table(RawRuleTable),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRuleTable {
+    pub keyword: Option<String>,
+    pub regex: Option<String>,
+    #[serde(rename = "in")]
+    pub field: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -56,8 +56,8 @@ fn shipped_default_file_is_valid() {
     let config_dir = path.parent().map(Path::to_owned).unwrap_or_default();
     assert_eq!(config.database, config_dir.join("data/feedloom.db"));
     assert!(config.database.ends_with("config/data/feedloom.db"));
-    assert_eq!(config.topic.seeds, config_dir.join("seeds"));
-    assert_eq!(config.topic.title, "Russia, Afghanistan and the SCO");
+    assert_eq!(config.topic().seeds, config_dir.join("seeds"));
+    assert_eq!(config.topic().title, "Russia, Afghanistan and the SCO");
     assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
     assert_eq!(config.schedule.expression, defaults::SCHEDULE);
     assert_eq!(config.public_url.as_str(), "http://127.0.0.1:8080/");
@@ -72,7 +72,7 @@ fn shipped_default_file_is_valid() {
 fn defaults_apply_to_a_minimal_file() {
     let config = ok(MINIMAL);
     assert_eq!(config.database, dir().join(defaults::DATABASE));
-    assert_eq!(config.topic.seeds, dir().join(defaults::SEEDS));
+    assert_eq!(config.topic().seeds, dir().join(defaults::SEEDS));
     assert_eq!(config.listen.to_string(), defaults::LISTEN);
     assert_eq!(config.schedule.expression, defaults::SCHEDULE);
     assert_eq!(config.fetch, FetchLimits::default());
@@ -155,7 +155,7 @@ enabled = false
             max_items: 20,
         }
     );
-    assert_eq!(config.topic.title, "Topic");
+    assert_eq!(config.topic().title, "Topic");
     assert_eq!(
         config.fetch,
         FetchLimits {
@@ -190,7 +190,7 @@ fn relative_paths_resolve_against_the_config_folder() {
         Err(e) => panic!("{e}"),
     };
     assert_eq!(config.database, Path::new("conf/sub/x/y.db"));
-    assert_eq!(config.topic.seeds, Path::new("conf/sub/../seeds"));
+    assert_eq!(config.topic().seeds, Path::new("conf/sub/../seeds"));
     // A bare file name has an empty folder: paths stay relative to it.
     let config = match from_str(text, Path::new("feedloom.toml")) {
         Ok(c) => c,
@@ -204,7 +204,7 @@ fn absolute_paths_are_kept() {
     let config =
         ok("database = \"/var/lib/feedloom/db\"\n[topic]\ntitle = \"T\"\nseeds = \"/srv/seeds\"\n");
     assert_eq!(config.database, Path::new("/var/lib/feedloom/db"));
-    assert_eq!(config.topic.seeds, Path::new("/srv/seeds"));
+    assert_eq!(config.topic().seeds, Path::new("/srv/seeds"));
 }
 
 #[test]
@@ -230,7 +230,13 @@ fn unknown_key_in_feed_suggests_the_closest() {
 #[test]
 fn unknown_key_without_a_near_match_lists_known_keys() {
     let p = problem("[topic]\ntitle = \"T\"\ncolour = \"red\"\n");
-    assert_at(&p, 3, 1, "topic.colour", "known keys: title, seeds");
+    assert_at(
+        &p,
+        3,
+        1,
+        "topic.colour",
+        "known keys: slug, title, seeds, threshold, include, exclude, feeds",
+    );
 }
 
 #[test]

@@ -75,7 +75,7 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
     let reader: SharedStore = Arc::new(std::sync::Mutex::new(
         Store::open(&config.database).context("cannot open the database for reading")?,
     ));
-    let seeds = poll::import_seeds(&writer, &config.topic.seeds).await?;
+    let seeds = poll::import_seeds(&writer, &config.topic().seeds).await?;
     for message in &seeds.failed {
         tracing::warn!(error = %message, "seed article not imported");
     }
@@ -403,7 +403,7 @@ impl Daemon {
 
     async fn apply(&mut self, old: &Config, new: &Config) -> anyhow::Result<()> {
         poll::apply_config(&self.store, new).await?;
-        let seeds = poll::import_seeds(&self.store, &new.topic.seeds).await?;
+        let seeds = poll::import_seeds(&self.store, &new.topic().seeds).await?;
         for message in &seeds.failed {
             tracing::warn!(error = %message, "seed article not imported");
         }

@@ -1,0 +1,289 @@
+//! Validation of `[topic]` and `[[topics]]`: what each published feed is
+//! about, and the rules that override the relevance score.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use regex::{Regex, RegexBuilder};
+use serde_spanned::Spanned;
+
+use super::raw::{RawRule, RawRuleTable, RawTopic};
+use super::{Topic, Validator, defaults};
+use crate::topic::{DEFAULT_THRESHOLD, Field, Rule};
+
+/// Longest slug: it is a path segment of every URL of its topic.
+const MAX_SLUG: usize = 64;
+
+impl Validator<'_> {
+    /// Every topic, the default first: `[topic]` if present, else the first
+    /// of `[[topics]]`. Slugs are unique because they name URL paths.
+    pub(super) fn topics(
+        &mut self,
+        single: Option<Spanned<RawTopic>>,
+        many: Option<Vec<Spanned<RawTopic>>>,
+    ) -> Option<Vec<Topic>> {
+        let many = many.unwrap_or_default();
+        if single.is_none() && many.is_empty() {
+            self.missing(
+                0..0,
+                "topic",
+                "missing [topic] table (or [[topics]]); it needs at least `title`".to_owned(),
+            );
+            return None;
+        }
+        let mut out = Vec::new();
+        let mut ok = true;
+        // Slug -> (key, line) of its first use.
+        let mut seen: HashMap<String, (String, usize)> = HashMap::new();
+        let entries = single
+            .map(|raw| ("topic".to_owned(), raw))
+            .into_iter()
+            .chain(
+                many.into_iter()
+                    .enumerate()
+                    .map(|(i, raw)| (format!("topics[{i}]"), raw)),
+            );
+        for (key, raw) in entries {
+            let is_single = key == "topic";
+            let slug_span = raw.get_ref().slug.as_ref().map(Spanned::span);
+            let span = raw.span();
+            match self.topic_entry(raw.into_inner(), span.clone(), &key, is_single) {
+                Some(topic) => {
+                    let (line, _) = self.lines.position(slug_span.clone().unwrap_or(span).start);
+                    if let Some((first, first_line)) = seen.get(&topic.slug) {
+                        let message = format!(
+                            "duplicate topic slug `{}`: {first} on line {first_line} uses it; slugs name each topic's URLs and must differ",
+                            topic.slug
+                        );
+                        self.report(slug_span.unwrap_or(0..0), format!("{key}.slug"), message);
+                        ok = false;
+                    } else {
+                        seen.insert(topic.slug.clone(), (key, line));
+                        out.push(topic);
+                    }
+                }
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn topic_entry(
+        &mut self,
+        raw: RawTopic,
+        span: Range<usize>,
+        key: &str,
+        is_single: bool,
+    ) -> Option<Topic> {
+        let k = |name: &str| format!("{key}.{name}");
+        let table = if is_single { "[topic]" } else { "[[topics]]" };
+        let slug = match &raw.slug {
+            Some(slug) => self.slug(slug, &k("slug")),
+            None if is_single => Some(defaults::TOPIC_SLUG.to_owned()),
+            None => {
+                self.missing(
+                    span.clone(),
+                    &k("slug"),
+                    format!("missing key `slug` in {table}; it names the topic's URLs, as in /topics/SLUG/feed.atom"),
+                );
+                None
+            }
+        };
+        let title = match &raw.title {
+            Some(title) => self.title(title, &k("title"), "it names the published feed"),
+            None => {
+                self.missing(span, &k("title"), format!("missing key `title` in {table}"));
+                None
+            }
+        };
+        let seeds_default = match (&slug, is_single) {
+            (Some(slug), false) => format!("{}/{slug}", defaults::SEEDS),
+            _ => defaults::SEEDS.to_owned(),
+        };
+        let seeds = self.path(raw.seeds, &k("seeds"), &seeds_default);
+        let threshold = match raw.threshold {
+            None => Some(DEFAULT_THRESHOLD),
+            Some(t) if (0.0..=1.0).contains(t.get_ref()) => Some(*t.get_ref()),
+            Some(t) => {
+                self.report(
+                    t.span(),
+                    k("threshold"),
+                    format!(
+                        "threshold {} is outside 0..=1: scores are cosine similarities; the default is {DEFAULT_THRESHOLD}",
+                        t.get_ref()
+                    ),
+                );
+                None
+            }
+        };
+        let include = self.rules(raw.include, &k("include"));
+        let exclude = self.rules(raw.exclude, &k("exclude"));
+        let feeds = match raw.feeds {
+            None => Some(None),
+            Some(list) => {
+                let mut urls = Vec::with_capacity(list.len());
+                let mut ok = true;
+                for (i, url) in list.iter().enumerate() {
+                    match self.url(url, &format!("{key}.feeds[{i}]")) {
+                        Some(url) => urls.push(url),
+                        None => ok = false,
+                    }
+                }
+                ok.then_some(Some(urls))
+            }
+        };
+        Some(Topic {
+            slug: slug?,
+            title: title?,
+            seeds: seeds?,
+            threshold: threshold?,
+            include: include?,
+            exclude: exclude?,
+            feeds: feeds?,
+        })
+    }
+
+    fn slug(&mut self, raw: &Spanned<String>, key: &str) -> Option<String> {
+        let slug = raw.get_ref().trim();
+        let valid = !slug.is_empty()
+            && slug.len() <= MAX_SLUG
+            && slug
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !slug.starts_with('-');
+        if valid {
+            Some(slug.to_owned())
+        } else {
+            self.report(
+                raw.span(),
+                key,
+                format!(
+                    "bad slug `{slug}`: use 1 to {MAX_SLUG} lowercase letters, digits and dashes (not first), e.g. \"central-asia\"; it is part of the topic's URLs"
+                ),
+            );
+            None
+        }
+    }
+
+    fn rules(&mut self, raw: Option<Vec<Spanned<RawRule>>>, key: &str) -> Option<Vec<Rule>> {
+        let mut rules = Vec::new();
+        let mut ok = true;
+        for (i, raw) in raw.unwrap_or_default().into_iter().enumerate() {
+            let span = raw.span();
+            match self.rule(raw.into_inner(), span, &format!("{key}[{i}]")) {
+                Some(rule) => rules.push(rule),
+                None => ok = false,
+            }
+        }
+        ok.then_some(rules)
+    }
+
+    fn rule(&mut self, raw: RawRule, span: Range<usize>, key: &str) -> Option<Rule> {
+        let (table, field) = match raw {
+            RawRule::Keyword(text) => (
+                RawRuleTable {
+                    keyword: Some(text),
+                    regex: None,
+                    field: None,
+                },
+                Field::Any,
+            ),
+            RawRule::Table(table) => {
+                let field = match table.field.as_deref().map(str::trim) {
+                    None | Some("any") => Field::Any,
+                    Some("title") => Field::Title,
+                    Some("text") => Field::Text,
+                    Some(other) => {
+                        self.report(
+                            span,
+                            format!("{key}.in"),
+                            format!("`in = \"{other}\"` is not a field; use \"title\", \"text\" or \"any\""),
+                        );
+                        return None;
+                    }
+                };
+                (table, field)
+            }
+        };
+        match (table.keyword, table.regex) {
+            (Some(keyword), None) => match keyword_pattern(&keyword) {
+                Some(pattern) => Some(Rule {
+                    pattern,
+                    field,
+                    source: keyword.trim().to_owned(),
+                }),
+                None => {
+                    self.report(
+                        span,
+                        key,
+                        "empty keyword; write a word or phrase such as \"CSTO\"",
+                    );
+                    None
+                }
+            },
+            (None, Some(regex)) => match RegexBuilder::new(&regex).size_limit(1 << 20).build() {
+                Ok(pattern) => Some(Rule {
+                    pattern,
+                    field,
+                    source: format!("/{regex}/"),
+                }),
+                Err(e) => {
+                    let detail = e
+                        .to_string()
+                        .lines()
+                        .last()
+                        .unwrap_or_default()
+                        .trim()
+                        .to_owned();
+                    self.report(
+                        span,
+                        format!("{key}.regex"),
+                        format!("bad regular expression `{regex}`: {detail}"),
+                    );
+                    None
+                }
+            },
+            (Some(_), Some(_)) => {
+                self.report(
+                    span,
+                    key,
+                    "a rule has `keyword` or `regex`, not both; write two rules",
+                );
+                None
+            }
+            (None, None) => {
+                self.report(
+                    span,
+                    key,
+                    "a rule table needs `keyword` or `regex`, e.g. { keyword = \"CSTO\", in = \"title\" }",
+                );
+                None
+            }
+        }
+    }
+}
+
+/// A keyword as a pattern: case-insensitive, whole words (so "SCO" does not
+/// match "disco"), any run of whitespace between the words of a phrase.
+/// `None` for a blank keyword.
+fn keyword_pattern(keyword: &str) -> Option<Regex> {
+    let words: Vec<String> = keyword.split_whitespace().map(regex::escape).collect();
+    if words.is_empty() {
+        return None;
+    }
+    // `\b` only marks a boundary next to a word character, so it is added
+    // only on sides where the keyword starts or ends with one ("C++").
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let start = if is_word(keyword.trim().chars().next()) {
+        r"\b"
+    } else {
+        ""
+    };
+    let end = if is_word(keyword.trim().chars().last()) {
+        r"\b"
+    } else {
+        ""
+    };
+    let pattern = format!("(?i){start}{}{end}", words.join(r"\s+"));
+    RegexBuilder::new(&pattern).build().ok()
+}
