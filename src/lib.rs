@@ -18,6 +18,7 @@ pub mod parse;
 pub mod poll;
 pub mod publish;
 pub mod schedule;
+pub mod scoring;
 pub mod seeds;
 pub mod server;
 pub mod store;

@@ -112,6 +112,8 @@ pub struct PollSummary {
     pub moved: Vec<(Url, String)>,
     /// Warnings per feed (repaired markup, empty feeds, skipped items).
     pub warnings: Vec<(Url, String)>,
+    /// Topic verdicts computed for new and changed stories.
+    pub scored: crate::scoring::ScoreSummary,
 }
 
 /// Imports the seeds folder, then polls every enabled feed concurrently (the
@@ -124,10 +126,12 @@ pub async fn poll_all(
     mut progress: impl FnMut(usize, usize),
 ) -> Result<PollSummary, Error> {
     let mut summary = PollSummary {
-        seeds: import_seeds(store, &config.topic().seeds).await?,
+        seeds: import_all_seeds(store, config).await?,
         ..PollSummary::default()
     };
     apply_config(store, config).await?;
+    let topics = crate::scoring::build(config);
+    crate::scoring::ensure_current(store, &topics, false).await?;
     let feeds: Vec<&FeedConfig> = config.enabled_feeds().collect();
     let total = feeds.len();
     let mut polls = futures_util::stream::iter(feeds)
@@ -156,6 +160,7 @@ pub async fn poll_all(
     }
     drop(polls);
     summary.moved = moved_feeds(store, config).await?;
+    summary.scored = crate::scoring::score_pending(store, &topics, None).await?;
     Ok(summary)
 }
 
@@ -382,12 +387,37 @@ fn parse_body(body: &fetch::Body, feed_url: &Url) -> Result<(FeedUpdate, Vec<Str
     ))
 }
 
+/// Imports the seeds of every topic. The default topic's seeds are keyed by
+/// file name (as they always were); another topic's by `slug/file name`, so
+/// that two topics' folders may hold files of the same name.
+pub async fn import_all_seeds(store: &SharedStore, config: &Config) -> Result<SeedSummary, Error> {
+    let mut summary = SeedSummary::default();
+    for (i, topic) in config.topics.iter().enumerate() {
+        let prefix = if i == 0 {
+            String::new()
+        } else {
+            format!("{}/", topic.slug)
+        };
+        let one = import_seeds(store, &topic.seeds, &prefix).await?;
+        summary.inserted += one.inserted;
+        summary.updated += one.updated;
+        summary.unchanged += one.unchanged;
+        summary.failed.extend(one.failed);
+    }
+    Ok(summary)
+}
+
 /// Imports every seed article of `dir` (idempotent: unchanged files write
 /// nothing). A bad seed file is reported in the summary and skipped; the
 /// others are still imported.
-pub async fn import_seeds(store: &SharedStore, dir: &Path) -> Result<SeedSummary, Error> {
+pub async fn import_seeds(
+    store: &SharedStore,
+    dir: &Path,
+    key_prefix: &str,
+) -> Result<SeedSummary, Error> {
     let store = store.clone();
     let dir = dir.to_owned();
+    let key_prefix = key_prefix.to_owned();
     tokio::task::spawn_blocking(move || -> Result<SeedSummary, Error> {
         let mut summary = SeedSummary::default();
         let articles = match seeds::load_dir(&dir) {
@@ -411,11 +441,14 @@ pub async fn import_seeds(store: &SharedStore, dir: &Path) -> Result<SeedSummary
                     continue;
                 }
             };
-            let key = article
-                .path
-                .file_name()
-                .map(|name| name.to_string_lossy().into_owned())
-                .unwrap_or_default();
+            let key = format!(
+                "{key_prefix}{}",
+                article
+                    .path
+                    .file_name()
+                    .map(|name| name.to_string_lossy())
+                    .unwrap_or_default()
+            );
             let published = article.published.map(|date| {
                 DateTime::from_naive_utc_and_offset(date.and_time(NaiveTime::MIN), Utc)
             });

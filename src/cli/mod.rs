@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod feeds;
 mod opml;
+mod topics;
 
 use crate::config::{self, Config};
 use crate::fetch::Fetcher;
@@ -72,6 +73,20 @@ enum Command {
     /// Subscriptions as OPML.
     #[command(subcommand)]
     Opml(opml::OpmlCommand),
+    /// Why a story is or is not on each topic: its score, the threshold,
+    /// the rule that decided, and the terms that weighed most.
+    Explain {
+        /// The story's id (as in its /stories/ID link), or that link.
+        story: String,
+        /// How many terms to show.
+        #[arg(long, default_value_t = topics::DEFAULT_TERMS)]
+        terms: usize,
+    },
+    /// Score every stored story again against the current seeds, rules and
+    /// thresholds (the daemon does this by itself on reload).
+    Rescore,
+    /// List the topics with their feed URLs and on/off-topic counts.
+    Topics,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -136,6 +151,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Feeds(command) => feeds::run(&cli.config, &config, command),
         Command::Opml(command) => opml::run(&cli.config, &config, command),
         Command::CheckConfig => check_config(&cli.config),
+        Command::Explain { story, terms } => {
+            topics::explain(&config, &story, terms, &mut std::io::stdout().lock())
+        }
+        Command::Rescore => topics::rescore(&config, &mut std::io::stdout().lock()),
+        Command::Topics => topics::list(&config, &mut std::io::stdout().lock()),
     }
 }
 
@@ -198,6 +218,9 @@ fn print_summary(
             format!(", {} failed", seeds.failed.len())
         }
     )?;
+    if summary.scored.scored > 0 {
+        writeln!(out, "topics: {} stories scored", summary.scored.scored)?;
+    }
     for failure in &summary.failed {
         match &failure.title {
             Some(title) => writeln!(

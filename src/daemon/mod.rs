@@ -8,6 +8,7 @@
 //! wait (the task tracker, bounded by a grace period).
 
 pub mod notify;
+mod scoring;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -20,7 +21,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use futures_util::FutureExt;
 use tokio::signal::unix::{Signal, SignalKind, signal};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use url::Url;
@@ -75,11 +76,19 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
     let reader: SharedStore = Arc::new(std::sync::Mutex::new(
         Store::open(&config.database).context("cannot open the database for reading")?,
     ));
-    let seeds = poll::import_seeds(&writer, &config.topic().seeds).await?;
+    let seeds = poll::import_all_seeds(&writer, &config).await?;
     for message in &seeds.failed {
         tracing::warn!(error = %message, "seed article not imported");
     }
     poll::apply_config(&writer, &config).await?;
+    let topics = crate::scoring::build(&config);
+    let queued = crate::scoring::ensure_current(&writer, &topics, false).await?;
+    if queued > 0 {
+        tracing::info!(
+            stories = queued,
+            "topics changed since the stories were scored; rescoring them in the background"
+        );
+    }
 
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -93,6 +102,21 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
     let (config_tx, config_rx) = watch::channel(Arc::new(config));
     let token = CancellationToken::new();
     let tracker = TaskTracker::new();
+    let (topics_tx, topics_rx) = watch::channel(topics);
+    let score_wake = Arc::new(Notify::new());
+    // Whatever was queued before this start (a crash, an upgrade) is
+    // scored now.
+    score_wake.notify_one();
+    tracker.spawn(
+        scoring::ScoringTask {
+            store: writer.clone(),
+            topics: topics_rx,
+            wake: score_wake.clone(),
+            changes: changes.clone(),
+            token: token.clone(),
+        }
+        .run(),
+    );
 
     let state = Arc::new(ServerState::new(
         reader,
@@ -115,6 +139,8 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
         fetcher: Arc::new(Fetcher::new(&config_rx.borrow().fetch)?),
         metrics,
         changes,
+        topics: topics_tx,
+        score_wake,
         notifier: notifier.clone(),
         tracker: tracker.clone(),
         server,
@@ -180,6 +206,10 @@ struct Daemon {
     fetcher: Arc<Fetcher>,
     metrics: Arc<Metrics>,
     changes: Arc<Changes>,
+    /// Every topic's scorer; replaced on reload.
+    topics: watch::Sender<crate::scoring::Topics>,
+    /// Pokes the scoring task.
+    score_wake: Arc<Notify>,
     notifier: Notifier,
     tracker: TaskTracker,
     /// The HTTP server: if it ends before shutdown, so does the daemon.
@@ -310,6 +340,7 @@ impl Daemon {
                 fetcher: self.fetcher.clone(),
                 metrics: self.metrics.clone(),
                 changes: self.changes.clone(),
+                score_wake: self.score_wake.clone(),
                 done: done.clone(),
             };
             self.tracker.spawn(task.run());
@@ -403,10 +434,21 @@ impl Daemon {
 
     async fn apply(&mut self, old: &Config, new: &Config) -> anyhow::Result<()> {
         poll::apply_config(&self.store, new).await?;
-        let seeds = poll::import_seeds(&self.store, &new.topic().seeds).await?;
+        let seeds = poll::import_all_seeds(&self.store, new).await?;
         for message in &seeds.failed {
             tracing::warn!(error = %message, "seed article not imported");
         }
+        // Seeds, rules or thresholds may have changed: the digests tell.
+        let topics = crate::scoring::build(new);
+        let queued = crate::scoring::ensure_current(&self.store, &topics, false).await?;
+        if queued > 0 {
+            tracing::info!(
+                stories = queued,
+                "topics changed; rescoring the stored stories"
+            );
+        }
+        self.topics.send_replace(topics);
+        self.score_wake.notify_one();
         // Feeds whose schedule changed are planned afresh; the others keep
         // their times.
         let schedule_of = |config: &Config, url: &Url| {
@@ -443,6 +485,7 @@ struct PollTask {
     fetcher: Arc<Fetcher>,
     metrics: Arc<Metrics>,
     changes: Arc<Changes>,
+    score_wake: Arc<Notify>,
     done: mpsc::UnboundedSender<Done>,
 }
 
@@ -493,6 +536,8 @@ impl PollTask {
                 // only see a change when there is one.
                 if matches!(outcome, FeedOutcome::Fetched { .. }) {
                     self.changes.bump();
+                    // New stories are published once scored.
+                    self.score_wake.notify_one();
                 }
                 self.plan_next(now).await
             }

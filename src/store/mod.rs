@@ -6,6 +6,11 @@
 //! methods on a blocking thread.
 
 mod migrate;
+mod topics;
+#[cfg(test)]
+mod topics_tests;
+
+pub use topics::{PendingStory, ScoredStory, StoredVerdict, reason_text};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,53 @@
+//! The daemon's scoring task: one task drains the score queue whenever a
+//! poll stored something or the topics changed, so concurrent polls never
+//! score the same stories twice.
+
+use std::sync::Arc;
+
+use tokio::sync::{Notify, watch};
+use tokio_util::sync::CancellationToken;
+
+use crate::poll::{self, SharedStore};
+use crate::scoring::{self, Topics};
+use crate::server::Changes;
+
+pub(super) struct ScoringTask {
+    pub store: SharedStore,
+    pub topics: watch::Receiver<Topics>,
+    /// Poked after every fetched poll and reload. A poke while a run is
+    /// under way is kept (Notify stores one permit), so nothing stored is
+    /// left unscored until the next poll.
+    pub wake: Arc<Notify>,
+    pub changes: Arc<Changes>,
+    pub token: CancellationToken,
+}
+
+impl ScoringTask {
+    pub async fn run(self) {
+        loop {
+            tokio::select! {
+                () = self.token.cancelled() => return,
+                () = self.wake.notified() => {}
+            }
+            let topics = self.topics.borrow().clone();
+            match scoring::score_pending(&self.store, &topics, Some(self.token.clone())).await {
+                Ok(summary) => {
+                    if summary.scored > 0 {
+                        tracing::debug!(
+                            scored = summary.scored,
+                            changed = summary.changed,
+                            "stories scored"
+                        );
+                    }
+                    if summary.changed > 0 {
+                        self.changes.bump();
+                    }
+                }
+                Err(error) => {
+                    // The verdicts stay queued; the next poll retries.
+                    tracing::error!(error = %poll::error_chain(&error), "scoring stories failed");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! Runs the topic scorers over stored stories.
+//!
+//! Scoring is decoupled from writing: the store queues every new or changed
+//! story (by trigger), and [`score_pending`] drains the queue in batches,
+//! scoring outside the store lock. A changed topic definition (seeds, rules,
+//! threshold, or a new feedloom) is detected by digest and puts every story
+//! back on the queue, which is what `feedloom rescore` and a reload do.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::Utc;
+use sha2::{Digest, Sha256};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{Config, Topic};
+use crate::normalize;
+use crate::poll::{self, Error, SharedStore, lock};
+use crate::seeds;
+use crate::store::ScoredStory;
+use crate::topic::{Background, Document, Reason, Scorer, Verdict};
+
+/// Stories scored per store round trip: small enough that the lock is never
+/// held for long, large enough to amortise the transaction.
+const BATCH: usize = 256;
+
+/// One configured topic, ready to score.
+#[derive(Debug)]
+pub struct TopicScorer {
+    pub slug: String,
+    pub scorer: Scorer,
+    /// Content hashes of the topic's own seed articles: always on topic.
+    seed_hashes: HashSet<String>,
+    /// Identifies the definition the verdicts come from.
+    pub digest: String,
+}
+
+impl TopicScorer {
+    /// The verdict on one story.
+    pub fn verdict(&self, title: &str, text: &str, content_hash: &str) -> Verdict {
+        if self.seed_hashes.contains(content_hash) {
+            return Verdict {
+                score: 1.0,
+                on_topic: true,
+                reason: Reason::Seed,
+            };
+        }
+        self.scorer.score(&Document { title, text })
+    }
+}
+
+/// Every configured topic's scorer, the default first. Cheap to share.
+pub type Topics = Arc<Vec<TopicScorer>>;
+
+/// Builds the scorers of every topic in `config` from its seeds folder. A
+/// missing or unreadable seed is left out with a warning (the daemon goes
+/// on); a topic without any seed scores nothing above zero, and only its
+/// include rules can put stories on it.
+pub fn build(config: &Config) -> Topics {
+    let background = Background::builtin();
+    Arc::new(
+        config
+            .topics
+            .iter()
+            .map(|topic| build_one(topic, &background))
+            .collect(),
+    )
+}
+
+fn build_one(topic: &Topic, background: &Background) -> TopicScorer {
+    let articles = load_seeds(&topic.seeds, &topic.slug);
+    let stories: Vec<normalize::Story> = articles
+        .iter()
+        .map(|article| {
+            normalize::story_from_paragraphs(&article.title, None, None, &article.paragraphs)
+        })
+        .collect();
+    let documents: Vec<Document<'_>> = stories
+        .iter()
+        .map(|story| Document {
+            title: &story.title,
+            text: &story.content_text,
+        })
+        .collect();
+    let scorer = Scorer::new(
+        &documents,
+        background,
+        topic.threshold,
+        topic.include.clone(),
+        topic.exclude.clone(),
+    );
+    let mut seed_hashes: Vec<String> = stories
+        .iter()
+        .map(|story| story.content_hash.as_str().to_owned())
+        .collect();
+    seed_hashes.sort();
+    let digest = digest(topic, &seed_hashes);
+    TopicScorer {
+        slug: topic.slug.clone(),
+        scorer,
+        seed_hashes: seed_hashes.into_iter().collect(),
+        digest,
+    }
+}
+
+fn load_seeds(dir: &Path, slug: &str) -> Vec<seeds::SeedArticle> {
+    match seeds::load_dir(dir) {
+        Ok(articles) => articles
+            .into_iter()
+            .filter_map(|article| match article {
+                Ok(article) => Some(article),
+                Err(error) => {
+                    tracing::warn!(topic = slug, error = %poll::error_chain(&error), "seed article left out of the topic profile");
+                    None
+                }
+            })
+            .collect(),
+        Err(error) => {
+            tracing::warn!(topic = slug, error = %poll::error_chain(&error), "topic has no seed articles; only its include rules can put stories on it");
+            Vec::new()
+        }
+    }
+}
+
+/// What the verdicts of a topic depend on. feedloom's version is part of
+/// it because the scorer itself may change between releases.
+fn digest(topic: &Topic, seed_hashes: &[String]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(env!("CARGO_PKG_VERSION"));
+    hasher.update([0]);
+    hasher.update(topic.threshold.to_bits().to_le_bytes());
+    for (kind, rules) in [("include", &topic.include), ("exclude", &topic.exclude)] {
+        for rule in rules {
+            hasher.update(kind);
+            hasher.update(format!("{:?}", rule.field));
+            hasher.update(&rule.source);
+            hasher.update([0]);
+        }
+    }
+    for hash in seed_hashes {
+        hasher.update(hash);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Puts every story back on the queue when any topic's definition differs
+/// from the one its verdicts came from (or `force`). Returns the number of
+/// stories queued (0 when nothing changed).
+pub async fn ensure_current(
+    store: &SharedStore,
+    topics: &Topics,
+    force: bool,
+) -> Result<i64, Error> {
+    let store = store.clone();
+    let digests: Vec<(String, String)> = topics
+        .iter()
+        .map(|t| (t.slug.clone(), t.digest.clone()))
+        .collect();
+    tokio::task::spawn_blocking(move || -> Result<i64, Error> {
+        let mut store = lock(&store);
+        let mut stale = force;
+        for (slug, digest) in &digests {
+            stale |= store.topic_digest(slug)?.as_deref() != Some(digest.as_str());
+        }
+        if !stale {
+            return Ok(0);
+        }
+        Ok(store.rescore_all(&digests)?)
+    })
+    .await?
+}
+
+/// What one [`score_pending`] run did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ScoreSummary {
+    pub scored: usize,
+    /// Stories whose on-topic status changed for some topic: when non-zero
+    /// the published feeds changed.
+    pub changed: usize,
+}
+
+/// Scores every queued story against every topic. The lock is held only to
+/// read a batch and to write its verdicts. `stop`, when cancelled, ends the
+/// run between batches (the rest stays queued), so a long rescore never
+/// holds up a shutdown.
+pub async fn score_pending(
+    store: &SharedStore,
+    topics: &Topics,
+    stop: Option<CancellationToken>,
+) -> Result<ScoreSummary, Error> {
+    let store = store.clone();
+    let topics = topics.clone();
+    tokio::task::spawn_blocking(move || -> Result<ScoreSummary, Error> {
+        let mut summary = ScoreSummary::default();
+        loop {
+            if stop.as_ref().is_some_and(CancellationToken::is_cancelled) {
+                return Ok(summary);
+            }
+            let batch = lock(&store).pending_scores(BATCH)?;
+            if batch.is_empty() {
+                return Ok(summary);
+            }
+            let scored: Vec<ScoredStory> = batch
+                .into_iter()
+                .map(|story| {
+                    let verdicts = topics
+                        .iter()
+                        .map(|topic| {
+                            let verdict = topic.verdict(
+                                &story.title,
+                                &story.content_text,
+                                &story.content_hash,
+                            );
+                            (topic.slug.clone(), verdict)
+                        })
+                        .collect();
+                    ScoredStory {
+                        id: story.id,
+                        content_hash: story.content_hash,
+                        verdicts,
+                    }
+                })
+                .collect();
+            summary.scored += scored.len();
+            summary.changed += lock(&store).record_verdicts(&scored, Utc::now())?;
+        }
+    })
+    .await?
+}

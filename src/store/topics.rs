@@ -1,0 +1,212 @@
+//! Topic verdicts: which stories wait to be scored, what each topic made of
+//! each story, and the digest of each topic's definition.
+//!
+//! Scoring itself happens outside the store (it is pure and may take a
+//! while); the store only hands out the queue and records the results.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+
+use super::{Result, Store, StoryId};
+use crate::topic::{Reason, Verdict};
+
+/// A story waiting for its verdicts.
+#[derive(Debug, Clone)]
+pub struct PendingStory {
+    pub id: StoryId,
+    pub title: String,
+    pub content_text: String,
+    /// Tells a topic's own seed articles apart (see `scoring`).
+    pub content_hash: String,
+}
+
+/// Every topic's verdict on one story, as scored from the content whose
+/// hash is given.
+#[derive(Debug, Clone)]
+pub struct ScoredStory {
+    pub id: StoryId,
+    /// The content the verdicts are about: a story edited since it was
+    /// read stays queued and is scored again.
+    pub content_hash: String,
+    /// (topic slug, verdict)
+    pub verdicts: Vec<(String, Verdict)>,
+}
+
+/// One topic's stored verdict on one story.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredVerdict {
+    pub topic: String,
+    pub score: f64,
+    pub on_topic: bool,
+    /// As stored: `score`, `seed`, `include:RULE` or `exclude:RULE`.
+    pub reason: String,
+    pub scored_at: Option<DateTime<Utc>>,
+}
+
+/// The stored form of a [`Reason`].
+pub fn reason_text(reason: &Reason) -> String {
+    match reason {
+        Reason::Score => "score".to_owned(),
+        Reason::Seed => "seed".to_owned(),
+        Reason::Include(rule) => format!("include:{rule}"),
+        Reason::Exclude(rule) => format!("exclude:{rule}"),
+    }
+}
+
+impl Store {
+    /// Up to `limit` stories waiting to be scored, oldest first.
+    pub fn pending_scores(&self, limit: usize) -> Result<Vec<PendingStory>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.id, s.title, s.content_text, s.content_hash FROM score_queue q
+             JOIN stories s ON s.id = q.story_id ORDER BY q.story_id LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
+            Ok(PendingStory {
+                id: StoryId(row.get(0)?),
+                title: row.get(1)?,
+                content_text: row.get(2)?,
+                content_hash: row.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// How many stories wait to be scored.
+    pub fn pending_score_count(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM score_queue", [], |row| row.get(0))?)
+    }
+
+    /// Records the verdicts of every topic on each story and takes the
+    /// stories off the queue, in one transaction. Returns how many stories
+    /// changed their on-topic status for some topic (or were new to it), so
+    /// that callers know whether the published feeds changed.
+    pub fn record_verdicts(&mut self, scored: &[ScoredStory], now: DateTime<Utc>) -> Result<usize> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut changed = 0;
+        {
+            let mut previous = tx.prepare_cached(
+                "SELECT on_topic FROM story_topics WHERE topic = ?1 AND story_id = ?2",
+            )?;
+            let mut upsert = tx.prepare_cached(
+                "INSERT INTO story_topics (topic, story_id, score, on_topic, reason, scored_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (topic, story_id) DO UPDATE SET score = excluded.score,
+                   on_topic = excluded.on_topic, reason = excluded.reason,
+                   scored_at = excluded.scored_at",
+            )?;
+            let mut current =
+                tx.prepare_cached("SELECT content_hash FROM stories WHERE id = ?1")?;
+            let mut dequeue = tx.prepare_cached("DELETE FROM score_queue WHERE story_id = ?1")?;
+            for ScoredStory {
+                id: story,
+                content_hash,
+                verdicts,
+            } in scored
+            {
+                // Deleted or edited since it was read: an edit queued it
+                // again, a deletion took it off; either way these verdicts
+                // are about nothing stored.
+                let now_hash: Option<String> =
+                    current.query_row([story.0], |row| row.get(0)).optional()?;
+                if now_hash.as_deref() != Some(content_hash.as_str()) {
+                    continue;
+                }
+                let mut story_changed = false;
+                for (topic, verdict) in verdicts {
+                    let before: Option<bool> = previous
+                        .query_row(params![topic, story.0], |row| row.get(0))
+                        .optional()?;
+                    story_changed |= before != Some(verdict.on_topic);
+                    upsert.execute(params![
+                        topic,
+                        story.0,
+                        verdict.score,
+                        verdict.on_topic,
+                        reason_text(&verdict.reason),
+                        now.timestamp()
+                    ])?;
+                }
+                dequeue.execute([story.0])?;
+                changed += usize::from(story_changed);
+            }
+        }
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    /// The digest of a topic's definition when its verdicts were last
+    /// computed; `None` for a topic never scored.
+    pub fn topic_digest(&self, slug: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [format!("topic_digest:{slug}")],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Puts every story back on the queue and records `digests` (slug,
+    /// digest) as the definitions the next scoring applies; verdicts of
+    /// topics no longer configured are dropped. One transaction.
+    pub fn rescore_all(&mut self, digests: &[(String, String)]) -> Result<i64> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let queued = tx.execute(
+            "INSERT OR IGNORE INTO score_queue (story_id) SELECT id FROM stories",
+            [],
+        )?;
+        tx.execute(
+            "DELETE FROM meta WHERE key LIKE 'topic\\_digest:%' ESCAPE '\\'",
+            [],
+        )?;
+        for (slug, digest) in digests {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                params![format!("topic_digest:{slug}"), digest],
+            )?;
+        }
+        let slugs: Vec<&str> = digests.iter().map(|(slug, _)| slug.as_str()).collect();
+        let placeholders = vec!["?"; slugs.len()].join(", ");
+        tx.execute(
+            &format!("DELETE FROM story_topics WHERE topic NOT IN ({placeholders})"),
+            rusqlite::params_from_iter(slugs),
+        )?;
+        tx.commit()?;
+        Ok(i64::try_from(queued).unwrap_or(i64::MAX))
+    }
+
+    /// Every topic's stored verdict on a story, by slug.
+    pub fn verdicts(&self, story: StoryId) -> Result<Vec<StoredVerdict>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT topic, score, on_topic, reason, scored_at FROM story_topics
+             WHERE story_id = ?1 ORDER BY topic",
+        )?;
+        let rows = stmt.query_map([story.0], |row| {
+            Ok(StoredVerdict {
+                topic: row.get(0)?,
+                score: row.get(1)?,
+                on_topic: row.get(2)?,
+                reason: row.get(3)?,
+                scored_at: row.get::<_, Option<i64>>(4)?.and_then(super::from_unix),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// On-topic and off-topic story counts of a topic, for status output.
+    pub fn topic_counts(&self, slug: &str) -> Result<(i64, i64)> {
+        Ok(self.conn.query_row(
+            "SELECT coalesce(sum(on_topic), 0), count(*) - coalesce(sum(on_topic), 0)
+             FROM story_topics WHERE topic = ?1",
+            [slug],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?)
+    }
+}
