@@ -28,6 +28,7 @@ fn meta(self_path: &str) -> FeedMeta {
     FeedMeta {
         title: "SCO & friends".to_owned(),
         self_url: site_url.join(self_path).unwrap(),
+        root_url: site_url.clone(),
         site_url,
         updated: at(3, 12),
     }

@@ -17,7 +17,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::types::Value;
+use rusqlite::{
+    Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter,
+};
 use url::Url;
 
 use crate::normalize::{ContentHash, Item, Story};
@@ -193,6 +196,66 @@ pub struct Source {
     pub guid: String,
     pub link: Option<String>,
     pub seen_at: DateTime<Utc>,
+}
+
+/// Which stored stories to read, for a published document or an export.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoryQuery {
+    /// Only stories on this topic (its slug); `None`: every story.
+    pub topic: Option<String>,
+    /// With `topic`: only stories some of these feeds carried (their
+    /// configured URLs) and seed articles. `None`: any feed.
+    pub feeds: Option<Vec<String>>,
+    /// At most this many; `None`: all.
+    pub limit: Option<usize>,
+    /// Skip this many first (paging).
+    pub offset: usize,
+}
+
+impl StoryQuery {
+    /// Every story, newest first, at most `limit`.
+    pub fn all(limit: Option<usize>) -> Self {
+        Self {
+            limit,
+            ..Self::default()
+        }
+    }
+
+    /// The WHERE clause over `stories` and its values (numbered from ?1).
+    fn filter(&self) -> (String, Vec<Value>) {
+        let mut clauses = Vec::new();
+        let mut values = Vec::new();
+        if let Some(topic) = &self.topic {
+            values.push(Value::Text(topic.clone()));
+            clauses.push(format!(
+                "EXISTS (SELECT 1 FROM story_topics t WHERE t.topic = ?{} \
+                 AND t.story_id = stories.id AND t.on_topic)",
+                values.len()
+            ));
+            if let Some(feeds) = &self.feeds {
+                let mut marks = Vec::new();
+                for url in feeds {
+                    values.push(Value::Text(url.clone()));
+                    marks.push(format!("?{}", values.len()));
+                }
+                clauses.push(format!(
+                    "(origin = 'seed' OR EXISTS (SELECT 1 FROM sightings g JOIN feeds f \
+                     ON f.id = g.feed_id WHERE g.story_id = stories.id AND f.url IN ({})))",
+                    if marks.is_empty() {
+                        "NULL".to_owned()
+                    } else {
+                        marks.join(", ")
+                    }
+                ));
+            }
+        }
+        let filter = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", clauses.join(" AND "))
+        };
+        (filter, values)
+    }
 }
 
 /// Newest first: publication date, else first seen; ties by insertion.
@@ -530,26 +593,38 @@ impl Store {
     }
 
     /// Stored stories, newest first (publication date, else first seen),
-    /// with their sources; at most `limit` when given.
-    pub fn stories(&self, limit: Option<usize>) -> Result<Vec<StoredStory>> {
-        let limit = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+    /// with their sources; see [`StoryQuery`] for which.
+    pub fn stories(&self, query: &StoryQuery) -> Result<Vec<StoredStory>> {
+        let (filter, mut values) = query.filter();
+        let limit = query
+            .limit
+            .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+        values.push(Value::Integer(limit));
+        values.push(Value::Integer(
+            i64::try_from(query.offset).unwrap_or(i64::MAX),
+        ));
+        let n = values.len();
+        let page = format!(
+            "SELECT id FROM stories {filter} {NEWEST_FIRST} LIMIT ?{} OFFSET ?{n}",
+            n - 1
+        );
         // One snapshot for the stories and their sources: a poll committing
         // between the two queries must not show up in one half only.
         let tx = self.conn.unchecked_transaction()?;
-        let mut statement = tx.prepare(&format!(
-            "SELECT {STORY_COLUMNS} FROM stories {NEWEST_FIRST} LIMIT ?1"
+        let mut statement = tx.prepare_cached(&format!(
+            "SELECT {STORY_COLUMNS} FROM stories WHERE id IN ({page}) {NEWEST_FIRST}"
         ))?;
         let mut stories = statement
-            .query_map([limit], story_from_row)?
+            .query_map(params_from_iter(&values), story_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         drop(statement);
-        let mut statement = tx.prepare(&format!(
+        let mut statement = tx.prepare_cached(&format!(
             "SELECT {SOURCE_COLUMNS} FROM sightings s JOIN feeds f ON f.id = s.feed_id
-             WHERE s.story_id IN (SELECT id FROM stories {NEWEST_FIRST} LIMIT ?1)
+             WHERE s.story_id IN ({page})
              ORDER BY s.seen_at, s.id"
         ))?;
         let mut grouped: HashMap<StoryId, Vec<Source>> = HashMap::new();
-        for row in statement.query_map([limit], source_from_row)? {
+        for row in statement.query_map(params_from_iter(&values), source_from_row)? {
             let (story, source) = row?;
             grouped.entry(story).or_default().push(source);
         }

@@ -68,7 +68,7 @@ fn cross_posts_merge_into_one_story_with_a_sighting_per_feed() {
         .apply_update(b, now(), &update(vec![item("b9", "T", "Body")]))
         .unwrap();
     assert_eq!((stats.new_stories, stats.merged), (0, 1));
-    let stories = store.stories(None).unwrap();
+    let stories = store.stories(&StoryQuery::all(None)).unwrap();
     assert_eq!(stories.len(), 2);
     let merged = stories.iter().find(|s| s.title == "T").unwrap();
     assert_eq!(merged.sources.len(), 2);
@@ -90,12 +90,14 @@ fn an_edited_item_updates_its_story_and_keeps_its_public_id() {
     store
         .apply_update(a, now(), &update(vec![item("g", "T", "First version")]))
         .unwrap();
-    let uid = store.stories(None).unwrap()[0].uid.clone();
+    let uid = store.stories(&StoryQuery::all(None)).unwrap()[0]
+        .uid
+        .clone();
     let stats = store
         .apply_update(a, now(), &update(vec![item("g", "T", "Second version")]))
         .unwrap();
     assert_eq!(stats.updated, 1);
-    let stories = store.stories(None).unwrap();
+    let stories = store.stories(&StoryQuery::all(None)).unwrap();
     assert_eq!(stories.len(), 1);
     assert_eq!(stories[0].uid, uid);
     assert_eq!(stories[0].content_text, "Second version");
@@ -125,7 +127,7 @@ fn an_edit_in_one_feed_does_not_flip_flop_a_story_another_feed_carries() {
         .unwrap();
     assert_eq!(stats.unchanged, 1);
     let texts: Vec<String> = store
-        .stories(None)
+        .stories(&StoryQuery::all(None))
         .unwrap()
         .into_iter()
         .map(|s| s.content_text)
@@ -170,20 +172,22 @@ fn seeds_are_idempotent_and_edits_update_in_place() {
         store.upsert_seed("000.txt", &story, now()).unwrap(),
         SeedChange::Unchanged
     );
-    let uid = store.stories(None).unwrap()[0].uid.clone();
+    let uid = store.stories(&StoryQuery::all(None)).unwrap()[0]
+        .uid
+        .clone();
     let edited = story_from_paragraphs("Seed", None, None, &["Text, edited".into()]);
     assert_eq!(
         store.upsert_seed("000.txt", &edited, now()).unwrap(),
         SeedChange::Updated
     );
-    let stories = store.stories(None).unwrap();
+    let stories = store.stories(&StoryQuery::all(None)).unwrap();
     assert_eq!((stories.len(), stories[0].uid.as_str()), (1, uid.as_str()));
     assert_eq!(stories[0].origin, Origin::Seed);
 }
 
 fn texts(store: &Store) -> Vec<(String, usize)> {
     let mut texts: Vec<(String, usize)> = store
-        .stories(None)
+        .stories(&StoryQuery::all(None))
         .unwrap()
         .into_iter()
         .map(|s| (s.content_text, s.sources.len()))
@@ -215,7 +219,7 @@ fn reverting_an_edit_that_another_feed_shares_is_stored_not_refused() {
         [("One".to_owned(), 1), ("Two".to_owned(), 1)]
     );
     let uids: std::collections::HashSet<String> = store
-        .stories(None)
+        .stories(&StoryQuery::all(None))
         .unwrap()
         .into_iter()
         .map(|s| s.uid)
@@ -299,7 +303,7 @@ fn front_matter_link_and_date_edits_update_the_seed() {
         store.upsert_seed("a.txt", &with_link, now()).unwrap(),
         SeedChange::Updated
     );
-    let stored = &store.stories(None).unwrap()[0];
+    let stored = &store.stories(&StoryQuery::all(None)).unwrap()[0];
     assert_eq!(
         stored.link.as_deref(),
         Some("https://origin.example/article")
@@ -330,7 +334,7 @@ fn a_limited_listing_carries_its_sources() {
             &update(vec![item("1", "T", "One"), item("2", "U", "Two")]),
         )
         .unwrap();
-    let one = store.stories(Some(1)).unwrap();
+    let one = store.stories(&StoryQuery::all(Some(1))).unwrap();
     assert_eq!(one.len(), 1);
     assert_eq!(one[0].sources.len(), 2);
 }
