@@ -264,5 +264,6 @@ pub fn shared_bands(a: &Fingerprint, b: &Fingerprint) -> usize {
     a.bands.iter().zip(&b.bands).filter(|(x, y)| x == y).count()
 }
 
+/// The texts are shared with the store's tests.
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

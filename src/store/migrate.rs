@@ -19,6 +19,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_scheduling.sql",
         include_str!("../../migrations/0002_scheduling.sql"),
     ),
+    (
+        "0003_clusters.sql",
+        include_str!("../../migrations/0003_clusters.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
