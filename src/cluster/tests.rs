@@ -1,9 +1,11 @@
 use super::*;
 
-pub(crate) const WIRE_TITLE: &str = "Flood waters close main rail line between Riverton and Eastport";
+pub(crate) const WIRE_TITLE: &str =
+    "Flood waters close main rail line between Riverton and Eastport";
 
 /// A wire story, written for these tests.
-pub(crate) const WIRE: &str = "Heavy rain over the weekend pushed the Aller river above its banks on Sunday, \
+pub(crate) const WIRE: &str =
+    "Heavy rain over the weekend pushed the Aller river above its banks on Sunday, \
 closing the main rail line between Riverton and Eastport for at least three days, the national \
 rail operator said.
 
@@ -19,7 +21,8 @@ night, and asked residents of low-lying streets in Millbrook to move cars and va
 The last flood to close the line, in the spring of 2019, kept it shut for nine days while \
 engineers rebuilt an embankment that had been washed away.";
 
-pub(crate) const REWRITE_TITLE: &str = "Rail link between Riverton and Eastport shut as river floods";
+pub(crate) const REWRITE_TITLE: &str =
+    "Rail link between Riverton and Eastport shut as river floods";
 
 /// The same story as another outlet runs it: a new headline, a few words
 /// changed in every paragraph, and a paragraph of its own at the end.
@@ -45,7 +48,8 @@ festival expected to bring thousands of visitors to the town next weekend.";
 pub(crate) const OTHER_TITLE: &str = "City council approves budget for new public library";
 
 /// An unrelated story.
-pub(crate) const OTHER: &str = "The city council voted seven to two on Thursday to approve a budget of \
+pub(crate) const OTHER: &str =
+    "The city council voted seven to two on Thursday to approve a budget of \
 eleven million for a new public library on the site of the former bus depot.
 
 Construction is expected to start next spring and to take about two years. The library will \
@@ -54,11 +58,13 @@ have a children's wing, a makerspace and a cafe run by a local cooperative.
 Two councillors who voted against said the money would be better spent repairing the roads in \
 the northern districts, where residents have complained about potholes for years.";
 
-pub(crate) const BACKGROUND_TITLE: &str = "Rail operator sets aside funds to raise tracks in the Aller valley";
+pub(crate) const BACKGROUND_TITLE: &str =
+    "Rail operator sets aside funds to raise tracks in the Aller valley";
 
 /// A different story from the same place that reuses the wire story's last
 /// two paragraphs as background, as outlets do.
-pub(crate) const BACKGROUND: &str = "The national rail operator will spend forty million over five years \
+pub(crate) const BACKGROUND: &str =
+    "The national rail operator will spend forty million over five years \
 raising the tracks between Millbrook and Eastport by up to a metre, its chief executive \
 announced at the company's annual meeting in the capital on Wednesday.
 
