@@ -81,7 +81,13 @@ fn a_rewrite_from_another_feed_joins_the_entry_and_keeps_its_id() {
     );
     server.feed(
         "/coast.rss",
-        rss("Coast Herald", "coast.example", "c-9", REWRITE_TITLE, REWRITE),
+        rss(
+            "Coast Herald",
+            "coast.example",
+            "c-9",
+            REWRITE_TITLE,
+            REWRITE,
+        ),
         "application/rss+xml",
     );
     let dir = tempfile::tempdir().unwrap();
