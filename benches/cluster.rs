@@ -161,7 +161,7 @@ fn main() {
         store.apply_update(feed, now, &update).expect("apply");
         window += start.elapsed();
         let done = (batch + 1) * BATCH;
-        if done % (n / 5).max(BATCH) == 0 || done >= n {
+        if done.is_multiple_of((n / 5).max(BATCH)) || done >= n {
             println!(
                 "stories {:>7}..{:>7}: {:>7.1} µs per insert (transactions of {BATCH})",
                 window_start,
