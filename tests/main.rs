@@ -4,6 +4,7 @@
 mod support;
 
 mod cli;
+mod cluster;
 mod daemon;
 mod edit;
 mod limits;

@@ -349,3 +349,262 @@ fn open_existing_refuses_a_missing_file() {
     ));
     assert!(!path.exists());
 }
+
+mod clusters {
+    use super::*;
+    use crate::cluster::tests::{
+        BACKGROUND, BACKGROUND_TITLE, OTHER, OTHER_TITLE, REWRITE, REWRITE_TITLE, WIRE, WIRE_TITLE,
+    };
+
+    fn later(seconds: i64) -> DateTime<Utc> {
+        now() + chrono::Duration::seconds(seconds)
+    }
+
+    fn bands(store: &Store) -> i64 {
+        store
+            .conn
+            .query_row("SELECT count(*) FROM story_bands", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    /// Feed A carries the wire story, feed B its rewrite a minute later.
+    fn wire_and_rewrite() -> (Store, FeedId, FeedId, String) {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = feed(&mut store, "https://a.example/feed");
+        let b = feed(&mut store, "https://b.example/feed");
+        store
+            .apply_update(a, now(), &update(vec![item("a1", WIRE_TITLE, WIRE)]))
+            .unwrap();
+        let uid = store.stories(&StoryQuery::all(None)).unwrap()[0]
+            .uid
+            .clone();
+        store
+            .apply_update(
+                b,
+                later(60),
+                &update(vec![item("b1", REWRITE_TITLE, REWRITE)]),
+            )
+            .unwrap();
+        (store, a, b, uid)
+    }
+
+    #[test]
+    fn a_rewrite_joins_the_cluster_and_the_entry_keeps_its_id() {
+        let (store, _, _, uid) = wire_and_rewrite();
+        assert_eq!(store.story_count().unwrap(), 2);
+        let entries = store.stories(&StoryQuery::all(None)).unwrap();
+        assert_eq!(entries.len(), 1, "{entries:#?}");
+        let entry = &entries[0];
+        assert_eq!(entry.uid, uid);
+        assert_eq!(entry.title, WIRE_TITLE);
+        assert_eq!(
+            entry.changed_at,
+            later(60),
+            "a member joining changes the entry"
+        );
+        assert_eq!(entry.sources.len(), 1);
+        assert_eq!(entry.also_reported_by.len(), 1);
+        let member = &entry.also_reported_by[0];
+        assert_eq!(member.feed_url, "https://b.example/feed");
+        assert_eq!(member.title, REWRITE_TITLE);
+        // The member keeps its own page, which names the founder's outlet.
+        let page = store.story_by_uid(&member.uid).unwrap().unwrap();
+        assert_eq!(page.title, REWRITE_TITLE);
+        assert_eq!(page.also_reported_by.len(), 1);
+        assert_eq!(page.also_reported_by[0].uid, uid);
+        assert_eq!(page.also_reported_by[0].feed_url, "https://a.example/feed");
+        let founder = store.story_by_uid(&uid).unwrap().unwrap();
+        assert_eq!(founder.also_reported_by, entry.also_reported_by);
+    }
+
+    #[test]
+    fn unrelated_and_background_sharing_stories_stay_apart() {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = feed(&mut store, "https://a.example/feed");
+        let items = vec![
+            item("1", WIRE_TITLE, WIRE),
+            item("2", OTHER_TITLE, OTHER),
+            item("3", BACKGROUND_TITLE, BACKGROUND),
+        ];
+        store.apply_update(a, now(), &update(items)).unwrap();
+        let entries = store.stories(&StoryQuery::all(None)).unwrap();
+        assert_eq!(entries.len(), 3);
+        assert!(entries.iter().all(|e| e.also_reported_by.is_empty()));
+    }
+
+    #[test]
+    fn a_member_of_the_same_feed_is_not_listed_twice() {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = feed(&mut store, "https://a.example/feed");
+        let items = vec![
+            item("1", WIRE_TITLE, WIRE),
+            item("2", REWRITE_TITLE, REWRITE),
+        ];
+        store.apply_update(a, now(), &update(items)).unwrap();
+        let entries = store.stories(&StoryQuery::all(None)).unwrap();
+        assert_eq!(entries.len(), 1);
+        assert!(entries[0].also_reported_by.is_empty());
+    }
+
+    #[test]
+    fn a_member_edited_into_another_story_leaves_the_cluster() {
+        let (mut store, _, b, uid) = wire_and_rewrite();
+        store
+            .apply_update(b, later(120), &update(vec![item("b1", OTHER_TITLE, OTHER)]))
+            .unwrap();
+        let entries = store.stories(&StoryQuery::all(None)).unwrap();
+        assert_eq!(entries.len(), 2, "{entries:#?}");
+        let founder = entries.iter().find(|e| e.uid == uid).unwrap();
+        assert!(founder.also_reported_by.is_empty());
+        assert_eq!(
+            founder.changed_at,
+            later(120),
+            "a member leaving changes the entry"
+        );
+        // Edited back: it joins again.
+        store
+            .apply_update(
+                b,
+                later(180),
+                &update(vec![item("b1", REWRITE_TITLE, REWRITE)]),
+            )
+            .unwrap();
+        assert_eq!(store.stories(&StoryQuery::all(None)).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_lightly_edited_member_stays_and_an_edited_founder_keeps_its_members() {
+        let (mut store, a, b, uid) = wire_and_rewrite();
+        let edited = REWRITE.replace("Local businesses", "Shops and hotels");
+        store
+            .apply_update(
+                b,
+                later(120),
+                &update(vec![item("b1", REWRITE_TITLE, &edited)]),
+            )
+            .unwrap();
+        let edited_wire = WIRE.replace("spokeswoman", "spokesman");
+        store
+            .apply_update(
+                a,
+                later(180),
+                &update(vec![item("a1", WIRE_TITLE, &edited_wire)]),
+            )
+            .unwrap();
+        let entries = store.stories(&StoryQuery::all(None)).unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].uid, uid);
+        assert_eq!(entries[0].also_reported_by.len(), 1);
+        assert_eq!(bands(&store), 2 * crate::cluster::BANDS as i64);
+    }
+
+    #[test]
+    fn a_deleted_founder_hands_the_cluster_to_its_earliest_member() {
+        let (mut store, a, _, _) = wire_and_rewrite();
+        // Feed A's item now reads exactly like B's story: A's old version
+        // is superseded and deleted; B's story founds the cluster.
+        store
+            .apply_update(
+                a,
+                later(120),
+                &update(vec![item("a1", REWRITE_TITLE, REWRITE)]),
+            )
+            .unwrap();
+        assert_eq!(store.story_count().unwrap(), 1);
+        let entries = store.stories(&StoryQuery::all(None)).unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].title, REWRITE_TITLE);
+        assert_eq!(entries[0].sources.len(), 2);
+        assert_eq!(bands(&store), crate::cluster::BANDS as i64);
+    }
+
+    #[test]
+    fn the_five_seed_articles_are_five_clusters() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/seeds");
+        let mut store = Store::open_in_memory().unwrap();
+        let mut stories = Vec::new();
+        for article in crate::seeds::load_dir(&dir).unwrap() {
+            let article = article.unwrap();
+            let key = article
+                .path
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let story = story_from_paragraphs(&article.title, None, None, &article.paragraphs);
+            assert!(story.fingerprint.is_clusterable(), "{key}");
+            assert_eq!(
+                store.upsert_seed(&key, &story, now()).unwrap(),
+                SeedChange::Inserted
+            );
+            stories.push((key, story));
+        }
+        assert_eq!(stories.len(), 5);
+        // 002 (Zenger) and 003 (TASS) share their background paragraphs
+        // (the Taliban's offensive, Kabul, Ghani, Saleh): the most similar
+        // pair of the five, and still far from a near duplicate.
+        let mut closest = (0.0, String::new());
+        for (i, (a, sa)) in stories.iter().enumerate() {
+            for (b, sb) in &stories[i + 1..] {
+                let s = crate::cluster::similarity(
+                    sa.fingerprint.shingles(),
+                    sb.fingerprint.shingles(),
+                );
+                assert!(!s.confirms(), "{a} {b} {s:?}");
+                if s.containment > closest.0 {
+                    closest = (s.containment, format!("{a} {b} {s:?}"));
+                }
+            }
+        }
+        assert!(
+            closest.1.starts_with("002_") && closest.1.contains(" 003_"),
+            "{closest:?}"
+        );
+        let entries = store.stories(&StoryQuery::all(None)).unwrap();
+        assert_eq!(entries.len(), 5, "{entries:#?}");
+        assert!(entries.iter().all(|e| e.also_reported_by.is_empty()));
+        let clusters: i64 = store
+            .conn
+            .query_row("SELECT count(DISTINCT cluster_id) FROM stories", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(clusters, 5);
+    }
+
+    #[test]
+    fn bands_of_stories_stored_before_clusters_are_filled_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feedloom.db");
+        {
+            let mut store = Store::open(&path).unwrap();
+            let a = feed(&mut store, "https://a.example/feed");
+            let items = vec![item("1", WIRE_TITLE, WIRE), item("2", OTHER_TITLE, OTHER)];
+            store.apply_update(a, now(), &update(items)).unwrap();
+            assert_eq!(bands(&store), 2 * crate::cluster::BANDS as i64);
+        }
+        // As a database migrated from version 2 looks: no bands, no marker.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "DELETE FROM story_bands; DELETE FROM meta WHERE key = 'cluster_algorithm';",
+        )
+        .unwrap();
+        drop(conn);
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(bands(&store), 2 * crate::cluster::BANDS as i64);
+        // And a rewrite stored now finds the old story.
+        let b = feed(&mut store, "https://b.example/feed");
+        store
+            .apply_update(
+                b,
+                later(60),
+                &update(vec![item("b", REWRITE_TITLE, REWRITE)]),
+            )
+            .unwrap();
+        assert_eq!(store.stories(&StoryQuery::all(None)).unwrap().len(), 2);
+        let probe = store
+            .near_duplicates(&crate::cluster::fingerprint(REWRITE_TITLE, REWRITE))
+            .unwrap();
+        assert!(probe.candidates >= 2 && probe.joined.is_some(), "{probe:?}");
+    }
+}
