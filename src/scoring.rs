@@ -150,7 +150,7 @@ fn digest(topic: &Topic, seed_hashes: &[String]) -> String {
 
 /// Puts every story back on the queue when any topic's definition differs
 /// from the one its verdicts came from (or `force`). Returns the number of
-/// stories queued (0 when nothing changed).
+/// stories waiting to be scored then (0 when nothing changed).
 pub async fn ensure_current(
     store: &SharedStore,
     topics: &Topics,
@@ -231,4 +231,71 @@ pub async fn score_pending(
         }
     })
     .await?
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::store::Store;
+
+    fn config(seeds: &Path, extra: &str) -> Config {
+        let text = format!("[topic]\ntitle = \"T\"\nseeds = {seeds:?}\n{extra}\n");
+        crate::config::from_str(&text, Path::new("/nowhere/feedloom.toml")).unwrap()
+    }
+
+    fn repo_seeds() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/seeds")
+    }
+
+    #[tokio::test]
+    async fn seeds_are_on_their_topic_and_everything_stored_gets_a_verdict() {
+        let config = config(&repo_seeds(), "threshold = 1.0");
+        let store: SharedStore = Arc::new(std::sync::Mutex::new(Store::open_in_memory().unwrap()));
+        let seeds = poll::import_all_seeds(&store, &config).await.unwrap();
+        assert_eq!(seeds.inserted, 5);
+        let topics = build(&config);
+        assert_eq!(ensure_current(&store, &topics, false).await.unwrap(), 5);
+        // Recorded as current: nothing to requeue the second time.
+        assert_eq!(ensure_current(&store, &topics, false).await.unwrap(), 0);
+        let summary = score_pending(&store, &topics, None).await.unwrap();
+        assert_eq!(
+            summary,
+            ScoreSummary {
+                scored: 5,
+                changed: 5
+            }
+        );
+        let store = lock(&store);
+        assert_eq!(store.topic_counts("main").unwrap(), (5, 0));
+        assert_eq!(store.pending_score_count().unwrap(), 0);
+    }
+
+    #[test]
+    fn the_digest_follows_the_definition() {
+        let a = build(&config(&repo_seeds(), "threshold = 0.3"));
+        let b = build(&config(&repo_seeds(), "threshold = 0.3"));
+        let c = build(&config(&repo_seeds(), "threshold = 0.4"));
+        let d = build(&config(&repo_seeds(), "threshold = 0.3\nexclude = [\"x\"]"));
+        let dir = tempfile::tempdir().unwrap();
+        let e = build(&config(dir.path(), "threshold = 0.3"));
+        assert_eq!(a[0].digest, b[0].digest);
+        for other in [&c, &d, &e] {
+            assert_ne!(a[0].digest, other[0].digest);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_stop_request_leaves_the_rest_queued() {
+        let config = config(&repo_seeds(), "");
+        let store: SharedStore = Arc::new(std::sync::Mutex::new(Store::open_in_memory().unwrap()));
+        poll::import_all_seeds(&store, &config).await.unwrap();
+        let stop = CancellationToken::new();
+        stop.cancel();
+        let topics = build(&config);
+        let summary = score_pending(&store, &topics, Some(stop)).await.unwrap();
+        assert_eq!(summary.scored, 0);
+        assert_eq!(lock(&store).pending_score_count().unwrap(), 5);
+    }
 }

@@ -153,15 +153,17 @@ impl Store {
 
     /// Puts every story back on the queue and records `digests` (slug,
     /// digest) as the definitions the next scoring applies; verdicts of
-    /// topics no longer configured are dropped. One transaction.
+    /// topics no longer configured are dropped. One transaction. Returns
+    /// how many stories now wait to be scored.
     pub fn rescore_all(&mut self, digests: &[(String, String)]) -> Result<i64> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let queued = tx.execute(
+        tx.execute(
             "INSERT OR IGNORE INTO score_queue (story_id) SELECT id FROM stories",
             [],
         )?;
+        let queued: i64 = tx.query_row("SELECT count(*) FROM score_queue", [], |row| row.get(0))?;
         tx.execute(
             "DELETE FROM meta WHERE key LIKE 'topic\\_digest:%' ESCAPE '\\'",
             [],
@@ -179,7 +181,7 @@ impl Store {
             rusqlite::params_from_iter(slugs),
         )?;
         tx.commit()?;
-        Ok(i64::try_from(queued).unwrap_or(i64::MAX))
+        Ok(queued)
     }
 
     /// Every topic's stored verdict on a story, by slug.
