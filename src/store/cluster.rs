@@ -30,6 +30,18 @@ use crate::cluster::{self, Fingerprint};
 /// and the best-placed few are as good a match as any.
 const MAX_CONFIRMED: usize = 16;
 
+/// Stories read per band key, newest first. A key shared by a crowd (a
+/// feed that sends the same boilerplate item every hour) would otherwise
+/// make every insert read the whole crowd: with this bound a placement
+/// reads at most 32 × this many index rows, and the newest members of a
+/// crowd are as good a match as any.
+const MAX_PER_BAND: i64 = 32;
+
+/// A confirmed candidate at least this similar (Jaccard) ends the search:
+/// candidates come most-shared-bands first, so later ones are unlikely to
+/// be closer, and a crowd of copies costs one comparison, not sixteen.
+const GOOD_ENOUGH: f64 = 0.9;
+
 /// Members re-checked when an edited member asks whether it still belongs.
 const MAX_RECHECKED: usize = 32;
 
@@ -156,12 +168,15 @@ pub(super) fn best_match(
 ) -> Result<Placement> {
     let mut shared: HashMap<i64, usize> = HashMap::new();
     {
-        let mut lookup =
-            tx.prepare_cached("SELECT story_id FROM story_bands WHERE band = ?1 AND hash = ?2")?;
+        let mut lookup = tx.prepare_cached(
+            "SELECT story_id FROM story_bands WHERE band = ?1 AND hash = ?2
+             ORDER BY story_id DESC LIMIT ?3",
+        )?;
         for (band, hash) in fingerprint.bands().iter().enumerate() {
-            let rows = lookup.query_map(params![band as i64, *hash as i64], |row| {
-                row.get::<_, i64>(0)
-            })?;
+            let rows = lookup.query_map(
+                params![band as i64, *hash as i64, MAX_PER_BAND],
+                |row| row.get::<_, i64>(0),
+            )?;
             for story in rows {
                 let story = story?;
                 if story != id.0 {
@@ -184,6 +199,10 @@ pub(super) fn best_match(
             && best.is_none_or(|(top, _)| jaccard > top)
         {
             best = Some((jaccard, cluster));
+            // A copy this close is the match; the rest can only tie it.
+            if jaccard >= GOOD_ENOUGH {
+                break;
+            }
         }
     }
     placement.joined = best.map(|(_, cluster)| cluster);
