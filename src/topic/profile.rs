@@ -1,0 +1,110 @@
+//! Weighted term vectors and the seed profile.
+//!
+//! A document's vector: for every feature (stem or bigram) of its bag,
+//! `(1 + ln tf) × idf × entity boost × bigram weight`, L2-normalised.
+//! Sublinear tf keeps a word repeated five times from weighing five times as
+//! much; the background IDF (see `background`) makes common words light. The
+//! profile is the centroid of the seeds' unit vectors (each seed counts the
+//! same, however long), normalised again, so that a story's score is the
+//! cosine with it, in 0..=1, and each shared term's product is its share.
+
+use std::collections::HashMap;
+
+use super::analyze::Bag;
+use super::background::Background;
+
+/// Weighting knobs, chosen on the development set (see `DEFAULT_THRESHOLD`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Weights {
+    /// Factor on names, places, organisations and acronyms, in the profile
+    /// and in the story alike: they tell a topic better than common words.
+    pub entity: f64,
+    /// Factor on bigrams ("security council"). Below 1: a bigram repeats
+    /// the evidence of its two words, so it adds precision without taking
+    /// over the score.
+    pub bigram: f64,
+    /// Coverage: how many distinct strong profile terms a story must contain
+    /// for its cosine to count in full; with fewer, the cosine is scaled by
+    /// hits / needed, so one word repeated (Afghan ×5) cannot carry a story.
+    pub coverage_needed: usize,
+    /// The strong profile terms: the profile's stems (not bigrams) of the
+    /// largest weights, this many.
+    pub strong_terms: usize,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            entity: 2.0,
+            bigram: 0.5,
+            coverage_needed: 3,
+            strong_terms: 40,
+        }
+    }
+}
+
+/// One weighted term.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Entry {
+    pub weight: f64,
+    pub surface: String,
+}
+
+/// A unit vector of terms.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Vector {
+    pub terms: HashMap<String, Entry>,
+}
+
+impl Vector {
+    pub fn of(bag: &Bag, background: &Background, weights: &Weights) -> Vector {
+        let mut terms: HashMap<String, Entry> = bag
+            .terms
+            .iter()
+            .map(|(key, stat)| {
+                let mut weight = (1.0 + f64::from(stat.count).ln()) * background.idf(key);
+                if stat.is_entity() {
+                    weight *= weights.entity;
+                }
+                if key.contains(' ') {
+                    weight *= weights.bigram;
+                }
+                let entry = Entry {
+                    weight,
+                    surface: stat.surface.clone(),
+                };
+                (key.clone(), entry)
+            })
+            .collect();
+        normalise(&mut terms);
+        Vector { terms }
+    }
+
+    /// The centroid of unit vectors, normalised.
+    pub fn centroid(vectors: &[Vector]) -> Vector {
+        let mut terms: HashMap<String, Entry> = HashMap::new();
+        for v in vectors {
+            for (key, e) in &v.terms {
+                terms
+                    .entry(key.clone())
+                    .and_modify(|t| t.weight += e.weight)
+                    .or_insert_with(|| e.clone());
+            }
+        }
+        normalise(&mut terms);
+        Vector { terms }
+    }
+}
+
+fn normalise(terms: &mut HashMap<String, Entry>) {
+    let norm = terms
+        .values()
+        .map(|e| e.weight * e.weight)
+        .sum::<f64>()
+        .sqrt();
+    if norm > 0.0 {
+        for e in terms.values_mut() {
+            e.weight /= norm;
+        }
+    }
+}
