@@ -22,14 +22,16 @@
 //! "Collective Security Council" capitalises it once). Entities weigh more
 //! (see `profile`).
 
-use std::collections::HashMap;
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
+
+use foldhash::fast::RandomState;
 
 use rust_stemmers::{Algorithm, Stemmer};
 
 /// The documented stop-word list (one word a line, `#` comments).
-static STOP_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+static STOP_WORDS: LazyLock<Set<&'static str>> = LazyLock::new(|| {
     include_str!("stopwords.txt")
         .lines()
         .map(str::trim)
@@ -39,31 +41,60 @@ static STOP_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 
 static STEMMER: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::English));
 
+/// Fast hashing for the analyzer's maps: their keys are words of the text,
+/// and SipHash's defence against crafted collisions costs a tenth of the
+/// scoring time; foldhash still seeds per process.
+pub(crate) type Map<K, V> = HashMap<K, V, RandomState>;
+/// A set with the same fast hashing.
+pub(crate) type Set<K> = HashSet<K, RandomState>;
+
+/// Stems cached per thread: stemming is a third of the analysis, and news
+/// repeats its words. Cleared when it grows past this many words, so memory
+/// stays bounded (about a megabyte) on every thread that scores.
+const STEM_CACHE_WORDS: usize = 20_000;
+
+thread_local! {
+    static STEM_CACHE: RefCell<Map<String, String>> = RefCell::new(Map::default());
+}
+
+/// Writes the stem of a lower-case word into `out`.
+fn stem_into(lower: &str, out: &mut String) {
+    out.clear();
+    STEM_CACHE.with_borrow_mut(|cache| {
+        if let Some(stem) = cache.get(lower) {
+            out.push_str(stem);
+            return;
+        }
+        let stem = STEMMER.stem(lower);
+        out.push_str(&stem);
+        if cache.len() >= STEM_CACHE_WORDS {
+            cache.clear();
+        }
+        cache.insert(lower.to_owned(), stem.into_owned());
+    });
+}
+
 /// Whether a lower-case word is a stop word.
 pub(crate) fn is_stop_word(lower: &str) -> bool {
     STOP_WORDS.contains(lower)
 }
 
-/// The stem of a lower-case word.
-pub(crate) fn stem(lower: &str) -> String {
-    STEMMER.stem(lower).into_owned()
-}
-
 /// What one feature did in one document.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Stat {
+pub(crate) struct Stat<'a> {
     /// Occurrences.
     pub count: u32,
     /// Mid-sentence occurrences written as a name (or acronyms anywhere).
     pub named: u32,
     /// Mid-sentence occurrences written in lower case.
     pub plain: u32,
-    /// How a reader saw it: the first mid-sentence form, else the first.
-    pub surface: String,
+    /// How a reader saw it (a slice of the text): the first mid-sentence
+    /// form, else the first.
+    pub surface: &'a str,
     surface_mid: bool,
 }
 
-impl Stat {
+impl Stat<'_> {
     /// Most of its mid-sentence occurrences look like a name.
     pub fn is_entity(&self) -> bool {
         self.named > self.plain
@@ -72,72 +103,102 @@ impl Stat {
 
 /// The features of one document, with their statistics.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Bag {
-    pub terms: HashMap<String, Stat>,
+pub(crate) struct Bag<'a> {
+    pub terms: Map<String, Stat<'a>>,
 }
 
 /// One word as read, before grouping.
 struct Word<'a> {
     raw: &'a str,
+    /// Byte offset in the text.
+    at: usize,
     /// First word of a sentence (or of the title, or of a paragraph).
     start: bool,
     /// Punctuation other than a hyphen or apostrophe came right before it.
     after_break: bool,
 }
 
-impl Bag {
+/// The previous content word, while it is adjacent to the current one.
+struct Previous {
+    stem: String,
+    at: usize,
+    evidence: Evidence,
+}
+
+impl<'a> Bag<'a> {
     /// Analyses a title and a text as one document.
-    pub fn of(title: &str, text: &str) -> Bag {
-        let mut bag = Bag::default();
+    pub fn of(title: &'a str, text: &'a str) -> Bag<'a> {
+        let mut bag = Bag {
+            terms: Map::with_capacity_and_hasher(
+                (title.len() + text.len()) / 12,
+                RandomState::default(),
+            ),
+        };
         bag.add(title, true);
         bag.add(text, false);
         bag
     }
 
-    fn add(&mut self, text: &str, in_title: bool) {
-        // (stem, surface, evidence, mid_sentence) of the previous content word,
-        // if it is adjacent to the current one.
-        let mut prev: Option<(String, String, Evidence)> = None;
+    fn add(&mut self, text: &'a str, in_title: bool) {
+        let mut prev: Option<Previous> = None;
+        let mut lower = String::new();
+        let mut key = String::new();
+        let mut stemmed = String::new();
         for word in words(text) {
             if word.after_break {
                 prev = None;
             }
-            let lower = word.raw.to_lowercase();
-            let lower = lower
+            let raw = word
+                .raw
                 .strip_suffix("'s")
-                .or_else(|| lower.strip_suffix("’s"))
-                .unwrap_or(&lower);
+                .or_else(|| word.raw.strip_suffix("’s"))
+                .unwrap_or(word.raw);
+            lower.clear();
+            lower.extend(raw.chars().flat_map(char::to_lowercase));
             let letters = lower.chars().filter(|c| c.is_alphabetic()).count();
-            if letters == 0 || lower.chars().count() < 2 || is_stop_word(lower) {
+            if letters == 0 || lower.chars().nth(1).is_none() || is_stop_word(&lower) {
                 prev = None;
                 continue;
             }
-            let evidence = evidence(word.raw, word.start, in_title);
-            let stemmed = stem(lower);
-            let surface = word
-                .raw
-                .trim_end_matches("'s")
-                .trim_end_matches("’s")
-                .to_owned();
-            if let Some((p_stem, p_surface, p_evidence)) = prev.take() {
-                let bigram_evidence = match (p_evidence, evidence) {
+            let evidence = evidence(raw, word.start, in_title);
+            stem_into(&lower, &mut stemmed);
+            if let Some(p) = prev.take() {
+                let bigram_evidence = match (p.evidence, evidence) {
                     (Evidence::Named, Evidence::Named) => Evidence::Named,
                     (Evidence::Plain, _) | (_, Evidence::Plain) => Evidence::Plain,
                     _ => Evidence::None,
                 };
-                self.count(
-                    format!("{p_stem} {stemmed}"),
-                    format!("{p_surface} {surface}"),
-                    bigram_evidence,
-                );
+                key.clear();
+                key.push_str(&p.stem);
+                key.push(' ');
+                key.push_str(&stemmed);
+                let surface = &text[p.at..word.at + raw.len()];
+                self.count(&key, surface, bigram_evidence);
+                // Reuse the previous stem's buffer for this one.
+                let mut stem = p.stem;
+                stem.clear();
+                stem.push_str(&stemmed);
+                prev = Some(Previous {
+                    stem,
+                    at: word.at,
+                    evidence,
+                });
+            } else {
+                prev = Some(Previous {
+                    stem: stemmed.clone(),
+                    at: word.at,
+                    evidence,
+                });
             }
-            self.count(stemmed.clone(), surface.clone(), evidence);
-            prev = Some((stemmed, surface, evidence));
+            self.count(&stemmed, raw, evidence);
         }
     }
 
-    fn count(&mut self, key: String, surface: String, evidence: Evidence) {
-        let stat = self.terms.entry(key).or_default();
+    fn count(&mut self, key: &str, surface: &'a str, evidence: Evidence) {
+        let stat = match self.terms.get_mut(key) {
+            Some(stat) => stat,
+            None => self.terms.entry(key.to_owned()).or_default(),
+        };
         stat.count += 1;
         let mid = evidence != Evidence::None;
         match evidence {
@@ -164,8 +225,9 @@ enum Evidence {
 }
 
 fn evidence(raw: &str, start: bool, in_title: bool) -> Evidence {
-    let letters: Vec<char> = raw.chars().filter(|c| c.is_alphabetic()).collect();
-    let acronym = letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase());
+    let mut letters = raw.chars().filter(|c| c.is_alphabetic());
+    let acronym = raw.chars().filter(|c| c.is_alphabetic()).nth(1).is_some()
+        && letters.all(char::is_uppercase);
     if acronym {
         return Evidence::Named;
     }
@@ -198,6 +260,7 @@ fn words(text: &str) -> impl Iterator<Item = Word<'_>> {
         if let Some(b) = begin.take() {
             out.push(Word {
                 raw: &text[b..i],
+                at: b,
                 start,
                 after_break,
             });
@@ -216,6 +279,7 @@ fn words(text: &str) -> impl Iterator<Item = Word<'_>> {
     if let Some(b) = begin {
         out.push(Word {
             raw: &text[b..],
+            at: b,
             start,
             after_break,
         });

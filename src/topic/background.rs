@@ -16,18 +16,17 @@
 //! as its store fills: the more general news it has seen, the better it
 //! knows which news words are common.
 
-use std::collections::HashMap;
 use std::io::Read;
 use std::sync::LazyLock;
 
 use super::Document;
-use super::analyze::Bag;
+use super::analyze::{Bag, Map};
 
 /// Document frequencies: how many documents of `docs` contain each stem.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Table {
     pub docs: u32,
-    pub df: HashMap<String, u32>,
+    pub df: Map<String, u32>,
 }
 
 impl Table {
@@ -144,7 +143,7 @@ impl Background {
     /// The table as TSV, stems with a document frequency under `min_df`
     /// left out, sorted for stable diffs: the generator's output.
     pub fn to_tsv(&self, min_df: u32) -> String {
-        let mut merged: HashMap<&str, u32> = HashMap::new();
+        let mut merged: Map<&str, u32> = Map::default();
         for table in self.builtin.into_iter().chain(Some(&self.extra)) {
             for (k, v) in &table.df {
                 *merged.entry(k.as_str()).or_default() += v;

@@ -96,8 +96,11 @@ pub struct KeywordBaseline {
 }
 
 /// The baseline's number of keywords, chosen for the baseline's best F1 on
-/// the development set (so the comparison is with a tuned baseline).
-pub const BASELINE_KEYWORDS: usize = 10;
+/// the development set (so the comparison is with a tuned baseline): with
+/// the two heaviest stems, "afghanistan" and "afghan", dev F1 is 0.875;
+/// one gives 0.810, three 0.857, ten 0.764 (names such as "Putin" or
+/// "Shanghai" bring in every trap).
+pub const BASELINE_KEYWORDS: usize = 2;
 
 impl KeywordBaseline {
     pub fn new(scorer: &Scorer, k: usize) -> Self {

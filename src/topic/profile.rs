@@ -8,9 +8,7 @@
 //! same, however long), normalised again, so that a story's score is the
 //! cosine with it, in 0..=1, and each shared term's product is its share.
 
-use std::collections::HashMap;
-
-use super::analyze::Bag;
+use super::analyze::{Bag, Map};
 use super::background::Background;
 
 /// Weighting knobs, chosen on the development set (see `DEFAULT_THRESHOLD`).
@@ -35,9 +33,9 @@ pub struct Weights {
 impl Default for Weights {
     fn default() -> Self {
         Weights {
-            entity: 2.0,
-            bigram: 0.5,
-            coverage_needed: 3,
+            entity: 3.0,
+            bigram: 0.25,
+            coverage_needed: 4,
             strong_terms: 40,
         }
     }
@@ -53,12 +51,12 @@ pub(crate) struct Entry {
 /// A unit vector of terms.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Vector {
-    pub terms: HashMap<String, Entry>,
+    pub terms: Map<String, Entry>,
 }
 
 impl Vector {
     pub fn of(bag: &Bag, background: &Background, weights: &Weights) -> Vector {
-        let mut terms: HashMap<String, Entry> = bag
+        let mut terms: Map<String, Entry> = bag
             .terms
             .iter()
             .map(|(key, stat)| {
@@ -71,7 +69,7 @@ impl Vector {
                 }
                 let entry = Entry {
                     weight,
-                    surface: stat.surface.clone(),
+                    surface: stat.surface.to_owned(),
                 };
                 (key.clone(), entry)
             })
@@ -82,7 +80,7 @@ impl Vector {
 
     /// The centroid of unit vectors, normalised.
     pub fn centroid(vectors: &[Vector]) -> Vector {
-        let mut terms: HashMap<String, Entry> = HashMap::new();
+        let mut terms: Map<String, Entry> = Map::default();
         for v in vectors {
             for (key, e) in &v.terms {
                 terms
@@ -96,7 +94,7 @@ impl Vector {
     }
 }
 
-fn normalise(terms: &mut HashMap<String, Entry>) {
+fn normalise(terms: &mut Map<String, Entry>) {
     let norm = terms
         .values()
         .map(|e| e.weight * e.weight)

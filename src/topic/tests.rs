@@ -137,19 +137,17 @@ fn contributions_add_up_to_the_score_and_show_surface_forms() {
 #[test]
 fn names_outweigh_common_words() {
     let scorer = scorer();
-    let top: Vec<String> = scorer
-        .profile_terms(30)
-        .into_iter()
-        .map(|c| c.term)
-        .collect();
-    for name in ["Taliban", "SCO", "CSTO", "Dushanbe"] {
-        assert!(top.iter().any(|t| t == name), "{name} not in {top:?}");
-    }
-    for common in ["year", "government", "president"] {
-        assert!(
-            !top.iter().any(|t| t.eq_ignore_ascii_case(common)),
-            "{common} in {top:?}"
-        );
+    let terms = scorer.profile_terms(usize::MAX);
+    let weight = |term: &str| {
+        terms
+            .iter()
+            .find(|c| c.term.eq_ignore_ascii_case(term))
+            .map_or(0.0, |c| c.weight)
+    };
+    for name in ["Taliban", "SCO", "CSTO", "Dushanbe", "Kabul", "Shoigu"] {
+        for common in ["year", "government", "country", "said", "situation"] {
+            assert!(weight(name) > weight(common), "{name} vs {common}");
+        }
     }
 }
 
@@ -209,29 +207,4 @@ fn labelled_sets_precision_recall_and_baseline() {
     assert!(m.precision >= 0.85, "{m:?}");
     assert!(m.recall >= 0.85, "{m:?}");
     assert!(m.f1 > baseline.f1, "{m:?} vs baseline {baseline:?}");
-}
-
-#[test]
-#[ignore]
-fn debug_print() {
-    let scorer = scorer();
-    for c in scorer.profile_terms(40) {
-        print!("{}:{:.3} ", c.term, c.weight);
-    }
-    println!();
-    for (title, text) in ON_TOPIC.iter().chain(TRAPS) {
-        let (e, b) = scorer.analyse(&doc(title, text), 6);
-        let terms: Vec<String> = e
-            .top_terms
-            .iter()
-            .map(|c| format!("{}:{:.3}", c.term, c.weight))
-            .collect();
-        println!(
-            "{:.3} cos {:.3} hits {} {title}: {}",
-            e.verdict.score,
-            b.cosine,
-            b.strong_hits,
-            terms.join(" ")
-        );
-    }
 }
