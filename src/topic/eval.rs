@@ -29,6 +29,7 @@ pub struct LabelledStory {
 }
 
 impl LabelledStory {
+    /// The story as the scorer reads it.
     pub fn document(&self) -> Document<'_> {
         Document {
             title: &self.title,
@@ -37,6 +38,7 @@ impl LabelledStory {
     }
 }
 
+/// Why a labelled set could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("cannot read {path}")]
@@ -76,6 +78,7 @@ pub fn load_jsonl(path: &Path) -> Result<Vec<LabelledStory>, Error> {
 
 /// Anything that says on topic or not.
 pub trait Classifier {
+    /// The verdict alone.
     fn is_on_topic(&self, doc: &Document<'_>) -> bool;
 }
 
@@ -103,6 +106,7 @@ pub struct KeywordBaseline {
 pub const BASELINE_KEYWORDS: usize = 2;
 
 impl KeywordBaseline {
+    /// The `k` heaviest stems of the scorer's profile.
     pub fn new(scorer: &Scorer, k: usize) -> Self {
         let stems = scorer
             .profile_stems()
@@ -138,6 +142,7 @@ pub struct Metrics {
     pub f1: f64,
     pub tp: usize,
     pub fp: usize,
+    /// False negatives (`fn` is a keyword).
     pub fn_: usize,
     pub tn: usize,
     /// Ids of the misclassified stories, in set order.
