@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use regex::{Regex, RegexBuilder};
 use serde_spanned::Spanned;
 
 use super::raw::{RawRule, RawRuleTable, RawTopic};
@@ -206,39 +205,35 @@ impl Validator<'_> {
             }
         };
         match (table.keyword, table.regex) {
-            (Some(keyword), None) => match keyword_pattern(&keyword) {
-                Some(pattern) => Some(Rule {
-                    pattern,
-                    field,
-                    source: keyword.trim().to_owned(),
-                }),
-                None => {
+            (Some(keyword), None) if keyword.trim().is_empty() => {
+                self.report(
+                    span,
+                    key,
+                    "empty keyword; write a word or phrase such as \"CSTO\"",
+                );
+                None
+            }
+            (Some(keyword), None) => match Rule::keyword(keyword.trim(), field) {
+                Ok(rule) => Some(rule),
+                Err(e) => {
                     self.report(
                         span,
                         key,
-                        "empty keyword; write a word or phrase such as \"CSTO\"",
+                        format!("keyword `{keyword}` is too long: {}", last_line(&e)),
                     );
                     None
                 }
             },
-            (None, Some(regex)) => match RegexBuilder::new(&regex).size_limit(1 << 20).build() {
-                Ok(pattern) => Some(Rule {
-                    pattern,
-                    field,
-                    source: format!("/{regex}/"),
-                }),
+            (None, Some(regex)) => match Rule::regex(&regex, field) {
+                Ok(mut rule) => {
+                    rule.source = format!("/{regex}/");
+                    Some(rule)
+                }
                 Err(e) => {
-                    let detail = e
-                        .to_string()
-                        .lines()
-                        .last()
-                        .unwrap_or_default()
-                        .trim()
-                        .to_owned();
                     self.report(
                         span,
                         format!("{key}.regex"),
-                        format!("bad regular expression `{regex}`: {detail}"),
+                        format!("bad regular expression `{regex}`: {}", last_line(&e)),
                     );
                     None
                 }
@@ -263,27 +258,15 @@ impl Validator<'_> {
     }
 }
 
-/// A keyword as a pattern: case-insensitive, whole words (so "SCO" does not
-/// match "disco"), any run of whitespace between the words of a phrase.
-/// `None` for a blank keyword.
-fn keyword_pattern(keyword: &str) -> Option<Regex> {
-    let words: Vec<String> = keyword.split_whitespace().map(regex::escape).collect();
-    if words.is_empty() {
-        return None;
-    }
-    // `\b` only marks a boundary next to a word character, so it is added
-    // only on sides where the keyword starts or ends with one ("C++").
-    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-    let start = if is_word(keyword.trim().chars().next()) {
-        r"\b"
-    } else {
-        ""
-    };
-    let end = if is_word(keyword.trim().chars().last()) {
-        r"\b"
-    } else {
-        ""
-    };
-    let pattern = format!("(?i){start}{}{end}", words.join(r"\s+"));
-    RegexBuilder::new(&pattern).build().ok()
+/// The regex crate's message ends with its one-line summary; the lines
+/// before it draw the pattern with a caret, which a one-line problem
+/// cannot show.
+fn last_line(error: &regex::Error) -> String {
+    error
+        .to_string()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
 }

@@ -173,10 +173,10 @@ pub(super) fn best_match(
              ORDER BY story_id DESC LIMIT ?3",
         )?;
         for (band, hash) in fingerprint.bands().iter().enumerate() {
-            let rows = lookup.query_map(
-                params![band as i64, *hash as i64, MAX_PER_BAND],
-                |row| row.get::<_, i64>(0),
-            )?;
+            let rows = lookup
+                .query_map(params![band as i64, *hash as i64, MAX_PER_BAND], |row| {
+                    row.get::<_, i64>(0)
+                })?;
             for story in rows {
                 let story = story?;
                 if story != id.0 {
