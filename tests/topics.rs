@@ -280,3 +280,105 @@ fn the_daemon_serves_each_topic_and_rescores_on_reload() {
     });
     daemon.terminate(std::time::Duration::from_secs(10));
 }
+
+/// Mixed stories written for this test (not from the labelled set).
+const ON_TOPIC: [(&str, &str, &str); 3] = [
+    (
+        "m-1",
+        "CSTO rehearses border defence in Tajikistan as Taliban consolidate power",
+        "Troops from the Collective Security Treaty Organization held drills near Dushanbe on \
+         Tuesday, practising the defence of the Tajik border with Afghanistan. Russian Defence \
+         Minister Sergei Shoigu said the alliance must be ready for militants and drug \
+         traffickers crossing from Afghan territory after the Taliban takeover of Kabul. The \
+         exercise involved Russian, Tajik and Kyrgyz units and armoured vehicles from the \
+         Russian base in Tajikistan.",
+    ),
+    (
+        "m-2",
+        "SCO leaders urge inclusive government in Kabul",
+        "Leaders of the Shanghai Cooperation Organization called on Afghanistan's new \
+         Taliban rulers to form an inclusive government and to stop terrorism and drug \
+         trafficking spreading from Afghan soil. Vladimir Putin told the summit by video link \
+         that the withdrawal of US and NATO forces had left risks that the organisation's \
+         members, including China and the Central Asian states, must face together.",
+    ),
+    (
+        "m-3",
+        "Moscow hosts Taliban delegation for talks on Afghan security",
+        "A Taliban delegation met Russian diplomats in Moscow to discuss security in \
+         Afghanistan and the threat of Islamic State fighters near the borders of Tajikistan \
+         and Uzbekistan. Zamir Kabulov, the Kremlin's envoy for Afghanistan, said Russia would \
+         not recognise the government in Kabul until it keeps its promises on terrorism.",
+    ),
+];
+
+const TRAPS: [(&str, &str, &str); 3] = [
+    (
+        "t-1",
+        "Shanghai stock index slides on property worries",
+        "The Shanghai Composite stock index fell two per cent on Tuesday as property \
+         developers' shares slid and investors worried about debt. Traders said banks and \
+         insurers also weighed on the index, while the yuan weakened against the dollar and \
+         bond yields edged lower ahead of central bank data.",
+    ),
+    (
+        "t-2",
+        "Russian ballet star returns to the stage in a new Swan Lake",
+        "The Russian ballerina returned to the Moscow stage in a new production of Swan Lake, \
+         dancing Odette to a standing ovation. Critics praised the orchestra and the \
+         choreography, and the theatre said every performance of the season had sold out; \
+         the company will tour Europe and Asia next spring.",
+    ),
+    (
+        "t-3",
+        "Afghan hounds and antique Afghan carpets star at a country fair",
+        "An Afghan hound named Zaria won best in show at the county fair, where a dealer also \
+         sold antique Afghan carpets and kilims. Visitors admired the long silky coats of the \
+         hounds and the deep red wool of the rugs, and the fair raised money for the village \
+         school and the local animal shelter.",
+    ),
+];
+
+#[test]
+fn the_default_topic_keeps_its_stories_and_drops_the_lexical_traps() {
+    let server = FixtureServer::start();
+    let items: Vec<(&str, &str, &str)> = ON_TOPIC.iter().chain(TRAPS.iter()).copied().collect();
+    server.feed("/mixed.rss", rss(&items), "application/rss+xml");
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = repo_path("config/seeds");
+    let text = format!(
+        "database = \"feedloom.db\"\n[topic]\ntitle = \"Main\"\nseeds = {seeds:?}\n\n\
+         [[feeds]]\nurl = \"{}\"\n",
+        server.url("/mixed.rss")
+    );
+    let config = dir.path().join("feedloom.toml");
+    std::fs::write(&config, text).unwrap();
+    ok(feedloom(&config, &["poll"]));
+
+    let main = titles(&config, "main");
+    for (_, title, _) in ON_TOPIC {
+        assert!(
+            main.contains(&title.to_owned()),
+            "{title} missing from {main:#?}"
+        );
+    }
+    for (_, title, _) in TRAPS {
+        assert!(
+            !main.contains(&title.to_owned()),
+            "{title} published: {main:#?}"
+        );
+    }
+    // Explain names the telling terms of an on-topic story.
+    let explain = ok(feedloom(
+        &config,
+        &["explain", &uid_of(&config, ON_TOPIC[0].1)],
+    ));
+    assert!(explain.contains("topic main: ON TOPIC"), "{explain}");
+    assert!(explain.contains("terms that contributed most"), "{explain}");
+    let explain = ok(feedloom(
+        &config,
+        &["explain", &uid_of(&config, TRAPS[0].1)],
+    ));
+    assert!(explain.contains("topic main: off topic"), "{explain}");
+    assert!(explain.contains("score below the threshold"), "{explain}");
+}
