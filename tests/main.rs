@@ -8,4 +8,5 @@ mod daemon;
 mod edit;
 mod limits;
 mod pipeline;
+mod river;
 mod topics;
