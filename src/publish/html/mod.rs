@@ -105,15 +105,25 @@ fn page(meta: &FeedMeta, topics: &[TopicLink], kind: PageKind, title: &str, main
          <header class=\"site\">\n<div class=\"wrap\">\n",
         style::STYLE
     );
-    let heading = match kind {
-        PageKind::River => "h1",
-        PageKind::Story => "p",
-    };
-    let _ = writeln!(
-        html,
-        "<{heading} class=\"brand\"><a href=\"{}\">{feed_title}</a></{heading}>",
-        escape(site)
-    );
+    // The river's heading is its topic. A story page names the site by
+    // the default topic, unless the topic navigation below names them all.
+    match kind {
+        PageKind::River => {
+            let _ = writeln!(
+                html,
+                "<h1 class=\"brand\"><a href=\"{}\">{feed_title}</a></h1>",
+                escape(site)
+            );
+        }
+        PageKind::Story if topics.len() <= 1 => {
+            let _ = writeln!(
+                html,
+                "<p class=\"brand\"><a href=\"{}\">{feed_title}</a></p>",
+                escape(site)
+            );
+        }
+        PageKind::Story => {}
+    }
     if topics.len() > 1 {
         html.push_str("<nav class=\"topics\" aria-label=\"Topics\">\n<ul>\n");
         for topic in topics {

@@ -34,6 +34,13 @@ pub fn river(
     stories: &[StoredStory],
 ) -> String {
     let mut main = String::new();
+    if paging.page > 1 && !stories.is_empty() {
+        let _ = writeln!(
+            main,
+            "<p class=\"meta pageno\">Page {}: older stories</p>",
+            paging.page
+        );
+    }
     if stories.is_empty() && paging.page > 1 {
         let _ = writeln!(
             main,

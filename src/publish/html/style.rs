@@ -33,7 +33,7 @@ a:hover{text-decoration-thickness:.14em}
 h1.brand{font-size:clamp(1.5rem,1.1rem + 1.8vw,2.1rem);letter-spacing:-.015em;text-wrap:balance}
 .brand a,.brand a:visited{color:inherit;text-decoration:none}
 .topics ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;column-gap:1.25rem}
-.topics a{display:inline-block;padding:.6rem 0;font-size:.9375rem}
+.topics a{display:inline-block;padding:.7rem 0;font-size:.9375rem}
 .topics a[aria-current]{color:var(--fg);font-weight:600;text-decoration:underline 2px var(--accent)}
 .story{padding:1.25rem 0;border-bottom:1px solid var(--rule)}
 .story h2{font-size:1.25rem;line-height:1.3;font-weight:650;margin:0 0 .3rem;text-wrap:balance}
@@ -50,12 +50,15 @@ h1.brand{font-size:clamp(1.5rem,1.1rem + 1.8vw,2.1rem);letter-spacing:-.015em;te
 .paging .older{margin-left:auto}
 .paging span{color:var(--muted);font-size:.875rem}
 .empty{padding:1.5rem 0}
+.pageno{margin:1rem 0 0}
+.empty a{display:inline-block;padding:.6rem 0}
 .full h1{font-size:clamp(1.6rem,1.2rem + 2vw,2.3rem);line-height:1.2;letter-spacing:-.015em;margin:1.5rem 0 .5rem;text-wrap:balance}
 .original a{display:inline-block;padding:.4rem 0;font-weight:600}
 .content{margin:1.25rem 0 2rem}
 .content img,.content video{max-width:100%;height:auto}
 .content pre{overflow-x:auto;overflow-wrap:normal;padding:.75rem;background:var(--tint)}
-.content table{display:block;overflow-x:auto}
+.content table{display:block;overflow-x:auto;overflow-wrap:normal;border-collapse:collapse}
+.content td,.content th{padding:.25rem .6rem;border-bottom:1px solid var(--rule);text-align:left;vertical-align:top}
 .content blockquote{margin:1rem 0;padding-left:1rem;border-left:3px solid var(--rule)}
 section h2{font-size:1.05rem;margin:1.75rem 0 .5rem}
 section ul{padding-left:1.25rem}
