@@ -402,6 +402,7 @@ fn render(
                 Kind::Json => {
                     publish::jsonfeed::render(&meta, &stories).map_err(|e| describe(&e))?
                 }
+                // Kind::Atom; the river and OPML are above.
                 _ => publish::atom::render(&meta, &stories),
             }
         }
