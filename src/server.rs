@@ -150,8 +150,8 @@ impl Kind {
     }
 }
 
-/// Kind, item limit, topic slug.
-type DocumentKey = (Kind, usize, String);
+/// Kind, item limit, topic slug, river page (1 for every other kind).
+type DocumentKey = (Kind, usize, String, usize);
 
 /// A rendered document with its validators.
 struct Rendered {
@@ -222,6 +222,9 @@ pub fn router(state: Arc<ServerState>) -> Router {
 #[derive(Debug, serde::Deserialize)]
 struct Params {
     limit: Option<usize>,
+    /// The river's page (`?page=2`: the next `limit` older stories); the
+    /// feeds ignore it.
+    page: Option<usize>,
 }
 
 async fn atom(
@@ -257,7 +260,10 @@ async fn opml(state: State<Arc<ServerState>>, headers: HeaderMap) -> Response {
         state,
         Kind::Opml,
         None,
-        Query(Params { limit: None }),
+        Query(Params {
+            limit: None,
+            page: None,
+        }),
         headers,
     )
     .await
@@ -322,7 +328,13 @@ async fn document(
         Some(_) => return not_found().await,
         None => config.topic().slug.clone(),
     };
-    let key = (kind, if kind == Kind::Opml { 0 } else { limit }, slug);
+    // Paging is the river's (clamped: a deep OFFSET costs a scan); the feeds
+    // always start at the newest.
+    let page = match kind {
+        Kind::Html => params.page.unwrap_or(1).clamp(1, publish::html::MAX_PAGE),
+        _ => 1,
+    };
+    let key = (kind, if kind == Kind::Opml { 0 } else { limit }, slug, page);
     let cached = state
         .cache()
         .get(&key)
@@ -340,7 +352,7 @@ async fn document(
                     &config_for_render,
                     &slug,
                     kind,
-                    limit,
+                    (limit, page),
                     generation,
                 )
             })
@@ -370,23 +382,29 @@ fn render(
     config: &Config,
     slug: &str,
     kind: Kind,
-    limit: usize,
+    (limit, page): (usize, usize),
     generation: u64,
 ) -> Result<Rendered, String> {
     let describe = |error: &dyn std::error::Error| crate::poll::error_chain(error);
     let topic = config.topic_by_slug(slug).unwrap_or_else(|| config.topic());
-    let body = if kind == Kind::Opml {
-        publish::opml::render(&config.topic().title, &publish::opml::from_config(config))
-    } else {
-        let stories = lock(&state.store)
-            .stories(&config.topic_query(topic, Some(limit)))
-            .map_err(|e| describe(&e))?;
-        let meta = meta(config, topic, kind, &stories)?;
-        match kind {
-            Kind::Atom => publish::atom::render(&meta, &stories),
-            Kind::Rss => publish::rss::render(&meta, &stories),
-            Kind::Json => publish::jsonfeed::render(&meta, &stories).map_err(|e| describe(&e))?,
-            Kind::Html | Kind::Opml => publish::html::river(&meta, &stories),
+    let body = match kind {
+        Kind::Opml => {
+            publish::opml::render(&config.topic().title, &publish::opml::from_config(config))
+        }
+        Kind::Html => river_page(state, config, topic, limit, page)?,
+        Kind::Atom | Kind::Rss | Kind::Json => {
+            let stories = lock(&state.store)
+                .stories(&config.topic_query(topic, Some(limit)))
+                .map_err(|e| describe(&e))?;
+            let meta = meta(config, topic, kind, &stories)?;
+            match kind {
+                Kind::Rss => publish::rss::render(&meta, &stories),
+                Kind::Json => {
+                    publish::jsonfeed::render(&meta, &stories).map_err(|e| describe(&e))?
+                }
+                // Kind::Atom; the river and OPML are above.
+                _ => publish::atom::render(&meta, &stories),
+            }
         }
     };
     Ok(Rendered::new(
@@ -395,6 +413,48 @@ fn render(
         kind,
         state.changes.changed_at(),
     ))
+}
+
+/// One page of a topic's river: `limit` stories from `(page - 1) * limit`,
+/// reading one more to know whether an "Older stories" link leads anywhere.
+fn river_page(
+    state: &ServerState,
+    config: &Config,
+    topic: &Topic,
+    limit: usize,
+    page: usize,
+) -> Result<String, String> {
+    let mut query = config.topic_query(topic, Some(limit.saturating_add(1)));
+    query.offset = page.saturating_sub(1).saturating_mul(limit);
+    let mut stories = lock(&state.store)
+        .stories(&query)
+        .map_err(|e| crate::poll::error_chain(&e))?;
+    let has_older = stories.len() > limit;
+    stories.truncate(limit);
+    let meta = meta(config, topic, Kind::Html, &stories)?;
+    let paging = publish::html::Paging {
+        page,
+        has_older,
+        limit: (limit != config.server.feed_items).then_some(limit),
+    };
+    Ok(publish::html::river(
+        &meta,
+        &topic_links(config),
+        paging,
+        &stories,
+    ))
+}
+
+/// Every topic's title and river, default first: the pages' navigation.
+fn topic_links(config: &Config) -> Vec<publish::html::TopicLink> {
+    config
+        .topics
+        .iter()
+        .map(|topic| publish::html::TopicLink {
+            title: topic.title.clone(),
+            url: config.topic_url(topic),
+        })
+        .collect()
 }
 
 fn meta(
@@ -467,6 +527,17 @@ fn respond(rendered: &Rendered, request: &HeaderMap) -> Response {
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=60"),
     );
+    // The pages need nothing but their own inline style (and story images);
+    // see `publish::html::content_security_policy`.
+    if rendered.content_type == Kind::Html.content_type() {
+        if let Ok(policy) = HeaderValue::from_str(publish::html::content_security_policy()) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+        }
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+    }
     response
 }
 
@@ -541,7 +612,7 @@ async fn story(
         if let Ok(url) = meta.root_url.join(&format!("stories/{}", story.uid)) {
             meta.self_url = url;
         }
-        let body = publish::html::story_page(&meta, &story);
+        let body = publish::html::story_page(&meta, &topic_links(&config), &story);
         Ok(Some(Rendered::new(
             generation,
             body,

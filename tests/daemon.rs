@@ -66,7 +66,7 @@ fn get_with(url: &str, headers: &[(&str, &str)]) -> Reply {
     request("GET", url, headers)
 }
 
-fn header<'a>(reply: &'a Reply, name: &str) -> &'a str {
+pub(crate) fn header<'a>(reply: &'a Reply, name: &str) -> &'a str {
     reply
         .headers
         .get(name)

@@ -9,4 +9,5 @@ mod daemon;
 mod edit;
 mod limits;
 mod pipeline;
+mod river;
 mod topics;

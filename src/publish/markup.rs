@@ -287,7 +287,9 @@ pub(super) fn strip_controls(html: &str) -> Cow<'_, str> {
     }
 }
 
-/// `1 Jun 2025`, for people; machines get [`rfc3339`] in `<time datetime>`.
-pub(super) fn human_date(time: &DateTime<Utc>) -> String {
-    clamp(time).format("%-d %b %Y").to_string()
+/// `1 Jun 2025, 12:05 UTC`: a date and time for people that says its zone,
+/// so nobody reads it as their local time; machines get [`rfc3339`] in
+/// `<time datetime>`.
+pub(super) fn human_time(time: &DateTime<Utc>) -> String {
+    clamp(time).format("%-d %b %Y, %H:%M UTC").to_string()
 }

@@ -8,6 +8,7 @@ use quick_xml::XmlVersion;
 use quick_xml::events::Event;
 use url::Url;
 
+use super::html::{MAX_PAGE, Paging, TopicLink};
 use super::opml::Outline;
 use super::{FeedMeta, atom, html, jsonfeed, opml, rss};
 use crate::store::{AlsoReported, Origin, Source, StoredStory, StoryId};
@@ -393,7 +394,7 @@ fn also_reported_by_only_with_more_than_one_source() {
 #[test]
 fn river_is_safe_and_discoverable() {
     let meta = meta("");
-    let page = html::river(&meta, &stories());
+    let page = html::river(&meta, &[], Paging::default(), &stories());
     for alternate in [
         "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"SCO &amp; friends (Atom)\" href=\"https://loom.example/topic/feed.atom\">",
         "<link rel=\"alternate\" type=\"application/rss+xml\" title=\"SCO &amp; friends (RSS)\" href=\"https://loom.example/topic/feed.rss\">",
@@ -407,11 +408,11 @@ fn river_is_safe_and_discoverable() {
     assert!(page.contains("&lt;script&gt;&amp;&quot;]]&gt;alert"));
     assert!(page.contains("Evil &amp; &lt;Co&gt;"));
     assert!(page.contains("href=\"https://evil.example/x?a=1&amp;b=2\""));
-    assert_eq!(page.matches("<article>").count(), 3);
+    assert_eq!(page.matches("<article class=\"story\">").count(), 3);
     assert!(page.contains(
         "<h2><a href=\"https://loom.example/topic/stories/fedcba9876543210fedcba9876543210\">"
     ));
-    assert!(page.contains("<time datetime=\"2025-06-02T10:00:00Z\">2 Jun 2025</time>"));
+    assert!(page.contains("<time datetime=\"2025-06-02T10:00:00Z\">2 Jun 2025, 10:00 UTC</time>"));
     // An excerpt, not the whole text.
     let text = wire().content_text;
     assert!(!page.contains(text.trim()));
@@ -422,19 +423,21 @@ fn river_is_safe_and_discoverable() {
 #[test]
 fn story_page_lists_every_source() {
     let meta = meta("");
-    let page = html::story_page(&meta, &wire());
+    let page = html::story_page(&meta, &[], &wire());
     assert!(page.contains(&wire().content_html));
     assert!(page.contains("By A. Reporter"));
-    assert!(page.contains("<a href=\"https://news.example/dushanbe\">Read the original</a>"));
+    assert!(page.contains(
+        "<a href=\"https://news.example/dushanbe\">Read the original at News Example <span aria-hidden=\"true\">→</span></a>"
+    ));
     assert!(page.contains("<a href=\"https://wire.example/a/1\">Wire Example</a>"));
     assert_eq!(page.matches("<li>").count(), 3);
     assert!(!page.contains("seed article"));
 
-    let seed_page = html::story_page(&meta, &seed());
+    let seed_page = html::story_page(&meta, &[], &seed());
     assert!(seed_page.contains("A seed article of this topic"));
     assert!(!seed_page.contains("Read the original"));
 
-    let hostile_page = html::story_page(&meta, &hostile());
+    let hostile_page = html::story_page(&meta, &[], &hostile());
     assert!(!hostile_page.to_ascii_lowercase().contains("<script"));
     assert!(!hostile_page.contains("javascript:"));
     assert!(hostile_page.contains("<h1>&lt;script&gt;&amp;&quot;]]&gt;alert</h1>"));
@@ -483,7 +486,9 @@ fn empty_feeds_are_valid_documents() {
     assert!(atom.entries.is_empty());
     let rss = feed_rs::parser::parse(rss::render(&meta, &[]).as_bytes()).unwrap();
     assert!(rss.entries.is_empty());
-    assert!(html::river(&meta, &[]).contains("No stories yet."));
+    let river = html::river(&meta, &[], Paging::default(), &[]);
+    assert!(river.contains("No stories yet."));
+    assert!(!river.contains("class=\"paging\""));
 }
 
 #[test]
@@ -525,6 +530,53 @@ fn clustered() -> StoredStory {
             feed_url: "https://evil.example/feed".to_owned(),
             feed_title: None,
         },
+    ];
+    story
+}
+
+fn member(
+    uid: &str,
+    title: &str,
+    link: Option<&str>,
+    feed: &str,
+    name: Option<&str>,
+) -> AlsoReported {
+    AlsoReported {
+        uid: uid.repeat(32 / uid.len()),
+        title: title.to_owned(),
+        link: link.map(str::to_owned),
+        feed_url: feed.to_owned(),
+        feed_title: name.map(str::to_owned),
+    }
+}
+
+/// The wire story in a cluster of four other reports: two from one outlet,
+/// one without a link, one with a link that must not be republished.
+fn clustered_wire() -> StoredStory {
+    let mut story = wire();
+    story.also_reported_by = vec![
+        member(
+            "a",
+            "Talks in \"Dushanbe\" <b>",
+            Some("https://other.example/a?x=1&y=2"),
+            "https://other.example/rss",
+            Some("Other & Co"),
+        ),
+        member(
+            "b",
+            "Second report from Other",
+            Some("https://other.example/b"),
+            "https://other.example/rss",
+            Some("Other & Co"),
+        ),
+        member("c", "No link", None, "https://www.third.example/feed", None),
+        member(
+            "d",
+            "Hostile link",
+            Some("javascript:alert(1)"),
+            "https://fourth.example/feed",
+            Some("Fourth"),
+        ),
     ];
     story
 }
@@ -592,18 +644,248 @@ fn cluster_members_are_named_in_every_format() {
             .is_none()
     );
 
-    let river = html::river(&meta(""), &stories);
-    assert!(
-        river.contains(
-            "<p class=\"meta\">Also reported by: Mirror &amp; Co, https://evil.example/feed</p>"
-        ),
-        "{river}"
+    // HTML: see the river and story page tests below.
+}
+
+#[test]
+fn river_names_the_clusters_other_outlets_once_each() {
+    let meta = meta("");
+    let page = html::river(
+        &meta,
+        &[],
+        Paging::default(),
+        &[clustered_wire(), hostile()],
     );
-    let page = html::story_page(&meta(""), &clustered());
-    assert!(page.contains("<h2>Also reported by</h2>"));
-    assert!(page.contains(
-        "<li><a href=\"https://mirror.example/p/1\">Putin &amp; Xi talk &lt;Afghanistan&gt;</a> (Mirror &amp; Co, <a href=\"https://loom.example/topic/stories/abababababababababababababababab\">here</a>)</li>"
-    ), "{page}");
+    let also = page
+        .lines()
+        .find(|line| line.starts_with("<p class=\"also\">"))
+        .unwrap_or_else(|| panic!("no also line in\n{page}"));
+    assert_eq!(
+        also,
+        "<p class=\"also\">Also reported by: \
+         <a href=\"https://other.example/a?x=1&amp;y=2\" title=\"Talks in &quot;Dushanbe&quot; &lt;b&gt;\">Other &amp; Co</a>, \
+         <a href=\"https://loom.example/topic/stories/cccccccccccccccccccccccccccccccc\" title=\"No link\">third.example</a>, \
+         <a href=\"https://loom.example/topic/stories/dddddddddddddddddddddddddddddddd\" title=\"Hostile link\">Fourth</a></p>"
+    );
+    assert_eq!(
+        page.matches("<p class=\"also\">").count(),
+        1,
+        "only the clustered story"
+    );
     assert!(!page.contains("javascript:"));
-    no_control_chars(&page);
+    // The outlets that carried this very text are in the story's line.
+    assert!(page.contains("<a href=\"https://news.example/dushanbe\">News Example</a>, <a href=\"https://wire.example/a/1\">Wire Example</a>, <a href=\"https://echo.example/feed.xml\">echo.example</a> · <time"));
+
+    let mut crowded = clustered_wire();
+    crowded.also_reported_by = (0..8)
+        .map(|i| {
+            member(
+                &format!("{i:x}"),
+                "Report",
+                Some(&format!("https://o{i}.example/a")),
+                &format!("https://o{i}.example/feed"),
+                None,
+            )
+        })
+        .collect();
+    let page = html::river(&meta, &[], Paging::default(), &[crowded]);
+    assert!(page.contains(
+        " and <a href=\"https://loom.example/topic/stories/fedcba9876543210fedcba9876543210#also\">3 more</a></p>"
+    ));
+}
+
+#[test]
+fn story_page_lists_every_other_report() {
+    let meta = meta("");
+    let page = html::story_page(&meta, &[], &clustered_wire());
+    assert!(page.contains("<h2 id=\"also\">Also reported by</h2>"));
+    assert_eq!(
+        page.matches("<span class=\"meta\">— Other &amp; Co</span>")
+            .count(),
+        2
+    );
+    assert!(page.contains(
+        "<li><a href=\"https://other.example/a?x=1&amp;y=2\">Talks in &quot;Dushanbe&quot; &lt;b&gt;</a> <span class=\"meta\">— Other &amp; Co</span></li>"
+    ));
+    assert!(page.contains(
+        "<a href=\"https://loom.example/topic/stories/dddddddddddddddddddddddddddddddd\">Hostile link</a>"
+    ));
+    assert!(!page.contains("javascript:"));
+    assert!(!html::story_page(&meta, &[], &wire()).contains("id=\"also\""));
+}
+
+#[test]
+fn river_pages_link_only_where_there_are_stories() {
+    let meta = meta("");
+    let river = |page, has_older, limit, stories: &[StoredStory]| {
+        html::river(
+            &meta,
+            &[],
+            Paging {
+                page,
+                has_older,
+                limit,
+            },
+            stories,
+        )
+    };
+    let newer = "rel=\"prev\"";
+    let older = "rel=\"next\"";
+
+    let only = river(1, false, None, &stories());
+    assert!(!only.contains("class=\"paging\"") && !only.contains(older));
+
+    let first = river(1, true, None, &stories());
+    assert!(first.contains(
+        "<a class=\"older\" rel=\"next\" href=\"https://loom.example/topic/?page=2\">Older stories <span aria-hidden=\"true\">→</span></a>"
+    ));
+    assert!(!first.contains(newer));
+    assert!(first.contains("<title>SCO &amp; friends</title>"));
+
+    let second = river(2, true, Some(10), &stories());
+    assert!(second.contains("rel=\"prev\" href=\"https://loom.example/topic/?limit=10\""));
+    assert!(
+        second.contains("rel=\"next\" href=\"https://loom.example/topic/?page=3&amp;limit=10\"")
+    );
+    assert!(second.contains("<span>Page 2</span>"));
+    assert!(second.contains("<title>SCO &amp; friends · page 2</title>"));
+
+    let last = river(3, false, None, &stories());
+    assert!(last.contains("rel=\"prev\" href=\"https://loom.example/topic/?page=2\""));
+    assert!(!last.contains(older));
+
+    let beyond = river(7, false, None, &[]);
+    assert!(beyond.contains(
+        "<p class=\"empty\">No older stories. <a href=\"https://loom.example/topic/\">Back to the newest</a></p>"
+    ));
+    assert!(!beyond.contains("No stories yet") && !beyond.contains("class=\"paging\""));
+
+    let deepest = river(MAX_PAGE, true, None, &stories());
+    assert!(deepest.contains(newer) && !deepest.contains(older));
+}
+
+#[test]
+fn the_header_links_every_topic_and_marks_the_current_one() {
+    let meta = meta("");
+    let topics = vec![
+        TopicLink {
+            title: "SCO & friends".to_owned(),
+            url: meta.site_url.clone(),
+        },
+        TopicLink {
+            title: "<Sport> \u{1}".to_owned(),
+            url: Url::parse("https://loom.example/topics/sport/").unwrap(),
+        },
+    ];
+    let river = html::river(&meta, &topics, Paging::default(), &stories());
+    assert!(river.contains("<nav class=\"topics\" aria-label=\"Topics\">"));
+    assert!(river.contains(
+        "<li><a href=\"https://loom.example/topic/\" aria-current=\"page\">SCO &amp; friends</a></li>"
+    ));
+    assert!(
+        river
+            .contains("<li><a href=\"https://loom.example/topics/sport/\">&lt;Sport&gt; </a></li>")
+    );
+    assert!(river.contains(
+        "<h1 class=\"brand\"><a href=\"https://loom.example/topic/\">SCO &amp; friends</a></h1>"
+    ));
+    no_control_chars(&river);
+
+    let story = html::story_page(&meta, &topics, &wire());
+    assert!(story.contains("<nav class=\"topics\""));
+    assert!(!story.contains("aria-current=\"page\""));
+    assert!(
+        !story.contains("class=\"brand\""),
+        "the navigation names the site"
+    );
+    assert!(html::story_page(&meta, &topics[..1], &wire()).contains("<p class=\"brand\">"));
+    // One topic needs no navigation.
+    let single = html::river(&meta, &topics[..1], Paging::default(), &stories());
+    assert!(!single.contains("<nav class=\"topics\""));
+}
+
+/// Every URL attribute value in `page` (`href`, `src`, `srcset`, `action`,
+/// `poster`, `data`, `formaction`), unescaped enough to compare.
+fn url_attributes(page: &str) -> Vec<(String, String)> {
+    let pattern = regex::Regex::new(
+        r#"(?i)\s(href|src|srcset|action|poster|data|formaction)\s*=\s*"([^"]*)""#,
+    )
+    .unwrap();
+    pattern
+        .captures_iter(page)
+        .map(|c| (c[1].to_ascii_lowercase(), c[2].replace("&amp;", "&")))
+        .collect()
+}
+
+#[test]
+fn the_river_loads_nothing_from_anywhere() {
+    let meta = meta("");
+    let topics = [TopicLink {
+        title: "Other".to_owned(),
+        url: Url::parse("https://loom.example/topics/other/").unwrap(),
+    }];
+    let mut stories = stories();
+    stories.push(clustered_wire());
+    let page = html::river(
+        &meta,
+        &topics,
+        Paging {
+            page: 2,
+            has_older: true,
+            limit: None,
+        },
+        &stories,
+    );
+    let lower = page.to_ascii_lowercase();
+    for banned in [
+        "<script",
+        "<iframe",
+        "<img",
+        "<object",
+        "<embed",
+        "<video",
+        "<audio",
+        "<source",
+        "<form",
+        "<svg",
+        "<base",
+        "<link rel=\"stylesheet\"",
+        "<link rel=\"preload\"",
+        "<link rel=\"icon\"",
+        " style=",
+        "@import",
+        "url(",
+        "@font-face",
+        "javascript:",
+        "http-equiv",
+    ] {
+        assert!(!lower.contains(banned), "{banned} in the river");
+    }
+    // Every <link> is feed autodiscovery on this site.
+    for link in lower.split("<link ").skip(1) {
+        let tag = link.split('>').next().unwrap_or_default();
+        assert!(
+            tag.starts_with("rel=\"alternate\"")
+                && tag.contains("href=\"https://loom.example/topic/feed."),
+            "<link {tag}>"
+        );
+    }
+    // Nothing is embedded; links go to this site, the stories' sources and
+    // the reports' outlets only.
+    let sources: Vec<String> = stories
+        .iter()
+        .flat_map(|s| s.sources.iter())
+        .flat_map(|s| [s.link.clone(), Some(s.feed_url.clone())])
+        .flatten()
+        .chain(
+            stories
+                .iter()
+                .flat_map(|s| s.also_reported_by.iter().filter_map(|m| m.link.clone())),
+        )
+        .collect();
+    for (name, value) in url_attributes(&page) {
+        assert_eq!(name, "href", "{name}={value}");
+        let ours = value.starts_with("https://loom.example/") || value == "#main";
+        assert!(ours || sources.contains(&value), "unexpected link {value}");
+    }
 }

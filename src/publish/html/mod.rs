@@ -1,0 +1,315 @@
+//! The HTML river and story pages: what a person sees when they open the
+//! site. Plain HTML5 with one small inline stylesheet ([`style`]) and no
+//! JavaScript, so it works in any browser, under a strict
+//! content-security policy ([`content_security_policy`]), and makes no
+//! request to anybody but this site; the `<head>` carries the feed
+//! autodiscovery links that let a reader subscribe from the page.
+//!
+//! - [`river`]: a topic's stories, newest first, one page at a time.
+//! - [`story_page`]: one story in full, with every source and the other
+//!   outlets that reported the same event.
+//!
+//! Input reaches the page only through [`markup::escape`], except the story
+//! body, which ammonia sanitized when it was stored.
+
+mod river;
+mod story;
+mod style;
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+use super::markup::{self, escape};
+use super::{ATOM_PATH, FeedMeta, JSON_FEED_PATH, OPML_PATH, RSS_PATH};
+use crate::store::{AlsoReported, Source};
+
+pub use river::river;
+pub use story::story_page;
+pub use style::content_security_policy;
+
+/// The last river page there is (`?page=` beyond it is clamped by the
+/// server): deep paging costs an OFFSET scan, and a thousand pages of a
+/// topic is more than anybody pages through.
+pub const MAX_PAGE: usize = 1000;
+
+/// One topic in the site's navigation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicLink {
+    pub title: String,
+    /// The topic's river ([`FeedMeta::site_url`] of its documents).
+    pub url: Url,
+}
+
+/// Where a river page is in the topic's stories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    /// 1 for the newest stories, up to [`MAX_PAGE`].
+    pub page: usize,
+    /// Whether older stories exist after this page (the server reads one
+    /// story more than it shows to know), so "Older stories" never leads
+    /// to an empty page.
+    pub has_older: bool,
+    /// A `?limit=` the paging links carry, so that page 2 continues the
+    /// page the reader is on; `None` when the server's default applies.
+    pub limit: Option<usize>,
+}
+
+impl Default for Paging {
+    fn default() -> Self {
+        Self {
+            page: 1,
+            has_older: false,
+            limit: None,
+        }
+    }
+}
+
+/// Which page the chrome is around: the river's header carries the
+/// topic's title as the page heading; a story page's, as a link home.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PageKind {
+    River,
+    Story,
+}
+
+/// The document around `main`: the head (title, autodiscovery, style), the
+/// header with the topic and the other topics, and the footer with every
+/// subscription link.
+fn page(meta: &FeedMeta, topics: &[TopicLink], kind: PageKind, title: &str, main: &str) -> String {
+    let site = meta.site_url.as_str();
+    let feed_title = escape(&meta.title);
+    let mut html = String::with_capacity(main.len() + 6 * 1024);
+    html.push_str(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"color-scheme\" content=\"light dark\">\n\
+         <meta name=\"referrer\" content=\"no-referrer\">\n",
+    );
+    let _ = writeln!(html, "<title>{}</title>", escape(title));
+    for (kind, label, path) in [
+        ("application/atom+xml", "Atom", ATOM_PATH),
+        ("application/rss+xml", "RSS", RSS_PATH),
+        ("application/feed+json", "JSON Feed", JSON_FEED_PATH),
+    ] {
+        let _ = writeln!(
+            html,
+            "<link rel=\"alternate\" type=\"{kind}\" title=\"{feed_title} ({label})\" href=\"{}\">",
+            escape(&format!("{site}{path}"))
+        );
+    }
+    let _ = write!(
+        html,
+        "<style>{}</style>\n</head>\n<body>\n<a class=\"skip\" href=\"#main\">Skip to content</a>\n\
+         <header class=\"site\">\n<div class=\"wrap\">\n",
+        style::STYLE
+    );
+    // The river's heading is its topic. A story page names the site by
+    // the default topic, unless the topic navigation below names them all.
+    match kind {
+        PageKind::River => {
+            let _ = writeln!(
+                html,
+                "<h1 class=\"brand\"><a href=\"{}\">{feed_title}</a></h1>",
+                escape(site)
+            );
+        }
+        PageKind::Story if topics.len() <= 1 => {
+            let _ = writeln!(
+                html,
+                "<p class=\"brand\"><a href=\"{}\">{feed_title}</a></p>",
+                escape(site)
+            );
+        }
+        PageKind::Story => {}
+    }
+    if topics.len() > 1 {
+        html.push_str("<nav class=\"topics\" aria-label=\"Topics\">\n<ul>\n");
+        for topic in topics {
+            let current = if kind == PageKind::River && topic.url == meta.site_url {
+                " aria-current=\"page\""
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                html,
+                "<li><a href=\"{}\"{current}>{}</a></li>",
+                escape(topic.url.as_str()),
+                escape(&topic.title)
+            );
+        }
+        html.push_str("</ul>\n</nav>\n");
+    }
+    let _ = write!(
+        html,
+        "</div>\n</header>\n<main id=\"main\" class=\"wrap\">\n{main}</main>\n\
+         <footer>\n<div class=\"wrap\">\n<p id=\"subscribe\">Subscribe to {feed_title}: "
+    );
+    // The OPML lists every configured feed, whatever the topic: it is at
+    // the site's root only.
+    let opml = format!("{}{OPML_PATH}", meta.root_url);
+    let links = [
+        ("Atom", format!("{site}{ATOM_PATH}")),
+        ("RSS", format!("{site}{RSS_PATH}")),
+        ("JSON Feed", format!("{site}{JSON_FEED_PATH}")),
+        ("the sources (OPML)", opml),
+    ];
+    for (i, (label, href)) in links.iter().enumerate() {
+        if i > 0 {
+            html.push_str(" · ");
+        }
+        let _ = write!(html, "<a href=\"{}\">{label}</a>", escape(href));
+    }
+    let _ = write!(
+        html,
+        "</p>\n<p>Gathered by feedloom {}. Times are UTC.</p>\n</div>\n</footer>\n</body>\n</html>\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    html
+}
+
+/// `<time datetime="2025-06-01T12:05:00Z">1 Jun 2025, 12:05 UTC</time>`:
+/// an absolute time a reader anywhere can place, since without script the
+/// page cannot say "2 hours ago" and stay true while it is cached.
+fn time(at: &DateTime<Utc>) -> String {
+    format!(
+        "<time datetime=\"{}\">{}</time>",
+        markup::rfc3339(at),
+        markup::human_time(at)
+    )
+}
+
+/// What an outlet is called on a page: its feed's title, else the host of
+/// its feed (shorter and friendlier than the whole feed URL), else the URL.
+fn outlet_name(feed_title: Option<&str>, feed_url: &str) -> String {
+    if let Some(title) = feed_title.map(str::trim).filter(|t| !t.is_empty()) {
+        return title.to_owned();
+    }
+    Url::parse(feed_url)
+        .ok()
+        .and_then(|url| {
+            url.host_str()
+                .map(|h| h.trim_start_matches("www.").to_owned())
+        })
+        .unwrap_or_else(|| feed_url.to_owned())
+}
+
+/// A source as a link to its item (else its feed), named by its outlet.
+fn source_link(source: &Source) -> String {
+    let name = outlet_name(source.feed_title.as_deref(), &source.feed_url);
+    link_or_text(markup::source_link(source).as_deref(), &name, None)
+}
+
+/// Where a cluster member's mention points: its own article, else its page
+/// on this site (it is a stored story, so it has one).
+fn member_href(meta: &FeedMeta, member: &AlsoReported) -> String {
+    member
+        .link
+        .as_deref()
+        .and_then(markup::safe_url)
+        .unwrap_or_else(|| meta.story_url(&member.uid))
+}
+
+/// The other members of a story's cluster, one per outlet (the earliest
+/// report of each): a cluster that is five reports from one outlet names
+/// that outlet once.
+fn distinct_outlets(members: &[AlsoReported]) -> Vec<(&AlsoReported, String)> {
+    let mut seen: Vec<(&AlsoReported, String)> = Vec::new();
+    for member in members {
+        let name = outlet_name(member.feed_title.as_deref(), &member.feed_url);
+        if !seen.iter().any(|(_, known)| *known == name) {
+            seen.push((member, name));
+        }
+    }
+    seen
+}
+
+/// `<a href="…" title="…">text</a>` with everything escaped, or the
+/// escaped text alone without a usable link.
+fn link_or_text(href: Option<&str>, text: &str, title: Option<&str>) -> String {
+    match href {
+        Some(href) => {
+            let title = title
+                .map(|t| format!(" title=\"{}\"", escape(t)))
+                .unwrap_or_default();
+            format!("<a href=\"{}\"{title}>{}</a>", escape(href), escape(text))
+        }
+        None => escape(text).into_owned(),
+    }
+}
+
+/// The first `limit` characters of `text` with whitespace collapsed, cut at
+/// a word boundary and marked with "…" when something was cut. A single
+/// word longer than the limit is cut inside the word.
+fn excerpt(text: &str, limit: usize) -> String {
+    let text = crate::text::collapse_whitespace(text);
+    if text.chars().count() <= limit {
+        return text;
+    }
+    let cut = text
+        .char_indices()
+        .nth(limit)
+        .map_or(text.len(), |(index, _)| index);
+    let head = &text[..cut];
+    // Cut before the word the limit falls in, unless the next character
+    // starts a word anyway (then `head` ends on a boundary).
+    let at_boundary = text[cut..].starts_with(' ');
+    let head = match head.rfind(' ') {
+        Some(space) if !at_boundary => &head[..space],
+        _ => head,
+    };
+    let head = head.trim_end_matches(|c: char| c == ' ' || c.is_ascii_punctuation() && c != '.');
+    format!("{head}…")
+}
+
+/// The summary under a headline: the text's opening, without the headline
+/// when the text starts by repeating it (many feeds do), which would spend
+/// half the summary saying the headline twice.
+fn summary(title: &str, text: &str, limit: usize) -> String {
+    let text = crate::text::collapse_whitespace(text);
+    let title = crate::text::collapse_whitespace(title);
+    let rest = text
+        .strip_prefix(title.as_str())
+        .filter(|_| !title.is_empty())
+        .map(|rest| rest.trim_start_matches(|c: char| c == ' ' || c.is_ascii_punctuation()))
+        .filter(|rest| !rest.is_empty())
+        .unwrap_or(&text);
+    excerpt(rest, limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{excerpt, outlet_name, summary};
+
+    #[test]
+    fn excerpt_cuts_at_a_word_boundary() {
+        assert_eq!(excerpt("  short   text ", 300), "short text");
+        assert_eq!(excerpt("alpha beta gamma", 8), "alpha…");
+        assert_eq!(excerpt("alpha beta gamma", 10), "alpha beta…");
+        assert_eq!(excerpt("alpha, beta", 7), "alpha…");
+        assert_eq!(excerpt("abcdefghij", 4), "abcd…");
+        assert_eq!(excerpt("ééééé ééé", 6), "ééééé…");
+    }
+
+    #[test]
+    fn summary_skips_a_repeated_headline() {
+        assert_eq!(
+            summary("Talks end", "Talks end. The ministers left.", 100),
+            "The ministers left."
+        );
+        assert_eq!(summary("Talks end", "Talks end", 100), "Talks end");
+        assert_eq!(summary("Other", "Talks end.", 100), "Talks end.");
+        assert_eq!(summary("", "Talks end.", 100), "Talks end.");
+    }
+
+    #[test]
+    fn outlets_are_named_by_title_else_host() {
+        assert_eq!(outlet_name(Some(" Wire "), "https://w.example/f"), "Wire");
+        assert_eq!(
+            outlet_name(None, "https://www.w.example/feed.xml"),
+            "w.example"
+        );
+        assert_eq!(outlet_name(Some(""), "not a url"), "not a url");
+    }
+}
