@@ -23,6 +23,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_topics.sql",
         include_str!("../../migrations/0003_topics.sql"),
     ),
+    (
+        "0004_search.sql",
+        include_str!("../../migrations/0004_search.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
