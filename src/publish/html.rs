@@ -31,6 +31,13 @@ article h2{font-size:1.2rem;line-height:1.3;margin:.25rem 0}
 .content img,.content video,.content iframe{max-width:100%;height:auto}
 .content pre{overflow-x:auto}
 footer{border-top:1px solid var(--rule);margin-top:2rem;padding-top:.75rem;color:var(--muted);font-size:.9rem}
+form.search{display:flex;gap:.5rem;margin:.5rem 0 1rem}
+form.search input{flex:1;min-width:0;font:inherit;padding:.2rem .5rem}
+form.search button{font:inherit}
+mark{background:#ffe58a;color:#1b1b1b}
+.badge{border:1px solid var(--rule);border-radius:.25rem;padding:0 .3rem;font-size:.8rem}
+.badge.on{border-color:var(--link);color:var(--link)}
+nav.pages{display:flex;justify-content:space-between;margin-top:1rem}
 ";
 
 /// The river: a readable page of `stories`, newest first: each a headline
@@ -40,9 +47,10 @@ pub fn river(meta: &FeedMeta, stories: &[StoredStory]) -> String {
     let mut body = String::new();
     let _ = write!(
         body,
-        "<header>\n<h1><a href=\"{}\">{}</a></h1>\n</header>\n<main>\n",
+        "<header>\n<h1><a href=\"{}\">{}</a></h1>\n{}</header>\n<main>\n",
         escape(meta.site_url.as_str()),
-        escape(&meta.title)
+        escape(&meta.title),
+        super::search::form(meta, "", None)
     );
     if stories.is_empty() {
         body.push_str("<p>No stories yet.</p>\n");
@@ -124,7 +132,7 @@ pub fn story_page(meta: &FeedMeta, story: &StoredStory) -> String {
 
 /// The document around `body`: head with the autodiscovery links, and the
 /// footer linking every format.
-fn page(meta: &FeedMeta, title: &str, body: &str) -> String {
+pub(super) fn page(meta: &FeedMeta, title: &str, body: &str) -> String {
     let site = meta.site_url.as_str();
     let feed_title = escape(&meta.title);
     let mut html = String::from(
@@ -175,7 +183,7 @@ fn page(meta: &FeedMeta, title: &str, body: &str) -> String {
 }
 
 /// `<time datetime="2025-06-01T12:00:00Z">1 Jun 2025</time>`.
-fn time(at: &chrono::DateTime<chrono::Utc>) -> String {
+pub(super) fn time(at: &chrono::DateTime<chrono::Utc>) -> String {
     format!(
         "<time datetime=\"{}\">{}</time>",
         markup::rfc3339(at),
@@ -185,7 +193,7 @@ fn time(at: &chrono::DateTime<chrono::Utc>) -> String {
 
 /// Where the river says a story came from: the feeds, each linked to its
 /// item, the first few only; or that it is a seed article.
-fn provenance(story: &StoredStory) -> String {
+pub(super) fn provenance(story: &StoredStory) -> String {
     if story.sources.is_empty() {
         return match story.origin {
             Origin::Seed => "seed article".to_owned(),

@@ -9,8 +9,8 @@ use quick_xml::events::Event;
 use url::Url;
 
 use super::opml::Outline;
-use super::{FeedMeta, atom, html, opml, rss};
-use crate::store::{Origin, Source, StoredStory, StoryId};
+use super::{FeedMeta, atom, html, opml, rss, search};
+use crate::store::{Fragment, Highlighted, Origin, SearchHit, Source, StoredStory, StoryId};
 
 const XML_1_0: XmlVersion = XmlVersion::Implicit1_0;
 const SEED_UID: &str = "0123456789abcdef0123456789abcdef";
@@ -502,4 +502,96 @@ fn odd_uids_and_dates_do_not_break_the_feeds() {
         &feed_rs::parser::parse(rss.as_bytes()).unwrap().entries[0].id
     );
     assert!(rss.contains("<pubDate>Fri, 31 Dec 9999 23:59:59 +0000</pubDate>"));
+}
+
+fn fragments(parts: &[(&str, bool)]) -> Highlighted {
+    Highlighted {
+        fragments: parts
+            .iter()
+            .map(|(text, matched)| Fragment {
+                text: (*text).to_owned(),
+                matched: *matched,
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn search_page_marks_matches_and_escapes_everything_else() {
+    let meta = meta("search");
+    let hits = vec![
+        SearchHit {
+            title: fragments(&[("<script>&\"]]>", false), ("alert", true)]),
+            snippet: fragments(&[("…<b>", false), ("alert", true), ("</b> \u{1}&", false)]),
+            rank: -2.0,
+            on_topic: Some(true),
+            story: hostile(),
+        },
+        SearchHit {
+            title: fragments(&[("Ministers meet in ", false), ("Dushanbe", true)]),
+            snippet: fragments(&[("met in ", false), ("Dushanbe", true)]),
+            rank: -1.0,
+            on_topic: Some(false),
+            story: wire(),
+        },
+    ];
+    let query = "<script>alert(1)</script> \"x&y";
+    let page = search::page(
+        &meta,
+        &search::SearchPage {
+            query,
+            topic: Some("a\"b"),
+            page: 2,
+            hits: &hits,
+            has_more: true,
+        },
+    );
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(!page.to_ascii_lowercase().contains("<script"), "{page}");
+    assert!(!page.contains("<b>"));
+    assert!(!page.contains("javascript:"));
+    assert!(page.contains("&lt;script&gt;&amp;&quot;]]&gt;<mark>alert</mark>"));
+    assert!(page.contains("…&lt;b&gt;<mark>alert</mark>&lt;/b&gt; &amp;"));
+    assert!(page.contains("Ministers meet in <mark>Dushanbe</mark>"));
+    assert!(page.contains("<span class=\"badge on\">on topic</span>"));
+    assert!(page.contains("<span class=\"badge\">off topic</span>"));
+    assert!(page.contains(&format!(
+        "<a href=\"https://loom.example/topic/stories/{HOSTILE_UID}\">"
+    )));
+    assert!(page.contains("<a href=\"https://news.example/dushanbe\">Read the original</a>"));
+    // The form keeps the query and topic, escaped; paging links carry them.
+    assert!(page.contains("action=\"https://loom.example/topic/search\""));
+    assert!(page.contains("value=\"&lt;script&gt;alert(1)&lt;/script&gt; &quot;x&amp;y\""));
+    assert!(page.contains("name=\"topic\" value=\"a&quot;b\""));
+    let encoded = "q=%3Cscript%3Ealert%281%29%3C%2Fscript%3E+%22x%26y&amp;topic=a%22b";
+    assert!(page.contains(&format!(
+        "<a rel=\"prev\" href=\"https://loom.example/topic/search?{encoded}&amp;page=1\">"
+    )));
+    assert!(page.contains(&format!(
+        "<a rel=\"next\" href=\"https://loom.example/topic/search?{encoded}&amp;page=3\">"
+    )));
+    assert_eq!(page.matches("<article>").count(), 2);
+    no_control_chars(&page);
+
+    let empty = search::page(
+        &meta,
+        &search::SearchPage {
+            query: "nothing",
+            topic: None,
+            page: 1,
+            hits: &[],
+            has_more: false,
+        },
+    );
+    assert!(empty.contains("No stories match <q>nothing</q>."));
+    assert!(!empty.contains("rel=\"next\"") && !empty.contains("name=\"topic\""));
+}
+
+#[test]
+fn the_river_has_a_search_form() {
+    let page = html::river(&meta(""), &stories());
+    assert!(page.contains(
+        "<form class=\"search\" role=\"search\" method=\"get\" action=\"https://loom.example/topic/search\">"
+    ));
+    assert!(page.contains("name=\"q\" value=\"\""));
 }
