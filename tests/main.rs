@@ -8,3 +8,4 @@ mod daemon;
 mod edit;
 mod limits;
 mod pipeline;
+mod search;
