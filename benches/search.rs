@@ -71,8 +71,8 @@ fn main() {
     for (label, text, offset) in [
         ("rare word (~0.1%)", "sanctions", 0),
         ("common word (~10%)", "kabul", 0),
-        ("very common word (~50%)", "summit", 0),
-        ("two words", "kabul summit", 0),
+        ("very common word (~33%)", "summit", 0),
+        ("two words (~3%)", "kabul summit", 0),
         ("phrase", "\"border security\"", 0),
         ("prefix", "sanc*", 0),
         ("page 50 of a common word", "kabul", 980),
@@ -125,7 +125,7 @@ fn item(i: usize, now: DateTime<Utc>, vocabulary: &[String], rng: &mut XorShift)
     if i % 10 == 3 {
         words.push("Kabul");
     }
-    if i.is_multiple_of(2) {
+    if i.is_multiple_of(3) {
         words.push("summit");
     }
     if i % 100 == 5 {

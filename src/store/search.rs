@@ -227,18 +227,21 @@ impl Store {
             .map(|column| format!("s.{}", column.trim()))
             .collect::<Vec<_>>()
             .join(", ");
-        // Two steps: rank every match (cheap: bm25 and two lookups), then
-        // build highlights and snippets (the costly part) for one page only.
-        // The outer MATCH gives the auxiliary functions their context.
+        // Two steps: rank every match (bm25, the verdict and the date from
+        // two index lookups; never the story rows), then build highlights
+        // and snippets (the costly part) for one page only. The CROSS JOINs
+        // keep the page as the outer loop: otherwise the planner may scan
+        // every match again. The outer MATCH gives the auxiliary functions
+        // their context.
         let sql = format!(
-            "WITH page AS (
+            "WITH page AS MATERIALIZED (
                  SELECT stories_fts.rowid AS id,
                         bm25(stories_fts, {TITLE_WEIGHT}, 1.0) AS rank,
                         t.on_topic AS on_topic,
                         coalesce(t.on_topic, 0) AS first,
-                        coalesce(s.published_at, s.first_seen_at) AS date
+                        coalesce(d.published_at, d.first_seen_at) AS date
                  FROM stories_fts
-                 JOIN stories s ON s.id = stories_fts.rowid
+                 JOIN stories d INDEXED BY stories_search_order ON d.id = stories_fts.rowid
                  LEFT JOIN story_topics t ON t.topic = ?2 AND t.story_id = stories_fts.rowid
                  WHERE stories_fts MATCH ?1
                  ORDER BY first DESC, rank, date DESC, id DESC
@@ -249,8 +252,8 @@ impl Store {
                     snippet(stories_fts, 1, ?5, ?6, '…', {SNIPPET_TOKENS}),
                     page.rank, page.on_topic
              FROM page
-             JOIN stories_fts ON stories_fts.rowid = page.id
-             JOIN stories s ON s.id = page.id
+             CROSS JOIN stories_fts ON stories_fts.rowid = page.id
+             CROSS JOIN stories s ON s.id = page.id
              WHERE stories_fts MATCH ?1
              ORDER BY page.first DESC, page.rank, page.date DESC, page.id DESC"
         );
