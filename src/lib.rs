@@ -6,6 +6,7 @@
 //! each feed, and `publish` turning stored stories into feed documents.
 
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod daemon;
 pub mod discover;

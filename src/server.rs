@@ -23,7 +23,7 @@ use tokio::sync::watch;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::config::Config;
+use crate::config::{Config, Topic};
 use crate::metrics::Metrics;
 use crate::poll::{SharedStore, lock};
 use crate::publish::{self, FeedMeta};
@@ -150,7 +150,8 @@ impl Kind {
     }
 }
 
-type DocumentKey = (Kind, usize);
+/// Kind, item limit, topic slug.
+type DocumentKey = (Kind, usize, String);
 
 /// A rendered document with its validators.
 struct Rendered {
@@ -197,6 +198,9 @@ pub fn router(state: Arc<ServerState>) -> Router {
         .route(&format!("/{}", publish::RSS_PATH), get(rss))
         .route(&format!("/{}", publish::JSON_FEED_PATH), get(json))
         .route(&format!("/{}", publish::OPML_PATH), get(opml))
+        .route("/topics/{slug}", get(topic_home))
+        .route("/topics/{slug}/", get(topic_river))
+        .route("/topics/{slug}/{document}", get(topic_document))
         .route("/stories/{uid}", get(story))
         .route("/search", get(search))
         .route("/healthz", get(healthz))
@@ -226,11 +230,11 @@ async fn atom(
     query: Query<Params>,
     headers: HeaderMap,
 ) -> Response {
-    document(state, Kind::Atom, query, headers).await
+    document(state, Kind::Atom, None, query, headers).await
 }
 
 async fn rss(state: State<Arc<ServerState>>, query: Query<Params>, headers: HeaderMap) -> Response {
-    document(state, Kind::Rss, query, headers).await
+    document(state, Kind::Rss, None, query, headers).await
 }
 
 async fn json(
@@ -238,7 +242,7 @@ async fn json(
     query: Query<Params>,
     headers: HeaderMap,
 ) -> Response {
-    document(state, Kind::Json, query, headers).await
+    document(state, Kind::Json, None, query, headers).await
 }
 
 async fn river(
@@ -246,11 +250,53 @@ async fn river(
     query: Query<Params>,
     headers: HeaderMap,
 ) -> Response {
-    document(state, Kind::Html, query, headers).await
+    document(state, Kind::Html, None, query, headers).await
 }
 
 async fn opml(state: State<Arc<ServerState>>, headers: HeaderMap) -> Response {
-    document(state, Kind::Opml, Query(Params { limit: None }), headers).await
+    document(
+        state,
+        Kind::Opml,
+        None,
+        Query(Params { limit: None }),
+        headers,
+    )
+    .await
+}
+
+/// `/topics/{slug}` without the slash: the river's relative world starts
+/// at the slash, so send readers there.
+async fn topic_home(Path(slug): Path<String>) -> Response {
+    let mut response = StatusCode::PERMANENT_REDIRECT.into_response();
+    if let Ok(location) = HeaderValue::from_str(&format!("/topics/{slug}/")) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+}
+
+async fn topic_river(
+    state: State<Arc<ServerState>>,
+    Path(slug): Path<String>,
+    query: Query<Params>,
+    headers: HeaderMap,
+) -> Response {
+    document(state, Kind::Html, Some(slug), query, headers).await
+}
+
+/// `/topics/{slug}/feed.atom` and the other formats of a topic.
+async fn topic_document(
+    state: State<Arc<ServerState>>,
+    Path((slug, document_name)): Path<(String, String)>,
+    query: Query<Params>,
+    headers: HeaderMap,
+) -> Response {
+    let kind = match document_name.as_str() {
+        publish::ATOM_PATH => Kind::Atom,
+        publish::RSS_PATH => Kind::Rss,
+        publish::JSON_FEED_PATH => Kind::Json,
+        _ => return not_found().await,
+    };
+    document(state, kind, Some(slug), query, headers).await
 }
 
 /// Serves a cached document, rendering it first when the stories changed
@@ -258,6 +304,7 @@ async fn opml(state: State<Arc<ServerState>>, headers: HeaderMap) -> Response {
 async fn document(
     State(state): State<Arc<ServerState>>,
     kind: Kind,
+    slug: Option<String>,
     Query(params): Query<Params>,
     headers: HeaderMap,
 ) -> Response {
@@ -270,7 +317,13 @@ async fn document(
         .limit
         .unwrap_or(config.server.feed_items)
         .clamp(1, config.server.max_items);
-    let key = (kind, if kind == Kind::Opml { 0 } else { limit });
+    // A topic's own URLs; the default topic is also at the root.
+    let slug = match slug {
+        Some(slug) if config.topic_by_slug(&slug).is_some() => slug,
+        Some(_) => return not_found().await,
+        None => config.topic().slug.clone(),
+    };
+    let key = (kind, if kind == Kind::Opml { 0 } else { limit }, slug);
     let cached = state
         .cache()
         .get(&key)
@@ -281,10 +334,12 @@ async fn document(
         None => {
             let state_for_render = state.clone();
             let config_for_render = config.clone();
+            let slug = key.2.clone();
             let rendered = tokio::task::spawn_blocking(move || {
                 render(
                     &state_for_render,
                     &config_for_render,
+                    &slug,
                     kind,
                     limit,
                     generation,
@@ -314,18 +369,20 @@ async fn document(
 fn render(
     state: &ServerState,
     config: &Config,
+    slug: &str,
     kind: Kind,
     limit: usize,
     generation: u64,
 ) -> Result<Rendered, String> {
     let describe = |error: &dyn std::error::Error| crate::poll::error_chain(error);
+    let topic = config.topic_by_slug(slug).unwrap_or_else(|| config.topic());
     let body = if kind == Kind::Opml {
         publish::opml::render(&config.topic().title, &publish::opml::from_config(config))
     } else {
         let stories = lock(&state.store)
-            .stories(Some(limit))
+            .stories(&config.topic_query(topic, Some(limit)))
             .map_err(|e| describe(&e))?;
-        let meta = meta(config, kind, &stories)?;
+        let meta = meta(config, topic, kind, &stories)?;
         match kind {
             Kind::Atom => publish::atom::render(&meta, &stories),
             Kind::Rss => publish::rss::render(&meta, &stories),
@@ -341,13 +398,19 @@ fn render(
     ))
 }
 
-fn meta(config: &Config, kind: Kind, stories: &[StoredStory]) -> Result<FeedMeta, String> {
-    let site_url = config.public_url.clone();
+fn meta(
+    config: &Config,
+    topic: &Topic,
+    kind: Kind,
+    stories: &[StoredStory],
+) -> Result<FeedMeta, String> {
+    let site_url = config.topic_url(topic);
     let self_url = site_url
         .join(kind.path())
         .map_err(|e| format!("cannot build the document's URL: {e}"))?;
     Ok(FeedMeta {
-        title: config.topic().title.clone(),
+        title: topic.title.clone(),
+        root_url: config.public_url.clone(),
         updated: stories
             .iter()
             .map(|story| story.changed_at)
@@ -470,8 +533,13 @@ async fn story(
         let Some(story) = story else {
             return Ok(None);
         };
-        let mut meta = meta(&config, Kind::Html, std::slice::from_ref(&story))?;
-        if let Ok(url) = meta.site_url.join(&format!("stories/{}", story.uid)) {
+        let mut meta = meta(
+            &config,
+            config.topic(),
+            Kind::Html,
+            std::slice::from_ref(&story),
+        )?;
+        if let Ok(url) = meta.root_url.join(&format!("stories/{}", story.uid)) {
             meta.self_url = url;
         }
         let body = publish::html::story_page(&meta, &story);
@@ -584,7 +652,7 @@ async fn search(
             lock(&state_for_render.store)
                 .search(&SearchQuery {
                     text: params.q.clone(),
-                    topic: slug,
+                    topic: slug.clone(),
                     // One more than shown: whether there is a next page.
                     limit: SEARCH_PAGE_SIZE + 1,
                     offset: (params.page - 1) * SEARCH_PAGE_SIZE,
@@ -593,8 +661,11 @@ async fn search(
         };
         let has_more = hits.len() > SEARCH_PAGE_SIZE;
         hits.truncate(SEARCH_PAGE_SIZE);
-        let mut meta = meta(&config, Kind::Html, &[])?;
-        if let Ok(url) = meta.site_url.join("search") {
+        let topic = config
+            .topic_by_slug(&slug)
+            .unwrap_or_else(|| config.topic());
+        let mut meta = meta(&config, topic, Kind::Html, &[])?;
+        if let Ok(url) = meta.root_url.join("search") {
             meta.self_url = url;
         }
         let body = publish::search::page(

@@ -22,10 +22,10 @@ static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
         .unwrap()
 });
 
-struct Reply {
-    status: u16,
+pub(crate) struct Reply {
+    pub status: u16,
     headers: HeaderMap,
-    body: String,
+    pub body: String,
     bytes: Vec<u8>,
 }
 
@@ -58,7 +58,7 @@ fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> Reply {
     })
 }
 
-fn get(url: &str) -> Reply {
+pub(crate) fn get(url: &str) -> Reply {
     request("GET", url, &[])
 }
 
@@ -103,7 +103,7 @@ fn wait_for_items(
 }
 
 /// Waits (at most 30 s) until `done` holds.
-fn wait_until(daemon: &Daemon, what: &str, done: impl Fn() -> bool) {
+pub(crate) fn wait_until(daemon: &Daemon, what: &str, done: impl Fn() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !done() {
         assert!(

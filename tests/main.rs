@@ -4,8 +4,10 @@
 mod support;
 
 mod cli;
+mod cluster;
 mod daemon;
 mod edit;
 mod limits;
 mod pipeline;
 mod search;
+mod topics;

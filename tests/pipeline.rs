@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use feedloom::config;
 use feedloom::fetch::Fetcher;
 use feedloom::poll::{self, PollSummary, SharedStore};
-use feedloom::store::{Origin, Store};
+use feedloom::store::{Origin, Store, StoryQuery};
 
 use crate::support::{FixtureServer, fixture, serve_fixtures, write_config};
 
@@ -52,7 +52,9 @@ async fn cross_posts_are_stored_once_and_the_second_poll_is_all_304() {
     assert_eq!(first.stories.merged, 2, "{first:?}");
     assert_eq!(first.seeds.inserted, 5);
 
-    let stories = poll::lock(&setup.store).stories(None).unwrap();
+    let stories = poll::lock(&setup.store)
+        .stories(&StoryQuery::all(None))
+        .unwrap();
     let from_feeds: Vec<_> = stories
         .iter()
         .filter(|s| s.origin == Origin::Feed)
@@ -135,7 +137,9 @@ async fn an_edited_item_updates_its_story_instead_of_adding_one() {
     serve_fixtures(&server);
     let setup = setup(&server, &["/wire.rss"], "");
     poll_once(&setup).await;
-    let before = poll::lock(&setup.store).stories(None).unwrap();
+    let before = poll::lock(&setup.store)
+        .stories(&StoryQuery::all(None))
+        .unwrap();
     let uid = before
         .iter()
         .find(|s| s.title == "Kabul airport resumes flights")
@@ -153,7 +157,9 @@ async fn an_edited_item_updates_its_story_instead_of_adding_one() {
     assert_eq!(summary.stories.updated, 1, "{summary:?}");
     assert_eq!(summary.stories.new_stories, 0, "{summary:?}");
     assert_eq!(summary.stories.unchanged, 2);
-    let after = poll::lock(&setup.store).stories(None).unwrap();
+    let after = poll::lock(&setup.store)
+        .stories(&StoryQuery::all(None))
+        .unwrap();
     assert_eq!(after.len(), before.len());
     let story = after.iter().find(|s| s.uid == uid).unwrap();
     assert!(
@@ -268,7 +274,9 @@ async fn an_id_repeated_within_one_document_keeps_the_first_item() {
         "{:?}",
         summary.warnings
     );
-    let stories = poll::lock(&setup.store).stories(None).unwrap();
+    let stories = poll::lock(&setup.store)
+        .stories(&StoryQuery::all(None))
+        .unwrap();
     assert!(stories.iter().any(|s| s.content_text == "First text."));
     assert!(!stories.iter().any(|s| s.content_text == "Second text."));
 }

@@ -18,7 +18,7 @@ use crate::config::{self, Config};
 use crate::fetch::Fetcher;
 use crate::poll::{self, PollSummary, SharedStore};
 use crate::publish::{self, FeedMeta};
-use crate::store::Store;
+use crate::store::{Store, StoryQuery};
 
 /// Exit code for an unusable configuration (bad TOML, keys, values).
 const EXIT_CONFIG: u8 = 2;
@@ -63,6 +63,10 @@ enum Command {
         /// At most this many stories (default: all).
         #[arg(long)]
         limit: Option<usize>,
+        /// Only the stories this topic publishes (its slug; see `feedloom
+        /// topics`). Default: every stored story, on topic or not.
+        #[arg(long)]
+        topic: Option<String>,
     },
     /// The feeds: list, add, remove, enable, disable, change. Edits keep
     /// every comment and the layout of the file; a running daemon follows.
@@ -164,7 +168,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run => daemon(cli.config, config),
         Command::Poll => poll(&config),
-        Command::Export { format, limit } => export(&config, format, limit),
+        Command::Export {
+            format,
+            limit,
+            topic,
+        } => export(&config, format, limit, topic.as_deref()),
         Command::Feeds(command) => feeds::run(&cli.config, &config, command),
         Command::Opml(command) => opml::run(&cli.config, &config, command),
         Command::CheckConfig => check_config(&cli.config),
@@ -274,17 +282,33 @@ fn print_summary(
     Ok(())
 }
 
-fn export(config: &Config, format: Format, limit: Option<usize>) -> anyhow::Result<()> {
+fn export(
+    config: &Config,
+    format: Format,
+    limit: Option<usize>,
+    topic: Option<&str>,
+) -> anyhow::Result<()> {
     let store = Store::open_existing(&config.database)?;
+    let (query, topic) = match topic {
+        Some(slug) => {
+            let topic = config.topic_by_slug(slug).with_context(|| {
+                let known: Vec<&str> = config.topics.iter().map(|t| t.slug.as_str()).collect();
+                format!("no topic `{slug}`; configured: {}", known.join(", "))
+            })?;
+            (config.topic_query(topic, limit), topic)
+        }
+        None => (StoryQuery::all(limit), config.topic()),
+    };
     let stories = store
-        .stories(limit)
+        .stories(&query)
         .context("cannot read the stored stories")?;
-    let site_url = config.public_url.clone();
+    let site_url = config.topic_url(topic);
     let meta = FeedMeta {
-        title: config.topic().title.clone(),
+        title: topic.title.clone(),
         self_url: site_url
-            .join("feed.json")
+            .join(publish::JSON_FEED_PATH)
             .context("cannot build the feed URL")?,
+        root_url: config.public_url.clone(),
         site_url,
         updated: stories
             .iter()

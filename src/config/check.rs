@@ -64,6 +64,26 @@ pub fn check(path: &Path) -> Result<Config, Error> {
         };
         problems.push(lines.problem(offset, "topic.seeds".to_owned(), format!("{message}{note}")));
     }
+    // Every `[[topics]]` entry's folder too, when the file validated (their
+    // defaults depend on the slug).
+    if let Some(config) = &config {
+        let first_extra = usize::from(spans.topic.is_some());
+        for (i, topic) in config.topics.iter().enumerate().skip(first_extra) {
+            let index = i - first_extra;
+            if let Some(message) = seeds_problem(&topic.seeds) {
+                let (offset, note) = match spans.topics.get(index) {
+                    Some((Some(offset), _)) => (*offset, String::new()),
+                    Some((None, offset)) => (*offset, " (the default)".to_owned()),
+                    None => (0, String::new()),
+                };
+                problems.push(lines.problem(
+                    offset,
+                    format!("topics[{index}].seeds"),
+                    format!("{message}{note}"),
+                ));
+            }
+        }
+    }
     if let Some(message) = database_problem(&database) {
         let (offset, note) = match spans.database {
             Some(offset) => (offset, String::new()),
@@ -91,6 +111,8 @@ struct Spans {
     database: Option<usize>,
     topic: Option<usize>,
     seeds: Option<usize>,
+    /// Per `[[topics]]` entry: its `seeds` key, and the entry itself.
+    topics: Vec<(Option<usize>, usize)>,
     /// The values as written, for when the file does not validate.
     database_text: Option<String>,
     seeds_text: Option<String>,
@@ -109,6 +131,19 @@ impl Spans {
                 .and_then(|t| t.span())
                 .map(|s| s.start),
             seeds: start(topic.and_then(|t| t.get("seeds"))),
+            topics: root
+                .and_then(|r| r.get("topics"))
+                .and_then(Item::as_array_of_tables)
+                .map(|array| {
+                    array
+                        .iter()
+                        .map(|t| {
+                            let seeds = t.get("seeds").and_then(Item::span).map(|s| s.start);
+                            (seeds, t.span().map_or(0, |s| s.start))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
             database_text: root
                 .and_then(|r| r.get("database"))
                 .and_then(Item::as_str)

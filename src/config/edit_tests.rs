@@ -680,6 +680,30 @@ fn check_reports_a_chmod_read_only_folder_unless_privileged() {
 }
 
 #[test]
+fn check_reports_each_topics_missing_seeds_folder() {
+    let (dir, path) = setup(
+        "[topic]\ntitle = \"T\"\n\n[[topics]]\nslug = \"a\"\ntitle = \"A\"\n\n[[topics]]\nslug = \"b\"\ntitle = \"B\"\nseeds = \"b-seeds\"\n",
+    );
+    fs::create_dir(dir.path().join("seeds")).unwrap();
+    let Err(Error::Invalid { problems, .. }) = check(&path) else {
+        panic!("expected problems");
+    };
+    let found: Vec<(usize, &str)> = problems.iter().map(|p| (p.line, p.key.as_str())).collect();
+    assert_eq!(
+        found,
+        [(4, "topics[0].seeds"), (11, "topics[1].seeds")],
+        "{problems:#?}"
+    );
+    assert!(
+        problems[0].message.contains("seeds/a does not exist")
+            && problems[0].message.ends_with("(the default)")
+    );
+    fs::create_dir(dir.path().join("seeds/a")).unwrap();
+    fs::create_dir(dir.path().join("b-seeds")).unwrap();
+    assert!(check(&path).is_ok());
+}
+
+#[test]
 fn crlf_files_keep_their_line_endings() {
     let text = "# feeds\r\ndatabase = \"f.db\"\r\n\r\n[topic]\r\ntitle = \"T\"\r\n\r\n[[feeds]]\r\nurl = \"https://a.example/\"\r\nenabled = true\r\n";
     let (_dir, path) = setup(text);

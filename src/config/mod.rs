@@ -157,6 +157,37 @@ impl Config {
         self.topics.iter().find(|t| t.slug == slug)
     }
 
+    /// What a topic publishes: its on-topic stories, from its feeds if it
+    /// names some (matched to `[[feeds]]` by canonical URL, and given as the
+    /// URLs the store knows them by).
+    pub fn topic_query(&self, topic: &Topic, limit: Option<usize>) -> crate::store::StoryQuery {
+        let feeds = topic.feeds.as_ref().map(|_| {
+            self.feeds
+                .iter()
+                .filter(|feed| topic.admits_feed(&feed.url))
+                .map(|feed| feed.url.as_str().to_owned())
+                .collect()
+        });
+        crate::store::StoryQuery {
+            topic: Some(topic.slug.clone()),
+            feeds,
+            limit,
+            offset: 0,
+        }
+    }
+
+    /// The URL a topic's river is at; its feeds are below it. The default
+    /// topic is at the root, the others at `topics/{slug}/`.
+    pub fn topic_url(&self, topic: &Topic) -> Url {
+        let is_default = self.topics.first().is_some_and(|t| t.slug == topic.slug);
+        if is_default {
+            return self.public_url.clone();
+        }
+        self.public_url
+            .join(&format!("topics/{}/", topic.slug))
+            .unwrap_or_else(|_| self.public_url.clone())
+    }
+
     /// The feeds to poll; disabled feeds stay in `feeds` so they can be listed.
     pub fn enabled_feeds(&self) -> impl Iterator<Item = &FeedConfig> {
         self.feeds.iter().filter(|f| f.enabled)

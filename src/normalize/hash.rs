@@ -76,7 +76,10 @@ fn is_boilerplate(paragraph: &str) -> bool {
     paragraph.len() <= MAX_LEN && PATTERNS.is_match(paragraph)
 }
 
-fn normalize_for_hash(text: &str) -> String {
+/// The text as the content hash and the near-duplicate fingerprint
+/// compare it: NFKC, typographic quotes and dashes folded to ASCII,
+/// lowercase, whitespace collapsed.
+pub(crate) fn normalize_for_hash(text: &str) -> String {
     // Most feed text is ASCII, where NFKC and the folds below are the
     // identity: skip them (the hot path of a cold poll).
     if text.is_ascii() {

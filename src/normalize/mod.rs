@@ -11,9 +11,11 @@ mod link;
 use chrono::{DateTime, Utc};
 use url::Url;
 
+use crate::cluster::{self, Fingerprint};
 use crate::parse::ParsedEntry;
 use crate::text::collapse_whitespace;
 
+pub(crate) use hash::normalize_for_hash;
 pub use hash::{ContentHash, content_hash, strip_boilerplate};
 pub use html::{html_to_text, sanitize_html, text_to_html};
 pub use link::canonical_link;
@@ -33,6 +35,9 @@ pub struct Story {
     /// Plain text, paragraphs separated by blank lines, boilerplate removed.
     pub content_text: String,
     pub content_hash: ContentHash,
+    /// The near-duplicate fingerprint of title and text, computed here (on
+    /// the parsing threads) rather than in the store (under its lock).
+    pub fingerprint: Fingerprint,
 }
 
 /// One entry of one feed: the story plus the identity the feed gave it.
@@ -77,6 +82,7 @@ pub fn normalize_entry(entry: &ParsedEntry) -> Option<Item> {
     } else {
         content_hash(&title, &content_text)
     };
+    let fingerprint = cluster::fingerprint(&title, &content_text);
     let guid = entry
         .guid
         .as_deref()
@@ -100,6 +106,7 @@ pub fn normalize_entry(entry: &ParsedEntry) -> Option<Item> {
             content_html,
             content_text,
             content_hash,
+            fingerprint,
         },
     })
 }
@@ -120,6 +127,7 @@ pub fn story_from_paragraphs(
         .join("\n\n");
     let content_html = text_to_html(&content_text);
     let content_hash = content_hash(&title, &content_text);
+    let fingerprint = cluster::fingerprint(&title, &content_text);
     Story {
         title,
         link: link.map(canonical_link),
@@ -129,6 +137,7 @@ pub fn story_from_paragraphs(
         content_html,
         content_text,
         content_hash,
+        fingerprint,
     }
 }
 

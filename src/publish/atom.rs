@@ -79,6 +79,21 @@ fn entry(xml: &mut Xml, meta: &FeedMeta, story: &StoredStory) {
             );
         }
     }
+    // The other members of its near-duplicate cluster: the same event as
+    // other outlets wrote it.
+    for report in &story.also_reported_by {
+        if let Some(href) = markup::report_link(report) {
+            xml.empty(
+                "link",
+                &[
+                    ("rel", "related"),
+                    ("type", "text/html"),
+                    ("href", &href),
+                    ("title", markup::report_name(report)),
+                ],
+            );
+        }
+    }
     xml.leaf(
         "published",
         &[],

@@ -64,6 +64,18 @@ pub fn river(meta: &FeedMeta, stories: &[StoredStory]) -> String {
             time(&markup::published(story)),
             provenance(story),
         );
+        if !story.also_reported_by.is_empty() {
+            let names: Vec<String> = story
+                .also_reported_by
+                .iter()
+                .map(|report| escape(markup::report_name(report)).into_owned())
+                .collect();
+            let _ = writeln!(
+                body,
+                "<p class=\"meta\">Also reported by: {}</p>",
+                names.join(", ")
+            );
+        }
         let excerpt = excerpt(&story.content_text, EXCERPT_CHARS);
         if !excerpt.is_empty() {
             let _ = writeln!(body, "<p>{}</p>", escape(&excerpt));
@@ -125,7 +137,30 @@ pub fn story_page(meta: &FeedMeta, story: &StoredStory) -> String {
     } else if story.origin == Origin::Feed {
         body.push_str("<p>No feed carries this story any more.</p>\n");
     }
-    body.push_str("</section>\n</main>\n");
+    body.push_str("</section>\n");
+    if !story.also_reported_by.is_empty() {
+        // The same event as other outlets reported it (its near-duplicate
+        // cluster): their articles, and their pages here.
+        body.push_str("<section>\n<h2>Also reported by</h2>\n<ul>\n");
+        for report in &story.also_reported_by {
+            let title = escape(&report.title);
+            body.push_str("<li>");
+            match markup::report_link(report) {
+                Some(href) => {
+                    let _ = write!(body, "<a href=\"{}\">{title}</a>", escape(&href));
+                }
+                None => body.push_str(&title),
+            }
+            let _ = writeln!(
+                body,
+                " ({}, <a href=\"{}\">here</a>)</li>",
+                escape(markup::report_name(report)),
+                escape(&meta.story_url(&report.uid))
+            );
+        }
+        body.push_str("</ul>\n</section>\n");
+    }
+    body.push_str("</main>\n");
     let title = format!("{} · {}", story.title, meta.title);
     page(meta, &title, &body)
 }

@@ -50,6 +50,21 @@ struct Extension<'a> {
     seed: Option<&'a str>,
     first_seen: String,
     sources: Vec<SourceOut<'a>>,
+    /// The other members of the story's near-duplicate cluster.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    also_reported_by: Vec<ReportOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct ReportOut<'a> {
+    /// The member's own id (its page is `/stories/{id}`).
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+    title: &'a str,
+    feed_url: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    feed_title: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -111,6 +126,17 @@ fn item<'a>(meta: &FeedMeta, story: &'a StoredStory) -> ItemOut<'a> {
                     guid: &source.guid,
                     url: source.link.as_deref(),
                     seen_at: rfc3339(&source.seen_at),
+                })
+                .collect(),
+            also_reported_by: story
+                .also_reported_by
+                .iter()
+                .map(|report| ReportOut {
+                    id: &report.uid,
+                    url: report.link.as_deref(),
+                    title: &report.title,
+                    feed_url: &report.feed_url,
+                    feed_title: report.feed_title.as_deref(),
                 })
                 .collect(),
         },

@@ -14,7 +14,7 @@ use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
 
 use super::FeedMeta;
-use crate::store::{Source, StoredStory};
+use crate::store::{AlsoReported, Source, StoredStory};
 
 /// Text made safe for XML 1.0 and HTML, as element content or as a quoted
 /// attribute value: characters XML 1.0 forbids (C0 controls other than tab,
@@ -212,29 +212,60 @@ pub(super) fn rfc2822(time: &DateTime<Utc>) -> String {
     clamp(time).to_rfc2822()
 }
 
-/// The note appended to a story's HTML in the feeds when more than one feed
-/// carried it: every source, linked to its item and named by its feed, so a
-/// reader sees the whole spread of outlets in one entry. `None` for one
-/// source or none, where the note would only repeat the entry's own link.
+/// What another cluster member's outlet is called in prose: its feed's
+/// title, else its feed URL.
+pub(super) fn report_name(report: &AlsoReported) -> &str {
+    non_blank(report.feed_title.as_deref()).unwrap_or(&report.feed_url)
+}
+
+/// Where a mention of another member points: its article, else its feed.
+pub(super) fn report_link(report: &AlsoReported) -> Option<String> {
+    report
+        .link
+        .as_deref()
+        .and_then(safe_url)
+        .or_else(|| safe_url(&report.feed_url))
+}
+
+/// `<a href="…">name</a>` (or the name alone without a safe link), escaped.
+fn linked(name: &str, href: Option<String>) -> String {
+    let name = escape(name);
+    match href {
+        Some(href) => format!("<a href=\"{}\">{name}</a>", escape(&href)),
+        None => name.into_owned(),
+    }
+}
+
+/// Every outlet of a story as linked names: the feeds that carried it,
+/// then the other members of its near-duplicate cluster.
+pub(super) fn outlets(story: &StoredStory) -> Vec<String> {
+    story
+        .sources
+        .iter()
+        .map(|source| linked(source_name(source), source_link(source)))
+        .chain(
+            story
+                .also_reported_by
+                .iter()
+                .map(|report| linked(report_name(report), report_link(report))),
+        )
+        .collect()
+}
+
+/// The note appended to a story's HTML in the feeds when more than one
+/// outlet reported it: every feed that carried it and every other member
+/// of its near-duplicate cluster, linked to its item and named by its
+/// feed, so a reader sees the whole spread of outlets in one entry. `None`
+/// for a story with one source or none and no cluster, where the note
+/// would only repeat the entry's own link.
 pub(super) fn also_reported_by(story: &StoredStory) -> Option<String> {
-    if story.sources.len() < 2 {
+    if story.sources.len() < 2 && story.also_reported_by.is_empty() {
         return None;
     }
-    let mut html = String::from("<p class=\"feedloom-sources\">Also reported by: ");
-    for (i, source) in story.sources.iter().enumerate() {
-        if i > 0 {
-            html.push_str(", ");
-        }
-        let name = escape(source_name(source));
-        match source_link(source) {
-            Some(href) => {
-                let _ = write!(html, "<a href=\"{}\">{name}</a>", escape(&href));
-            }
-            None => html.push_str(&name),
-        }
-    }
-    html.push_str("</p>");
-    Some(html)
+    Some(format!(
+        "<p class=\"feedloom-sources\">Also reported by: {}</p>",
+        outlets(story).join(", ")
+    ))
 }
 
 /// The story's sanitized HTML with the "Also reported by" note, as feeds

@@ -28,9 +28,13 @@ pub const OPML_PATH: &str = "opml";
 #[derive(Debug, Clone)]
 pub struct FeedMeta {
     pub title: String,
-    /// The site's base URL (`public_url`), ending in `/`: the HTML river is
-    /// here, and story pages are `stories/{uid}` below it.
+    /// The topic's home, ending in `/`: its HTML river is here and its
+    /// feeds are [`ATOM_PATH`] and friends below it. For the default topic
+    /// it is `public_url`; for another, `public_url` + `topics/{slug}/`.
     pub site_url: Url,
+    /// The site's base URL (`public_url`): story pages are `stories/{uid}`
+    /// below it, whatever topic lists them.
+    pub root_url: Url,
     /// This document's own absolute URL (the feed's `self` link).
     pub self_url: Url,
     /// When the newest of the stories last changed; the feed's `updated`.
@@ -41,6 +45,6 @@ impl FeedMeta {
     /// The page of one story on this site: the link of a seed article, and
     /// the "permalink" of every story.
     pub fn story_url(&self, uid: &str) -> String {
-        format!("{}stories/{uid}", self.site_url)
+        format!("{}stories/{uid}", self.root_url)
     }
 }

@@ -127,14 +127,15 @@ pub fn page(meta: &FeedMeta, search: &SearchPage<'_>) -> String {
     html::page(meta, &title, &body)
 }
 
-/// The search form (GET `search` below the site URL), with `query` filled
-/// in and the topic kept in a hidden field.
+/// The search form (GET `search` below the site's root URL, whatever topic
+/// the page is about), with `query` filled in and the topic kept in a
+/// hidden field.
 pub(super) fn form(meta: &FeedMeta, query: &str, topic: Option<&str>) -> String {
     let mut form = format!(
         "<form class=\"search\" role=\"search\" method=\"get\" action=\"{}\">\n\
          <input type=\"search\" name=\"q\" value=\"{}\" maxlength=\"{MAX_QUERY_CHARS}\" \
          placeholder=\"Search stories\" aria-label=\"Search stories\">\n",
-        escape(&format!("{}search", meta.site_url)),
+        escape(&format!("{}search", meta.root_url)),
         escape(query),
     );
     if let Some(topic) = topic {
@@ -170,5 +171,5 @@ fn search_url(meta: &FeedMeta, query: &str, topic: Option<&str>, page: usize) ->
         params.append_pair("topic", topic);
     }
     params.append_pair("page", &page.to_string());
-    format!("{}search?{}", meta.site_url, params.finish())
+    format!("{}search?{}", meta.root_url, params.finish())
 }

@@ -9,8 +9,10 @@ use quick_xml::events::Event;
 use url::Url;
 
 use super::opml::Outline;
-use super::{FeedMeta, atom, html, opml, rss, search};
-use crate::store::{Fragment, Highlighted, Origin, SearchHit, Source, StoredStory, StoryId};
+use super::{FeedMeta, atom, html, jsonfeed, opml, rss, search};
+use crate::store::{
+    AlsoReported, Fragment, Highlighted, Origin, SearchHit, Source, StoredStory, StoryId,
+};
 
 const XML_1_0: XmlVersion = XmlVersion::Implicit1_0;
 const SEED_UID: &str = "0123456789abcdef0123456789abcdef";
@@ -28,6 +30,7 @@ fn meta(self_path: &str) -> FeedMeta {
     FeedMeta {
         title: "SCO & friends".to_owned(),
         self_url: site_url.join(self_path).unwrap(),
+        root_url: site_url.clone(),
         site_url,
         updated: at(3, 12),
     }
@@ -502,6 +505,109 @@ fn odd_uids_and_dates_do_not_break_the_feeds() {
         &feed_rs::parser::parse(rss.as_bytes()).unwrap().entries[0].id
     );
     assert!(rss.contains("<pubDate>Fri, 31 Dec 9999 23:59:59 +0000</pubDate>"));
+}
+
+const MEMBER_UID: &str = "abababababababababababababababab";
+
+/// The seed as the entry of a cluster with two other outlets' versions.
+fn clustered() -> StoredStory {
+    let mut story = seed();
+    story.also_reported_by = vec![
+        AlsoReported {
+            uid: MEMBER_UID.to_owned(),
+            title: "Putin & Xi talk <Afghanistan>".to_owned(),
+            link: Some("https://mirror.example/p/1".to_owned()),
+            feed_url: "https://mirror.example/feed".to_owned(),
+            feed_title: Some("Mirror & Co".to_owned()),
+        },
+        AlsoReported {
+            uid: HOSTILE_UID.to_owned(),
+            title: "Hostile".to_owned(),
+            link: Some("javascript:alert(1)".to_owned()),
+            feed_url: "https://evil.example/feed".to_owned(),
+            feed_title: None,
+        },
+    ];
+    story
+}
+
+#[test]
+fn cluster_members_are_named_in_every_format() {
+    let stories = vec![clustered()];
+    let note = "Also reported by";
+
+    let atom_doc = atom::render(&meta("feed.atom"), &stories);
+    let related: Vec<_> = xml_elements(&atom_doc, "link")
+        .into_iter()
+        .filter(|a| attr(a, "rel") == Some("related"))
+        .filter_map(|a| attr(&a, "href").map(str::to_owned))
+        .collect();
+    assert!(
+        related.contains(&"https://mirror.example/p/1".to_owned()),
+        "{related:?}"
+    );
+    // No javascript: href; the hostile member links to its feed instead.
+    assert!(
+        related.contains(&"https://evil.example/feed".to_owned()),
+        "{related:?}"
+    );
+    assert!(!atom_doc.contains("javascript:"));
+    let feed = feed_rs::parser::parse(atom_doc.as_bytes()).unwrap();
+    let content = entry(&feed, SEED_UID)
+        .content
+        .as_ref()
+        .unwrap()
+        .body
+        .clone()
+        .unwrap();
+    assert!(content.contains(note), "{content}");
+    assert!(content.contains("<a href=\"https://mirror.example/p/1\">Mirror &amp; Co</a>"));
+
+    let rss_doc = rss::render(&meta("feed.rss"), &stories);
+    let rss_feed = feed_rs::parser::parse(rss_doc.as_bytes()).unwrap();
+    let summary = entry(&rss_feed, SEED_UID)
+        .summary
+        .as_ref()
+        .unwrap()
+        .content
+        .clone();
+    assert!(
+        summary.contains(note) && summary.contains("Mirror &amp; Co"),
+        "{summary}"
+    );
+
+    let json: serde_json::Value =
+        serde_json::from_str(&jsonfeed::render(&meta("feed.json"), &stories).unwrap()).unwrap();
+    let reports = &json["items"][0]["_feedloom"]["also_reported_by"];
+    assert_eq!(reports[0]["id"], MEMBER_UID);
+    assert_eq!(reports[0]["url"], "https://mirror.example/p/1");
+    assert_eq!(reports[0]["title"], "Putin & Xi talk <Afghanistan>");
+    assert_eq!(reports[0]["feed_url"], "https://mirror.example/feed");
+    assert_eq!(reports[0]["feed_title"], "Mirror & Co");
+    assert!(reports[1].get("feed_title").is_none());
+    // Absent, not empty, for a story alone in its cluster.
+    let alone: serde_json::Value =
+        serde_json::from_str(&jsonfeed::render(&meta("feed.json"), &[seed()]).unwrap()).unwrap();
+    assert!(
+        alone["items"][0]["_feedloom"]
+            .get("also_reported_by")
+            .is_none()
+    );
+
+    let river = html::river(&meta(""), &stories);
+    assert!(
+        river.contains(
+            "<p class=\"meta\">Also reported by: Mirror &amp; Co, https://evil.example/feed</p>"
+        ),
+        "{river}"
+    );
+    let page = html::story_page(&meta(""), &clustered());
+    assert!(page.contains("<h2>Also reported by</h2>"));
+    assert!(page.contains(
+        "<li><a href=\"https://mirror.example/p/1\">Putin &amp; Xi talk &lt;Afghanistan&gt;</a> (Mirror &amp; Co, <a href=\"https://loom.example/topic/stories/abababababababababababababababab\">here</a>)</li>"
+    ), "{page}");
+    assert!(!page.contains("javascript:"));
+    no_control_chars(&page);
 }
 
 fn fragments(parts: &[(&str, bool)]) -> Highlighted {

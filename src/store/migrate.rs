@@ -24,8 +24,12 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/0003_topics.sql"),
     ),
     (
-        "0004_search.sql",
-        include_str!("../../migrations/0004_search.sql"),
+        "0004_clusters.sql",
+        include_str!("../../migrations/0004_clusters.sql"),
+    ),
+    (
+        "0005_search.sql",
+        include_str!("../../migrations/0005_search.sql"),
     ),
 ];
 

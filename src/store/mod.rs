@@ -5,6 +5,7 @@
 //! never a committed story. Deliberately synchronous: async callers run these
 //! methods on a blocking thread.
 
+mod cluster;
 mod migrate;
 mod search;
 #[cfg(test)]
@@ -23,11 +24,16 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::types::Value;
+use rusqlite::{
+    Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter,
+};
 use url::Url;
 
+use crate::cluster::Fingerprint;
 use crate::normalize::{ContentHash, Item, Story};
 
+pub use cluster::Placement;
 pub use migrate::SCHEMA_VERSION;
 
 /// What can go wrong with the database; every variant names what it was doing.
@@ -183,7 +189,9 @@ pub struct AlsoReported {
     /// The member's public id (its own page is `/stories/{uid}`).
     pub uid: String,
     pub title: String,
-    /// The member's canonical link, else its source's item link.
+    /// The item link of the source it was seen through, else the member's
+    /// canonical link (which is the first source's: for a member carried
+    /// by several feeds, each feed's own link is the right one).
     pub link: Option<String>,
     pub feed_url: String,
     /// Configured title, else the feed's own.
@@ -201,8 +209,75 @@ pub struct Source {
     pub seen_at: DateTime<Utc>,
 }
 
+/// Which stored stories to read, for a published document or an export.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoryQuery {
+    /// Only stories on this topic (its slug); `None`: every story.
+    pub topic: Option<String>,
+    /// With `topic`: only stories some of these feeds carried (their
+    /// configured URLs) and seed articles. `None`: any feed.
+    pub feeds: Option<Vec<String>>,
+    /// At most this many; `None`: all.
+    pub limit: Option<usize>,
+    /// Skip this many first (paging).
+    pub offset: usize,
+}
+
+impl StoryQuery {
+    /// Every story, newest first, at most `limit`.
+    pub fn all(limit: Option<usize>) -> Self {
+        Self {
+            limit,
+            ..Self::default()
+        }
+    }
+
+    /// Conditions over `stories` (each starting with AND) and their values
+    /// (numbered from ?1).
+    fn filter(&self) -> (String, Vec<Value>) {
+        let mut clauses = Vec::new();
+        let mut values = Vec::new();
+        if let Some(topic) = &self.topic {
+            values.push(Value::Text(topic.clone()));
+            // A cluster is on topic when any member is: the founder may be
+            // a terse wire item, a later member the detailed report.
+            clauses.push(format!(
+                "EXISTS (SELECT 1 FROM stories m JOIN story_topics t ON t.story_id = m.id \
+                 WHERE m.cluster_id = stories.id AND t.topic = ?{} AND t.on_topic)",
+                values.len()
+            ));
+            if let Some(feeds) = &self.feeds {
+                let mut marks = Vec::new();
+                for url in feeds {
+                    values.push(Value::Text(url.clone()));
+                    marks.push(format!("?{}", values.len()));
+                }
+                clauses.push(format!(
+                    "(origin = 'seed' OR EXISTS (SELECT 1 FROM stories m JOIN sightings g \
+                     ON g.story_id = m.id JOIN feeds f ON f.id = g.feed_id \
+                     WHERE m.cluster_id = stories.id AND f.url IN ({})))",
+                    if marks.is_empty() {
+                        "NULL".to_owned()
+                    } else {
+                        marks.join(", ")
+                    }
+                ));
+            }
+        }
+        // It follows `WHERE cluster_id = id`.
+        let filter = clauses
+            .iter()
+            .map(|clause| format!(" AND {clause}"))
+            .collect::<String>();
+        (filter, values)
+    }
+}
+
 /// Newest first: publication date, else first seen; ties by insertion.
 const NEWEST_FIRST: &str = "ORDER BY coalesce(published_at, first_seen_at) DESC, id DESC";
+
+/// The published entries: one story per near-duplicate cluster, its founder.
+const FOUNDERS: &str = "WHERE cluster_id = id";
 
 /// The SQLite store. Not `Sync`: share it behind a mutex and use it from
 /// blocking threads.
@@ -263,6 +338,7 @@ impl Store {
         // times in a cold poll: parse each once.
         conn.set_prepared_statement_cache_capacity(32);
         migrate::migrate(&mut conn)?;
+        cluster::backfill_bands(&mut conn)?;
         Ok(Self { conn })
     }
 
@@ -535,52 +611,75 @@ impl Store {
         Ok(change)
     }
 
-    /// Stored stories, newest first (publication date, else first seen),
-    /// with their sources; at most `limit` when given.
-    pub fn stories(&self, limit: Option<usize>) -> Result<Vec<StoredStory>> {
-        let limit = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
-        // One snapshot for the stories and their sources: a poll committing
-        // between the two queries must not show up in one half only.
+    /// One entry per near-duplicate cluster, newest first (publication
+    /// date, else first seen), with its sources and the other members'
+    /// outlets (`also_reported_by`); see [`StoryQuery`] for which. The entry
+    /// is the cluster's founder, so its `uid` does not change when another
+    /// member joins; its `changed_at` does.
+    pub fn stories(&self, query: &StoryQuery) -> Result<Vec<StoredStory>> {
+        let (filter, mut values) = query.filter();
+        let limit = query
+            .limit
+            .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+        values.push(Value::Integer(limit));
+        values.push(Value::Integer(
+            i64::try_from(query.offset).unwrap_or(i64::MAX),
+        ));
+        let n = values.len();
+        let page = format!(
+            "SELECT id FROM stories {FOUNDERS} {filter} {NEWEST_FIRST} LIMIT ?{} OFFSET ?{n}",
+            n - 1
+        );
+        // One snapshot for the stories, their sources and their clusters: a
+        // poll committing between the queries must not show up in one part
+        // only.
         let tx = self.conn.unchecked_transaction()?;
-        let mut statement = tx.prepare(&format!(
-            "SELECT {STORY_COLUMNS} FROM stories {NEWEST_FIRST} LIMIT ?1"
+        let mut statement = tx.prepare_cached(&format!(
+            "SELECT {STORY_COLUMNS} FROM stories WHERE id IN ({page}) {NEWEST_FIRST}"
         ))?;
         let mut stories = statement
-            .query_map([limit], story_from_row)?
+            .query_map(params_from_iter(&values), story_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         drop(statement);
-        let mut statement = tx.prepare(&format!(
+        let mut statement = tx.prepare_cached(&format!(
             "SELECT {SOURCE_COLUMNS} FROM sightings s JOIN feeds f ON f.id = s.feed_id
-             WHERE s.story_id IN (SELECT id FROM stories {NEWEST_FIRST} LIMIT ?1)
+             WHERE s.story_id IN ({page})
              ORDER BY s.seen_at, s.id"
         ))?;
         let mut grouped: HashMap<StoryId, Vec<Source>> = HashMap::new();
-        for row in statement.query_map([limit], source_from_row)? {
+        for row in statement.query_map(params_from_iter(&values), source_from_row)? {
             let (story, source) = row?;
             grouped.entry(story).or_default().push(source);
         }
         drop(statement);
+        let members =
+            cluster::member_rows(&tx, &format!("IN ({page})"), params_from_iter(&values))?;
         tx.commit()?;
         for story in &mut stories {
             story.sources = grouped.remove(&story.id).unwrap_or_default();
+            if let Some(rows) = members.get(&story.id.0) {
+                cluster::attach(story, rows);
+            }
         }
         Ok(stories)
     }
 
-    /// One story by its public id, with its sources.
+    /// One story by its public id, with its sources and the other members
+    /// of its cluster. Every member keeps its own page, so this also
+    /// answers for a uid that is not an entry of the feeds.
     pub fn story_by_uid(&self, uid: &str) -> Result<Option<StoredStory>> {
-        let story = self
-            .conn
+        let tx = self.conn.unchecked_transaction()?;
+        let story = tx
             .query_row(
-                &format!("SELECT {STORY_COLUMNS} FROM stories WHERE uid = ?1"),
+                &format!("SELECT {STORY_COLUMNS}, cluster_id FROM stories WHERE uid = ?1"),
                 [uid],
-                story_from_row,
+                |row| Ok((story_from_row(row)?, row.get::<_, i64>(STORY_COLUMN_COUNT)?)),
             )
             .optional()?;
-        let Some(mut story) = story else {
+        let Some((mut story, cluster_id)) = story else {
             return Ok(None);
         };
-        let mut statement = self.conn.prepare(&format!(
+        let mut statement = tx.prepare(&format!(
             "SELECT {SOURCE_COLUMNS} FROM sightings s JOIN feeds f ON f.id = s.feed_id
              WHERE s.story_id = ?1 ORDER BY s.seen_at, s.id"
         ))?;
@@ -589,7 +688,20 @@ impl Store {
                 source_from_row(row).map(|(_, source)| source)
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        drop(statement);
+        let members = cluster::member_rows(&tx, "= ?1", [cluster_id])?;
+        tx.commit()?;
+        if let Some(rows) = members.get(&cluster_id) {
+            cluster::attach(&mut story, rows);
+        }
         Ok(Some(story))
+    }
+
+    /// The near-duplicate candidates of a story with this fingerprint among
+    /// the stored ones, and the cluster it would join; writes nothing. For
+    /// diagnostics and the benchmark.
+    pub fn near_duplicates(&self, fingerprint: &Fingerprint) -> Result<Placement> {
+        cluster::best_match(&self.conn, StoryId(0), fingerprint)
     }
 
     /// Answers when the database does (health checks).
@@ -651,11 +763,7 @@ fn apply_item(
             )?;
             if target != old {
                 // The old version was this feed's alone: it is superseded.
-                tx.prepare_cached(
-                    "DELETE FROM stories WHERE id = ?1 AND origin = 'feed'
-                       AND NOT EXISTS (SELECT 1 FROM sightings WHERE story_id = ?1)",
-                )?
-                .execute([old.0])?;
+                cluster::delete_superseded(tx, old, now)?;
             }
             stats.updated += 1;
         }
@@ -709,7 +817,8 @@ fn story_by_hash(tx: &Transaction<'_>, hash: &ContentHash) -> Result<Option<Stor
 
 /// Inserts a story with a fresh public id: 128 random bits from SQLite,
 /// fixed for the story's life (edits keep it), never derived from content
-/// that could come back.
+/// that could come back. The story joins its near-duplicate cluster, or
+/// founds one.
 fn insert_story(
     tx: &Transaction<'_>,
     origin: &str,
@@ -736,9 +845,13 @@ fn insert_story(
         story.updated.map(|t| t.timestamp()),
         now.timestamp(),
     ])?;
-    Ok(StoryId(tx.last_insert_rowid()))
+    let id = StoryId(tx.last_insert_rowid());
+    cluster::place_new(tx, id, &story.fingerprint, now)?;
+    Ok(id)
 }
 
+/// Rewrites a story's content in place (same id and uid), re-indexing it
+/// for clustering.
 fn update_story_content(
     tx: &Transaction<'_>,
     id: StoryId,
@@ -763,12 +876,15 @@ fn update_story_content(
         story.updated.map(|t| t.timestamp()),
         now.timestamp(),
     ])?;
+    cluster::place_edited(tx, id, &story.fingerprint, now)?;
     Ok(())
 }
 
 /// The columns [`story_from_row`] reads, in its order.
 const STORY_COLUMNS: &str = "id, uid, origin, seed_key, title, link, author, content_html, \
      content_text, published_at, updated_at, first_seen_at, changed_at";
+/// How many columns [`STORY_COLUMNS`] names.
+const STORY_COLUMN_COUNT: usize = 13;
 
 fn story_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredStory> {
     let origin: String = row.get(2)?;

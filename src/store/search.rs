@@ -1,5 +1,5 @@
 //! Full-text search over stories' titles and text (FTS5, see
-//! `migrations/0004_search.sql` for the index and its tokenizer).
+//! `migrations/0005_search.sql` for the index and its tokenizer).
 //!
 //! What a person types is never handed to FTS5 as query syntax: FTS5 raises
 //! errors on unbalanced quotes, a stray `NEAR(`, `col:` filters and bare
@@ -10,7 +10,8 @@
 use rusqlite::params;
 
 use super::{
-    Result, SOURCE_COLUMNS, STORY_COLUMNS, Store, StoredStory, source_from_row, story_from_row,
+    Result, SOURCE_COLUMNS, STORY_COLUMN_COUNT, STORY_COLUMNS, Store, StoredStory, source_from_row,
+    story_from_row,
 };
 
 /// Terms of a query beyond this many are ignored: each one is a posting
@@ -265,7 +266,7 @@ impl Store {
                 params![fts, query.topic, limit, offset, MATCH_START, MATCH_END],
                 |row| {
                     let story = story_from_row(row)?;
-                    let base = STORY_COLUMNS.split(',').count();
+                    let base = STORY_COLUMN_COUNT;
                     let title: String = row.get(base)?;
                     let snippet: String = row.get(base + 1)?;
                     Ok(SearchHit {

@@ -480,6 +480,7 @@ fn the_migration_indexes_stories_stored_before_it() {
             include_str!("../../migrations/0001_initial.sql"),
             include_str!("../../migrations/0002_scheduling.sql"),
             include_str!("../../migrations/0003_topics.sql"),
+            include_str!("../../migrations/0004_clusters.sql"),
         ] {
             conn.execute_batch(sql).unwrap();
         }
@@ -491,7 +492,7 @@ fn the_migration_indexes_stories_stored_before_it() {
             [],
         )
         .unwrap();
-        conn.pragma_update(None, "user_version", 3).unwrap();
+        conn.pragma_update(None, "user_version", 4).unwrap();
     }
     let store = Store::open(&path).unwrap();
     assert_eq!(titles(&store, "existed"), ["Old news from Kabul"]);

@@ -68,7 +68,7 @@ fn cross_posts_merge_into_one_story_with_a_sighting_per_feed() {
         .apply_update(b, now(), &update(vec![item("b9", "T", "Body")]))
         .unwrap();
     assert_eq!((stats.new_stories, stats.merged), (0, 1));
-    let stories = store.stories(None).unwrap();
+    let stories = store.stories(&StoryQuery::all(None)).unwrap();
     assert_eq!(stories.len(), 2);
     let merged = stories.iter().find(|s| s.title == "T").unwrap();
     assert_eq!(merged.sources.len(), 2);
@@ -90,12 +90,14 @@ fn an_edited_item_updates_its_story_and_keeps_its_public_id() {
     store
         .apply_update(a, now(), &update(vec![item("g", "T", "First version")]))
         .unwrap();
-    let uid = store.stories(None).unwrap()[0].uid.clone();
+    let uid = store.stories(&StoryQuery::all(None)).unwrap()[0]
+        .uid
+        .clone();
     let stats = store
         .apply_update(a, now(), &update(vec![item("g", "T", "Second version")]))
         .unwrap();
     assert_eq!(stats.updated, 1);
-    let stories = store.stories(None).unwrap();
+    let stories = store.stories(&StoryQuery::all(None)).unwrap();
     assert_eq!(stories.len(), 1);
     assert_eq!(stories[0].uid, uid);
     assert_eq!(stories[0].content_text, "Second version");
@@ -125,7 +127,7 @@ fn an_edit_in_one_feed_does_not_flip_flop_a_story_another_feed_carries() {
         .unwrap();
     assert_eq!(stats.unchanged, 1);
     let texts: Vec<String> = store
-        .stories(None)
+        .stories(&StoryQuery::all(None))
         .unwrap()
         .into_iter()
         .map(|s| s.content_text)
@@ -170,20 +172,22 @@ fn seeds_are_idempotent_and_edits_update_in_place() {
         store.upsert_seed("000.txt", &story, now()).unwrap(),
         SeedChange::Unchanged
     );
-    let uid = store.stories(None).unwrap()[0].uid.clone();
+    let uid = store.stories(&StoryQuery::all(None)).unwrap()[0]
+        .uid
+        .clone();
     let edited = story_from_paragraphs("Seed", None, None, &["Text, edited".into()]);
     assert_eq!(
         store.upsert_seed("000.txt", &edited, now()).unwrap(),
         SeedChange::Updated
     );
-    let stories = store.stories(None).unwrap();
+    let stories = store.stories(&StoryQuery::all(None)).unwrap();
     assert_eq!((stories.len(), stories[0].uid.as_str()), (1, uid.as_str()));
     assert_eq!(stories[0].origin, Origin::Seed);
 }
 
 fn texts(store: &Store) -> Vec<(String, usize)> {
     let mut texts: Vec<(String, usize)> = store
-        .stories(None)
+        .stories(&StoryQuery::all(None))
         .unwrap()
         .into_iter()
         .map(|s| (s.content_text, s.sources.len()))
@@ -215,7 +219,7 @@ fn reverting_an_edit_that_another_feed_shares_is_stored_not_refused() {
         [("One".to_owned(), 1), ("Two".to_owned(), 1)]
     );
     let uids: std::collections::HashSet<String> = store
-        .stories(None)
+        .stories(&StoryQuery::all(None))
         .unwrap()
         .into_iter()
         .map(|s| s.uid)
@@ -299,7 +303,7 @@ fn front_matter_link_and_date_edits_update_the_seed() {
         store.upsert_seed("a.txt", &with_link, now()).unwrap(),
         SeedChange::Updated
     );
-    let stored = &store.stories(None).unwrap()[0];
+    let stored = &store.stories(&StoryQuery::all(None)).unwrap()[0];
     assert_eq!(
         stored.link.as_deref(),
         Some("https://origin.example/article")
@@ -330,7 +334,7 @@ fn a_limited_listing_carries_its_sources() {
             &update(vec![item("1", "T", "One"), item("2", "U", "Two")]),
         )
         .unwrap();
-    let one = store.stories(Some(1)).unwrap();
+    let one = store.stories(&StoryQuery::all(Some(1))).unwrap();
     assert_eq!(one.len(), 1);
     assert_eq!(one[0].sources.len(), 2);
 }
@@ -344,4 +348,263 @@ fn open_existing_refuses_a_missing_file() {
         Err(Error::Missing { .. })
     ));
     assert!(!path.exists());
+}
+
+mod clusters {
+    use super::*;
+    use crate::cluster::tests::{
+        BACKGROUND, BACKGROUND_TITLE, OTHER, OTHER_TITLE, REWRITE, REWRITE_TITLE, WIRE, WIRE_TITLE,
+    };
+
+    fn later(seconds: i64) -> DateTime<Utc> {
+        now() + chrono::Duration::seconds(seconds)
+    }
+
+    fn bands(store: &Store) -> i64 {
+        store
+            .conn
+            .query_row("SELECT count(*) FROM story_bands", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    /// Feed A carries the wire story, feed B its rewrite a minute later.
+    fn wire_and_rewrite() -> (Store, FeedId, FeedId, String) {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = feed(&mut store, "https://a.example/feed");
+        let b = feed(&mut store, "https://b.example/feed");
+        store
+            .apply_update(a, now(), &update(vec![item("a1", WIRE_TITLE, WIRE)]))
+            .unwrap();
+        let uid = store.stories(&StoryQuery::all(None)).unwrap()[0]
+            .uid
+            .clone();
+        store
+            .apply_update(
+                b,
+                later(60),
+                &update(vec![item("b1", REWRITE_TITLE, REWRITE)]),
+            )
+            .unwrap();
+        (store, a, b, uid)
+    }
+
+    #[test]
+    fn a_rewrite_joins_the_cluster_and_the_entry_keeps_its_id() {
+        let (store, _, _, uid) = wire_and_rewrite();
+        assert_eq!(store.story_count().unwrap(), 2);
+        let entries = store.stories(&StoryQuery::all(None)).unwrap();
+        assert_eq!(entries.len(), 1, "{entries:#?}");
+        let entry = &entries[0];
+        assert_eq!(entry.uid, uid);
+        assert_eq!(entry.title, WIRE_TITLE);
+        assert_eq!(
+            entry.changed_at,
+            later(60),
+            "a member joining changes the entry"
+        );
+        assert_eq!(entry.sources.len(), 1);
+        assert_eq!(entry.also_reported_by.len(), 1);
+        let member = &entry.also_reported_by[0];
+        assert_eq!(member.feed_url, "https://b.example/feed");
+        assert_eq!(member.title, REWRITE_TITLE);
+        // The member keeps its own page, which names the founder's outlet.
+        let page = store.story_by_uid(&member.uid).unwrap().unwrap();
+        assert_eq!(page.title, REWRITE_TITLE);
+        assert_eq!(page.also_reported_by.len(), 1);
+        assert_eq!(page.also_reported_by[0].uid, uid);
+        assert_eq!(page.also_reported_by[0].feed_url, "https://a.example/feed");
+        let founder = store.story_by_uid(&uid).unwrap().unwrap();
+        assert_eq!(founder.also_reported_by, entry.also_reported_by);
+    }
+
+    #[test]
+    fn unrelated_and_background_sharing_stories_stay_apart() {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = feed(&mut store, "https://a.example/feed");
+        let items = vec![
+            item("1", WIRE_TITLE, WIRE),
+            item("2", OTHER_TITLE, OTHER),
+            item("3", BACKGROUND_TITLE, BACKGROUND),
+        ];
+        store.apply_update(a, now(), &update(items)).unwrap();
+        let entries = store.stories(&StoryQuery::all(None)).unwrap();
+        assert_eq!(entries.len(), 3);
+        assert!(entries.iter().all(|e| e.also_reported_by.is_empty()));
+    }
+
+    #[test]
+    fn a_member_of_the_same_feed_is_not_listed_twice() {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = feed(&mut store, "https://a.example/feed");
+        let items = vec![
+            item("1", WIRE_TITLE, WIRE),
+            item("2", REWRITE_TITLE, REWRITE),
+        ];
+        store.apply_update(a, now(), &update(items)).unwrap();
+        let entries = store.stories(&StoryQuery::all(None)).unwrap();
+        assert_eq!(entries.len(), 1);
+        assert!(entries[0].also_reported_by.is_empty());
+    }
+
+    #[test]
+    fn a_member_edited_into_another_story_leaves_the_cluster() {
+        let (mut store, _, b, uid) = wire_and_rewrite();
+        store
+            .apply_update(b, later(120), &update(vec![item("b1", OTHER_TITLE, OTHER)]))
+            .unwrap();
+        let entries = store.stories(&StoryQuery::all(None)).unwrap();
+        assert_eq!(entries.len(), 2, "{entries:#?}");
+        let founder = entries.iter().find(|e| e.uid == uid).unwrap();
+        assert!(founder.also_reported_by.is_empty());
+        assert_eq!(
+            founder.changed_at,
+            later(120),
+            "a member leaving changes the entry"
+        );
+        // Edited back: it joins again.
+        store
+            .apply_update(
+                b,
+                later(180),
+                &update(vec![item("b1", REWRITE_TITLE, REWRITE)]),
+            )
+            .unwrap();
+        assert_eq!(store.stories(&StoryQuery::all(None)).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_lightly_edited_member_stays_and_an_edited_founder_keeps_its_members() {
+        let (mut store, a, b, uid) = wire_and_rewrite();
+        let edited = REWRITE.replace("Local businesses", "Shops and hotels");
+        store
+            .apply_update(
+                b,
+                later(120),
+                &update(vec![item("b1", REWRITE_TITLE, &edited)]),
+            )
+            .unwrap();
+        let edited_wire = WIRE.replace("spokeswoman", "spokesman");
+        store
+            .apply_update(
+                a,
+                later(180),
+                &update(vec![item("a1", WIRE_TITLE, &edited_wire)]),
+            )
+            .unwrap();
+        let entries = store.stories(&StoryQuery::all(None)).unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].uid, uid);
+        assert_eq!(entries[0].also_reported_by.len(), 1);
+        assert_eq!(bands(&store), 2 * crate::cluster::BANDS as i64);
+    }
+
+    #[test]
+    fn a_deleted_founder_hands_the_cluster_to_its_earliest_member() {
+        let (mut store, a, _, _) = wire_and_rewrite();
+        // Feed A's item now reads exactly like B's story: A's old version
+        // is superseded and deleted; B's story founds the cluster.
+        store
+            .apply_update(
+                a,
+                later(120),
+                &update(vec![item("a1", REWRITE_TITLE, REWRITE)]),
+            )
+            .unwrap();
+        assert_eq!(store.story_count().unwrap(), 1);
+        let entries = store.stories(&StoryQuery::all(None)).unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].title, REWRITE_TITLE);
+        assert_eq!(entries[0].sources.len(), 2);
+        assert_eq!(bands(&store), crate::cluster::BANDS as i64);
+    }
+
+    #[test]
+    fn the_five_seed_articles_are_five_clusters() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/seeds");
+        let mut store = Store::open_in_memory().unwrap();
+        let mut stories = Vec::new();
+        for article in crate::seeds::load_dir(&dir).unwrap() {
+            let article = article.unwrap();
+            let key = article
+                .path
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let story = story_from_paragraphs(&article.title, None, None, &article.paragraphs);
+            assert!(story.fingerprint.is_clusterable(), "{key}");
+            assert_eq!(
+                store.upsert_seed(&key, &story, now()).unwrap(),
+                SeedChange::Inserted
+            );
+            stories.push((key, story));
+        }
+        assert_eq!(stories.len(), 5);
+        // 002 (Zenger) and 003 (TASS) share their background paragraphs
+        // (the Taliban's offensive, Kabul, Ghani, Saleh): the most similar
+        // pair of the five, and still far from a near duplicate.
+        let mut closest = (0.0, String::new());
+        for (i, (a, sa)) in stories.iter().enumerate() {
+            for (b, sb) in &stories[i + 1..] {
+                let s = crate::cluster::similarity(
+                    sa.fingerprint.shingles(),
+                    sb.fingerprint.shingles(),
+                );
+                assert!(!s.confirms(), "{a} {b} {s:?}");
+                if s.containment > closest.0 {
+                    closest = (s.containment, format!("{a} {b} {s:?}"));
+                }
+            }
+        }
+        assert!(
+            closest.1.starts_with("002_") && closest.1.contains(" 003_"),
+            "{closest:?}"
+        );
+        let entries = store.stories(&StoryQuery::all(None)).unwrap();
+        assert_eq!(entries.len(), 5, "{entries:#?}");
+        assert!(entries.iter().all(|e| e.also_reported_by.is_empty()));
+        let clusters: i64 = store
+            .conn
+            .query_row("SELECT count(DISTINCT cluster_id) FROM stories", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(clusters, 5);
+    }
+
+    #[test]
+    fn bands_of_stories_stored_before_clusters_are_filled_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feedloom.db");
+        {
+            let mut store = Store::open(&path).unwrap();
+            let a = feed(&mut store, "https://a.example/feed");
+            let items = vec![item("1", WIRE_TITLE, WIRE), item("2", OTHER_TITLE, OTHER)];
+            store.apply_update(a, now(), &update(items)).unwrap();
+            assert_eq!(bands(&store), 2 * crate::cluster::BANDS as i64);
+        }
+        // As a database migrated from version 2 looks: no bands, no marker.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "DELETE FROM story_bands; DELETE FROM meta WHERE key = 'cluster_algorithm';",
+        )
+        .unwrap();
+        drop(conn);
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(bands(&store), 2 * crate::cluster::BANDS as i64);
+        // And a rewrite stored now finds the old story.
+        let b = feed(&mut store, "https://b.example/feed");
+        store
+            .apply_update(
+                b,
+                later(60),
+                &update(vec![item("b", REWRITE_TITLE, REWRITE)]),
+            )
+            .unwrap();
+        assert_eq!(store.stories(&StoryQuery::all(None)).unwrap().len(), 2);
+        let probe = store
+            .near_duplicates(&crate::cluster::fingerprint(REWRITE_TITLE, REWRITE))
+            .unwrap();
+        assert!(probe.candidates >= 2 && probe.joined.is_some(), "{probe:?}");
+    }
 }

@@ -126,12 +126,25 @@ impl Scorer {
     }
 
     pub fn explain(&self, doc: &Document<'_>, top: usize) -> Explanation {
-        let _ = (doc, top, &self.include, &self.exclude);
+        let _ = top;
+        let score = 0.0;
+        let matches = |rule: &Rule| match rule.field {
+            Field::Title => rule.pattern.is_match(doc.title),
+            Field::Text => rule.pattern.is_match(doc.text),
+            Field::Any => rule.pattern.is_match(doc.title) || rule.pattern.is_match(doc.text),
+        };
+        let (on_topic, reason) = if let Some(rule) = self.exclude.iter().find(|r| matches(r)) {
+            (false, Reason::Exclude(rule.source.clone()))
+        } else if let Some(rule) = self.include.iter().find(|r| matches(r)) {
+            (true, Reason::Include(rule.source.clone()))
+        } else {
+            (score >= self.threshold, Reason::Score)
+        };
         Explanation {
             verdict: Verdict {
-                score: 0.0,
-                on_topic: false,
-                reason: Reason::Score,
+                score,
+                on_topic,
+                reason,
             },
             threshold: self.threshold,
             top_terms: Vec::new(),

@@ -280,7 +280,9 @@ pub fn fixture(name: &str) -> String {
 
 /// Writes a config file into `dir` listing `feed_urls`, with the repo's seed
 /// articles and a database inside `dir`; `extra` is appended verbatim
-/// (e.g. a `[fetch]` table).
+/// (e.g. a `[fetch]` table). The topic's threshold is 0, so every story is
+/// published: these tests are about the pipeline, and the topic filter is
+/// tested on its own (tests/topics.rs).
 pub fn write_config(dir: &Path, feed_urls: &[String], extra: &str) -> PathBuf {
     write_config_with(dir, feed_urls, "0 */15 * * * *", extra)
 }
@@ -290,7 +292,7 @@ pub fn write_config_with(dir: &Path, feed_urls: &[String], schedule: &str, extra
     let seeds = repo_path("config/seeds");
     let mut text = format!(
         "database = \"feedloom.db\"\nlisten = \"127.0.0.1:0\"\nschedule = \"{schedule}\"\n\n\
-         [topic]\ntitle = \"Test topic\"\nseeds = {seeds:?}\n\n{extra}\n"
+         [topic]\ntitle = \"Test topic\"\nseeds = {seeds:?}\nthreshold = 0.0\n\n{extra}\n"
     );
     for url in feed_urls {
         text.push_str(&format!("[[feeds]]\nurl = \"{url}\"\n\n"));

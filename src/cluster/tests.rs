@@ -1,0 +1,178 @@
+use super::*;
+
+pub(crate) const WIRE_TITLE: &str =
+    "Flood waters close main rail line between Riverton and Eastport";
+
+/// A wire story, written for these tests.
+pub(crate) const WIRE: &str =
+    "Heavy rain over the weekend pushed the Aller river above its banks on Sunday, \
+closing the main rail line between Riverton and Eastport for at least three days, the national \
+rail operator said.
+
+Engineers found water over the tracks at four places south of Millbrook and a damaged culvert \
+near the old sugar factory, a spokeswoman for the operator told reporters at Riverton station.
+
+About twelve thousand passengers use the line on a normal weekday. Replacement buses will run \
+every thirty minutes from Monday morning, and tickets bought for the train remain valid on them.
+
+The regional weather office warned that another band of rain could reach the valley on Tuesday \
+night, and asked residents of low-lying streets in Millbrook to move cars and valuables upstairs.
+
+The last flood to close the line, in the spring of 2019, kept it shut for nine days while \
+engineers rebuilt an embankment that had been washed away.";
+
+pub(crate) const REWRITE_TITLE: &str =
+    "Rail link between Riverton and Eastport shut as river floods";
+
+/// The same story as another outlet runs it: a new headline, a few words
+/// changed in every paragraph, and a paragraph of its own at the end.
+pub(crate) const REWRITE: &str = "Heavy rain over the weekend pushed the Aller river above its banks on Sunday, \
+shutting the main rail line between Riverton and Eastport for at least three days, the national \
+rail operator said on Sunday.
+
+Engineers found water over the tracks at four locations south of Millbrook and a damaged culvert \
+near the former sugar factory, a spokeswoman for the operator told journalists at Riverton station.
+
+Around twelve thousand passengers use the line on a normal weekday. Replacement buses will run \
+every thirty minutes from Monday morning, and tickets bought for the train will remain valid on them.
+
+The regional weather office warned that another band of heavy rain could reach the valley on \
+Tuesday night, and urged residents of low-lying streets in Millbrook to move cars and valuables upstairs.
+
+The last flood to close the line, in the spring of 2019, kept it shut for nine days while \
+engineers rebuilt an embankment that had been washed away.
+
+Local businesses in Eastport said the closure came at the worst possible time, with the harvest \
+festival expected to bring thousands of visitors to the town next weekend.";
+
+pub(crate) const OTHER_TITLE: &str = "City council approves budget for new public library";
+
+/// An unrelated story.
+pub(crate) const OTHER: &str =
+    "The city council voted seven to two on Thursday to approve a budget of \
+eleven million for a new public library on the site of the former bus depot.
+
+Construction is expected to start next spring and to take about two years. The library will \
+have a children's wing, a makerspace and a cafe run by a local cooperative.
+
+Two councillors who voted against said the money would be better spent repairing the roads in \
+the northern districts, where residents have complained about potholes for years.";
+
+pub(crate) const BACKGROUND_TITLE: &str =
+    "Rail operator sets aside funds to raise tracks in the Aller valley";
+
+/// A different story from the same place that reuses the wire story's last
+/// two paragraphs as background, as outlets do.
+pub(crate) const BACKGROUND: &str =
+    "The national rail operator will spend forty million over five years \
+raising the tracks between Millbrook and Eastport by up to a metre, its chief executive \
+announced at the company's annual meeting in the capital on Wednesday.
+
+The plan also replaces seven culverts and adds a second drainage channel along the embankment \
+south of Millbrook, which engineers have long called the weakest part of the line.
+
+Shareholders questioned whether the money would be better spent on new rolling stock, which \
+the operator has delayed twice since its last fleet order was cancelled.
+
+The regional weather office warned that another band of rain could reach the valley on Tuesday \
+night, and asked residents of low-lying streets in Millbrook to move cars and valuables upstairs.
+
+The last flood to close the line, in the spring of 2019, kept it shut for nine days while \
+engineers rebuilt an embankment that had been washed away.";
+
+fn pair(a: (&str, &str), b: (&str, &str)) -> (Fingerprint, Fingerprint, Similarity) {
+    let fa = fingerprint(a.0, a.1);
+    let fb = fingerprint(b.0, b.1);
+    let similarity = similarity(fa.shingles(), fb.shingles());
+    (fa, fb, similarity)
+}
+
+#[test]
+fn a_light_rewrite_is_a_candidate_and_is_confirmed() {
+    let (wire, rewrite, sim) = pair((WIRE_TITLE, WIRE), (REWRITE_TITLE, REWRITE));
+    assert!(wire.is_clusterable() && rewrite.is_clusterable());
+    assert_eq!(wire.bands().len(), BANDS);
+    // At least one band in common: the index finds it.
+    let shared = shared_bands(&wire, &rewrite);
+    assert!(shared >= 1, "shared bands: {shared}, {sim:?}");
+    assert!(sim.confirms(), "{sim:?}");
+    assert!(sim.jaccard > 0.55 && sim.jaccard < 0.9, "{sim:?}");
+    assert!(sim.containment > 0.8, "{sim:?}");
+}
+
+#[test]
+fn an_unrelated_story_is_neither_a_candidate_nor_confirmed() {
+    let (wire, other, sim) = pair((WIRE_TITLE, WIRE), (OTHER_TITLE, OTHER));
+    assert_eq!(shared_bands(&wire, &other), 0, "{sim:?}");
+    assert!(!sim.confirms(), "{sim:?}");
+    assert!(sim.jaccard < 0.02, "{sim:?}");
+}
+
+#[test]
+fn shared_background_paragraphs_do_not_make_a_near_duplicate() {
+    let (wire, background, sim) = pair((WIRE_TITLE, WIRE), (BACKGROUND_TITLE, BACKGROUND));
+    assert!(!sim.confirms(), "{sim:?}");
+    assert!(sim.jaccard < 0.3 && sim.containment < 0.5, "{sim:?}");
+    // Rarely even a candidate; not here.
+    assert!(shared_bands(&wire, &background) <= 1, "{sim:?}");
+}
+
+#[test]
+fn minhash_estimates_the_jaccard_similarity() {
+    for (a, b) in [
+        ((WIRE_TITLE, WIRE), (REWRITE_TITLE, REWRITE)),
+        ((WIRE_TITLE, WIRE), (BACKGROUND_TITLE, BACKGROUND)),
+    ] {
+        let exact = similarity(&shingles(a.0, a.1), &shingles(b.0, b.1)).jaccard;
+        let sa = minhash(&shingles(a.0, a.1));
+        let sb = minhash(&shingles(b.0, b.1));
+        let agree = sa.iter().zip(&sb).filter(|(x, y)| x == y).count();
+        let estimate = agree as f64 / PERMUTATIONS as f64;
+        // Standard error sqrt(J(1-J)/128) ≤ 0.045: allow about 3 of them.
+        assert!((estimate - exact).abs() < 0.14, "{estimate} vs {exact}");
+    }
+}
+
+#[test]
+fn folding_ignores_case_markup_punctuation_and_typography() {
+    let a = shingles(
+        "Rail “line” closed",
+        "The river’s   banks—burst. On Sunday!",
+    );
+    let b = shingles("rail \"line\" CLOSED", "the river's banks-burst on sunday");
+    assert_eq!(a, b);
+    assert_eq!(fingerprint("x", WIRE), fingerprint("x", WIRE));
+}
+
+#[test]
+fn short_items_do_not_take_part() {
+    let briefing = fingerprint("Daily briefing", "Today's top stories in one place.");
+    assert!(!briefing.is_clusterable());
+    assert!(briefing.bands().is_empty());
+    assert_eq!(shingles("", ""), Vec::<u64>::new());
+    assert_eq!(shingles("Two words", "").len(), 1);
+    let empty = similarity(&[], &[1, 2]);
+    assert!(!empty.confirms());
+}
+
+#[test]
+fn the_hash_is_fixed_across_builds() {
+    // The bands are persisted: if this changes, so must ALGORITHM. The
+    // value was checked against an independent FNV-1a + SplitMix64.
+    assert_eq!(
+        shingle_hash(&["the", "rail", "line"]),
+        0x4e10_f458_06b1_56f7
+    );
+    assert_eq!(PERMUTATION_KEYS[0].0 & 1, 1);
+}
+
+#[test]
+fn similarity_counts_shared_elements() {
+    let s = similarity(&[1, 2, 3, 4], &[3, 4, 5, 6, 7, 8]);
+    assert!((s.jaccard - 2.0 / 8.0).abs() < 1e-9);
+    assert!((s.containment - 0.5).abs() < 1e-9);
+    let contained = similarity(&[1, 2, 3, 4, 5], &[1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert!(contained.confirms(), "{contained:?}");
+    let swallowed = similarity(&[1, 2], &(1..=20).collect::<Vec<_>>());
+    assert!(!swallowed.confirms(), "{swallowed:?}");
+}

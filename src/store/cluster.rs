@@ -1,0 +1,353 @@
+//! Near-duplicate clusters in the database: the band index, placing a
+//! story in a cluster when it is stored or edited, and the "also reported
+//! by" lists. The method and its thresholds are in [`crate::cluster`].
+//!
+//! Rules, kept simple on purpose:
+//!
+//! - A new story joins the cluster of its most similar confirmed candidate
+//!   (highest Jaccard); without one it founds its own cluster. Clusters are
+//!   single-linkage: a story joins through any member, not only the founder.
+//! - An edited story keeps its cluster while it still matches another member
+//!   of it. A founder with members never moves (its uid is the entry's id
+//!   readers know). A member that no longer matches leaves and is placed
+//!   like a new story; so is a founder that was alone.
+//! - When a founder is deleted (an edit superseded it), the earliest
+//!   remaining member founds the cluster from then on.
+//! - Whenever a cluster's membership (or a member's content) changes, the
+//!   founder's `changed_at` moves: the entry shows the members, so its
+//!   `updated` date, the feeds' dates and the documents' validators follow.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+
+use super::{AlsoReported, Result, StoredStory, StoryId};
+use crate::cluster::{self, Fingerprint};
+
+/// Candidates confirmed per placement, most shared bands first. A story
+/// with more candidates than this is in a crowd of near-identical ones,
+/// and the best-placed few are as good a match as any.
+const MAX_CONFIRMED: usize = 16;
+
+/// Members re-checked when an edited member asks whether it still belongs.
+const MAX_RECHECKED: usize = 32;
+
+/// The `meta` key recording which algorithm filled `story_bands`.
+const ALGORITHM_KEY: &str = "cluster_algorithm";
+
+/// What placing a story in a cluster found (see
+/// [`super::Store::near_duplicates`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Placement {
+    /// Distinct stories sharing at least one band.
+    pub candidates: usize,
+    /// Candidates whose texts were compared.
+    pub compared: usize,
+    /// The cluster joined, if any.
+    pub joined: Option<StoryId>,
+}
+
+/// Indexes a newly inserted story's bands and puts it in the cluster of its
+/// best confirmed candidate (it founded its own at insertion).
+pub(super) fn place_new(
+    tx: &Transaction<'_>,
+    id: StoryId,
+    fingerprint: &Fingerprint,
+    now: DateTime<Utc>,
+) -> Result<Placement> {
+    if !fingerprint.is_clusterable() {
+        return Ok(Placement::default());
+    }
+    let placement = best_match(tx, id, fingerprint)?;
+    write_bands(tx, id, fingerprint)?;
+    if let Some(cluster) = placement.joined {
+        set_cluster(tx, id, cluster)?;
+        touch(tx, cluster, now)?;
+    }
+    Ok(placement)
+}
+
+/// Re-indexes an edited story and keeps or changes its cluster (see the
+/// module doc).
+pub(super) fn place_edited(
+    tx: &Transaction<'_>,
+    id: StoryId,
+    fingerprint: &Fingerprint,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.prepare_cached("DELETE FROM story_bands WHERE story_id = ?1")?
+        .execute([id.0])?;
+    write_bands(tx, id, fingerprint)?;
+    let cluster = StoryId(
+        tx.prepare_cached("SELECT cluster_id FROM stories WHERE id = ?1")?
+            .query_row([id.0], |row| row.get(0))?,
+    );
+    let others: Vec<StoryId> = tx
+        .prepare_cached(
+            "SELECT id FROM stories WHERE cluster_id = ?1 AND id != ?2 ORDER BY id LIMIT ?3",
+        )?
+        .query_map(params![cluster.0, id.0, MAX_RECHECKED as i64], |row| {
+            row.get(0).map(StoryId)
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    if cluster == id && !others.is_empty() {
+        return Ok(());
+    }
+    if cluster != id {
+        for other in &others {
+            if confirmed(tx, *other, fingerprint)?.is_some() {
+                touch(tx, cluster, now)?;
+                return Ok(());
+            }
+        }
+        // It no longer reads like its cluster: it leaves, and the entry it
+        // was listed on changes.
+        set_cluster(tx, id, id)?;
+        touch(tx, cluster, now)?;
+    }
+    if fingerprint.is_clusterable()
+        && let Some(joined) = best_match(tx, id, fingerprint)?.joined
+    {
+        set_cluster(tx, id, joined)?;
+        touch(tx, joined, now)?;
+    }
+    Ok(())
+}
+
+/// Deletes a superseded feed story that no feed carries any more (see
+/// `apply_item`); if it founded a cluster with members, the earliest member
+/// founds it from now on.
+pub(super) fn delete_superseded(
+    tx: &Transaction<'_>,
+    old: StoryId,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let cluster: Option<i64> = tx
+        .prepare_cached("SELECT cluster_id FROM stories WHERE id = ?1")?
+        .query_row([old.0], |row| row.get(0))
+        .optional()?;
+    let deleted = tx
+        .prepare_cached(
+            "DELETE FROM stories WHERE id = ?1 AND origin = 'feed'
+               AND NOT EXISTS (SELECT 1 FROM sightings WHERE story_id = ?1)",
+        )?
+        .execute([old.0])?;
+    if deleted == 1 && cluster == Some(old.0) {
+        let next: Option<i64> = tx
+            .prepare_cached("SELECT min(id) FROM stories WHERE cluster_id = ?1")?
+            .query_row([old.0], |row| row.get(0))?;
+        if let Some(next) = next {
+            tx.prepare_cached("UPDATE stories SET cluster_id = ?2 WHERE cluster_id = ?1")?
+                .execute(params![old.0, next])?;
+            touch(tx, StoryId(next), now)?;
+        }
+    }
+    Ok(())
+}
+
+/// The candidates of `fingerprint` by band, confirmed by exact similarity;
+/// `joined` is the cluster of the most similar one. `id` itself (already
+/// inserted, maybe already indexed) is skipped. Reads only.
+pub(super) fn best_match(
+    tx: &Connection,
+    id: StoryId,
+    fingerprint: &Fingerprint,
+) -> Result<Placement> {
+    let mut shared: HashMap<i64, usize> = HashMap::new();
+    {
+        let mut lookup =
+            tx.prepare_cached("SELECT story_id FROM story_bands WHERE band = ?1 AND hash = ?2")?;
+        for (band, hash) in fingerprint.bands().iter().enumerate() {
+            let rows = lookup.query_map(params![band as i64, *hash as i64], |row| {
+                row.get::<_, i64>(0)
+            })?;
+            for story in rows {
+                let story = story?;
+                if story != id.0 {
+                    *shared.entry(story).or_default() += 1;
+                }
+            }
+        }
+    }
+    let mut ranked: Vec<(i64, usize)> = shared.into_iter().collect();
+    // Most shared bands (the MinHash estimate) first; the oldest on ties.
+    ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut placement = Placement {
+        candidates: ranked.len(),
+        ..Placement::default()
+    };
+    let mut best: Option<(f64, StoryId)> = None;
+    for &(candidate, _) in ranked.iter().take(MAX_CONFIRMED) {
+        placement.compared += 1;
+        if let Some((jaccard, cluster)) = confirmed(tx, StoryId(candidate), fingerprint)?
+            && best.is_none_or(|(top, _)| jaccard > top)
+        {
+            best = Some((jaccard, cluster));
+        }
+    }
+    placement.joined = best.map(|(_, cluster)| cluster);
+    Ok(placement)
+}
+
+/// Whether the stored story `other` is a near duplicate of `fingerprint`:
+/// its Jaccard similarity and cluster if so. Its shingles are recomputed
+/// from its stored title and text (cheaper than storing them).
+fn confirmed(
+    tx: &Connection,
+    other: StoryId,
+    fingerprint: &Fingerprint,
+) -> Result<Option<(f64, StoryId)>> {
+    let row: Option<(String, String, i64)> = tx
+        .prepare_cached("SELECT title, content_text, cluster_id FROM stories WHERE id = ?1")?
+        .query_row([other.0], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .optional()?;
+    let Some((title, text, cluster)) = row else {
+        return Ok(None);
+    };
+    let theirs = cluster::shingles(&title, &text);
+    if theirs.len() < cluster::MIN_SHINGLES {
+        return Ok(None);
+    }
+    let similarity = cluster::similarity(fingerprint.shingles(), &theirs);
+    Ok(similarity
+        .confirms()
+        .then_some((similarity.jaccard, StoryId(cluster))))
+}
+
+fn write_bands(tx: &Transaction<'_>, id: StoryId, fingerprint: &Fingerprint) -> Result<()> {
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO story_bands (band, hash, story_id) VALUES (?1, ?2, ?3)",
+    )?;
+    for (band, hash) in fingerprint.bands().iter().enumerate() {
+        // SQLite integers are signed: the key's bits are stored as they are.
+        insert.execute(params![band as i64, *hash as i64, id.0])?;
+    }
+    Ok(())
+}
+
+fn set_cluster(tx: &Transaction<'_>, id: StoryId, cluster: StoryId) -> Result<()> {
+    tx.prepare_cached("UPDATE stories SET cluster_id = ?2 WHERE id = ?1")?
+        .execute(params![id.0, cluster.0])?;
+    Ok(())
+}
+
+/// Moves a founder's `changed_at`: its entry changed.
+fn touch(tx: &Transaction<'_>, founder: StoryId, now: DateTime<Utc>) -> Result<()> {
+    tx.prepare_cached("UPDATE stories SET changed_at = max(changed_at, ?2) WHERE id = ?1")?
+        .execute(params![founder.0, now.timestamp()])?;
+    Ok(())
+}
+
+/// Fills `story_bands` for every story when it was filled by another
+/// algorithm or not at all (a database from before clusters): once, at
+/// open. Clusters are left as they are; stories stored before get no
+/// retroactive clustering (each stays its own cluster, as migrated), so
+/// no published entry disappears on upgrade.
+pub(super) fn backfill_bands(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let filled: Option<String> = tx
+        .query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            [ALGORITHM_KEY],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if filled.as_deref() == Some(cluster::ALGORITHM) {
+        return Ok(());
+    }
+    tx.execute("DELETE FROM story_bands", [])?;
+    let mut count = 0usize;
+    {
+        let mut stories = tx.prepare("SELECT id, title, content_text FROM stories")?;
+        let mut rows = stories.query([])?;
+        while let Some(row) = rows.next()? {
+            let id = StoryId(row.get(0)?);
+            let fingerprint =
+                cluster::fingerprint(&row.get::<_, String>(1)?, &row.get::<_, String>(2)?);
+            write_bands(&tx, id, &fingerprint)?;
+            count += 1;
+        }
+    }
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [ALGORITHM_KEY, cluster::ALGORITHM],
+    )?;
+    tx.commit()?;
+    if count > 0 {
+        tracing::info!(
+            stories = count,
+            "indexed stored stories for near-duplicate clustering"
+        );
+    }
+    Ok(())
+}
+
+/// One source of one cluster member, as a row of [`MEMBER_QUERY`].
+pub(super) struct MemberRow {
+    cluster: i64,
+    member: i64,
+    report: AlsoReported,
+}
+
+/// The members of clusters with their sources, earliest member first,
+/// then first sighting first. `{clusters}` is an SQL condition on
+/// `m.cluster_id`.
+const MEMBER_QUERY: &str = "SELECT m.cluster_id, m.id, m.uid, m.title, m.link, s.link, f.url,
+            coalesce(f.title, f.feed_title)
+     FROM stories m
+     JOIN sightings s ON s.story_id = m.id
+     JOIN feeds f ON f.id = s.feed_id
+     WHERE m.cluster_id {clusters}
+     ORDER BY m.first_seen_at, m.id, s.seen_at, s.id";
+
+/// The member rows of the clusters that `condition` (on `m.cluster_id`, with
+/// `params`) selects, grouped by cluster.
+pub(super) fn member_rows(
+    conn: &Connection,
+    condition: &str,
+    params: impl rusqlite::Params,
+) -> Result<HashMap<i64, Vec<MemberRow>>> {
+    let mut statement = conn.prepare(&MEMBER_QUERY.replace("{clusters}", condition))?;
+    let mut grouped: HashMap<i64, Vec<MemberRow>> = HashMap::new();
+    let rows = statement.query_map(params, |row| {
+        let member_link: Option<String> = row.get(4)?;
+        let source_link: Option<String> = row.get(5)?;
+        Ok(MemberRow {
+            cluster: row.get(0)?,
+            member: row.get(1)?,
+            report: AlsoReported {
+                uid: row.get(2)?,
+                title: row.get(3)?,
+                link: source_link.or(member_link),
+                feed_url: row.get(6)?,
+                feed_title: row.get(7)?,
+            },
+        })
+    })?;
+    for row in rows {
+        let row = row?;
+        grouped.entry(row.cluster).or_default().push(row);
+    }
+    Ok(grouped)
+}
+
+/// Fills `story.also_reported_by` from its cluster's rows: the other
+/// members, one entry per feed, none for a feed already among the story's
+/// own sources. A member no feed carries (a seed) names no outlet and is
+/// left out.
+pub(super) fn attach(story: &mut StoredStory, rows: &[MemberRow]) {
+    let mut feeds: HashSet<&str> = story
+        .sources
+        .iter()
+        .map(|source| source.feed_url.as_str())
+        .collect();
+    let mut reports = Vec::new();
+    for row in rows.iter().filter(|row| row.member != story.id.0) {
+        if feeds.insert(row.report.feed_url.as_str()) {
+            reports.push(row.report.clone());
+        }
+    }
+    story.also_reported_by = reports;
+}
