@@ -1,5 +1,5 @@
 //! The HTTP side: the merged feed as Atom, RSS and JSON Feed, the HTML
-//! river, story pages, OPML, health and metrics.
+//! river, story pages, search, OPML, health and metrics.
 //!
 //! Documents are rendered once per change and cached: thousands of readers
 //! polling cost a hash-map lookup and, mostly, a 304. The daemon bumps
@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{MatchedPath, Path, Query, Request, State};
+use axum::extract::{MatchedPath, Path, Query, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -27,7 +27,7 @@ use crate::config::{Config, Topic};
 use crate::metrics::Metrics;
 use crate::poll::{SharedStore, lock};
 use crate::publish::{self, FeedMeta};
-use crate::store::StoredStory;
+use crate::store::{SearchQuery, StoredStory};
 
 /// Bumped whenever what the documents show may have changed: stories,
 /// their sources, or the configuration (title, public URL, feeds).
@@ -202,6 +202,7 @@ pub fn router(state: Arc<ServerState>) -> Router {
         .route("/topics/{slug}/", get(topic_river))
         .route("/topics/{slug}/{document}", get(topic_document))
         .route("/stories/{uid}", get(story))
+        .route("/search", get(search))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .fallback(not_found)
@@ -629,6 +630,150 @@ async fn story(
     }
 }
 
+/// Hits per search page.
+const SEARCH_PAGE_SIZE: usize = 20;
+
+/// The deepest search page served: each page ranks every match again, and
+/// nobody reads a ranked list 1,000 stories deep; a crawler walking "next"
+/// links stops here.
+const MAX_SEARCH_PAGE: usize = 50;
+
+/// What `/search` was asked.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct SearchParams {
+    q: String,
+    page: usize,
+    topic: Option<String>,
+}
+
+impl SearchParams {
+    /// Reads `q`, `page` and `topic` from the query string (the first of
+    /// each; others ignored), refusing what the page will not serve with a
+    /// message for the 400 answer. Read by hand rather than with `Query`,
+    /// whose rejections do not say which parameter was wrong.
+    fn parse(raw: &str) -> Result<Self, String> {
+        let mut q = None;
+        let mut page = None;
+        let mut topic = None;
+        for (key, value) in url::form_urlencoded::parse(raw.as_bytes()) {
+            match key.as_ref() {
+                "q" if q.is_none() => q = Some(value.into_owned()),
+                "page" if page.is_none() => page = Some(value.into_owned()),
+                "topic" if topic.is_none() => topic = Some(value.into_owned()),
+                _ => {}
+            }
+        }
+        let q = q.unwrap_or_default();
+        if q.chars().count() > publish::search::MAX_QUERY_CHARS {
+            return Err(format!(
+                "the search query is too long: at most {} characters",
+                publish::search::MAX_QUERY_CHARS
+            ));
+        }
+        let page = match page.as_deref().map(str::trim) {
+            None | Some("") => 1,
+            Some(text) => text
+                .parse::<usize>()
+                .ok()
+                .filter(|page| (1..=MAX_SEARCH_PAGE).contains(page))
+                .ok_or_else(|| {
+                    format!("page must be a whole number from 1 to {MAX_SEARCH_PAGE}")
+                })?,
+        };
+        let topic = topic.filter(|t| !t.trim().is_empty());
+        Ok(Self { q, page, topic })
+    }
+}
+
+/// `/search?q=…&page=N&topic=SLUG`: rendered per request, never put in
+/// the document cache (queries are unbounded, a cache of them would be a
+/// memory leak), but bounded: the query's length, the page depth and one
+/// page of highlights. It keeps the validators and max-age of every other
+/// page, so a reader's back button and reloads within the minute are free.
+async fn search(
+    State(state): State<Arc<ServerState>>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let params = match SearchParams::parse(raw.as_deref().unwrap_or_default()) {
+        Ok(params) => params,
+        Err(message) => return bad_request(&message),
+    };
+    let generation = state.changes.generation();
+    let config = state.config.borrow().clone();
+    let topic = match params.topic.as_deref() {
+        None => config.topic(),
+        Some(slug) => match config.topic_by_slug(slug) {
+            Some(topic) => topic,
+            None => {
+                let known: Vec<&str> = config.topics.iter().map(|t| t.slug.as_str()).collect();
+                return bad_request(&format!(
+                    "no topic has the slug `{slug}`; the topics are: {}",
+                    known.join(", ")
+                ));
+            }
+        },
+    };
+    let slug = topic.slug.clone();
+    let state_for_render = state.clone();
+    let rendered = tokio::task::spawn_blocking(move || -> Result<Rendered, String> {
+        let mut hits = if params.q.trim().is_empty() {
+            Vec::new()
+        } else {
+            lock(&state_for_render.store)
+                .search(&SearchQuery {
+                    text: params.q.clone(),
+                    topic: slug.clone(),
+                    // One more than shown: whether there is a next page.
+                    limit: SEARCH_PAGE_SIZE + 1,
+                    offset: (params.page - 1) * SEARCH_PAGE_SIZE,
+                })
+                .map_err(|e| crate::poll::error_chain(&e))?
+        };
+        let has_more = hits.len() > SEARCH_PAGE_SIZE;
+        hits.truncate(SEARCH_PAGE_SIZE);
+        let topic = config
+            .topic_by_slug(&slug)
+            .unwrap_or_else(|| config.topic());
+        let mut meta = meta(&config, topic, Kind::Html, &[])?;
+        if let Ok(url) = meta.root_url.join("search") {
+            meta.self_url = url;
+        }
+        let body = publish::search::page(
+            &meta,
+            &topic_links(&config),
+            &publish::search::SearchPage {
+                query: &params.q,
+                topic: params.topic.as_deref(),
+                page: params.page,
+                hits: &hits,
+                has_more,
+            },
+        );
+        Ok(Rendered::new(
+            generation,
+            body,
+            Kind::Html,
+            state_for_render.changes.changed_at(),
+        ))
+    })
+    .await;
+    match rendered {
+        Ok(Ok(rendered)) => respond(&rendered, &headers),
+        Ok(Err(message)) => server_error(&message),
+        Err(join_error) => server_error(&join_error.to_string()),
+    }
+}
+
+fn bad_request(message: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{message}\n"),
+    )
+        .into_response()
+}
+
 async fn healthz(State(state): State<Arc<ServerState>>) -> Response {
     let store = state.store.clone();
     let answer = tokio::task::spawn_blocking(move || lock(&store).ping()).await;
@@ -714,6 +859,36 @@ mod tests {
         assert!(etag_matches("\"x\", W/\"abc\"", "W/\"abc\""));
         assert!(etag_matches("*", "W/\"abc\""));
         assert!(!etag_matches("W/\"abd\"", "W/\"abc\""));
+    }
+
+    #[test]
+    fn search_parameters_are_bounded() {
+        let ok = SearchParams::parse("q=sco+summit&page=2&topic=asia").unwrap();
+        assert_eq!(
+            ok,
+            SearchParams {
+                q: "sco summit".to_owned(),
+                page: 2,
+                topic: Some("asia".to_owned())
+            }
+        );
+        let plain = SearchParams::parse("").unwrap();
+        assert_eq!((plain.q.as_str(), plain.page, plain.topic), ("", 1, None));
+        assert_eq!(SearchParams::parse("q=x&page=").unwrap().page, 1);
+        assert_eq!(SearchParams::parse("q=%ZZ&q=second").unwrap().q, "%ZZ");
+        for bad in [
+            "page=0",
+            "page=51",
+            "page=-1",
+            "page=two",
+            "page=99999999999999999999999",
+        ] {
+            let error = SearchParams::parse(bad).unwrap_err();
+            assert!(error.contains("page must be"), "{bad}: {error}");
+        }
+        let long = format!("q={}", "é".repeat(201));
+        assert!(SearchParams::parse(&long).unwrap_err().contains("too long"));
+        assert!(SearchParams::parse(&format!("q={}", "é".repeat(200))).is_ok());
     }
 
     #[test]

@@ -10,4 +10,5 @@ mod edit;
 mod limits;
 mod pipeline;
 mod river;
+mod search;
 mod topics;

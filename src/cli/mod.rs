@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod feeds;
 mod opml;
+mod search;
 mod topics;
 
 use crate::config::{self, Config};
@@ -91,6 +92,22 @@ enum Command {
     Rescore,
     /// List the topics with their feed URLs and on/off-topic counts.
     Topics,
+    /// Search the stored stories' titles and text. Every word must match
+    /// (English word endings and accents do not matter); "quoted words"
+    /// match as a phrase; a trailing * matches a prefix (`tajik*`); any
+    /// other punctuation is part of the words. Stories on the topic first,
+    /// then the best matches, then the newest.
+    Search {
+        /// What to search for.
+        #[arg(required = true, value_name = "QUERY")]
+        query: Vec<String>,
+        /// Whose on-topic stories come first (default: the first topic).
+        #[arg(long, value_name = "SLUG")]
+        topic: Option<String>,
+        /// At most this many stories.
+        #[arg(long, default_value_t = search::DEFAULT_LIMIT)]
+        limit: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -164,6 +181,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Rescore => topics::rescore(&config, &mut std::io::stdout().lock()),
         Command::Topics => topics::list(&config, &mut std::io::stdout().lock()),
+        Command::Search {
+            query,
+            topic,
+            limit,
+        } => search::run(
+            &config,
+            &query,
+            topic.as_deref(),
+            limit,
+            &mut std::io::stdout().lock(),
+        ),
     }
 }
 

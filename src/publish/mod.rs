@@ -1,4 +1,5 @@
-//! Stored stories out as documents: Atom, RSS 2.0, JSON Feed, HTML, OPML.
+//! Stored stories out as documents: Atom, RSS 2.0, JSON Feed, HTML, OPML,
+//! and the HTML search page.
 //! Pure rendering: the caller reads the stories from the store and decides
 //! where the bytes go; nothing here does I/O.
 
@@ -8,6 +9,7 @@ pub mod jsonfeed;
 mod markup;
 pub mod opml;
 pub mod rss;
+pub mod search;
 #[cfg(test)]
 mod tests;
 

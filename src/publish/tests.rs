@@ -10,8 +10,10 @@ use url::Url;
 
 use super::html::{MAX_PAGE, Paging, TopicLink};
 use super::opml::Outline;
-use super::{FeedMeta, atom, html, jsonfeed, opml, rss};
-use crate::store::{AlsoReported, Origin, Source, StoredStory, StoryId};
+use super::{FeedMeta, atom, html, jsonfeed, opml, rss, search};
+use crate::store::{
+    AlsoReported, Fragment, Highlighted, Origin, SearchHit, Source, StoredStory, StoryId,
+};
 
 const XML_1_0: XmlVersion = XmlVersion::Implicit1_0;
 const SEED_UID: &str = "0123456789abcdef0123456789abcdef";
@@ -846,7 +848,6 @@ fn the_river_loads_nothing_from_anywhere() {
         "<video",
         "<audio",
         "<source",
-        "<form",
         "<svg",
         "<base",
         "<link rel=\"stylesheet\"",
@@ -861,6 +862,14 @@ fn the_river_loads_nothing_from_anywhere() {
     ] {
         assert!(!lower.contains(banned), "{banned} in the river");
     }
+    // The one form is the search, a GET to this site.
+    let forms: Vec<&str> = lower.split("<form").skip(1).collect();
+    assert_eq!(forms.len(), 1, "{page}");
+    assert!(
+        forms[0].contains("method=\"get\" action=\"https://loom.example/topic/search\""),
+        "{}",
+        forms[0]
+    );
     // Every <link> is feed autodiscovery on this site.
     for link in lower.split("<link ").skip(1) {
         let tag = link.split('>').next().unwrap_or_default();
@@ -884,8 +893,105 @@ fn the_river_loads_nothing_from_anywhere() {
         )
         .collect();
     for (name, value) in url_attributes(&page) {
-        assert_eq!(name, "href", "{name}={value}");
+        assert!(
+            name == "href" || (name == "action" && value == "https://loom.example/topic/search"),
+            "{name}={value}"
+        );
         let ours = value.starts_with("https://loom.example/") || value == "#main";
         assert!(ours || sources.contains(&value), "unexpected link {value}");
     }
+}
+
+fn fragments(parts: &[(&str, bool)]) -> Highlighted {
+    Highlighted {
+        fragments: parts
+            .iter()
+            .map(|(text, matched)| Fragment {
+                text: (*text).to_owned(),
+                matched: *matched,
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn search_page_marks_matches_and_escapes_everything_else() {
+    let meta = meta("search");
+    let hits = vec![
+        SearchHit {
+            title: fragments(&[("<script>&\"]]>", false), ("alert", true)]),
+            snippet: fragments(&[("…<b>", false), ("alert", true), ("</b> \u{1}&", false)]),
+            rank: -2.0,
+            on_topic: Some(true),
+            story: hostile(),
+        },
+        SearchHit {
+            title: fragments(&[("Ministers meet in ", false), ("Dushanbe", true)]),
+            snippet: fragments(&[("met in ", false), ("Dushanbe", true)]),
+            rank: -1.0,
+            on_topic: Some(false),
+            story: wire(),
+        },
+    ];
+    let query = "<script>alert(1)</script> \"x&y";
+    let page = search::page(
+        &meta,
+        &[],
+        &search::SearchPage {
+            query,
+            topic: Some("a\"b"),
+            page: 2,
+            hits: &hits,
+            has_more: true,
+        },
+    );
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(!page.to_ascii_lowercase().contains("<script"), "{page}");
+    assert!(!page.contains("<b>"));
+    assert!(!page.contains("javascript:"));
+    assert!(page.contains("&lt;script&gt;&amp;&quot;]]&gt;<mark>alert</mark>"));
+    assert!(page.contains("…&lt;b&gt;<mark>alert</mark>&lt;/b&gt; &amp;"));
+    assert!(page.contains("Ministers meet in <mark>Dushanbe</mark>"));
+    assert!(page.contains("<span class=\"badge on\">on topic</span>"));
+    assert!(page.contains("<span class=\"badge\">off topic</span>"));
+    assert!(page.contains(&format!(
+        "<a href=\"https://loom.example/topic/stories/{HOSTILE_UID}\">"
+    )));
+    assert!(page.contains("<a href=\"https://news.example/dushanbe\">Read the original</a>"));
+    // The form keeps the query and topic, escaped; paging links carry them.
+    assert!(page.contains("action=\"https://loom.example/topic/search\""));
+    assert!(page.contains("value=\"&lt;script&gt;alert(1)&lt;/script&gt; &quot;x&amp;y\""));
+    assert!(page.contains("name=\"topic\" value=\"a&quot;b\""));
+    let encoded = "q=%3Cscript%3Ealert%281%29%3C%2Fscript%3E+%22x%26y&amp;topic=a%22b";
+    assert!(page.contains(&format!(
+        "<a rel=\"prev\" href=\"https://loom.example/topic/search?{encoded}&amp;page=1\">"
+    )));
+    assert!(page.contains(&format!(
+        "<a class=\"older\" rel=\"next\" href=\"https://loom.example/topic/search?{encoded}&amp;page=3\">"
+    )));
+    assert_eq!(page.matches("<article class=\"story\">").count(), 2);
+    no_control_chars(&page);
+
+    let empty = search::page(
+        &meta,
+        &[],
+        &search::SearchPage {
+            query: "nothing",
+            topic: None,
+            page: 1,
+            hits: &[],
+            has_more: false,
+        },
+    );
+    assert!(empty.contains("No stories match <q>nothing</q>."));
+    assert!(!empty.contains("rel=\"next\"") && !empty.contains("name=\"topic\""));
+}
+
+#[test]
+fn the_river_has_a_search_form() {
+    let page = html::river(&meta(""), &[], Paging::default(), &stories());
+    assert!(page.contains(
+        "<form class=\"search\" role=\"search\" method=\"get\" action=\"https://loom.example/topic/search\">"
+    ));
+    assert!(page.contains("name=\"q\" value=\"\""));
 }

@@ -27,6 +27,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_clusters.sql",
         include_str!("../../migrations/0004_clusters.sql"),
     ),
+    (
+        "0005_search.sql",
+        include_str!("../../migrations/0005_search.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

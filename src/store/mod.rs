@@ -7,10 +7,16 @@
 
 mod cluster;
 mod migrate;
+mod search;
+#[cfg(test)]
+mod search_tests;
 mod topics;
 #[cfg(test)]
 mod topics_tests;
 
+pub use search::{
+    Fragment, Highlighted, MAX_TERMS, MIN_PREFIX_CHARS, SearchHit, SearchQuery, fts5_query,
+};
 pub use topics::{PendingStory, ScoredStory, StoredVerdict, reason_text};
 
 use std::collections::HashMap;

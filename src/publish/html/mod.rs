@@ -69,15 +69,23 @@ impl Default for Paging {
 /// Which page the chrome is around: the river's header carries the
 /// topic's title as the page heading; a story page's, as a link home.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PageKind {
+pub(in crate::publish) enum PageKind {
     River,
     Story,
+    /// The search page: like a story page, under the default topic's name.
+    Search,
 }
 
 /// The document around `main`: the head (title, autodiscovery, style), the
 /// header with the topic and the other topics, and the footer with every
 /// subscription link.
-fn page(meta: &FeedMeta, topics: &[TopicLink], kind: PageKind, title: &str, main: &str) -> String {
+pub(in crate::publish) fn page(
+    meta: &FeedMeta,
+    topics: &[TopicLink],
+    kind: PageKind,
+    title: &str,
+    main: &str,
+) -> String {
     let site = meta.site_url.as_str();
     let feed_title = escape(&meta.title);
     let mut html = String::with_capacity(main.len() + 6 * 1024);
@@ -115,14 +123,19 @@ fn page(meta: &FeedMeta, topics: &[TopicLink], kind: PageKind, title: &str, main
                 escape(site)
             );
         }
-        PageKind::Story if topics.len() <= 1 => {
+        PageKind::Story | PageKind::Search if topics.len() <= 1 => {
             let _ = writeln!(
                 html,
                 "<p class=\"brand\"><a href=\"{}\">{feed_title}</a></p>",
                 escape(site)
             );
         }
-        PageKind::Story => {}
+        PageKind::Story | PageKind::Search => {}
+    }
+    // The river carries the search form (the search page has its own,
+    // filled in); it searches this river's topic.
+    if kind == PageKind::River {
+        html.push_str(&super::search::form(meta, "", topic_slug(meta).as_deref()));
     }
     if topics.len() > 1 {
         html.push_str("<nav class=\"topics\" aria-label=\"Topics\">\n<ul>\n");
@@ -172,7 +185,7 @@ fn page(meta: &FeedMeta, topics: &[TopicLink], kind: PageKind, title: &str, main
 /// `<time datetime="2025-06-01T12:05:00Z">1 Jun 2025, 12:05 UTC</time>`:
 /// an absolute time a reader anywhere can place, since without script the
 /// page cannot say "2 hours ago" and stay true while it is cached.
-fn time(at: &DateTime<Utc>) -> String {
+pub(in crate::publish) fn time(at: &DateTime<Utc>) -> String {
     format!(
         "<time datetime=\"{}\">{}</time>",
         markup::rfc3339(at),
@@ -193,6 +206,34 @@ fn outlet_name(feed_title: Option<&str>, feed_url: &str) -> String {
                 .map(|h| h.trim_start_matches("www.").to_owned())
         })
         .unwrap_or_else(|| feed_url.to_owned())
+}
+
+/// A topic's slug from its river's URL (`…/topics/{slug}/`); `None` for
+/// the default topic, whose river is the site's root.
+fn topic_slug(meta: &FeedMeta) -> Option<String> {
+    if meta.site_url == meta.root_url {
+        return None;
+    }
+    meta.site_url
+        .path_segments()
+        .and_then(|segments| segments.filter(|s| !s.is_empty()).next_back())
+        .map(str::to_owned)
+}
+
+/// The sources of a story as outlet links, the first few only, for one
+/// line of a list.
+pub(in crate::publish) fn sources_line(sources: &[Source], shown: usize) -> String {
+    let mut line = String::new();
+    for (i, source) in sources.iter().take(shown).enumerate() {
+        if i > 0 {
+            line.push_str(", ");
+        }
+        line.push_str(&source_link(source));
+    }
+    if sources.len() > shown {
+        let _ = write!(line, " and {} more", sources.len() - shown);
+    }
+    line
 }
 
 /// A source as a link to its item (else its feed), named by its outlet.

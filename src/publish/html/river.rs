@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use super::{
     MAX_PAGE, PageKind, Paging, TopicLink, distinct_outlets, link_or_text, member_href, page,
-    source_link, summary, time,
+    sources_line, summary, time,
 };
 use crate::publish::FeedMeta;
 use crate::publish::markup::{self, escape};
@@ -81,15 +81,7 @@ fn item(out: &mut String, meta: &FeedMeta, story: &StoredStory) {
         );
     }
     if !story.sources.is_empty() {
-        for (i, source) in story.sources.iter().take(RIVER_SOURCES).enumerate() {
-            if i > 0 {
-                out.push_str(", ");
-            }
-            out.push_str(&source_link(source));
-        }
-        if story.sources.len() > RIVER_SOURCES {
-            let _ = write!(out, " and {} more", story.sources.len() - RIVER_SOURCES);
-        }
+        out.push_str(&sources_line(&story.sources, RIVER_SOURCES));
         out.push_str(" · ");
     }
     out.push_str(&time(&markup::published(story)));

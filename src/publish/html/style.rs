@@ -66,7 +66,14 @@ section li{margin:.4rem 0}
 footer{border-top:1px solid var(--rule);margin-top:1.5rem;padding:1rem 0 3rem;color:var(--muted);font-size:.875rem}
 footer p{margin:.25rem 0}
 footer a{display:inline-block;padding:.3rem 0;color:inherit}
-@media print{.skip,.topics,.paging,footer{display:none}a{color:inherit}}
+form.search{display:flex;gap:.5rem;margin:.5rem 0 .75rem}
+form.search input{flex:1;min-width:0;font:inherit;padding:.45rem .6rem;border:1px solid var(--rule);border-radius:.4rem;background:var(--bg);color:var(--fg)}
+form.search button{font:inherit;padding:.45rem .9rem;border:1px solid var(--rule);border-radius:.4rem;background:var(--tint);color:var(--fg)}
+.search-title{font-size:1.5rem;margin:1.25rem 0 .5rem}
+mark{background:#ffe58a;color:#1b1b1b}
+.badge{border:1px solid var(--rule);border-radius:.25rem;padding:0 .3rem;font-size:.8rem}
+.badge.on{border-color:var(--link);color:var(--link)}
+@media print{.search,.skip,.topics,.paging,footer{display:none}a{color:inherit}}
 ";
 
 /// The header every HTML response carries. Nothing but [`STYLE`] may

@@ -1,0 +1,299 @@
+//! Full-text search over stories' titles and text (FTS5, see
+//! `migrations/0005_search.sql` for the index and its tokenizer).
+//!
+//! What a person types is never handed to FTS5 as query syntax: FTS5 raises
+//! errors on unbalanced quotes, a stray `NEAR(`, `col:` filters and bare
+//! operators, and a search box must not answer those with an error page. So
+//! [`fts5_query`] understands a small, documented subset and turns every
+//! term into a quoted FTS5 string, inside which nothing but `"` is special.
+
+use rusqlite::params;
+
+use super::{
+    Result, SOURCE_COLUMNS, STORY_COLUMN_COUNT, STORY_COLUMNS, Store, StoredStory, source_from_row,
+    story_from_row,
+};
+
+/// Terms of a query beyond this many are ignored: each one is a posting
+/// list to merge, and nobody types twenty words into a news search.
+pub const MAX_TERMS: usize = 16;
+
+/// The shortest prefix a trailing `*` applies to: a one-letter prefix
+/// expands to a good share of the vocabulary for next to no precision, so
+/// `a*` searches for the word `a`.
+pub const MIN_PREFIX_CHARS: usize = 2;
+
+/// Marks the start and the end of a match in what `highlight()` and
+/// `snippet()` return. Control characters: normalized story text has none
+/// (and the HTML escaper drops them), so they cannot be confused with the
+/// text; a stray one in stored text would at worst shift a highlight, never
+/// reach a page as markup, because every fragment is escaped on output.
+const MATCH_START: &str = "\u{2}";
+const MATCH_END: &str = "\u{3}";
+
+/// Tokens of text around the matches in a snippet (FTS5's maximum is 64).
+const SNIPPET_TOKENS: i64 = 32;
+
+/// A title match weighs this many text matches in the ranking: a story
+/// whose headline names the subject is about it.
+const TITLE_WEIGHT: f64 = 5.0;
+
+/// One search: the text as typed, and whose verdicts put hits first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchQuery {
+    /// What the user typed; see [`fts5_query`] for what it means.
+    pub text: String,
+    /// The topic (slug) whose on-topic stories come first. A slug with no
+    /// verdicts only makes every hit "not scored".
+    pub topic: String,
+    /// At most this many hits.
+    pub limit: usize,
+    /// Skip this many hits first (paging).
+    pub offset: usize,
+}
+
+/// One story that matches, with where it matches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    /// The story with its sources, as the publishers take it.
+    pub story: StoredStory,
+    /// The whole title, matches marked.
+    pub title: Highlighted,
+    /// A few lines of the text around the matches, marked; "…" where cut.
+    pub snippet: Highlighted,
+    /// FTS5's bm25 score, title weighted: lower is a better match.
+    pub rank: f64,
+    /// The requested topic's verdict; `None` while the story waits to be
+    /// scored (or the topic has no verdicts).
+    pub on_topic: Option<bool>,
+}
+
+/// Text cut into plain and matching fragments, in order. Kept apart (not
+/// as markup) so that each output escapes the text its own way and marks
+/// matches its own way: `<mark>` in HTML, brackets on a terminal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Highlighted {
+    pub fragments: Vec<Fragment>,
+}
+
+/// A run of text that matched the query, or did not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fragment {
+    pub text: String,
+    pub matched: bool,
+}
+
+impl Highlighted {
+    /// Splits FTS5 output at the match markers. Unbalanced markers (only
+    /// possible if stored text held them) toggle nothing unexpected: a
+    /// start inside a match or an end outside one is just dropped.
+    fn from_marked(marked: &str) -> Self {
+        let mut fragments = Vec::new();
+        let mut matched = false;
+        let mut current = String::new();
+        let mut flush = |text: &mut String, matched: bool| {
+            if !text.is_empty() {
+                fragments.push(Fragment {
+                    text: std::mem::take(text),
+                    matched,
+                });
+            }
+        };
+        for c in marked.chars() {
+            match c {
+                '\u{2}' if !matched => {
+                    flush(&mut current, false);
+                    matched = true;
+                }
+                '\u{3}' if matched => {
+                    flush(&mut current, true);
+                    matched = false;
+                }
+                '\u{2}' | '\u{3}' => {}
+                c => current.push(c),
+            }
+        }
+        flush(&mut current, matched);
+        Self { fragments }
+    }
+
+    /// The text without marks.
+    pub fn plain(&self) -> String {
+        self.fragments.iter().map(|f| f.text.as_str()).collect()
+    }
+
+    /// The text with every match between `open` and `close`, for plain-text
+    /// output (not for HTML: nothing is escaped).
+    pub fn marked(&self, open: &str, close: &str) -> String {
+        let mut out = String::new();
+        for fragment in &self.fragments {
+            if fragment.matched {
+                out.push_str(open);
+                out.push_str(&fragment.text);
+                out.push_str(close);
+            } else {
+                out.push_str(&fragment.text);
+            }
+        }
+        out
+    }
+
+    /// Whether anything matched.
+    pub fn has_match(&self) -> bool {
+        self.fragments.iter().any(|f| f.matched)
+    }
+}
+
+/// Turns what a person typed into an FTS5 query that cannot fail to parse;
+/// `None` when nothing searchable is left (empty, blank, only punctuation).
+///
+/// The subset understood:
+/// - words: each is one term; all terms must match (AND);
+/// - `"a quoted phrase"`: its words next to each other, in order (an
+///   unclosed quote runs to the end of the text);
+/// - a trailing `*` on a word or after a closing quote: a prefix (of the
+///   phrase's last word), when at least [`MIN_PREFIX_CHARS`] letters long.
+///
+/// Everything else is literal: `AND`, `OR`, `NOT`, `NEAR(`, `col:term`,
+/// `^`, `+`, parentheses are searched for as words (punctuation separates
+/// words, so `col:term` is the phrase "col term"). Control characters are
+/// dropped; terms without a letter or digit are skipped; only the first
+/// [`MAX_TERMS`] terms count.
+pub fn fts5_query(text: &str) -> Option<String> {
+    let mut terms: Vec<String> = Vec::new();
+    let mut rest = text;
+    while terms.len() < MAX_TERMS {
+        rest = rest.trim_start();
+        if rest.is_empty() {
+            break;
+        }
+        let (term, prefix, tail) = if let Some(after) = rest.strip_prefix('"') {
+            let (phrase, tail) = match after.find('"') {
+                Some(end) => (&after[..end], &after[end + 1..]),
+                None => (after, ""),
+            };
+            match tail.strip_prefix('*') {
+                Some(tail) => (phrase, true, tail.trim_start_matches('*')),
+                None => (phrase, false, tail),
+            }
+        } else {
+            let end = rest
+                .find(|c: char| c.is_whitespace() || c == '"')
+                .unwrap_or(rest.len());
+            let word = &rest[..end];
+            let bare = word.trim_end_matches('*');
+            (bare, bare.len() < word.len(), &rest[end..])
+        };
+        rest = tail;
+        if let Some(term) = fts5_term(term, prefix) {
+            terms.push(term);
+        }
+    }
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+/// One term as an FTS5 string (`"..."`, quotes doubled), `*` appended for a
+/// prefix long enough to be worth it.
+fn fts5_term(text: &str, prefix: bool) -> Option<String> {
+    let text: String = text.chars().filter(|c| !c.is_control()).collect();
+    if !text.chars().any(char::is_alphanumeric) {
+        return None;
+    }
+    let trailing_letters = text
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphanumeric())
+        .count();
+    let star = if prefix && trailing_letters >= MIN_PREFIX_CHARS {
+        "*"
+    } else {
+        ""
+    };
+    Some(format!("\"{}\"{star}", text.replace('"', "\"\"")))
+}
+
+impl Store {
+    /// The stories matching `query`: on-topic for `query.topic` first, then
+    /// by relevance (bm25, title weighted), then newest; `query.limit` of
+    /// them after skipping `query.offset`. A query with nothing to search
+    /// (see [`fts5_query`]) matches nothing; it is not an error.
+    pub fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>> {
+        let Some(fts) = fts5_query(&query.text) else {
+            return Ok(Vec::new());
+        };
+        let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
+        let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
+        let columns = STORY_COLUMNS
+            .split(',')
+            .map(|column| format!("s.{}", column.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // Two steps: rank every match (bm25, the verdict and the date from
+        // two index lookups; never the story rows), then build highlights
+        // and snippets (the costly part) for one page only. The CROSS JOINs
+        // keep the page as the outer loop: otherwise the planner may scan
+        // every match again. The outer MATCH gives the auxiliary functions
+        // their context.
+        let sql = format!(
+            "WITH page AS MATERIALIZED (
+                 SELECT stories_fts.rowid AS id,
+                        bm25(stories_fts, {TITLE_WEIGHT}, 1.0) AS rank,
+                        t.on_topic AS on_topic,
+                        coalesce(t.on_topic, 0) AS first,
+                        coalesce(d.published_at, d.first_seen_at) AS date
+                 FROM stories_fts
+                 JOIN stories d INDEXED BY stories_search_order ON d.id = stories_fts.rowid
+                 LEFT JOIN story_topics t ON t.topic = ?2 AND t.story_id = stories_fts.rowid
+                 WHERE stories_fts MATCH ?1
+                 ORDER BY first DESC, rank, date DESC, id DESC
+                 LIMIT ?3 OFFSET ?4
+             )
+             SELECT {columns},
+                    highlight(stories_fts, 0, ?5, ?6),
+                    snippet(stories_fts, 1, ?5, ?6, '…', {SNIPPET_TOKENS}),
+                    page.rank, page.on_topic
+             FROM page
+             CROSS JOIN stories_fts ON stories_fts.rowid = page.id
+             CROSS JOIN stories s ON s.id = page.id
+             WHERE stories_fts MATCH ?1
+             ORDER BY page.first DESC, page.rank, page.date DESC, page.id DESC"
+        );
+        // One snapshot for the hits and their sources (see `stories`).
+        let tx = self.conn.unchecked_transaction()?;
+        let mut hits = {
+            let mut statement = tx.prepare_cached(&sql)?;
+            let rows = statement.query_map(
+                params![fts, query.topic, limit, offset, MATCH_START, MATCH_END],
+                |row| {
+                    let story = story_from_row(row)?;
+                    let base = STORY_COLUMN_COUNT;
+                    let title: String = row.get(base)?;
+                    let snippet: String = row.get(base + 1)?;
+                    Ok(SearchHit {
+                        story,
+                        title: Highlighted::from_marked(&title),
+                        snippet: Highlighted::from_marked(&snippet),
+                        rank: row.get(base + 2)?,
+                        on_topic: row.get(base + 3)?,
+                    })
+                },
+            )?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()?
+        };
+        {
+            let mut sources = tx.prepare_cached(&format!(
+                "SELECT {SOURCE_COLUMNS} FROM sightings s JOIN feeds f ON f.id = s.feed_id
+                 WHERE s.story_id = ?1 ORDER BY s.seen_at, s.id"
+            ))?;
+            for hit in &mut hits {
+                hit.story.sources = sources
+                    .query_map([hit.story.id.0], |row| {
+                        source_from_row(row).map(|(_, source)| source)
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+            }
+        }
+        tx.commit()?;
+        Ok(hits)
+    }
+}
