@@ -216,7 +216,7 @@ fn topic_slug(meta: &FeedMeta) -> Option<String> {
     }
     meta.site_url
         .path_segments()
-        .and_then(|segments| segments.filter(|s| !s.is_empty()).next_back())
+        .and_then(|mut segments| segments.rfind(|s| !s.is_empty()))
         .map(str::to_owned)
 }
 
