@@ -36,6 +36,7 @@ import fcntl
 import functools
 import http.server
 import json
+import random
 import os
 import select
 import shutil
@@ -114,12 +115,15 @@ def stress_feed():
             title = "<script>alert('harvest')</script> & \"quotes\" </title> harvest"
             body = "<p>Escaping test: &lt;b&gt;not bold&lt;/b&gt; &amp; more harvest.</p>"
         else:
-            title = f"Harvest report {n:03}: yields across the steppe"
+            # Each report in its own words: feedloom clusters near
+            # duplicates, and thirty copies of one text would be one entry.
+            rng = random.Random(n)
+            words = rng.sample(HARVEST_WORDS, 24)
+            title = f"Harvest report {n:03}: {' '.join(words[:3])} across the steppe"
             body = (
-                f"<p>Field {n} brought in a distinct harvest this season, with {n * 7} tonnes "
-                "of wheat and barley gathered before the first frost.</p>"
-                "<p>Farmers said the weather had been kind, and prices at the regional "
-                "market held steady through the autumn.</p>"
+                f"<p>Field {n} brought in a harvest of {n * 7} tonnes: {', '.join(words[3:12])}.</p>"
+                f"<p>Farmers spoke of {' and '.join(words[12:18])}; the market talked of "
+                f"{', '.join(words[18:24])}.</p>"
             )
         items.append(
             "<item>"
@@ -137,6 +141,16 @@ def stress_feed():
         + "\n".join(items)
         + "\n</channel></rss>\n"
     )
+
+
+HARVEST_WORDS = """wheat barley oats rye millet sunflower rapeseed flax buckwheat lentils
+chickpeas peas maize sorghum hay straw silage clover alfalfa melons apricots apples
+grapes walnuts almonds cotton tractors combines drills balers trailers silos granaries
+irrigation canals wells pumps rain drought frost hail wind dust storms floods heat
+prices buyers traders brokers railways trucks barges ports elevators mills bakeries
+cooperatives banks loans subsidies seeds fertiliser pesticides labour wages harvesters
+shepherds herds sheep goats cattle horses camels poultry honey wool leather dairy
+cheese butter bread flour pasta noodles exports imports quotas tariffs""".split()
 
 
 def escape_xml(text):
