@@ -160,7 +160,8 @@ pub async fn poll_all(
     }
     drop(polls);
     summary.moved = moved_feeds(store, config).await?;
-    summary.scored = crate::scoring::score_pending(store, &topics, None).await?;
+    summary.scored =
+        crate::scoring::score_pending(store, move || topics.clone(), None, |_| {}).await?;
     Ok(summary)
 }
 
@@ -387,18 +388,12 @@ fn parse_body(body: &fetch::Body, feed_url: &Url) -> Result<(FeedUpdate, Vec<Str
     ))
 }
 
-/// Imports the seeds of every topic. The default topic's seeds are keyed by
-/// file name (as they always were); another topic's by `slug/file name`, so
-/// that two topics' folders may hold files of the same name.
+/// Imports the seeds of every topic, each keyed by its topic's
+/// [`seed_prefix`](crate::config::Topic::seed_prefix) and file name.
 pub async fn import_all_seeds(store: &SharedStore, config: &Config) -> Result<SeedSummary, Error> {
     let mut summary = SeedSummary::default();
-    for (i, topic) in config.topics.iter().enumerate() {
-        let prefix = if i == 0 {
-            String::new()
-        } else {
-            format!("{}/", topic.slug)
-        };
-        let one = import_seeds(store, &topic.seeds, &prefix).await?;
+    for topic in &config.topics {
+        let one = import_seeds(store, &topic.seeds, &topic.seed_prefix).await?;
         summary.inserted += one.inserted;
         summary.updated += one.updated;
         summary.unchanged += one.unchanged;
@@ -407,9 +402,6 @@ pub async fn import_all_seeds(store: &SharedStore, config: &Config) -> Result<Se
     Ok(summary)
 }
 
-/// Imports every seed article of `dir` (idempotent: unchanged files write
-/// nothing). A bad seed file is reported in the summary and skipped; the
-/// others are still imported.
 pub async fn import_seeds(
     store: &SharedStore,
     dir: &Path,

@@ -18,7 +18,7 @@ use crate::config::{Config, Topic};
 use crate::normalize;
 use crate::poll::{self, Error, SharedStore, lock};
 use crate::seeds;
-use crate::store::ScoredStory;
+use crate::store::{Recorded, ScoredStory};
 use crate::topic::{Background, Document, Reason, Scorer, Verdict};
 
 /// Stories scored per store round trip: small enough that the lock is never
@@ -38,15 +38,19 @@ pub struct TopicScorer {
 
 impl TopicScorer {
     /// The verdict on one story.
+    /// One of the topic's own seeds is on it, unless an exclude rule
+    /// matches (exclusion wins over everything).
     pub fn verdict(&self, title: &str, text: &str, content_hash: &str) -> Verdict {
-        if self.seed_hashes.contains(content_hash) {
+        let verdict = self.scorer.score(&Document { title, text });
+        if self.seed_hashes.contains(content_hash) && !matches!(verdict.reason, Reason::Exclude(_))
+        {
             return Verdict {
                 score: 1.0,
                 on_topic: true,
                 reason: Reason::Seed,
             };
         }
-        self.scorer.score(&Document { title, text })
+        verdict
     }
 }
 
@@ -163,10 +167,12 @@ pub async fn ensure_current(
         .collect();
     tokio::task::spawn_blocking(move || -> Result<i64, Error> {
         let mut store = lock(&store);
-        let mut stale = force;
-        for (slug, digest) in &digests {
-            stale |= store.topic_digest(slug)?.as_deref() != Some(digest.as_str());
-        }
+        let mut recorded = store.topic_digests()?;
+        recorded.sort();
+        let mut wanted = digests.clone();
+        wanted.sort();
+        // A changed, added or removed topic.
+        let stale = force || recorded != wanted;
         if !stale {
             return Ok(0);
         }
@@ -182,25 +188,37 @@ pub struct ScoreSummary {
     /// Stories whose on-topic status changed for some topic: when non-zero
     /// the published feeds changed.
     pub changed: usize,
+    /// The run stopped because the topics it was given are not the ones
+    /// the store now scores for (a reload or `feedloom rescore` changed
+    /// them meanwhile); what is left stays queued for the new scorers.
+    pub stale: bool,
 }
 
-/// Scores every queued story against every topic. The lock is held only to
-/// read a batch and to write its verdicts. `stop`, when cancelled, ends the
-/// run between batches (the rest stays queued), so a long rescore never
-/// holds up a shutdown.
+/// Scores every queued story against every topic, newest first. `topics`
+/// is asked for the current scorers before each batch, so a reload takes
+/// effect mid-run; verdicts computed from a definition that is no longer
+/// current are not recorded. The lock is held only to read a batch and to
+/// write its verdicts. `stop`, when cancelled, ends the run between
+/// batches (the rest stays queued), so a long rescore never holds up a
+/// shutdown. `on_batch` is told after each batch that changed what some
+/// topic publishes, so that readers see a long rescore progress.
 pub async fn score_pending(
     store: &SharedStore,
-    topics: &Topics,
+    topics: impl Fn() -> Topics + Send + 'static,
     stop: Option<CancellationToken>,
+    on_batch: impl Fn(&ScoreSummary) + Send + 'static,
 ) -> Result<ScoreSummary, Error> {
     let store = store.clone();
-    let topics = topics.clone();
     tokio::task::spawn_blocking(move || -> Result<ScoreSummary, Error> {
         let mut summary = ScoreSummary::default();
+        // A stale batch is retried once with freshly read topics; a second
+        // one means the store is ahead of the caller's configuration.
+        let mut retried_stale = false;
         loop {
             if stop.as_ref().is_some_and(CancellationToken::is_cancelled) {
                 return Ok(summary);
             }
+            let topics = topics();
             let batch = lock(&store).pending_scores(BATCH)?;
             if batch.is_empty() {
                 return Ok(summary);
@@ -226,8 +244,25 @@ pub async fn score_pending(
                     }
                 })
                 .collect();
-            summary.scored += scored.len();
-            summary.changed += lock(&store).record_verdicts(&scored, Utc::now())?;
+            let digests: Vec<(String, String)> = topics
+                .iter()
+                .map(|t| (t.slug.clone(), t.digest.clone()))
+                .collect();
+            match lock(&store).record_verdicts(&digests, &scored, Utc::now())? {
+                Recorded::Done { changed } => {
+                    retried_stale = false;
+                    summary.scored += scored.len();
+                    summary.changed += changed;
+                    if changed > 0 {
+                        on_batch(&summary);
+                    }
+                }
+                Recorded::Stale if !retried_stale => retried_stale = true,
+                Recorded::Stale => {
+                    summary.stale = true;
+                    return Ok(summary);
+                }
+            }
         }
     })
     .await?
@@ -259,12 +294,16 @@ mod tests {
         assert_eq!(ensure_current(&store, &topics, false).await.unwrap(), 5);
         // Recorded as current: nothing to requeue the second time.
         assert_eq!(ensure_current(&store, &topics, false).await.unwrap(), 0);
-        let summary = score_pending(&store, &topics, None).await.unwrap();
+        let current = topics.clone();
+        let summary = score_pending(&store, move || current.clone(), None, |_| {})
+            .await
+            .unwrap();
         assert_eq!(
             summary,
             ScoreSummary {
                 scored: 5,
-                changed: 5
+                changed: 5,
+                stale: false
             }
         );
         let store = lock(&store);
@@ -294,8 +333,60 @@ mod tests {
         let stop = CancellationToken::new();
         stop.cancel();
         let topics = build(&config);
-        let summary = score_pending(&store, &topics, Some(stop)).await.unwrap();
+        let summary = score_pending(&store, move || topics.clone(), Some(stop), |_| {})
+            .await
+            .unwrap();
         assert_eq!(summary.scored, 0);
+        assert_eq!(lock(&store).pending_score_count().unwrap(), 5);
+    }
+
+    #[tokio::test]
+    async fn verdicts_of_replaced_topics_are_dropped_and_the_new_ones_apply() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let store: SharedStore = Arc::new(std::sync::Mutex::new(Store::open_in_memory().unwrap()));
+        let old_config = config(&repo_seeds(), "threshold = 1.0");
+        poll::import_all_seeds(&store, &old_config).await.unwrap();
+        let old = build(&old_config);
+        // The topic changes (a reload) before the old scorers ran: the
+        // store now expects the new definition.
+        let new = build(&config(
+            &repo_seeds(),
+            "threshold = 1.0\nexclude = [\"Putin\"]",
+        ));
+        ensure_current(&store, &new, false).await.unwrap();
+        // The scorer still hands out the old topics first, as a task that
+        // had not yet seen the reload would.
+        let calls = Arc::new(AtomicUsize::new(0));
+        let seen = calls.clone();
+        let (stale, fresh) = (old.clone(), new.clone());
+        let summary = score_pending(
+            &store,
+            move || {
+                if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+                    stale.clone()
+                } else {
+                    fresh.clone()
+                }
+            },
+            None,
+            |_| {},
+        )
+        .await
+        .unwrap();
+        assert!(!summary.stale);
+        assert_eq!(summary.scored, 5);
+        // The exclude rule of the new definition applied to the seeds.
+        let (on, off) = lock(&store).topic_counts("main").unwrap();
+        assert!(off >= 1, "({on}, {off})");
+
+        // Only old topics on offer: the run stops and leaves the queue.
+        lock(&store)
+            .rescore_all(&[("main".to_owned(), new[0].digest.clone())])
+            .unwrap();
+        let summary = score_pending(&store, move || old.clone(), None, |_| {})
+            .await
+            .unwrap();
+        assert!(summary.stale);
         assert_eq!(lock(&store).pending_score_count().unwrap(), 5);
     }
 }

@@ -105,8 +105,15 @@ pub fn rescore(config: &Config, out: &mut impl Write) -> anyhow::Result<()> {
         poll::import_all_seeds(&store, config).await?;
         let topics = scoring::build(config);
         scoring::ensure_current(&store, &topics, true).await?;
-        scoring::score_pending(&store, &topics, None).await
+        scoring::score_pending(&store, move || topics.clone(), None, |_| {}).await
     })?;
+    if summary.stale {
+        anyhow::bail!(
+            "the stored topics changed while rescoring (is a daemon running on another version of {}?); {} stories were rescored, run `feedloom rescore` again",
+            config.path.display(),
+            summary.scored
+        );
+    }
     writeln!(out, "rescored {} stories", summary.scored)?;
     print_counts(config, &poll::lock(&store), out)
 }

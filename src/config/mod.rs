@@ -239,7 +239,12 @@ pub struct Topic {
     pub include: Vec<crate::topic::Rule>,
     /// A story matching any of these is off topic; exclusion wins.
     pub exclude: Vec<crate::topic::Rule>,
-    /// Only stories carried by these feeds (and the seeds) can be on topic;
+    /// What the keys of this topic's seeds start with in the store: nothing
+    /// for `[topic]` (seeds keyed by file name, as before topics existed),
+    /// `"{slug}/"` for a `[[topics]]` entry, so that two folders may hold
+    /// files of the same name and reordering topics renames nothing.
+    pub seed_prefix: String,
+    /// Only stories carried by these feeds (and its own seeds) can be on topic;
     /// `None` means every feed. A URL that is not among `[[feeds]]` matches
     /// nothing, so removing a feed never invalidates the file.
     pub feeds: Option<Vec<Url>>,

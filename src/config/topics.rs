@@ -131,8 +131,14 @@ impl Validator<'_> {
                 ok.then_some(Some(urls))
             }
         };
+        let slug = slug?;
         Some(Topic {
-            slug: slug?,
+            seed_prefix: if is_single {
+                String::new()
+            } else {
+                format!("{slug}/")
+            },
+            slug,
             title: title?,
             seeds: seeds?,
             threshold: threshold?,

@@ -81,7 +81,7 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
         tracing::warn!(error = %message, "seed article not imported");
     }
     poll::apply_config(&writer, &config).await?;
-    let topics = crate::scoring::build(&config);
+    let topics = build_topics(&config).await?;
     let queued = crate::scoring::ensure_current(&writer, &topics, false).await?;
     if queued > 0 {
         tracing::info!(
@@ -439,7 +439,7 @@ impl Daemon {
             tracing::warn!(error = %message, "seed article not imported");
         }
         // Seeds, rules or thresholds may have changed: the digests tell.
-        let topics = crate::scoring::build(new);
+        let topics = build_topics(new).await?;
         let queued = crate::scoring::ensure_current(&self.store, &topics, false).await?;
         if queued > 0 {
             tracing::info!(
@@ -475,6 +475,15 @@ impl Daemon {
         refresh_story_count(&self.store, &self.metrics).await;
         Ok(())
     }
+}
+
+/// The topics' scorers: reads the seed files and builds the profiles, so
+/// off the async threads.
+async fn build_topics(config: &Config) -> anyhow::Result<crate::scoring::Topics> {
+    let config = config.clone();
+    tokio::task::spawn_blocking(move || crate::scoring::build(&config))
+        .await
+        .context("building the topic scorers failed")
 }
 
 /// One feed's poll, as a task of its own.

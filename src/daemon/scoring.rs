@@ -29,8 +29,16 @@ impl ScoringTask {
                 () = self.token.cancelled() => return,
                 () = self.wake.notified() => {}
             }
-            let topics = self.topics.borrow().clone();
-            match scoring::score_pending(&self.store, &topics, Some(self.token.clone())).await {
+            let topics = self.topics.clone();
+            let changes = self.changes.clone();
+            let run = scoring::score_pending(
+                &self.store,
+                move || topics.borrow().clone(),
+                Some(self.token.clone()),
+                // Readers see a long rescore progress batch by batch.
+                move |_| changes.bump(),
+            );
+            match run.await {
                 Ok(summary) => {
                     if summary.scored > 0 {
                         tracing::debug!(
@@ -39,8 +47,10 @@ impl ScoringTask {
                             "stories scored"
                         );
                     }
-                    if summary.changed > 0 {
-                        self.changes.bump();
+                    if summary.stale {
+                        // The reload that changed the topics pokes again
+                        // once the new scorers are in place.
+                        tracing::debug!("topics changed under the scorer; waiting for the reload");
                     }
                 }
                 Err(error) => {

@@ -17,7 +17,7 @@ mod topics_tests;
 pub use search::{
     Fragment, Highlighted, MAX_TERMS, MIN_PREFIX_CHARS, SearchHit, SearchQuery, fts5_query,
 };
-pub use topics::{PendingStory, ScoredStory, StoredVerdict, reason_text};
+pub use topics::{PendingStory, Recorded, ScoredStory, StoredVerdict, reason_text};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -239,30 +239,42 @@ impl StoryQuery {
         let mut values = Vec::new();
         if let Some(topic) = &self.topic {
             values.push(Value::Text(topic.clone()));
-            // A cluster is on topic when any member is: the founder may be
-            // a terse wire item, a later member the detailed report.
-            clauses.push(format!(
-                "EXISTS (SELECT 1 FROM stories m JOIN story_topics t ON t.story_id = m.id \
-                 WHERE m.cluster_id = stories.id AND t.topic = ?{} AND t.on_topic)",
-                values.len()
-            ));
-            if let Some(feeds) = &self.feeds {
-                let mut marks = Vec::new();
-                for url in feeds {
-                    values.push(Value::Text(url.clone()));
-                    marks.push(format!("?{}", values.len()));
-                }
-                clauses.push(format!(
-                    "(origin = 'seed' OR EXISTS (SELECT 1 FROM stories m JOIN sightings g \
-                     ON g.story_id = m.id JOIN feeds f ON f.id = g.feed_id \
-                     WHERE m.cluster_id = stories.id AND f.url IN ({})))",
-                    if marks.is_empty() {
+            let t = values.len();
+            // A member the topic takes: on it, and (with a feed list) one
+            // of the topic's own seeds or carried by one of its feeds.
+            let admitted = match &self.feeds {
+                None => String::new(),
+                Some(feeds) => {
+                    let mut marks = Vec::new();
+                    for url in feeds {
+                        values.push(Value::Text(url.clone()));
+                        marks.push(format!("?{}", values.len()));
+                    }
+                    let marks = if marks.is_empty() {
                         "NULL".to_owned()
                     } else {
                         marks.join(", ")
-                    }
-                ));
-            }
+                    };
+                    format!(
+                        " AND (t.reason = 'seed' OR EXISTS (SELECT 1 FROM sightings g \
+                         JOIN feeds f ON f.id = g.feed_id WHERE g.story_id = m.id \
+                         AND f.url IN ({marks})))"
+                    )
+                }
+            };
+            // A cluster is on topic when a member it takes is: the founder
+            // may be a terse wire item, a later member the detailed report.
+            clauses.push(format!(
+                "EXISTS (SELECT 1 FROM stories m JOIN story_topics t ON t.story_id = m.id \
+                 WHERE m.cluster_id = stories.id AND t.topic = ?{t} AND t.on_topic{admitted})"
+            ));
+            // An exclude rule matching any member keeps the whole cluster
+            // out: its entry shows the founder's text, which may be the
+            // excluded one.
+            clauses.push(format!(
+                "NOT EXISTS (SELECT 1 FROM stories m JOIN story_topics t ON t.story_id = m.id \
+                 WHERE m.cluster_id = stories.id AND t.topic = ?{t} AND t.reason LIKE 'exclude:%')"
+            ));
         }
         // It follows `WHERE cluster_id = id`.
         let filter = clauses

@@ -332,7 +332,7 @@ fn on_topic_stories_come_first_then_relevance_then_newest() {
             }
         })
         .collect();
-    store.record_verdicts(&scored, now()).unwrap();
+    store.record_verdicts(&[], &scored, now()).unwrap();
     let hits = store.search(&query("afghanistan")).unwrap();
     let order: Vec<(&str, Option<bool>)> = hits
         .iter()

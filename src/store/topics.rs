@@ -32,6 +32,16 @@ pub struct ScoredStory {
     pub verdicts: Vec<(String, Verdict)>,
 }
 
+/// What [`Store::record_verdicts`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// Written; `changed` stories changed their on-topic status for some
+    /// topic (or were new to it): the published feeds changed.
+    Done { changed: usize },
+    /// The topics changed since the verdicts were computed; nothing written.
+    Stale,
+}
+
 /// One topic's stored verdict on one story.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredVerdict {
@@ -54,11 +64,13 @@ pub fn reason_text(reason: &Reason) -> String {
 }
 
 impl Store {
-    /// Up to `limit` stories waiting to be scored, oldest first.
+    /// Up to `limit` stories waiting to be scored, newest first: after an
+    /// upgrade or a new topic the whole store waits, and the stories on a
+    /// feed's first page are the ones readers see.
     pub fn pending_scores(&self, limit: usize) -> Result<Vec<PendingStory>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT s.id, s.title, s.content_text, s.content_hash FROM score_queue q
-             JOIN stories s ON s.id = q.story_id ORDER BY q.story_id LIMIT ?1",
+             JOIN stories s ON s.id = q.story_id ORDER BY q.story_id DESC LIMIT ?1",
         )?;
         let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
             Ok(PendingStory {
@@ -79,15 +91,31 @@ impl Store {
     }
 
     /// Records the verdicts of every topic on each story and takes the
-    /// stories off the queue, in one transaction. Returns how many stories
-    /// changed their on-topic status for some topic (or were new to it), so
-    /// that callers know whether the published feeds changed.
-    pub fn record_verdicts(&mut self, scored: &[ScoredStory], now: DateTime<Utc>) -> Result<usize> {
+    /// stories off the queue, in one transaction. `digests` (slug, digest)
+    /// are the definitions the verdicts come from: if any differs from the
+    /// one recorded as current (the topics changed while these were being
+    /// computed), nothing is written, the stories stay queued, and the
+    /// result is [`Recorded::Stale`].
+    pub fn record_verdicts(
+        &mut self,
+        digests: &[(String, String)],
+        scored: &[ScoredStory],
+        now: DateTime<Utc>,
+    ) -> Result<Recorded> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut changed = 0;
         {
+            let mut current_digest = tx.prepare_cached("SELECT value FROM meta WHERE key = ?1")?;
+            for (slug, digest) in digests {
+                let recorded: Option<String> = current_digest
+                    .query_row([format!("topic_digest:{slug}")], |row| row.get(0))
+                    .optional()?;
+                if recorded.as_deref() != Some(digest.as_str()) {
+                    return Ok(Recorded::Stale);
+                }
+            }
             let mut previous = tx.prepare_cached(
                 "SELECT on_topic FROM story_topics WHERE topic = ?1 AND story_id = ?2",
             )?;
@@ -135,7 +163,7 @@ impl Store {
             }
         }
         tx.commit()?;
-        Ok(changed)
+        Ok(Recorded::Done { changed })
     }
 
     /// The digest of a topic's definition when its verdicts were last
@@ -149,6 +177,15 @@ impl Store {
                 |row| row.get(0),
             )
             .optional()?)
+    }
+
+    /// Every recorded (slug, digest).
+    pub fn topic_digests(&self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT substr(key, 14), value FROM meta WHERE key LIKE 'topic\\_digest:%' ESCAPE '\\'",
+        )?;
+        let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Puts every story back on the queue and records `digests` (slug,

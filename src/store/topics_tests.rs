@@ -46,7 +46,10 @@ fn score_all(store: &mut Store, topics: &[&str], on_topic: bool) -> usize {
                 .collect(),
         })
         .collect();
-    store.record_verdicts(&scored, now()).unwrap()
+    match store.record_verdicts(&[], &scored, now()).unwrap() {
+        Recorded::Done { changed } => changed,
+        Recorded::Stale => panic!("no digests, nothing stale"),
+    }
 }
 
 #[test]
@@ -116,7 +119,10 @@ fn verdicts_on_content_that_changed_meanwhile_are_dropped() {
             verdicts: vec![("main".to_owned(), verdict(true))],
         })
         .collect();
-    assert_eq!(store.record_verdicts(&scored, now()).unwrap(), 0);
+    assert_eq!(
+        store.record_verdicts(&[], &scored, now()).unwrap(),
+        Recorded::Done { changed: 0 }
+    );
     assert_eq!(store.pending_score_count().unwrap(), 1, "still queued");
     let again = store.pending_scores(10).unwrap();
     assert!(again[0].content_text.contains("New text"));
@@ -142,4 +148,153 @@ fn rescore_all_requeues_and_forgets_removed_topics() {
     assert_eq!(store.topic_digest("old").unwrap(), None);
     assert_eq!(store.topic_counts("old").unwrap(), (0, 0));
     assert_eq!(store.topic_counts("main").unwrap(), (1, 0));
+}
+
+#[test]
+fn verdicts_from_a_superseded_definition_are_not_recorded() {
+    let mut store = Store::open_in_memory().unwrap();
+    let feed = store
+        .ensure_feed(&Url::parse("https://a.example/feed").unwrap(), None, now())
+        .unwrap()
+        .id;
+    store
+        .apply_update(feed, now(), &update(vec![("1", "One", "Text.")]))
+        .unwrap();
+    store
+        .rescore_all(&[("main".to_owned(), "new".to_owned())])
+        .unwrap();
+    let scored: Vec<ScoredStory> = store
+        .pending_scores(10)
+        .unwrap()
+        .into_iter()
+        .map(|p| ScoredStory {
+            id: p.id,
+            content_hash: p.content_hash,
+            verdicts: vec![("main".to_owned(), verdict(true))],
+        })
+        .collect();
+    let old = [("main".to_owned(), "old".to_owned())];
+    assert_eq!(
+        store.record_verdicts(&old, &scored, now()).unwrap(),
+        Recorded::Stale
+    );
+    assert_eq!(store.pending_score_count().unwrap(), 1);
+    assert_eq!(store.topic_counts("main").unwrap(), (0, 0));
+    let new = [("main".to_owned(), "new".to_owned())];
+    assert_eq!(
+        store.record_verdicts(&new, &scored, now()).unwrap(),
+        Recorded::Done { changed: 1 }
+    );
+    assert_eq!(store.topic_digests().unwrap(), new);
+}
+
+#[test]
+fn the_newest_stories_are_scored_first() {
+    let mut store = Store::open_in_memory().unwrap();
+    let feed = store
+        .ensure_feed(&Url::parse("https://a.example/feed").unwrap(), None, now())
+        .unwrap()
+        .id;
+    store
+        .apply_update(
+            feed,
+            now(),
+            &update(vec![("1", "Old", "Old text."), ("2", "New", "New text.")]),
+        )
+        .unwrap();
+    let pending = store.pending_scores(1).unwrap();
+    assert_eq!(pending[0].title, "New");
+}
+
+/// A wire story and its light rewrite: one cluster.
+fn wire_and_rewrite(store: &mut Store) -> (FeedId, FeedId) {
+    let a = store
+        .ensure_feed(&Url::parse("https://a.example/feed").unwrap(), None, now())
+        .unwrap()
+        .id;
+    let b = store
+        .ensure_feed(&Url::parse("https://b.example/feed").unwrap(), None, now())
+        .unwrap()
+        .id;
+    let text = "Defence ministers of the Collective Security Treaty Organization met in \
+                Dushanbe on Monday to agree joint exercises on the Tajik border with \
+                Afghanistan, officials said after the talks, adding that new drills would \
+                begin in the autumn near the river crossing at Panj.";
+    store
+        .apply_update(
+            a,
+            now(),
+            &update(vec![("a-1", "Ministers meet in Dushanbe", text)]),
+        )
+        .unwrap();
+    let rewrite = format!("{text} The alliance will also send more equipment.");
+    store
+        .apply_update(
+            b,
+            now(),
+            &update(vec![("b-1", "CSTO ministers meet", &rewrite)]),
+        )
+        .unwrap();
+    assert_eq!(
+        store.stories(&StoryQuery::all(None)).unwrap().len(),
+        1,
+        "one cluster"
+    );
+    (a, b)
+}
+
+/// Records `verdict_for(title)` as each story's verdict on "main".
+fn record(store: &mut Store, verdict_for: impl Fn(&str) -> Verdict) {
+    let scored: Vec<ScoredStory> = store
+        .pending_scores(100)
+        .unwrap()
+        .into_iter()
+        .map(|p| ScoredStory {
+            id: p.id,
+            verdicts: vec![("main".to_owned(), verdict_for(&p.title))],
+            content_hash: p.content_hash,
+        })
+        .collect();
+    store.record_verdicts(&[], &scored, now()).unwrap();
+}
+
+fn published(store: &Store, feeds: Option<Vec<&str>>) -> usize {
+    let query = StoryQuery {
+        topic: Some("main".to_owned()),
+        feeds: feeds.map(|f| f.into_iter().map(str::to_owned).collect()),
+        limit: None,
+        offset: 0,
+    };
+    store.stories(&query).unwrap().len()
+}
+
+#[test]
+fn a_topics_feed_list_applies_to_the_member_that_is_on_topic() {
+    let mut store = Store::open_in_memory().unwrap();
+    wire_and_rewrite(&mut store);
+    // Only feed B's version is on topic.
+    record(&mut store, |title| verdict(title == "CSTO ministers meet"));
+    assert_eq!(published(&store, None), 1);
+    assert_eq!(published(&store, Some(vec!["https://b.example/feed"])), 1);
+    // Feed A carried the cluster, but not the version that is on topic.
+    assert_eq!(published(&store, Some(vec!["https://a.example/feed"])), 0);
+    assert_eq!(published(&store, Some(vec![])), 0);
+}
+
+#[test]
+fn an_excluded_member_keeps_its_cluster_out() {
+    let mut store = Store::open_in_memory().unwrap();
+    wire_and_rewrite(&mut store);
+    record(&mut store, |title| {
+        if title == "Ministers meet in Dushanbe" {
+            Verdict {
+                score: 0.6,
+                on_topic: false,
+                reason: Reason::Exclude("ministers".to_owned()),
+            }
+        } else {
+            verdict(true)
+        }
+    });
+    assert_eq!(published(&store, None), 0);
 }
