@@ -161,7 +161,7 @@ fn score_half(store: &mut Store, now: DateTime<Utc>) {
                 content_hash: p.content_hash,
             })
             .collect();
-        store.record_verdicts(&scored, now).expect("verdicts");
+        store.record_verdicts(&[], &scored, now).expect("verdicts");
     }
 }
 
