@@ -27,7 +27,7 @@ use crate::config::{Config, Topic};
 use crate::metrics::Metrics;
 use crate::poll::{SharedStore, lock};
 use crate::publish::{self, FeedMeta};
-use crate::store::{SearchQuery, StoredStory};
+use crate::store::{SearchQuery, Store, StoredStory};
 
 /// Bumped whenever what the documents show may have changed: stories,
 /// their sources, or the configuration (title, public URL, feeds).
@@ -114,9 +114,11 @@ impl ServerState {
     }
 }
 
-/// Cached documents; more distinct `?limit=` values than this are rendered
-/// on demand instead of growing the cache.
-const MAX_CACHED: usize = 32;
+/// Cached documents besides each topic's own (its feeds and river at the
+/// default limit, always cached): other `?limit=` values and river pages
+/// beyond this many are rendered on demand, so a crawler walking pages or
+/// limits can never push the subscribed feeds out.
+const MAX_CACHED_EXTRA: usize = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Kind {
@@ -272,9 +274,18 @@ async fn opml(state: State<Arc<ServerState>>, headers: HeaderMap) -> Response {
 
 /// `/topics/{slug}` without the slash: the river's relative world starts
 /// at the slash, so send readers there.
-async fn topic_home(Path(slug): Path<String>) -> Response {
+async fn topic_home(State(state): State<Arc<ServerState>>, Path(slug): Path<String>) -> Response {
+    let config = state.config.borrow().clone();
+    let Some(topic) = config.topic_by_slug(&slug) else {
+        return not_found().await;
+    };
+    // Under `public_url`, so that it stays on the site behind a proxy.
+    let target = config
+        .public_url
+        .join(&format!("topics/{}/", topic.slug))
+        .map(|url| url.to_string());
     let mut response = StatusCode::PERMANENT_REDIRECT.into_response();
-    if let Ok(location) = HeaderValue::from_str(&format!("/topics/{slug}/")) {
+    if let Some(location) = target.ok().and_then(|t| HeaderValue::from_str(&t).ok()) {
         response.headers_mut().insert(header::LOCATION, location);
     }
     response
@@ -369,7 +380,14 @@ async fn document(
             // one must not evict newer documents.
             let newest = state.changes.generation();
             cache.retain(|_, doc| doc.generation == newest);
-            if generation == newest && cache.len() < MAX_CACHED {
+            let standard = page == 1 && (limit == config.server.feed_items || kind == Kind::Opml);
+            let extra = cache
+                .keys()
+                .filter(|(k, l, _, p)| {
+                    *k != Kind::Opml && (*p != 1 || *l != config.server.feed_items)
+                })
+                .count();
+            if generation == newest && (standard || extra < MAX_CACHED_EXTRA) {
                 cache.insert(key, rendered.clone());
             }
             rendered
@@ -720,7 +738,10 @@ async fn search(
         let mut hits = if params.q.trim().is_empty() {
             Vec::new()
         } else {
-            lock(&state_for_render.store)
+            // Its own connection: ranking a common word over a large store
+            // takes a while, and the shared reader serves every feed.
+            Store::open_existing(&config.database)
+                .map_err(|e| crate::poll::error_chain(&e))?
                 .search(&SearchQuery {
                     text: params.q.clone(),
                     topic: slug.clone(),

@@ -261,6 +261,11 @@ fn the_daemon_serves_each_topic_and_rescores_on_reload() {
         river.body
     );
     assert_eq!(get(&daemon.url("/topics/nope/feed.atom")).status, 404);
+    // Without the slash: redirected to the river (the client follows).
+    let river = get(&daemon.url("/topics/sport"));
+    assert_eq!(river.status, 200);
+    assert!(river.body.contains(MATCH_B.1));
+    assert_eq!(get(&daemon.url("/topics/nope")).status, 404);
     assert_eq!(get(&daemon.url("/topics/sport/feed.xml")).status, 404);
     let main = entry_titles(&get(&daemon.url("/feed.atom")).body);
     // Five seeds and the two stories that name Dushanbe.

@@ -6,7 +6,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::FeedMeta;
+use super::{FeedMeta, markup};
 use crate::store::{Origin, StoredStory};
 
 const VERSION: &str = "https://jsonfeed.org/version/1.1";
@@ -59,8 +59,9 @@ struct Extension<'a> {
 struct ReportOut<'a> {
     /// The member's own id (its page is `/stories/{id}`).
     id: &'a str,
+    /// Only http(s): readers turn it into a link.
     #[serde(skip_serializing_if = "Option::is_none")]
-    url: Option<&'a str>,
+    url: Option<String>,
     title: &'a str,
     feed_url: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -73,8 +74,9 @@ struct SourceOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     feed_title: Option<&'a str>,
     guid: &'a str,
+    /// Only http(s): readers turn it into a link.
     #[serde(skip_serializing_if = "Option::is_none")]
-    url: Option<&'a str>,
+    url: Option<String>,
     seen_at: String,
 }
 
@@ -124,7 +126,7 @@ fn item<'a>(meta: &FeedMeta, story: &'a StoredStory) -> ItemOut<'a> {
                     feed_url: &source.feed_url,
                     feed_title: source.feed_title.as_deref(),
                     guid: &source.guid,
-                    url: source.link.as_deref(),
+                    url: source.link.as_deref().and_then(markup::safe_url),
                     seen_at: rfc3339(&source.seen_at),
                 })
                 .collect(),
@@ -133,7 +135,7 @@ fn item<'a>(meta: &FeedMeta, story: &'a StoredStory) -> ItemOut<'a> {
                 .iter()
                 .map(|report| ReportOut {
                     id: &report.uid,
-                    url: report.link.as_deref(),
+                    url: report.link.as_deref().and_then(markup::safe_url),
                     title: &report.title,
                     feed_url: &report.feed_url,
                     feed_title: report.feed_title.as_deref(),

@@ -285,6 +285,10 @@ impl StoryQuery {
     }
 }
 
+/// Ids bound per `IN (…)` list when reading a page of stories: well under
+/// SQLite's limit on bound parameters, however large the page.
+const ID_CHUNK: usize = 500;
+
 /// Newest first: publication date, else first seen; ties by insertion.
 const NEWEST_FIRST: &str = "ORDER BY coalesce(published_at, first_seen_at) DESC, id DESC";
 
@@ -638,35 +642,52 @@ impl Store {
             i64::try_from(query.offset).unwrap_or(i64::MAX),
         ));
         let n = values.len();
-        let page = format!(
-            "SELECT id FROM stories {FOUNDERS} {filter} {NEWEST_FIRST} LIMIT ?{} OFFSET ?{n}",
-            n - 1
-        );
-        // One snapshot for the stories, their sources and their clusters: a
-        // poll committing between the queries must not show up in one part
-        // only.
+        // One snapshot for the page, its stories, their sources and their
+        // clusters: a poll committing between the queries must not show up
+        // in one part only.
         let tx = self.conn.unchecked_transaction()?;
-        let mut statement = tx.prepare_cached(&format!(
-            "SELECT {STORY_COLUMNS} FROM stories WHERE id IN ({page}) {NEWEST_FIRST}"
-        ))?;
-        let mut stories = statement
-            .query_map(params_from_iter(&values), story_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        drop(statement);
-        let mut statement = tx.prepare_cached(&format!(
-            "SELECT {SOURCE_COLUMNS} FROM sightings s JOIN feeds f ON f.id = s.feed_id
-             WHERE s.story_id IN ({page})
-             ORDER BY s.seen_at, s.id"
-        ))?;
+        // The page is chosen once (its filter may be the costly part); the
+        // rest is read by id.
+        let ids: Vec<i64> = tx
+            .prepare_cached(&format!(
+                "SELECT id FROM stories {FOUNDERS} {filter} {NEWEST_FIRST} LIMIT ?{} OFFSET ?{n}",
+                n - 1
+            ))?
+            .query_map(params_from_iter(&values), |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut stories = Vec::with_capacity(ids.len());
         let mut grouped: HashMap<StoryId, Vec<Source>> = HashMap::new();
-        for row in statement.query_map(params_from_iter(&values), source_from_row)? {
-            let (story, source) = row?;
-            grouped.entry(story).or_default().push(source);
+        let mut members = HashMap::new();
+        for chunk in ids.chunks(ID_CHUNK) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let mut statement = tx.prepare_cached(&format!(
+                "SELECT {STORY_COLUMNS} FROM stories WHERE id IN ({marks})"
+            ))?;
+            for story in statement.query_map(params_from_iter(chunk), story_from_row)? {
+                stories.push(story?);
+            }
+            drop(statement);
+            let mut statement = tx.prepare_cached(&format!(
+                "SELECT {SOURCE_COLUMNS} FROM sightings s JOIN feeds f ON f.id = s.feed_id
+                 WHERE s.story_id IN ({marks})
+                 ORDER BY s.seen_at, s.id"
+            ))?;
+            for row in statement.query_map(params_from_iter(chunk), source_from_row)? {
+                let (story, source) = row?;
+                grouped.entry(story).or_default().push(source);
+            }
+            drop(statement);
+            members.extend(cluster::member_rows(
+                &tx,
+                &format!("IN ({marks})"),
+                params_from_iter(chunk),
+            )?);
         }
-        drop(statement);
-        let members =
-            cluster::member_rows(&tx, &format!("IN ({page})"), params_from_iter(&values))?;
         tx.commit()?;
+        // In the page's order.
+        let position: HashMap<i64, usize> =
+            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        stories.sort_by_key(|story: &StoredStory| position.get(&story.id.0).copied());
         for story in &mut stories {
             story.sources = grouped.remove(&story.id).unwrap_or_default();
             if let Some(rows) = members.get(&story.id.0) {
