@@ -279,13 +279,11 @@ async fn topic_home(State(state): State<Arc<ServerState>>, Path(slug): Path<Stri
     let Some(topic) = config.topic_by_slug(&slug) else {
         return not_found().await;
     };
-    // Under `public_url`, so that it stays on the site behind a proxy.
-    let target = config
-        .public_url
-        .join(&format!("topics/{}/", topic.slug))
-        .map(|url| url.to_string());
+    // An absolute path under `public_url`'s: it stays on the site behind a
+    // proxy, and on whatever host and port the client reached.
+    let target = format!("{}topics/{}/", config.public_url.path(), topic.slug);
     let mut response = StatusCode::PERMANENT_REDIRECT.into_response();
-    if let Some(location) = target.ok().and_then(|t| HeaderValue::from_str(&t).ok()) {
+    if let Ok(location) = HeaderValue::from_str(&target) {
         response.headers_mut().insert(header::LOCATION, location);
     }
     response
