@@ -4,8 +4,8 @@
 //!
 //! Rules, kept simple on purpose:
 //!
-//! - A new story joins the cluster of its most similar confirmed candidate
-//!   (highest Jaccard); without one it founds its own cluster. Clusters are
+//! - A new story joins the cluster of its first confirmed candidate (most
+//!   shared bands first); without one it founds its own cluster. Clusters are
 //!   single-linkage: a story joins through any member, not only the founder.
 //! - An edited story keeps its cluster while it still matches another member
 //!   of it. A founder with members never moves (its uid is the entry's id
@@ -36,11 +36,6 @@ const MAX_CONFIRMED: usize = 16;
 /// reads at most 32 × this many index rows, and the newest members of a
 /// crowd are as good a match as any.
 const MAX_PER_BAND: i64 = 32;
-
-/// A confirmed candidate at least this similar (Jaccard) ends the search:
-/// candidates come most-shared-bands first, so later ones are unlikely to
-/// be closer, and a crowd of copies costs one comparison, not sixteen.
-const GOOD_ENOUGH: f64 = 0.9;
 
 /// Members re-checked when an edited member asks whether it still belongs.
 const MAX_RECHECKED: usize = 32;
@@ -159,7 +154,8 @@ pub(super) fn delete_superseded(
 }
 
 /// The candidates of `fingerprint` by band, confirmed by exact similarity;
-/// `joined` is the cluster of the most similar one. `id` itself (already
+/// `joined` is the cluster of the first confirmed one, most shared bands
+/// first. `id` itself (already
 /// inserted, maybe already indexed) is skipped. Reads only.
 pub(super) fn best_match(
     tx: &Connection,
@@ -192,20 +188,17 @@ pub(super) fn best_match(
         candidates: ranked.len(),
         ..Placement::default()
     };
-    let mut best: Option<(f64, StoryId)> = None;
+    // Candidates come most shared bands first, the MinHash estimate of
+    // similarity: the first one the exact measure confirms is the match.
+    // Reading on would recompute up to sixteen stored texts' shingles under
+    // the store lock for every story in a crowd of copies.
     for &(candidate, _) in ranked.iter().take(MAX_CONFIRMED) {
         placement.compared += 1;
-        if let Some((jaccard, cluster)) = confirmed(tx, StoryId(candidate), fingerprint)?
-            && best.is_none_or(|(top, _)| jaccard > top)
-        {
-            best = Some((jaccard, cluster));
-            // A copy this close is the match; the rest can only tie it.
-            if jaccard >= GOOD_ENOUGH {
-                break;
-            }
+        if let Some((_, cluster)) = confirmed(tx, StoryId(candidate), fingerprint)? {
+            placement.joined = Some(cluster);
+            break;
         }
     }
-    placement.joined = best.map(|(_, cluster)| cluster);
     Ok(placement)
 }
 
