@@ -19,7 +19,7 @@ use axum::response::Response;
 use feedloom::config;
 use feedloom::fetch::Fetcher;
 use feedloom::poll::{self, SharedStore};
-use feedloom::store::Store;
+use feedloom::store::{Store, StoryQuery};
 
 /// One farm document: body and its ETag.
 type Farm = HashMap<String, (Vec<u8>, String)>;
@@ -75,15 +75,18 @@ fn main() {
             summary.stories.merged,
         );
     }
+    let entries = poll::lock(&store)
+        .stories(&StoryQuery::all(None))
+        .map(|stories| stories.len())
+        .unwrap_or_default();
+    println!("entries (one per near-duplicate cluster): {entries}");
     println!("peak RSS (feedloom + farm): {} MB", peak_rss_kib() / 1024);
 }
 
-/// Feeds of realistic size; every tenth item is a cross-post of an original
-/// item of the previous feed under another URL and guid, to exercise dedup.
+/// Feeds of realistic size, every story in its own words; every tenth item
+/// is the previous feed's story lightly rewritten under another URL and
+/// guid, to exercise near-duplicate clustering.
 fn build_farm(feeds: usize, items: usize) -> Farm {
-    let paragraph = "Officials in the region met on Monday to discuss border security, trade \
-        corridors and the humanitarian situation, according to statements released after the \
-        talks. Analysts said the meeting reflected a broader shift in regional diplomacy. ";
     let mut farm = Farm::new();
     for feed in 0..feeds {
         let mut body = format!(
@@ -92,18 +95,27 @@ fn build_farm(feeds: usize, items: usize) -> Farm {
              <description>bench</description>\n"
         );
         for item in 0..items {
-            let (source_feed, source_item) = if item % 10 == 9 && feed > 0 {
+            // Every tenth item is the previous feed's story, lightly
+            // rewritten (a cross-post with a changed word and a new last
+            // sentence); the rest are stories of their own.
+            let cross_post = item % 10 == 9 && feed > 0;
+            let (source_feed, source_item) = if cross_post {
                 (feed - 1, item - 1)
             } else {
                 (feed, item)
             };
+            let mut text = story_text(source_feed, source_item);
+            if cross_post {
+                text = text.replacen("</p>", " Officials confirmed the account.</p>", 1);
+                text.push_str(" Our correspondent contributed to this report.");
+            }
             let _ = writeln!(
                 body,
-                "<item><title>Story {source_feed}-{source_item}: talks on regional security</title>\
+                "<item><title>Story {source_feed}-{source_item}: {}</title>\
                  <link>https://farm{feed}.example/story/{item}?utm_source=rss</link>\
                  <guid>farm{feed}-{item}</guid><pubDate>Mon, 23 Aug 2021 17:36:00 GMT</pubDate>\
-                 <description><![CDATA[<p>Story {source_feed}-{source_item}.</p><p>{}</p>]]></description></item>",
-                paragraph.repeat(10)
+                 <description><![CDATA[{text}]]></description></item>",
+                headline(source_feed, source_item)
             );
         }
         body.push_str("</channel></rss>\n");
@@ -111,6 +123,134 @@ fn build_farm(feeds: usize, items: usize) -> Farm {
         farm.insert(format!("/feed/{feed}.xml"), (body.into_bytes(), etag));
     }
     farm
+}
+
+/// Words the generated stories are made of: news vocabulary, enough of it
+/// that two stories share words but not sentences.
+const WORDS: &[&str] = &[
+    "officials",
+    "region",
+    "border",
+    "security",
+    "trade",
+    "corridor",
+    "talks",
+    "minister",
+    "ministers",
+    "summit",
+    "agreement",
+    "statement",
+    "analysts",
+    "meeting",
+    "diplomacy",
+    "government",
+    "council",
+    "delegation",
+    "capital",
+    "province",
+    "forces",
+    "troops",
+    "exercise",
+    "drills",
+    "refugees",
+    "aid",
+    "convoy",
+    "wheat",
+    "prices",
+    "market",
+    "bank",
+    "loan",
+    "pipeline",
+    "gas",
+    "oil",
+    "railway",
+    "road",
+    "bridge",
+    "river",
+    "valley",
+    "election",
+    "parliament",
+    "court",
+    "ruling",
+    "protest",
+    "police",
+    "report",
+    "survey",
+    "economy",
+    "inflation",
+    "currency",
+    "exports",
+    "imports",
+    "harvest",
+    "drought",
+    "floods",
+    "school",
+    "hospital",
+    "doctors",
+    "teachers",
+    "students",
+    "workers",
+    "farmers",
+    "traders",
+    "envoy",
+    "embassy",
+    "visit",
+    "sanctions",
+    "tariffs",
+    "investment",
+    "project",
+    "plant",
+    "mine",
+    "copper",
+    "gold",
+    "cotton",
+    "water",
+    "energy",
+    "power",
+    "grid",
+    "winter",
+];
+
+/// A deterministic xorshift stream per story.
+fn stream(feed: usize, item: usize) -> impl FnMut() -> usize {
+    let mut x = (feed as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (item as u64 + 1);
+    move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x >> 11) as usize
+    }
+}
+
+fn headline(feed: usize, item: usize) -> String {
+    let mut next = stream(feed, item);
+    (0..5)
+        .map(|_| WORDS[next() % WORDS.len()])
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// About 330 words in five paragraphs, like a short news story.
+fn story_text(feed: usize, item: usize) -> String {
+    let mut next = stream(item, feed);
+    let mut text = String::new();
+    for _ in 0..5 {
+        text.push_str("<p>");
+        for sentence in 0..6 {
+            if sentence > 0 {
+                text.push(' ');
+            }
+            let words: Vec<&str> = (0..11).map(|_| WORDS[next() % WORDS.len()]).collect();
+            let mut sentence = words.join(" ");
+            if let Some(first) = sentence.get_mut(0..1) {
+                first.make_ascii_uppercase();
+            }
+            text.push_str(&sentence);
+            text.push('.');
+        }
+        text.push_str("</p>");
+    }
+    text
 }
 
 fn start_farm(farm: Arc<Farm>) -> std::net::SocketAddr {
