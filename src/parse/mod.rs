@@ -508,4 +508,6 @@ fn strip_tags(s: &str) -> String {
 }
 
 #[cfg(test)]
+mod hostile_tests;
+#[cfg(test)]
 mod tests;

@@ -1,0 +1,156 @@
+//! XML attacks and pathological nesting through `parse` (and, for the
+//! bodies, `normalize`): nothing expands, nothing is read or fetched,
+//! nothing overflows the stack.
+
+use std::io::Read as _;
+use std::net::TcpListener;
+
+use super::*;
+
+fn base() -> Url {
+    Url::parse("https://example.com/feed.xml").expect("constant URL")
+}
+
+fn rss_with_doctype(doctype: &str, title: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\"?>\n{doctype}\n<rss version=\"2.0\"><channel><title>Feed</title>\
+         <item><guid>1</guid><title>{title}</title><description>Body text.</description></item>\
+         </channel></rss>"
+    )
+}
+
+/// Parses, and returns every text the result holds, to search for leaks.
+fn all_text(body: &str) -> String {
+    match parse(body.as_bytes(), None, &base()) {
+        Ok(feed) => {
+            let mut text = feed.title.unwrap_or_default();
+            for entry in &feed.entries {
+                text.push_str(entry.title.as_deref().unwrap_or_default());
+                text.push_str(entry.content_html.as_deref().unwrap_or_default());
+                text.push_str(entry.summary_html.as_deref().unwrap_or_default());
+            }
+            text
+        }
+        Err(error) => error.to_string(),
+    }
+}
+
+#[test]
+fn billion_laughs_and_quadratic_blowup_are_not_expanded() {
+    let mut doctype = String::from("<!DOCTYPE lolz [<!ENTITY lol \"lol\">");
+    for level in 2..=9 {
+        let previous = if level == 2 {
+            "lol".to_owned()
+        } else {
+            format!("lol{}", level - 1)
+        };
+        let _ = std::fmt::Write::write_fmt(
+            &mut doctype,
+            format_args!(
+                "<!ENTITY lol{level} \"{}\">",
+                format!("&{previous};").repeat(10)
+            ),
+        );
+    }
+    doctype.push_str("]>");
+    let text = all_text(&rss_with_doctype(&doctype, "&lol9;"));
+    assert!(text.len() < 10_000, "expanded to {} bytes", text.len());
+
+    // One big entity referenced many times.
+    let big = "x".repeat(100_000);
+    let doctype = format!("<!DOCTYPE q [<!ENTITY big \"{big}\">]>");
+    let text = all_text(&rss_with_doctype(&doctype, &"&big;".repeat(10_000)));
+    assert!(text.len() < 1_000_000, "expanded to {} bytes", text.len());
+}
+
+#[test]
+fn external_entities_and_dtds_are_never_read_or_fetched() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let secret = dir.path().join("secret.txt");
+    std::fs::write(&secret, "SECRET-7f3a9").expect("write secret");
+    // A listener that would see any fetch of a DTD or entity.
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let remote = format!("http://{}/evil.dtd", listener.local_addr().expect("addr"));
+    let file = format!("file://{}", secret.display());
+    let cases = [
+        rss_with_doctype(
+            &format!("<!DOCTYPE r [<!ENTITY xxe SYSTEM \"{file}\">]>"),
+            "&xxe;",
+        ),
+        rss_with_doctype(
+            &format!("<!DOCTYPE r [<!ENTITY xxe SYSTEM \"{remote}\">]>"),
+            "&xxe;",
+        ),
+        rss_with_doctype(&format!("<!DOCTYPE rss SYSTEM \"{remote}\">"), "Title"),
+        rss_with_doctype(
+            &format!(
+                "<!DOCTYPE r [<!ENTITY % pe SYSTEM \"{file}\"> %pe; <!ENTITY % r2 SYSTEM \"{remote}\"> %r2;]>"
+            ),
+            "Title",
+        ),
+        rss_with_doctype(
+            "<!DOCTYPE r [<!ENTITY a \"&b;\"><!ENTITY b \"&a;\">]>",
+            "&a;",
+        ),
+    ];
+    for case in &cases {
+        let text = all_text(case);
+        assert!(
+            !text.contains("SECRET-7f3a9"),
+            "file content leaked: {text}"
+        );
+    }
+    match listener.accept() {
+        Ok((mut stream, _)) => {
+            let mut request = String::new();
+            let _ = stream.read_to_string(&mut request);
+            panic!("a DTD or entity was fetched: {request}");
+        }
+        Err(error) => assert_eq!(error.kind(), std::io::ErrorKind::WouldBlock),
+    }
+}
+
+#[test]
+fn html_named_entities_without_a_dtd_are_decoded() {
+    let body = rss_with_doctype(
+        "",
+        "Caf&eacute; r&eacute;sum&eacute;&nbsp;&hellip; &mdash; 5&nbsp;&euro;",
+    );
+    let feed = parse(body.as_bytes(), None, &base()).expect("a feed");
+    // Titles are plain text with whitespace collapsed (no-break spaces too).
+    assert_eq!(
+        feed.entries[0].title.as_deref(),
+        Some("Café résumé … — 5 €")
+    );
+}
+
+#[test]
+fn ten_thousand_levels_of_nesting_overflow_nothing() {
+    let depth = 10_000;
+    // Elements nested in the item, in XML.
+    let xml = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>F</title><item><guid>1</guid>\
+         <title>Deep</title>{}{}<description>Body.</description></item></channel></rss>",
+        "<x>".repeat(depth),
+        "</x>".repeat(depth)
+    );
+    let _ = parse(xml.as_bytes(), None, &base());
+    // Nested HTML in a description, through the sanitizer and text
+    // extraction.
+    let html = format!("{}deep{}", "<div>".repeat(depth), "</div>".repeat(depth));
+    let xml = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>F</title><item><guid>1</guid>\
+         <title>Deep</title><description><![CDATA[{html}]]></description></item></channel></rss>"
+    );
+    let feed = parse(xml.as_bytes(), None, &base()).expect("a feed");
+    let item = crate::normalize::normalize_entry(&feed.entries[0]).expect("an item");
+    assert!(item.story.content_text.contains("deep"));
+    // Nested JSON: refused with a clear error, not a crash.
+    let json = format!(
+        "{{\"version\":\"https://jsonfeed.org/version/1.1\",\"title\":\"t\",\"items\":[{{\"id\":\"1\",\"x\":{}1{}}}]}}",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    let _ = parse(json.as_bytes(), None, &base());
+}
