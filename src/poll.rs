@@ -380,7 +380,11 @@ fn parse_body(body: &fetch::Body, feed_url: &Url) -> Result<(FeedUpdate, Vec<Str
             etag: body.validators.etag.clone(),
             last_modified: body.validators.last_modified.clone(),
             http_status: body.status,
-            feed_title: parsed.title,
+            feed_title: parsed
+                .title
+                .as_deref()
+                .map(normalize::plain_title)
+                .filter(|title| !title.is_empty()),
             site_link: parsed.link,
             items,
         },

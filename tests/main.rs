@@ -8,6 +8,7 @@ mod cluster;
 mod crash;
 mod daemon;
 mod edit;
+mod hostile;
 mod limits;
 mod pipeline;
 mod river;

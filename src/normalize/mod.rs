@@ -65,7 +65,7 @@ pub fn normalize_entry(entry: &ParsedEntry) -> Option<Item> {
     let title = entry
         .title
         .as_deref()
-        .map(collapse_whitespace)
+        .map(plain_title)
         .filter(|title| !title.is_empty())
         .or_else(|| title_from_text(&content_text))?;
     let link = entry.link.as_ref().map(canonical_link);
@@ -138,6 +138,20 @@ pub fn story_from_paragraphs(
         content_text,
         content_hash,
         fingerprint,
+    }
+}
+
+/// A title as plain text. RSS titles are often HTML in disguise (escaped
+/// markup that decodes to `<b>…</b>`, or worse `<script>`): a title that
+/// still holds a tag goes through the same text extraction as bodies,
+/// which keeps the words and drops scripts and styles with their content.
+pub fn plain_title(title: &str) -> String {
+    static TAG: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| crate::text::built_in_regex(r"<[A-Za-z/!?][^>]*>"));
+    if TAG.is_match(title) {
+        collapse_whitespace(&html_to_text(&sanitize_html(title, None)))
+    } else {
+        collapse_whitespace(title)
     }
 }
 

@@ -207,3 +207,20 @@ fn canonical_link_keeps_the_bytes_of_the_parameters_it_keeps() {
         "https://news.example/a"
     );
 }
+
+#[test]
+fn titles_that_hold_markup_become_plain_text_without_scripts() {
+    assert_eq!(
+        plain_title("<script>alert(1)</script>Hostile <b>title</b>"),
+        "Hostile title"
+    );
+    assert_eq!(
+        plain_title("Tom & Jerry <3 cats, a < b > c"),
+        "Tom & Jerry <3 cats, a < b > c"
+    );
+    assert_eq!(plain_title("  Plain\n title "), "Plain title");
+    assert_eq!(
+        plain_title("<style>x{}</style><img src=x onerror=alert(1)>Photo"),
+        "Photo"
+    );
+}

@@ -219,7 +219,7 @@ fn parse_xml(text: String, base: &Url, mut warnings: Vec<String>) -> Result<Pars
                     }
                     let reason = match found {
                         Some(r) if r.local.eq_ignore_ascii_case("html") => {
-                            "an HTML page, not a feed".to_owned()
+                            html_page_reason(&text, base)
                         }
                         Some(r) => format!("unknown root element <{}>", r.local),
                         None => "no root element".to_owned(),
@@ -230,6 +230,29 @@ fn parse_xml(text: String, base: &Url, mut warnings: Vec<String>) -> Result<Pars
         }
     };
     parse_normalized(text, root, base, warnings)
+}
+
+/// What to tell the user about an HTML page where a feed was expected: the
+/// feeds the page advertises (what they most likely meant), if any.
+fn html_page_reason(html: &str, base: &Url) -> String {
+    const SHOWN: usize = 3;
+    let links = crate::discover::feed_links(html, base);
+    if links.is_empty() {
+        return "an HTML page, not a feed, and it links no feed".to_owned();
+    }
+    let mut named: Vec<String> = links
+        .iter()
+        .take(SHOWN)
+        .map(|l| l.url.to_string())
+        .collect();
+    if links.len() > SHOWN {
+        named.push(format!("and {} more", links.len() - SHOWN));
+    }
+    format!(
+        "an HTML page, not a feed; it links the feed{} {} (configure that URL instead)",
+        if links.len() == 1 { "" } else { "s" },
+        named.join(", ")
+    )
 }
 
 /// Normalises the root, runs feed-rs, and on failure repairs once and retries.
