@@ -874,13 +874,22 @@ fn insert_story(
         story.author,
         story.content_html,
         story.content_text,
-        story.published.map(|t| t.timestamp()),
-        story.updated.map(|t| t.timestamp()),
+        plausible(story.published, now),
+        plausible(story.updated, now),
         now.timestamp(),
     ])?;
     let id = StoryId(tx.last_insert_rowid());
     cluster::place_new(tx, id, &story.fingerprint, now)?;
     Ok(id)
+}
+
+/// A feed's date as stored: one more than a day ahead of `now` is a wrong
+/// clock or a placeholder ("2099-12-31"), and kept it would pin the story
+/// to the top of every newest-first feed for decades; it is dropped, so
+/// the story sorts by when it was first seen.
+fn plausible(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<i64> {
+    at.filter(|at| *at <= now + chrono::Duration::days(1))
+        .map(|at| at.timestamp())
 }
 
 /// Rewrites a story's content in place (same id and uid), re-indexing it
@@ -905,8 +914,8 @@ fn update_story_content(
         story.author,
         story.content_html,
         story.content_text,
-        story.published.map(|t| t.timestamp()),
-        story.updated.map(|t| t.timestamp()),
+        plausible(story.published, now),
+        plausible(story.updated, now),
         now.timestamp(),
     ])?;
     cluster::place_edited(tx, id, &story.fingerprint, now)?;

@@ -608,3 +608,24 @@ mod clusters {
         assert!(probe.candidates >= 2 && probe.joined.is_some(), "{probe:?}");
     }
 }
+
+#[test]
+fn a_date_far_in_the_future_does_not_pin_a_story_to_the_top() {
+    let mut store = Store::open_in_memory().unwrap();
+    let a = feed(&mut store, "https://a.example/feed");
+    let mut future = item("f", "From 2099", "A placeholder date.");
+    future.story.published = DateTime::from_timestamp(4_102_444_800, 0); // 2100-01-01
+    let mut tomorrow = item("t", "Slightly ahead", "A clock a few hours fast.");
+    tomorrow.story.published = Some(now() + chrono::Duration::hours(3));
+    let mut old = item("o", "Last week", "An older story.");
+    old.story.published = Some(now() - chrono::Duration::days(7));
+    store
+        .apply_update(a, now(), &update(vec![future, tomorrow, old]))
+        .unwrap();
+    let stories = store.stories(&StoryQuery::all(None)).unwrap();
+    let titles: Vec<&str> = stories.iter().map(|s| s.title.as_str()).collect();
+    // The 2099 date is dropped: it sorts by first seen (now), below the
+    // story a few hours ahead, above last week's.
+    assert_eq!(titles, ["Slightly ahead", "From 2099", "Last week"]);
+    assert_eq!(stories[1].published_at, None);
+}
