@@ -334,3 +334,62 @@ fn hostile_feeds_are_contained_named_and_never_reach_the_output() {
     let status = daemon.terminate(Duration::from_secs(15));
     assert!(status.success(), "{status:?}");
 }
+
+/// The high-water mark of a process's resident memory, in KiB.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kib| kib.parse().ok())
+}
+
+/// Peak memory of one `feedloom poll` over every hostile feed at once
+/// (2 MiB of headers, an endless chunked body and a trickle cut at the
+/// 1 MiB cap and the 3 s deadline, and the rest): bounded, whatever they
+/// send; and the poll ends (the trickle and the silent server at the
+/// deadline). Read from /proc while it runs (Linux only).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_poll_of_every_hostile_feed_stays_small() {
+    /// Resident memory allowed. Measured: 49 MiB for this debug build,
+    /// most of it the topic scorers' tables and SQLite's caches; the
+    /// hostile bodies themselves are capped at 1 MiB each. A body read
+    /// without the cap (the endless chunked one) would exceed it at once.
+    const MAX_RSS_MIB: u64 = 96;
+    let server = Hostile::start();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &server);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_feedloom"))
+        .arg("--config")
+        .arg(&config)
+        .arg("poll")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut peak = 0;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(kib) = peak_rss_kib(pid) {
+            peak = peak.max(kib);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the poll did not end within 60 s"
+        );
+        thread::sleep(Duration::from_millis(10));
+    };
+    let mut summary = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut summary).unwrap();
+    assert!(status.success(), "{summary}");
+    assert!(summary.contains("polled 12 feeds: 2 fetched"), "{summary}");
+    println!("peak RSS of the poll: {peak} KiB");
+    assert!(peak > 0, "no memory reading");
+    assert!(peak < MAX_RSS_MIB * 1024, "peak RSS {peak} KiB");
+}
