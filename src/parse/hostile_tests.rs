@@ -154,3 +154,47 @@ fn ten_thousand_levels_of_nesting_overflow_nothing() {
     );
     let _ = parse(json.as_bytes(), None, &base());
 }
+
+#[test]
+fn a_truncated_document_keeps_its_complete_items() {
+    let full = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>F</title>\
+        <item><guid>1</guid><title>First</title><description>One.</description></item>\
+        <item><guid>2</guid><title>Second</title><description>Two.</description></item>\
+        <item><guid>3</guid><title>Third</title><descr";
+    let feed = parse(full.as_bytes(), None, &base()).expect("the complete items");
+    let titles: Vec<&str> = feed
+        .entries
+        .iter()
+        .filter_map(|e| e.title.as_deref())
+        .collect();
+    assert!(titles.starts_with(&["First", "Second"]), "{titles:?}");
+}
+
+#[test]
+fn items_outside_the_channel_are_read() {
+    let body = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>F</title></channel>\
+        <item><guid>1</guid><title>Stray</title><description>Outside.</description></item></rss>";
+    let feed = parse(body.as_bytes(), None, &base()).expect("a feed");
+    assert_eq!(feed.entries.len(), 1);
+    assert_eq!(feed.entries[0].title.as_deref(), Some("Stray"));
+}
+
+#[test]
+fn relative_links_resolve_against_xml_base_or_the_feed() {
+    let body = "<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\" xml:base=\"https://news.example/section/\">\
+        <title>F</title><id>f</id><updated>2024-01-01T00:00:00Z</updated>\
+        <entry><id>1</id><title>A</title><updated>2024-01-01T00:00:00Z</updated><link href=\"story/1\"/></entry>\
+        </feed>";
+    let feed = parse(body.as_bytes(), None, &base()).expect("a feed");
+    assert_eq!(
+        feed.entries[0].link.as_ref().map(Url::as_str),
+        Some("https://news.example/section/story/1")
+    );
+    let body = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>F</title>\
+        <item><guid>1</guid><title>A</title><link>/a/1</link></item></channel></rss>";
+    let feed = parse(body.as_bytes(), None, &base()).expect("a feed");
+    assert_eq!(
+        feed.entries[0].link.as_ref().map(Url::as_str),
+        Some("https://example.com/a/1")
+    );
+}

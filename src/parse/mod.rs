@@ -262,7 +262,13 @@ fn parse_normalized(
     base: &Url,
     mut warnings: Vec<String>,
 ) -> Result<ParsedFeed, Error> {
-    let doc = repair::normalize_root(text, &root, &mut warnings);
+    let mut doc = repair::normalize_root(text, &root, &mut warnings);
+    if root.local == "rss"
+        && let Some(moved) = repair::move_stray_items(&doc)
+    {
+        warnings.push("items after the end of the channel were read as its items".into());
+        doc = moved;
+    }
     let has_items = mentions_items(&doc);
 
     let first_error = match run_feed_rs(doc.as_bytes(), base) {
@@ -287,6 +293,20 @@ fn parse_normalized(
             Err(RunError::Panic(message)) => return Err(Error::Panicked { message }),
             Err(RunError::Feed(_)) => {}
         }
+    }
+    // Cut short: keep the complete items (after the repairs, if any).
+    let base_doc = if notes.is_empty() { &doc } else { &repaired };
+    if let Some(closed) = repair::close_truncated(base_doc, &root)
+        && closed.len() < base_doc.len()
+        && let Ok(feed) = run_feed_rs(closed.as_bytes(), base)
+    {
+        let mut parsed = convert(feed, base, warnings);
+        parsed.warnings.extend(notes);
+        parsed.warnings.push(format!(
+            "the document ends early (truncated?); kept the {} complete entries",
+            parsed.entries.len()
+        ));
+        return Ok(finish(parsed, has_items));
     }
     Err(feed_error(first_error, Some(&doc)))
 }

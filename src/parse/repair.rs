@@ -579,6 +579,59 @@ pub(crate) fn repair(text: &str) -> (String, Vec<String>) {
     (doc, notes)
 }
 
+/// RSS 2.0 items written after `</channel>` (some generators close the
+/// channel early): the channel's end moves to just before `</rss>`, so the
+/// items are read. `None` when there is nothing to move.
+pub(crate) fn move_stray_items(doc: &str) -> Option<String> {
+    let lower = doc.to_ascii_lowercase();
+    let close = lower.rfind("</channel>")?;
+    let after = &lower[close..];
+    if !after.contains("<item") {
+        return None;
+    }
+    let end = close + after.find("</rss>")?;
+    let mut fixed = String::with_capacity(doc.len());
+    fixed.push_str(&doc[..close]);
+    fixed.push_str(&doc[close + "</channel>".len()..end]);
+    fixed.push_str("</channel>");
+    fixed.push_str(&doc[end..]);
+    Some(fixed)
+}
+
+/// A document cut short (a dropped connection, a full disk on the
+/// publisher's side): everything after the last complete `</item>` or
+/// `</entry>` is dropped and the open containers are closed, so the
+/// complete items are kept. `None` when no item is complete.
+pub(crate) fn close_truncated(doc: &str, root: &Root) -> Option<String> {
+    let lower = doc.to_ascii_lowercase();
+    let last = ["</item>", "</entry>"]
+        .iter()
+        .filter_map(|tag| lower.rfind(tag).map(|at| at + tag.len()))
+        .max()?;
+    let mut fixed = doc[..last].to_owned();
+    match root.local.as_str() {
+        "rss" => {
+            if lower[..last].contains("<channel") && !lower[..last].contains("</channel>") {
+                fixed.push_str("</channel>");
+            }
+            fixed.push_str("</rss>");
+        }
+        "feed" => fixed.push_str("</feed>"),
+        _ => {
+            // RDF and others: close the root as it was written.
+            let tag = doc[root.start + 1..root.end]
+                .split(|c: char| c.is_whitespace() || c == '>' || c == '/')
+                .next()
+                .unwrap_or_default();
+            if tag.is_empty() {
+                return None;
+            }
+            fixed.push_str(&format!("</{tag}>"));
+        }
+    }
+    Some(fixed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
