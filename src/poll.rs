@@ -266,8 +266,10 @@ pub async fn poll_feed(
         }
         FeedOutcome::NotModified => tracing::info!("feed not modified"),
         FeedOutcome::Retired => tracing::debug!("feed retired (410 Gone)"),
+        // The caller says what happens next (the daemon: when it retries;
+        // `feedloom poll`: its summary), in one line.
         FeedOutcome::Failed { message, .. } => {
-            tracing::warn!(error = %message, "feed failed; stored stories kept, will retry next poll")
+            tracing::debug!(error = %message, "feed failed; stored stories kept")
         }
     }
     Ok(outcome)

@@ -315,8 +315,9 @@ fn hostile_feeds_are_contained_named_and_never_reach_the_output() {
     let log = daemon.stderr();
     for path in BAD.iter().filter(|p| **p != "/xss.rss") {
         assert!(
-            log.lines()
-                .any(|line| line.contains(&server.url(path)) && line.contains("feed failed")),
+            log.lines().any(|line| line.contains(&server.url(path))
+                && line.contains("feed failed")
+                && line.contains("retry_at=")),
             "no failure line for {path}:\n{log}"
         );
     }

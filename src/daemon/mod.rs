@@ -548,7 +548,18 @@ impl PollTask {
                     // New stories are published once scored.
                     self.score_wake.notify_one();
                 }
-                self.plan_next(now).await
+                let next = self.plan_next(now).await;
+                if let FeedOutcome::Failed { message, .. } = outcome {
+                    // One line per failure: which feed, what went wrong,
+                    // what feedloom does about it.
+                    tracing::warn!(
+                        feed = %self.feed.url,
+                        error = %message,
+                        retry_at = %next.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                        "feed failed; its stored stories are kept; backing off until retry_at"
+                    );
+                }
+                next
             }
             Err(error) => {
                 // The store failed: feedloom is wrong, not the feed. Retry
