@@ -6,7 +6,6 @@
 //! threshold, or a new feedloom) is detected by digest and puts every story
 //! back on the queue, which is what `feedloom rescore` and a reload do.
 
-use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -19,7 +18,7 @@ use crate::normalize;
 use crate::poll::{self, Error, SharedStore, lock};
 use crate::seeds;
 use crate::store::{Recorded, ScoredStory};
-use crate::topic::{Background, Document, Reason, Scorer, Verdict};
+use crate::topic::{Background, Document, Scorer, Verdict};
 
 /// Stories scored per store round trip: small enough that the lock is never
 /// held for long, large enough to amortise the transaction.
@@ -30,27 +29,15 @@ const BATCH: usize = 256;
 pub struct TopicScorer {
     pub slug: String,
     pub scorer: Scorer,
-    /// Content hashes of the topic's own seed articles: always on topic.
-    seed_hashes: HashSet<String>,
     /// Identifies the definition the verdicts come from.
     pub digest: String,
 }
 
 impl TopicScorer {
-    /// The verdict on one story.
-    /// One of the topic's own seeds is on it, unless an exclude rule
-    /// matches (exclusion wins over everything).
-    pub fn verdict(&self, title: &str, text: &str, content_hash: &str) -> Verdict {
-        let verdict = self.scorer.score(&Document { title, text });
-        if self.seed_hashes.contains(content_hash) && !matches!(verdict.reason, Reason::Exclude(_))
-        {
-            return Verdict {
-                score: 1.0,
-                on_topic: true,
-                reason: Reason::Seed,
-            };
-        }
-        verdict
+    /// The verdict on one story. The scorer knows the topic's own seeds:
+    /// they are on it unless an exclude rule matches.
+    pub fn verdict(&self, title: &str, text: &str) -> Verdict {
+        self.scorer.score(&Document { title, text })
     }
 }
 
@@ -103,7 +90,6 @@ fn build_one(topic: &Topic, background: &Background) -> TopicScorer {
     TopicScorer {
         slug: topic.slug.clone(),
         scorer,
-        seed_hashes: seed_hashes.into_iter().collect(),
         digest,
     }
 }
@@ -229,11 +215,7 @@ pub async fn score_pending(
                     let verdicts = topics
                         .iter()
                         .map(|topic| {
-                            let verdict = topic.verdict(
-                                &story.title,
-                                &story.content_text,
-                                &story.content_hash,
-                            );
+                            let verdict = topic.verdict(&story.title, &story.content_text);
                             (topic.slug.clone(), verdict)
                         })
                         .collect();

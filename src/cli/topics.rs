@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 
 use crate::config::Config;
-use crate::normalize;
 use crate::poll;
 use crate::scoring;
 use crate::store::Store;
@@ -39,8 +38,6 @@ pub fn explain(
         .verdicts(story.id)
         .context("cannot read the story's verdicts")?;
     let topics = scoring::build(config);
-    // The stored hash is of exactly this title and text.
-    let hash = normalize::content_hash(&story.title, &story.content_text);
     writeln!(out, "{}  {}", story.uid, story.title)?;
     for topic in topics.iter() {
         let explanation = topic.scorer.explain(
@@ -50,7 +47,7 @@ pub fn explain(
             },
             terms,
         );
-        let verdict = topic.verdict(&story.title, &story.content_text, hash.as_str());
+        let verdict = &explanation.verdict;
         let label = if verdict.on_topic {
             "ON TOPIC"
         } else {

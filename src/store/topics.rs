@@ -16,7 +16,7 @@ pub struct PendingStory {
     pub id: StoryId,
     pub title: String,
     pub content_text: String,
-    /// Tells a topic's own seed articles apart (see `scoring`).
+    /// What the verdicts will be about: a story edited meanwhile stays queued.
     pub content_hash: String,
 }
 
