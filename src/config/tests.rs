@@ -9,14 +9,14 @@ fn dir() -> PathBuf {
     Path::new("/etc/feedloom").to_owned()
 }
 
-fn ok(text: &str) -> Config {
+pub(super) fn ok(text: &str) -> Config {
     match from_str(text, &dir().join("feedloom.toml")) {
         Ok(config) => config,
         Err(e) => panic!("expected a valid config, got:\n{e}"),
     }
 }
 
-fn problems(text: &str) -> Vec<Problem> {
+pub(super) fn problems(text: &str) -> Vec<Problem> {
     match from_str(text, Path::new("feedloom.toml")) {
         Ok(_) => panic!("expected problems in:\n{text}"),
         Err(Error::Invalid { problems, .. }) => problems,

@@ -2,23 +2,9 @@
 
 use std::path::Path;
 
+use super::tests::{ok, problems};
 use super::*;
 use crate::topic::{DEFAULT_THRESHOLD, Field};
-
-fn ok(text: &str) -> Config {
-    match from_str(text, Path::new("/etc/feedloom/feedloom.toml")) {
-        Ok(config) => config,
-        Err(e) => panic!("expected a valid config, got:\n{e}"),
-    }
-}
-
-fn problems(text: &str) -> Vec<Problem> {
-    match from_str(text, Path::new("feedloom.toml")) {
-        Ok(_) => panic!("expected problems in:\n{text}"),
-        Err(Error::Invalid { problems, .. }) => problems,
-        Err(e) => panic!("expected Error::Invalid, got {e:?}"),
-    }
-}
 
 #[track_caller]
 fn one(text: &str, line: usize, key: &str, contains: &str) {
