@@ -5,7 +5,7 @@
 //! A failing feed is recorded on that feed and never stops the others; only
 //! an unusable database stops a poll.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -211,12 +211,22 @@ pub async fn poll_feed(
     };
     let retry_after = fetched.as_ref().err().and_then(fetch::Error::retry_after);
     let result = match fetched {
-        Ok(Fetched::NotModified { .. }) => Ok(None),
+        Ok(Fetched::NotModified { .. }) => Ok(Received::NotModified),
         Ok(Fetched::Body(body)) => {
-            let url = feed.url.clone();
-            match tokio::task::spawn_blocking(move || parse_body(&body, &url)).await {
-                Ok(parsed) => parsed.map(Some),
-                Err(join_error) => Err(FeedError::Crashed(join_error.to_string())),
+            let digest = body_digest(&body);
+            if record.body_sha256.as_deref() == Some(digest.as_str()) {
+                Ok(Received::SameBody {
+                    validators: body.validators,
+                    status: body.status,
+                })
+            } else {
+                let url = feed.url.clone();
+                match tokio::task::spawn_blocking(move || parse_body(&body, digest, &url)).await {
+                    Ok(parsed) => {
+                        parsed.map(|(update, warnings)| Received::Parsed { update, warnings })
+                    }
+                    Err(join_error) => Err(FeedError::Crashed(join_error.to_string())),
+                }
             }
         }
         Err(error) => Err(FeedError::Fetch(error)),
@@ -236,11 +246,22 @@ pub async fn poll_feed(
             store.mark_gone(record.id)?;
         }
         Ok(match result {
-            Ok(None) => {
+            Ok(Received::NotModified) => {
                 store.record_not_modified(record.id, now)?;
                 FeedOutcome::NotModified
             }
-            Ok(Some((update, warnings))) => match store.apply_update(record.id, now, &update) {
+            Ok(Received::SameBody { validators, status }) => {
+                tracing::debug!("same body as last time under new validators; not parsed again");
+                store.record_same_body(
+                    record.id,
+                    now,
+                    validators.etag.as_deref(),
+                    validators.last_modified.as_deref(),
+                    status,
+                )?;
+                FeedOutcome::NotModified
+            }
+            Ok(Received::Parsed { update, warnings }) => match store.apply_update(record.id, now, &update) {
                 Ok(stats) => FeedOutcome::Fetched { stats, warnings },
                 // One feed's data must not stop the poll: if the store
                 // cannot take it, that is this feed's failure, and the
@@ -260,6 +281,12 @@ pub async fn poll_feed(
                 unchanged = stats.unchanged,
                 "feed fetched"
             );
+            if stats.reused_ids > 0 {
+                tracing::warn!(
+                    items = stats.reused_ids,
+                    "feed gave earlier stories' ids to new ones; stored them as new stories and kept the earlier ones"
+                );
+            }
             for warning in warnings {
                 tracing::warn!(%warning, "feed has problems");
             }
@@ -350,21 +377,69 @@ fn failed(
     Ok(FeedOutcome::Failed { error, message })
 }
 
+/// What a fetch brought that is worth writing down.
+enum Received {
+    /// 304.
+    NotModified,
+    /// A body identical to the last one parsed, under new validators.
+    SameBody { validators: Validators, status: u16 },
+    /// A new body, parsed and normalized.
+    Parsed {
+        update: FeedUpdate,
+        warnings: Vec<String>,
+    },
+}
+
+/// SHA-256 over the Content-Type (its charset changes how the bytes read)
+/// and the body, hex.
+fn body_digest(body: &fetch::Body) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(body.content_type.as_deref().unwrap_or("").as_bytes());
+    hasher.update([0]);
+    hasher.update(&body.bytes);
+    format!("{:x}", hasher.finalize())
+}
+
 /// Parses and normalizes a fetched body. CPU-bound: run on a blocking thread.
-fn parse_body(body: &fetch::Body, feed_url: &Url) -> Result<(FeedUpdate, Vec<String>), FeedError> {
+fn parse_body(
+    body: &fetch::Body,
+    digest: String,
+    feed_url: &Url,
+) -> Result<(FeedUpdate, Vec<String>), FeedError> {
     let parsed = parse::parse(&body.bytes, body.content_type.as_deref(), &body.final_url)?;
     let mut warnings = parsed.warnings;
     let mut items: Vec<Item> = Vec::with_capacity(parsed.entries.len());
-    let mut guids = HashSet::new();
-    let (mut empty, mut repeated) = (0, 0);
+    let mut guids: HashMap<String, usize> = HashMap::new();
+    let (mut empty, mut repeated, mut rekeyed) = (0, 0, 0);
     for entry in &parsed.entries {
-        match normalize::normalize_entry(entry) {
-            None => empty += 1,
-            // Two items under one guid in one document: keep the first, or
-            // each poll would "edit" the story back and forth.
-            Some(item) if !guids.insert(item.guid.clone()) => repeated += 1,
-            Some(item) => items.push(item),
+        let Some(mut item) = normalize::normalize_entry(entry) else {
+            empty += 1;
+            continue;
+        };
+        if let Some(&first) = guids.get(&item.guid) {
+            // Two items under one id in one document. The same story twice
+            // is skipped. Another story (a feed that gives every item the
+            // site's URL as its guid) is keyed by its link, else its
+            // content, as if it had no id: keeping only the first would
+            // lose it, and keeping both under one id would make each poll
+            // "edit" one into the other.
+            let other = items[first].story.content_hash != item.story.content_hash;
+            let key = item
+                .story
+                .link
+                .as_ref()
+                .map(Url::to_string)
+                .filter(|link| !guids.contains_key(link))
+                .unwrap_or_else(|| format!("sha256:{}", item.story.content_hash.as_str()));
+            if !other || guids.contains_key(&key) {
+                repeated += 1;
+                continue;
+            }
+            item.guid = key;
+            rekeyed += 1;
         }
+        guids.insert(item.guid.clone(), items.len());
+        items.push(item);
     }
     if empty > 0 {
         warnings.push(format!(
@@ -373,7 +448,13 @@ fn parse_body(body: &fetch::Body, feed_url: &Url) -> Result<(FeedUpdate, Vec<Str
     }
     if repeated > 0 {
         warnings.push(format!(
-            "{repeated} entries repeated an earlier entry's id and were skipped"
+            "{repeated} entries repeated an earlier entry's id and content and were skipped"
+        ));
+    }
+    if rekeyed > 0 {
+        warnings.push(format!(
+            "{rekeyed} entries repeated an earlier entry's id with other content; \
+             each was keyed by its link (or its content) instead"
         ));
     }
     tracing::debug!(feed = %feed_url, entries = items.len(), "parsed");
@@ -389,6 +470,7 @@ fn parse_body(body: &fetch::Body, feed_url: &Url) -> Result<(FeedUpdate, Vec<Str
                 .filter(|title| !title.is_empty()),
             site_link: parsed.link,
             items,
+            body_sha256: Some(digest),
         },
         warnings,
     ))

@@ -13,6 +13,30 @@ pub(crate) fn collapse_whitespace(text: &str) -> String {
     out
 }
 
+/// The first `limit` characters of `text` with whitespace collapsed, cut at
+/// a word boundary and marked with "…" when something was cut. A single
+/// word longer than the limit is cut inside the word.
+pub(crate) fn excerpt(text: &str, limit: usize) -> String {
+    let text = collapse_whitespace(text);
+    if text.chars().count() <= limit {
+        return text;
+    }
+    let cut = text
+        .char_indices()
+        .nth(limit)
+        .map_or(text.len(), |(index, _)| index);
+    let head = &text[..cut];
+    // Cut before the word the limit falls in, unless the next character
+    // starts a word anyway (then `head` ends on a boundary).
+    let at_boundary = text[cut..].starts_with(' ');
+    let head = match head.rfind(' ') {
+        Some(space) if !at_boundary => &head[..space],
+        _ => head,
+    };
+    let head = head.trim_end_matches(|c: char| c == ' ' || c.is_ascii_punctuation() && c != '.');
+    format!("{head}…")
+}
+
 /// Compiles one of feedloom's own constant patterns. Never called with
 /// input: a typo fails every test that reaches the pattern, so a panic here
 /// is a build defect, not a runtime condition. Callers keep the result in a
@@ -37,4 +61,19 @@ pub(crate) fn tokenize<S: html5ever::tokenizer::TokenSink>(html: &str, sink: S) 
     let _ = tokenizer.feed(&input);
     tokenizer.end();
     tokenizer.sink
+}
+
+#[cfg(test)]
+mod tests {
+    use super::excerpt;
+
+    #[test]
+    fn excerpt_cuts_at_a_word_boundary() {
+        assert_eq!(excerpt("  short   text ", 300), "short text");
+        assert_eq!(excerpt("alpha beta gamma", 8), "alpha…");
+        assert_eq!(excerpt("alpha beta gamma", 10), "alpha beta…");
+        assert_eq!(excerpt("alpha, beta", 7), "alpha…");
+        assert_eq!(excerpt("abcdefghij", 4), "abcd…");
+        assert_eq!(excerpt("ééééé ééé", 6), "ééééé…");
+    }
 }

@@ -30,6 +30,17 @@ const OVERALL_FLOOR: f64 = 0.965;
 /// Share of realworld feeds where feedparser finds ≥ 1 entry on which
 /// feedloom finds exactly as many (measured 121 / 122).
 const REALWORLD_MATCH_FLOOR: f64 = 0.98;
+/// Categories on which feedloom must recover, in total, at least as many
+/// entries as feedparser.
+const RECOVERY_CATEGORIES: &[&str] = &["realworld", "encodings"];
+/// Samples in those categories where feedloom finds fewer entries than
+/// feedparser, each with the reason. The test fails if any other sample
+/// falls short, or if one of these no longer does (then delete its line).
+const KNOWN_SHORTFALLS: &[(&str, &str)] = &[(
+    "realworld/node-feedparser/illegally-nested.xml",
+    "each of the 10 items holds an empty `<item />`; feedparser counts those as 10 more \
+     entries, with no title, link or text, which feedloom would drop anyway",
+)];
 
 /// One row of expected.tsv: what feedparser made of a sample.
 struct Expected {
@@ -200,6 +211,10 @@ struct Tally {
     ok: usize,
     with_entries: usize,
     matches: usize,
+    /// Entries found by feedloom and by feedparser, over samples where
+    /// feedparser's count is known.
+    found: usize,
+    reference: usize,
 }
 
 #[test]
@@ -239,16 +254,23 @@ fn corpus() {
     let verbose = std::env::var_os("FEEDLOOM_CORPUS_VERBOSE").is_some();
     let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
     let mut panics = Vec::new();
+    let mut shortfalls = Vec::new();
     for o in &outcomes {
         let t = tallies.entry(o.category.clone()).or_default();
         t.total += 1;
         if o.panicked {
             panics.push(o.rel.clone());
         }
-        let reference = expected
-            .get(&o.rel)
-            .and_then(Expected::reference_entries)
-            .filter(|n| *n > 0);
+        let known = expected.get(&o.rel).and_then(Expected::reference_entries);
+        if let Some(r) = known {
+            let n = *o.result.as_ref().unwrap_or(&0);
+            t.found += n;
+            t.reference += r;
+            if n < r && RECOVERY_CATEGORIES.contains(&o.category.as_str()) {
+                shortfalls.push((o.rel.clone(), n, r));
+            }
+        }
+        let reference = known.filter(|n| *n > 0);
         match &o.result {
             Ok(n) => {
                 t.ok += 1;
@@ -310,7 +332,40 @@ fn corpus() {
         panics.len()
     );
 
+    for cat in RECOVERY_CATEGORIES {
+        let t = tallies
+            .get(*cat)
+            .unwrap_or_else(|| panic!("category {cat} missing"));
+        println!(
+            "{cat}: feedloom recovers {} entries, feedparser {}",
+            t.found, t.reference
+        );
+    }
+    for (rel, n, r) in &shortfalls {
+        let why = KNOWN_SHORTFALLS
+            .iter()
+            .find(|(k, _)| k == rel)
+            .map_or("NOT EXPLAINED", |(_, why)| why);
+        println!("SHORT {rel}: feedloom {n}, feedparser {r}: {why}");
+    }
+
     assert!(panics.is_empty(), "parser panicked on: {panics:?}");
+    let unexplained: Vec<_> = shortfalls
+        .iter()
+        .filter(|(rel, ..)| !KNOWN_SHORTFALLS.iter().any(|(k, _)| k == rel))
+        .collect();
+    assert!(
+        unexplained.is_empty(),
+        "feedloom finds fewer entries than feedparser on: {unexplained:?}"
+    );
+    let stale: Vec<_> = KNOWN_SHORTFALLS
+        .iter()
+        .filter(|(k, _)| !shortfalls.iter().any(|(rel, ..)| rel == k))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "no longer short, delete from KNOWN_SHORTFALLS: {stale:?}"
+    );
     for (cat, floor) in PARSE_FLOORS {
         let t = tallies
             .get(*cat)

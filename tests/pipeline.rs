@@ -256,29 +256,102 @@ async fn dead_and_garbage_feeds_do_not_stop_the_others() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_id_repeated_within_one_document_keeps_the_first_item() {
+async fn an_id_repeated_within_one_document_skips_copies_and_keeps_other_stories() {
     let server = FixtureServer::start();
+    // The site's URL as every item's guid, a real-world mistake: the same
+    // story twice, two other stories with links, one without.
     let feed = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Dup</title>
-        <item><title>A</title><guid>same</guid><description>First text.</description></item>
-        <item><title>B</title><guid>same</guid><description>Second text.</description></item>
+        <item><title>A</title><guid>https://dup.example/</guid><link>https://dup.example/a</link><description>First text.</description></item>
+        <item><title>A</title><guid>https://dup.example/</guid><link>https://dup.example/a</link><description>First text.</description></item>
+        <item><title>B</title><guid>https://dup.example/</guid><link>https://dup.example/b</link><description>Second text.</description></item>
+        <item><title>C</title><guid>https://dup.example/</guid><description>Third text.</description></item>
         </channel></rss>"#;
     server.feed("/dup.rss", feed, "application/rss+xml");
     let setup = setup(&server, &["/dup.rss"], "");
     let summary = poll_once(&setup).await;
-    assert_eq!(summary.stories.new_stories, 1, "{summary:?}");
+    assert_eq!(summary.stories.new_stories, 3, "{summary:?}");
+    let warned = |text: &str| summary.warnings.iter().any(|(_, w)| w.contains(text));
     assert!(
-        summary
-            .warnings
-            .iter()
-            .any(|(_, w)| w.contains("repeated an earlier entry's id")),
+        warned("1 entries repeated an earlier entry's id and content and were skipped"),
         "{:?}",
         summary.warnings
     );
-    let stories = poll::lock(&setup.store)
-        .stories(&StoryQuery::all(None))
-        .unwrap();
-    assert!(stories.iter().any(|s| s.content_text == "First text."));
-    assert!(!stories.iter().any(|s| s.content_text == "Second text."));
+    assert!(
+        warned("2 entries repeated an earlier entry's id with other content"),
+        "{:?}",
+        summary.warnings
+    );
+    let texts = |store: &SharedStore| {
+        let mut texts: Vec<String> = poll::lock(store)
+            .stories(&StoryQuery::all(None))
+            .unwrap()
+            .into_iter()
+            .filter(|s| s.seed_key.is_none())
+            .map(|s| s.content_text)
+            .collect();
+        texts.sort();
+        texts
+    };
+    assert_eq!(
+        texts(&setup.store),
+        ["First text.", "Second text.", "Third text."]
+    );
+    // The same items again in a changed document: the keys are stable, so
+    // nothing is edited into anything else.
+    server.feed(
+        "/dup.rss",
+        feed.replace("<title>Dup</title>", "<title>Dup again</title>"),
+        "application/rss+xml",
+    );
+    let again = poll_once(&setup).await;
+    assert_eq!(again.stories.new_stories, 0, "{again:?}");
+    assert_eq!(again.stories.updated, 0, "{again:?}");
+    assert_eq!(again.stories.reused_ids, 0, "{again:?}");
+    assert_eq!(again.stories.unchanged, 3, "{again:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_etag_on_an_unchanged_body_is_not_parsed_again() {
+    let server = FixtureServer::start();
+    let body = fixture("wire.rss");
+    server.route(
+        "/wire.rss",
+        crate::support::Route::FreshEtag(body.clone().into_bytes()),
+    );
+    let setup = setup(&server, &["/wire.rss"], "");
+    let first = poll_once(&setup).await;
+    assert_eq!(
+        (first.fetched, first.stories.new_stories),
+        (1, 3),
+        "{first:?}"
+    );
+
+    let second = poll_once(&setup).await;
+    assert_eq!((second.fetched, second.unchanged), (0, 1), "{second:?}");
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2);
+    // It asked conditionally, got the whole body anyway, and keeps the new
+    // ETag for next time.
+    assert_eq!(seen[1].if_none_match.as_deref(), Some("\"response-0\""));
+    assert_eq!(seen[1].status, 200);
+    let url = url::Url::parse(&server.url("/wire.rss")).unwrap();
+    let record = poll::lock(&setup.store).feed(&url).unwrap().unwrap();
+    assert_eq!(record.etag.as_deref(), Some("\"response-1\""));
+    assert_eq!(record.last_status.as_deref(), Some("not_modified"));
+
+    // A changed body is parsed again.
+    let edited = body.replacen("</item>", "<category>edited</category></item>", 1);
+    assert_ne!(edited, body);
+    server.route(
+        "/wire.rss",
+        crate::support::Route::FreshEtag(edited.into_bytes()),
+    );
+    let third = poll_once(&setup).await;
+    assert_eq!(
+        (third.fetched, third.stories.unchanged),
+        (1, 3),
+        "{third:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

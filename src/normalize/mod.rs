@@ -13,7 +13,7 @@ use url::Url;
 
 use crate::cluster::{self, Fingerprint};
 use crate::parse::ParsedEntry;
-use crate::text::collapse_whitespace;
+use crate::text::{collapse_whitespace, excerpt};
 
 pub(crate) use hash::normalize_for_hash;
 pub use hash::{ContentHash, content_hash, strip_boilerplate};
@@ -145,15 +145,21 @@ pub fn story_from_paragraphs(
 /// markup that decodes to `<b>…</b>`, or worse `<script>`): a title that
 /// still holds a tag goes through the same text extraction as bodies,
 /// which keeps the words and drops scripts and styles with their content.
+/// Titles longer than [`MAX_TITLE_CHARS`] are cut.
 pub fn plain_title(title: &str) -> String {
     static TAG: std::sync::LazyLock<regex::Regex> =
         std::sync::LazyLock::new(|| crate::text::built_in_regex(r"<[A-Za-z/!?][^>]*>"));
     if TAG.is_match(title) {
-        collapse_whitespace(&html_to_text(&sanitize_html(title, None)))
+        excerpt(&html_to_text(&sanitize_html(title, None)), MAX_TITLE_CHARS)
     } else {
-        collapse_whitespace(title)
+        excerpt(title, MAX_TITLE_CHARS)
     }
 }
+
+/// The longest title kept, in characters. Real headlines stay under 150; a
+/// "title" holding a whole article (it happens) would flood every reader's
+/// list, so it is cut on a word boundary, never inside a character.
+pub const MAX_TITLE_CHARS: usize = 300;
 
 /// A title for an untitled item: its first sentence, cut at a word boundary.
 fn title_from_text(text: &str) -> Option<String> {
@@ -167,21 +173,7 @@ fn title_from_text(text: &str) -> Option<String> {
         .next()
         .unwrap_or(first)
         .trim();
-    if sentence.chars().count() <= MAX {
-        return Some(sentence.to_owned());
-    }
-    let mut cut = String::new();
-    for word in sentence.split_whitespace() {
-        if cut.chars().count() + word.chars().count() + 1 > MAX {
-            break;
-        }
-        if !cut.is_empty() {
-            cut.push(' ');
-        }
-        cut.push_str(word);
-    }
-    cut.push('…');
-    Some(cut)
+    Some(excerpt(sentence, MAX))
 }
 
 #[cfg(test)]

@@ -224,3 +224,29 @@ fn titles_that_hold_markup_become_plain_text_without_scripts() {
         "Photo"
     );
 }
+
+#[test]
+fn very_long_titles_are_cut_on_a_word_and_char_boundary() {
+    // 400 three-byte characters in words of five: the cut falls inside a
+    // word and inside no character.
+    let long = vec!["ééééé"; 80].join(" ");
+    let title = plain_title(&long);
+    assert!(title.chars().count() <= MAX_TITLE_CHARS + 1, "{title}");
+    assert!(title.ends_with("ééééé…"), "{title}");
+    // One endless word (CJK has no spaces): cut inside it, by characters.
+    let word = "東".repeat(1000);
+    let title = plain_title(&word);
+    assert_eq!(title.chars().count(), MAX_TITLE_CHARS + 1);
+    assert!(title.ends_with('…'));
+    // Through the whole entry, markup included.
+    let mut e = entry("", "<p>Body text.</p>");
+    e.title = Some(format!("<b>{}</b>", "word ".repeat(200)));
+    let item = normalize_entry(&e).unwrap();
+    assert!(item.story.title.chars().count() <= MAX_TITLE_CHARS + 1);
+    assert!(item.story.title.starts_with("word word"));
+    // Short titles are untouched.
+    assert_eq!(
+        plain_title("  Kabul   airport reopens "),
+        "Kabul airport reopens"
+    );
+}

@@ -198,3 +198,47 @@ fn relative_links_resolve_against_xml_base_or_the_feed() {
         Some("https://example.com/a/1")
     );
 }
+
+#[test]
+fn json_that_is_not_a_json_feed_is_named_as_such() {
+    for body in [
+        // An API response, GeoJSON, a bare list, RSS converted to JSON.
+        r#"{"status": "ok", "data": [{"title": "x"}]}"#,
+        r#"{"type": "FeatureCollection", "features": []}"#,
+        r#"[{"title": "A", "url": "https://e.example/a"}]"#,
+        r#"{"rss": {"channel": {"item": [{"title": "x"}]}}}"#,
+        r#""just a string""#,
+        "{\"items\": 5}",
+    ] {
+        match parse(body.as_bytes(), Some("application/json"), &base()) {
+            Err(Error::NotAFeed { reason }) => {
+                assert!(reason.contains("JSON"), "{body}: {reason}")
+            }
+            other => panic!("{body}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn json_feed_items_of_the_wrong_type_are_dropped_or_reshaped() {
+    let body = r#"{"version": "https://jsonfeed.org/version/1.1", "title": ["not", "a", "string"],
+        "items": [
+            1, "two", null, [], true,
+            {"id": {"nested": 1}, "title": ["a list"], "url": 5, "content_html": {"x": 1},
+             "content_text": "Kept despite its fields.", "date_published": 12345,
+             "authors": "Ann", "tags": {"k": "v"}, "attachments": "nope"},
+            {"id": "ok", "title": "Fine", "content_text": "A well-formed item."}
+        ]}"#;
+    let feed = parse(body.as_bytes(), None, &base()).expect("a feed");
+    assert_eq!(feed.entries.len(), 2, "{:#?}", feed.entries);
+    assert!(
+        feed.warnings
+            .iter()
+            .any(|w| w.contains("dropped 5 JSON Feed items that were not objects")),
+        "{:?}",
+        feed.warnings
+    );
+    let odd = &feed.entries[0];
+    assert_eq!(odd.content_html.as_deref(), Some("Kept despite its fields."));
+    assert_eq!(feed.entries[1].title.as_deref(), Some("Fine"));
+}

@@ -31,6 +31,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_search.sql",
         include_str!("../../migrations/0005_search.sql"),
     ),
+    (
+        "0006_body_digest.sql",
+        include_str!("../../migrations/0006_body_digest.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -100,6 +100,8 @@ pub struct FeedRecord {
     pub retry_after: Option<DateTime<Utc>>,
     /// The server answered 410: not polled until the configuration changes.
     pub gone: bool,
+    /// The digest of the last body parsed (see [`FeedUpdate::body_sha256`]).
+    pub body_sha256: Option<String>,
 }
 
 /// The result of one successful fetch of one feed, ready to be written.
@@ -111,6 +113,9 @@ pub struct FeedUpdate {
     pub feed_title: Option<String>,
     pub site_link: Option<Url>,
     pub items: Vec<Item>,
+    /// SHA-256 of the Content-Type and body these items came from: the
+    /// next response with the same digest is not parsed again.
+    pub body_sha256: Option<String>,
 }
 
 /// Counts of what one [`Store::apply_update`] did.
@@ -125,6 +130,10 @@ pub struct ApplyStats {
     pub updated: usize,
     /// Items already seen from this feed with the same content.
     pub unchanged: usize,
+    /// Items whose id the feed had given before to a different story (new
+    /// title, new link, other text): stored as new stories, the earlier
+    /// story kept as it was.
+    pub reused_ids: usize,
 }
 
 impl std::ops::AddAssign for ApplyStats {
@@ -133,6 +142,7 @@ impl std::ops::AddAssign for ApplyStats {
         self.merged += other.merged;
         self.updated += other.updated;
         self.unchanged += other.unchanged;
+        self.reused_ids += other.reused_ids;
     }
 }
 
@@ -382,7 +392,7 @@ impl Store {
             .query_row(
                 "SELECT id, url, title, feed_title, etag, last_modified, last_status,
                         last_error, consecutive_failures, fetch_url, last_fetch_at,
-                        next_fetch_at, retry_after, gone
+                        next_fetch_at, retry_after, gone, body_sha256
                  FROM feeds WHERE url = ?1",
                 [url.as_str()],
                 |row| {
@@ -401,6 +411,7 @@ impl Store {
                         next_fetch_at: row.get::<_, Option<i64>>(11)?.and_then(from_unix),
                         retry_after: row.get::<_, Option<i64>>(12)?.and_then(from_unix),
                         gone: row.get(13)?,
+                        body_sha256: row.get(14)?,
                     })
                 },
             )
@@ -520,6 +531,27 @@ impl Store {
         Ok(())
     }
 
+    /// Records a 2xx response whose body is the one parsed last time (a
+    /// server that changes its validators on every response, or has none):
+    /// like a 304, plus the new validators for the next conditional GET.
+    pub fn record_same_body(
+        &mut self,
+        feed: FeedId,
+        now: DateTime<Utc>,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+        http_status: u16,
+    ) -> Result<()> {
+        self.conn.execute(
+            "UPDATE feeds SET etag = ?3, last_modified = ?4, last_fetch_at = ?2,
+                    last_success_at = ?2, last_status = 'not_modified', http_status = ?5,
+                    last_error = NULL, consecutive_failures = 0
+             WHERE id = ?1",
+            params![feed.0, now.timestamp(), etag, last_modified, http_status],
+        )?;
+        Ok(())
+    }
+
     /// Writes one successful fetch of one feed in a single transaction:
     /// new stories, sightings of known ones, edits, and the feed's
     /// validators and status.
@@ -540,7 +572,8 @@ impl Store {
             "UPDATE feeds SET etag = ?2, last_modified = ?3, last_fetch_at = ?4,
                     last_success_at = ?4, last_status = 'ok', http_status = ?5,
                     last_error = NULL, consecutive_failures = 0,
-                    feed_title = coalesce(?6, feed_title), site_link = coalesce(?7, site_link)
+                    feed_title = coalesce(?6, feed_title), site_link = coalesce(?7, site_link),
+                    body_sha256 = ?8
              WHERE id = ?1",
             params![
                 feed.0,
@@ -550,6 +583,7 @@ impl Store {
                 update.http_status,
                 update.feed_title,
                 update.site_link.as_ref().map(Url::as_str),
+                update.body_sha256,
             ],
         )?;
         tx.commit()?;
@@ -771,6 +805,22 @@ fn apply_item(
         })
         .optional()?;
     let holder = story_by_hash(tx, hash)?;
+    let sighting = match sighting {
+        Some((sighting_id, old, ref last_hash))
+            if last_hash != hash.as_str() && !is_same_story(tx, StoryId(old), &item.story)? =>
+        {
+            // The feed gave this id to another story (a CMS that reuses
+            // ids, a feed whose every item carries the site's URL as its
+            // guid): the earlier story stays as it was, under its sighting
+            // renamed out of the way, and the item is a new one.
+            let retired = format!("{}{RETIRED_GUID}{sighting_id}", item.guid);
+            tx.prepare_cached("UPDATE sightings SET guid = ?2 WHERE id = ?1")?
+                .execute(params![sighting_id, retired])?;
+            stats.reused_ids += 1;
+            None
+        }
+        sighting => sighting,
+    };
     match sighting {
         Some((sighting_id, _, ref last_hash)) if last_hash == hash.as_str() => {
             tx.prepare_cached("UPDATE sightings SET last_seen_at = ?2, link = ?3 WHERE id = ?1")?
@@ -819,6 +869,38 @@ fn apply_item(
     }
     Ok(())
 }
+
+/// Marks a sighting whose guid the feed later reused for another story:
+/// the guid, this, then the sighting's id (unique, and U+001F cannot occur
+/// in an XML id). [`source_from_row`] shows the guid without it.
+const RETIRED_GUID: char = '\u{1f}';
+
+/// Whether `item`, arriving under the id of the stored story `old`, is an
+/// edit of it rather than another story: it keeps the link, or a fifth of
+/// its wording, or its title where there are no links to compare. A story
+/// that keeps none of these is, for a reader, a different story.
+fn is_same_story(tx: &Transaction<'_>, old: StoryId, item: &Story) -> Result<bool> {
+    let (title, link, text): (String, Option<String>, String) = tx
+        .prepare_cached("SELECT title, link, content_text FROM stories WHERE id = ?1")?
+        .query_row([old.0], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+    if link.is_some() && link.as_deref() == item.link.as_ref().map(Url::as_str) {
+        return Ok(true);
+    }
+    let theirs = crate::cluster::shingles(&title, &text);
+    let similarity = crate::cluster::similarity(item.fingerprint.shingles(), &theirs);
+    if similarity.containment >= SAME_STORY_CONTAINMENT {
+        return Ok(true);
+    }
+    // Rewritten under the same headline: an edit, unless the links say
+    // otherwise.
+    let same_title = title.trim().eq_ignore_ascii_case(item.title.trim());
+    Ok(same_title && (link.is_none() || item.link.is_none()))
+}
+
+/// The share of the shorter version's 3-word shingles an edit keeps, at
+/// least. Corrections, updates and added paragraphs keep far more; two
+/// unrelated stories share almost none.
+const SAME_STORY_CONTAINMENT: f64 = 0.2;
 
 /// True when `story` came from feeds and this feed's sighting is its only
 /// one, so an edit may change it in place.
@@ -963,7 +1045,13 @@ fn source_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(StoryId, Source
         Source {
             feed_url: row.get(1)?,
             feed_title: row.get(2)?,
-            guid: row.get(3)?,
+            guid: {
+                let mut guid: String = row.get(3)?;
+                if let Some(at) = guid.find(RETIRED_GUID) {
+                    guid.truncate(at);
+                }
+                guid
+            },
             link: row.get(4)?,
             seen_at: from_unix(row.get(5)?).unwrap_or_default(),
         },

@@ -13,6 +13,17 @@ fn item(guid: &str, title: &str, body: &str) -> Item {
     }
 }
 
+/// An item with a link: where links differ, a changed item under a known
+/// guid must keep a fifth of its words to count as an edit.
+fn linked(guid: &str, title: &str, body: &str, link: &str) -> Item {
+    let link = Url::parse(link).unwrap();
+    let story = story_from_paragraphs(title, Some(&link), None, &[body.to_owned()]);
+    Item {
+        guid: guid.to_owned(),
+        story,
+    }
+}
+
 fn update(items: Vec<Item>) -> FeedUpdate {
     FeedUpdate {
         etag: Some("\"v1\"".into()),
@@ -134,6 +145,121 @@ fn an_edit_in_one_feed_does_not_flip_flop_a_story_another_feed_carries() {
         .collect();
     assert_eq!(texts.len(), 2);
     assert!(texts.contains(&"Old".to_owned()) && texts.contains(&"New".to_owned()));
+}
+
+#[test]
+fn a_guid_reused_for_another_story_keeps_the_earlier_story() {
+    let mut store = Store::open_in_memory().unwrap();
+    let a = feed(&mut store, "https://a.example/feed");
+    let first = linked(
+        "https://a.example/",
+        "Dam on the Amu Darya opens",
+        "The Qosh Tepa canal began taking water from the river on Monday, officials said.",
+        "https://a.example/2026/dam",
+    );
+    let second = linked(
+        "https://a.example/",
+        "Teachers strike in Dushanbe",
+        "Thousands of teachers walked out over unpaid wages, the union said on Tuesday.",
+        "https://a.example/2026/strike",
+    );
+    let third = linked(
+        "https://a.example/",
+        "Flights resume to Kabul",
+        "Two airlines restarted direct routes after a year, the aviation authority said.",
+        "https://a.example/2026/flights",
+    );
+    store
+        .apply_update(a, now(), &update(vec![first.clone()]))
+        .unwrap();
+    let uid = store.stories(&StoryQuery::all(None)).unwrap()[0]
+        .uid
+        .clone();
+    let stats = store
+        .apply_update(a, now(), &update(vec![second.clone()]))
+        .unwrap();
+    assert_eq!(
+        (stats.reused_ids, stats.new_stories, stats.updated),
+        (1, 1, 0)
+    );
+    // Polled again: the same item is unchanged, nothing flips back.
+    let stats = store
+        .apply_update(a, now(), &update(vec![second.clone()]))
+        .unwrap();
+    assert_eq!((stats.unchanged, stats.reused_ids), (1, 0));
+    // A third reuse retires the second sighting too, under its own name.
+    let stats = store.apply_update(a, now(), &update(vec![third])).unwrap();
+    assert_eq!((stats.reused_ids, stats.new_stories), (1, 1));
+
+    let stories = store.stories(&StoryQuery::all(None)).unwrap();
+    let mut titles: Vec<&str> = stories.iter().map(|s| s.title.as_str()).collect();
+    titles.sort_unstable();
+    assert_eq!(
+        titles,
+        [
+            "Dam on the Amu Darya opens",
+            "Flights resume to Kabul",
+            "Teachers strike in Dushanbe"
+        ]
+    );
+    let kept = stories.iter().find(|s| s.uid == uid).unwrap();
+    assert_eq!(kept.title, "Dam on the Amu Darya opens");
+    assert_eq!(kept.content_text, first.story.content_text);
+    // Every story keeps its source, which shows the guid the feed gave.
+    for story in &stories {
+        assert_eq!(story.sources.len(), 1, "{story:#?}");
+        assert_eq!(story.sources[0].guid, "https://a.example/");
+    }
+}
+
+#[test]
+fn an_edit_that_keeps_the_link_or_the_wording_is_an_edit() {
+    let mut store = Store::open_in_memory().unwrap();
+    let a = feed(&mut store, "https://a.example/feed");
+    let body = "Thousands of teachers walked out over unpaid wages in Dushanbe on Tuesday, \
+                the union said, and schools in three districts stayed shut.";
+    store
+        .apply_update(
+            a,
+            now(),
+            &update(vec![linked(
+                "g",
+                "Teachers strike",
+                body,
+                "https://a.example/1",
+            )]),
+        )
+        .unwrap();
+    // New headline, new link, most of the words kept: an edit.
+    let reworded = format!("{body} The ministry promised to pay by Friday.");
+    let stats = store
+        .apply_update(
+            a,
+            now(),
+            &update(vec![linked(
+                "g",
+                "Teachers strike ends",
+                &reworded,
+                "https://a.example/1-ends",
+            )]),
+        )
+        .unwrap();
+    assert_eq!((stats.updated, stats.reused_ids), (1, 0));
+    // Everything rewritten, but the same link: an edit too.
+    let stats = store
+        .apply_update(
+            a,
+            now(),
+            &update(vec![linked(
+                "g",
+                "Strike over",
+                "Wages were paid.",
+                "https://a.example/1-ends",
+            )]),
+        )
+        .unwrap();
+    assert_eq!((stats.updated, stats.reused_ids), (1, 0));
+    assert_eq!(store.stories(&StoryQuery::all(None)).unwrap().len(), 1);
 }
 
 #[test]
@@ -356,6 +482,9 @@ mod clusters {
         BACKGROUND, BACKGROUND_TITLE, OTHER, OTHER_TITLE, REWRITE, REWRITE_TITLE, WIRE, WIRE_TITLE,
     };
 
+    /// The link of feed B's item: its edits keep it.
+    const B1: &str = "https://b.example/1";
+
     fn later(seconds: i64) -> DateTime<Utc> {
         now() + chrono::Duration::seconds(seconds)
     }
@@ -382,7 +511,7 @@ mod clusters {
             .apply_update(
                 b,
                 later(60),
-                &update(vec![item("b1", REWRITE_TITLE, REWRITE)]),
+                &update(vec![linked("b1", REWRITE_TITLE, REWRITE, B1)]),
             )
             .unwrap();
         (store, a, b, uid)
@@ -450,7 +579,11 @@ mod clusters {
     fn a_member_edited_into_another_story_leaves_the_cluster() {
         let (mut store, _, b, uid) = wire_and_rewrite();
         store
-            .apply_update(b, later(120), &update(vec![item("b1", OTHER_TITLE, OTHER)]))
+            .apply_update(
+                b,
+                later(120),
+                &update(vec![linked("b1", OTHER_TITLE, OTHER, B1)]),
+            )
             .unwrap();
         let entries = store.stories(&StoryQuery::all(None)).unwrap();
         assert_eq!(entries.len(), 2, "{entries:#?}");
@@ -466,7 +599,7 @@ mod clusters {
             .apply_update(
                 b,
                 later(180),
-                &update(vec![item("b1", REWRITE_TITLE, REWRITE)]),
+                &update(vec![linked("b1", REWRITE_TITLE, REWRITE, B1)]),
             )
             .unwrap();
         assert_eq!(store.stories(&StoryQuery::all(None)).unwrap().len(), 1);
@@ -480,7 +613,7 @@ mod clusters {
             .apply_update(
                 b,
                 later(120),
-                &update(vec![item("b1", REWRITE_TITLE, &edited)]),
+                &update(vec![linked("b1", REWRITE_TITLE, &edited, B1)]),
             )
             .unwrap();
         let edited_wire = WIRE.replace("spokeswoman", "spokesman");

@@ -41,6 +41,9 @@ pub enum Route {
     Gzip(Vec<u8>),
     /// `size` spaces in 64 KiB chunks, with no Content-Length.
     Chunked { size: usize },
+    /// A feed whose server sends a new ETag with every response and never
+    /// answers 304.
+    FreshEtag(Vec<u8>),
 }
 
 /// One request as the server saw it.
@@ -58,6 +61,7 @@ struct Shared {
     seen: Mutex<Vec<Seen>>,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
+    responses: AtomicUsize,
 }
 
 pub struct FixtureServer {
@@ -187,6 +191,14 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             Response::builder()
                 .header(header::CONTENT_TYPE, "application/rss+xml")
                 .body(Body::from_stream(futures_util::stream::iter(chunks)))
+                .unwrap()
+        }
+        Some(Route::FreshEtag(body)) => {
+            let n = shared.responses.fetch_add(1, Ordering::SeqCst);
+            Response::builder()
+                .header(header::CONTENT_TYPE, "application/rss+xml")
+                .header(header::ETAG, format!("\"response-{n}\""))
+                .body(Body::from(body))
                 .unwrap()
         }
         Some(Route::Gzip(body)) => Response::builder()

@@ -280,30 +280,6 @@ fn link_or_text(href: Option<&str>, text: &str, title: Option<&str>) -> String {
     }
 }
 
-/// The first `limit` characters of `text` with whitespace collapsed, cut at
-/// a word boundary and marked with "…" when something was cut. A single
-/// word longer than the limit is cut inside the word.
-fn excerpt(text: &str, limit: usize) -> String {
-    let text = crate::text::collapse_whitespace(text);
-    if text.chars().count() <= limit {
-        return text;
-    }
-    let cut = text
-        .char_indices()
-        .nth(limit)
-        .map_or(text.len(), |(index, _)| index);
-    let head = &text[..cut];
-    // Cut before the word the limit falls in, unless the next character
-    // starts a word anyway (then `head` ends on a boundary).
-    let at_boundary = text[cut..].starts_with(' ');
-    let head = match head.rfind(' ') {
-        Some(space) if !at_boundary => &head[..space],
-        _ => head,
-    };
-    let head = head.trim_end_matches(|c: char| c == ' ' || c.is_ascii_punctuation() && c != '.');
-    format!("{head}…")
-}
-
 /// The summary under a headline: the text's opening, without the headline
 /// when the text starts by repeating it (many feeds do), which would spend
 /// half the summary saying the headline twice.
@@ -316,22 +292,12 @@ fn summary(title: &str, text: &str, limit: usize) -> String {
         .map(|rest| rest.trim_start_matches(|c: char| c == ' ' || c.is_ascii_punctuation()))
         .filter(|rest| !rest.is_empty())
         .unwrap_or(&text);
-    excerpt(rest, limit)
+    crate::text::excerpt(rest, limit)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{excerpt, outlet_name, summary};
-
-    #[test]
-    fn excerpt_cuts_at_a_word_boundary() {
-        assert_eq!(excerpt("  short   text ", 300), "short text");
-        assert_eq!(excerpt("alpha beta gamma", 8), "alpha…");
-        assert_eq!(excerpt("alpha beta gamma", 10), "alpha beta…");
-        assert_eq!(excerpt("alpha, beta", 7), "alpha…");
-        assert_eq!(excerpt("abcdefghij", 4), "abcd…");
-        assert_eq!(excerpt("ééééé ééé", 6), "ééééé…");
-    }
+    use super::{outlet_name, summary};
 
     #[test]
     fn summary_skips_a_repeated_headline() {
