@@ -25,7 +25,68 @@ pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
             Some(base) => UrlRelative::RewriteWithBase(base.clone()),
             None => UrlRelative::Deny,
         });
+    if nesting_depth(html) > MAX_DEPTH {
+        // html5ever's tree builder walks the stack of open elements at
+        // every tag, so its time grows with the square of the depth (10,000
+        // nested <div>s: seconds). No article nests this deep; what does is
+        // an attack or a broken generator, and its text is all it keeps.
+        return text_to_html(&html_to_text(html));
+    }
     builder.clean(html).to_string().trim().to_owned()
+}
+
+/// The deepest nesting [`sanitize_html`] builds a tree for. Real articles
+/// stay under 40.
+pub const MAX_DEPTH: usize = 512;
+
+/// How deep the elements of `html` nest, by start and end tags: void
+/// elements and those whose end tag is optional (`p`, `li`, `td`: the parser
+/// closes them implicitly) do not count. Only measured when there are
+/// enough tags to reach [`MAX_DEPTH`] at all.
+fn nesting_depth(html: &str) -> usize {
+    if html.bytes().filter(|&b| b == b'<').count() <= MAX_DEPTH {
+        return 0;
+    }
+    crate::text::tokenize(html, DepthSink::default()).max.get()
+}
+
+/// Elements that never hold content, or whose end tag may be left out.
+const NOT_NESTING: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "rb", "rt",
+    "rp", "thead", "tbody", "tfoot", "colgroup", "caption",
+];
+
+#[derive(Default)]
+struct DepthSink {
+    depth: std::cell::Cell<usize>,
+    max: std::cell::Cell<usize>,
+}
+
+impl TokenSink for DepthSink {
+    type Handle = ();
+
+    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+        if let Token::TagToken(tag) = token
+            && !NOT_NESTING.contains(&&*tag.name)
+        {
+            match tag.kind {
+                TagKind::StartTag if !tag.self_closing => {
+                    self.depth.set(self.depth.get() + 1);
+                    self.max.set(self.max.get().max(self.depth.get()));
+                    // `<` in a script is not a tag (see `TextSink`).
+                    match &*tag.name {
+                        "script" => return TokenSinkResult::RawData(RawKind::ScriptData),
+                        "style" => return TokenSinkResult::RawData(RawKind::Rawtext),
+                        _ => {}
+                    }
+                }
+                TagKind::EndTag => self.depth.set(self.depth.get().saturating_sub(1)),
+                TagKind::StartTag => {}
+            }
+        }
+        TokenSinkResult::Continue
+    }
 }
 
 /// Escapes plain text paragraphs (separated by blank lines) into `<p>`s.

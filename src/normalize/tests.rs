@@ -250,3 +250,35 @@ fn very_long_titles_are_cut_on_a_word_and_char_boundary() {
         "Kabul airport reopens"
     );
 }
+
+#[test]
+fn html_nested_past_the_limit_keeps_its_text_only() {
+    use crate::normalize::html::MAX_DEPTH;
+    let depth = MAX_DEPTH + 1;
+    let deep = format!(
+        "<p>Intro <a href=\"https://e.example/\">link</a>.</p>{}deep <script>alert(1)</script>words{}",
+        "<div>".repeat(depth),
+        "</div>".repeat(depth)
+    );
+    let clean = sanitize_html(&deep, None);
+    assert!(!clean.contains("<div") && !clean.contains("<a "), "{clean}");
+    assert!(!clean.contains("alert"), "{clean}");
+    assert!(
+        clean.contains("Intro link.") && clean.contains("deep words"),
+        "{clean}"
+    );
+    // At the limit, the markup is kept.
+    let depth = MAX_DEPTH;
+    let nested = format!("{}kept{}", "<div>".repeat(depth), "</div>".repeat(depth));
+    assert!(sanitize_html(&nested, None).starts_with("<div><div>"));
+    // Long flat markup, with end tags the parser supplies itself, is not
+    // "deep": 2,000 list items and paragraphs without end tags.
+    let list = format!(
+        "<ul>{}</ul>{}",
+        "<li>item ".repeat(2000),
+        "<p>paragraph ".repeat(2000)
+    );
+    let clean = sanitize_html(&list, None);
+    assert_eq!(clean.matches("<li>").count(), 2000);
+    assert_eq!(clean.matches("<p>").count(), 2000);
+}

@@ -6,8 +6,10 @@
 //! and hands feed-rs a UTF-8 string whose declaration says `utf-8`.
 //!
 //! Precedence (most to least trusted): byte-order mark > HTTP `charset` >
-//! XML declaration (unless the body is valid non-ASCII UTF-8, where the
-//! declaration is the thing that lies) > valid UTF-8 > chardetng's guess.
+//! XML declaration > UTF-8 > chardetng's guess. Labels give way to the
+//! bytes when the body is valid non-ASCII UTF-8 (then the label is the
+//! thing that lies) and when the bytes are invalid in the charset a label
+//! names; see [`decode`].
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -73,34 +75,40 @@ pub(crate) fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
         return decode_with(body, UTF_16BE, Source::XmlPattern);
     }
 
-    // 2. The HTTP charset. A 16/32-bit label over a body that is plainly
-    // ASCII-compatible (we got here, so no BOM or 00-pattern) is ignored.
-    // Exception: a Latin-1/ASCII label (windows-1252 to encoding_rs) over a
-    // body that is valid non-ASCII UTF-8 — a server default, not a fact about
-    // the document; real windows-1252 text is practically never valid UTF-8.
+    // 2. The HTTP charset, then 3. the XML declaration, unless the body is
+    // valid UTF-8 with non-ASCII bytes: real text in a legacy charset is
+    // practically never valid UTF-8, while "charset=iso-8859-1" is a server
+    // default and a copied declaration the most common lie there is. (A
+    // 16/32-bit label over such a body cannot apply anyway.)
+    //
+    // A label the bytes contradict (invalid sequences in the encoding it
+    // names: "utf-8" over windows-1251 text, "shift_jis" over Latin-1) is a
+    // lie too: the next source is tried, and the most trusted one is kept
+    // only if every other leaves errors as well.
     let valid_utf8 = std::str::from_utf8(body).is_ok();
     let non_ascii = !body.is_ascii();
-    if let Some(label) = content_type.and_then(charset_param) {
-        let latin1_label =
-            Encoding::for_label(label.trim().as_bytes()) == Some(encoding_rs::WINDOWS_1252);
-        if !(latin1_label && valid_utf8 && non_ascii)
-            && let Some(decoded) = decode_by_label(body, &label, Source::Http)
-        {
-            return decoded;
+    let mut contradicted: Option<Decoded> = None;
+    if !(valid_utf8 && non_ascii) {
+        let labels = [
+            content_type
+                .and_then(charset_param)
+                .map(|l| (l, Source::Http)),
+            declared_encoding(body).map(|l| (l, Source::Declaration)),
+        ];
+        for (label, source) in labels.into_iter().flatten() {
+            match decode_by_label(body, &label, source) {
+                Some(decoded) if !decoded.had_errors => return decoded,
+                Some(decoded) => {
+                    contradicted.get_or_insert(decoded);
+                }
+                None => {}
+            }
         }
     }
 
-    // 3. The XML declaration, unless the body is valid UTF-8 with non-ASCII
-    // bytes: then the declaration is wrong far more often than the bytes.
-    if !(valid_utf8 && non_ascii)
-        && let Some(label) = declared_encoding(body)
-        && let Some(decoded) = decode_by_label(body, &label, Source::Declaration)
-    {
-        return decoded;
-    }
-
-    // 4. Valid UTF-8.
-    if valid_utf8 {
+    // 4. UTF-8, when the bytes are, or when they mostly are: a UTF-8 feed
+    // with a few broken bytes keeps its text, with U+FFFD for those bytes.
+    if valid_utf8 || mostly_utf8(body) {
         return decode_with(body, UTF_8, Source::Utf8);
     }
 
@@ -108,7 +116,36 @@ pub(crate) fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(body, true);
     let guess = detector.guess(None, chardetng::Utf8Detection::Allow);
-    decode_with(body, guess, Source::Guess)
+    let guessed = decode_with(body, guess, Source::Guess);
+    match contradicted {
+        Some(trusted) if guessed.had_errors => trusted,
+        _ => guessed,
+    }
+}
+
+/// Whether invalid UTF-8 is still mostly UTF-8: more well-formed non-ASCII
+/// characters than invalid sequences. Legacy text has almost no well-formed
+/// multi-byte sequences; a UTF-8 document with a stray byte has many.
+fn mostly_utf8(body: &[u8]) -> bool {
+    let (mut good, mut bad) = (0usize, 0usize);
+    let mut rest = body;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(valid) => {
+                good += valid.chars().filter(|c| !c.is_ascii()).count();
+                break;
+            }
+            Err(error) => {
+                let (valid, after) = rest.split_at(error.valid_up_to());
+                good += std::str::from_utf8(valid)
+                    .map_or(0, |valid| valid.chars().filter(|c| !c.is_ascii()).count());
+                bad += 1;
+                let skip = error.error_len().unwrap_or(after.len()).max(1);
+                rest = &after[skip.min(after.len())..];
+            }
+        }
+    }
+    good > bad
 }
 
 /// Decodes with a charset label; `None` when the label is unknown or cannot
@@ -309,13 +346,15 @@ mod tests {
     }
 
     #[test]
-    fn latin1_http_label_over_valid_utf8_is_ignored() {
+    fn an_8_bit_label_over_valid_utf8_is_ignored() {
         let body = "<?xml version=\"1.0\"?><a>café</a>".as_bytes();
-        let d = decode(body, Some("text/xml; charset=ISO-8859-1"));
-        assert_eq!(d.source, Source::Utf8);
-        assert!(d.text.contains("café"));
-        // Any other label still wins.
-        let d = decode(body, Some("text/xml; charset=koi8-r"));
+        for label in ["ISO-8859-1", "koi8-r", "Shift_JIS"] {
+            let d = decode(body, Some(&format!("text/xml; charset={label}")));
+            assert_eq!(d.source, Source::Utf8, "{label}");
+            assert!(d.text.contains("café"), "{label}");
+        }
+        // Over ASCII, where both readings agree, the label is used.
+        let d = decode(b"<a>cafe</a>", Some("text/xml; charset=koi8-r"));
         assert_eq!(d.source, Source::Http);
     }
 

@@ -239,6 +239,9 @@ fn json_feed_items_of_the_wrong_type_are_dropped_or_reshaped() {
         feed.warnings
     );
     let odd = &feed.entries[0];
-    assert_eq!(odd.content_html.as_deref(), Some("Kept despite its fields."));
+    assert_eq!(
+        odd.content_html.as_deref(),
+        Some("Kept despite its fields.")
+    );
     assert_eq!(feed.entries[1].title.as_deref(), Some("Fine"));
 }

@@ -199,6 +199,15 @@ fn parse_json(text: &str, base: &Url, mut warnings: Vec<String>) -> Result<Parse
 }
 
 fn parse_xml(text: String, base: &Url, mut warnings: Vec<String>) -> Result<ParsedFeed, Error> {
+    // Control characters (a terminal escape, a NUL) are not XML: quick-xml
+    // passes some into the text and chokes on others. They carry nothing.
+    let text = match repair::drop_invalid_chars(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(cleaned) => {
+            warnings.push("dropped characters XML forbids".to_owned());
+            cleaned
+        }
+    };
     // Find the root; junk before the declaration (blank lines, PHP
     // warnings) can hide it, so look again past the junk.
     let (text, root) = match repair::find_root(&text) {
@@ -418,7 +427,7 @@ fn line_column(doc: &str, offset: usize) -> (u32, u32) {
 
 /// Maps feed-rs's model into feedloom's.
 fn convert(feed: model::Feed, base: &Url, warnings: Vec<String>) -> ParsedFeed {
-    let title = feed.title.as_ref().and_then(plain_text);
+    let title = feed.title.as_ref().and_then(plain_text).map(xml_chars_only);
     let link = pick_link(&feed.links, None, base);
     let entries = feed
         .entries
@@ -467,15 +476,30 @@ fn convert_entry(entry: model::Entry, base: &Url) -> ParsedEntry {
         })
     });
     ParsedEntry {
-        guid,
-        title: entry.title.as_ref().and_then(plain_text),
+        guid: guid.map(xml_chars_only),
+        title: entry
+            .title
+            .as_ref()
+            .and_then(plain_text)
+            .map(xml_chars_only),
         link: pick_link(&entry.links, entry_base.as_ref(), base),
-        author: Some(author).filter(|a| !a.is_empty()),
+        author: Some(author).filter(|a| !a.is_empty()).map(xml_chars_only),
         published: entry.published,
         updated: entry.updated,
-        content_html,
-        summary_html,
+        content_html: content_html.map(xml_chars_only),
+        summary_html: summary_html.map(xml_chars_only),
         base: entry_base.or_else(|| Some(base.clone())),
+    }
+}
+
+/// `text` without the characters XML forbids: the document-level pass
+/// removes literal ones, but character references (`&#x1;`) and JSON
+/// escapes (`\u001b`) bring them back, and a terminal escape in a title
+/// has no business in anyone's feed reader.
+fn xml_chars_only(text: String) -> String {
+    match repair::drop_invalid_chars(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(cleaned) => cleaned,
     }
 }
 
@@ -550,6 +574,8 @@ fn strip_tags(s: &str) -> String {
     out
 }
 
+#[cfg(test)]
+mod encoding_tests;
 #[cfg(test)]
 mod hostile_tests;
 #[cfg(test)]

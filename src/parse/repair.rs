@@ -536,7 +536,13 @@ fn is_xml_char(v: u32) -> bool {
 /// Removes characters XML 1.0 forbids (control characters, U+FFFE/FFFF)
 /// that appear literally; quick-xml would pass some and choke on others.
 pub(crate) fn drop_invalid_chars(text: &str) -> Cow<'_, str> {
-    if text.chars().all(|c| is_xml_char(c as u32)) {
+    // Every forbidden character is a C0 control byte or starts with 0xEF
+    // (U+FFFE/FFFF), or is a lone surrogate, which a `str` cannot hold: a
+    // byte scan rules most documents out without decoding them.
+    let suspect = text
+        .bytes()
+        .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF);
+    if !suspect || text.chars().all(|c| is_xml_char(c as u32)) {
         return Cow::Borrowed(text);
     }
     Cow::Owned(text.chars().filter(|&c| is_xml_char(c as u32)).collect())
