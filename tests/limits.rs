@@ -7,7 +7,7 @@ use feedloom::config::FetchLimits;
 use feedloom::fetch::{Error, Fetcher, Validators};
 use url::Url;
 
-use crate::support::{FixtureServer, Route, fixture, gzip_bomb};
+use crate::support::{FixtureServer, Route, brotli_bomb, fixture, gzip_bomb};
 
 fn limits() -> FetchLimits {
     FetchLimits {
@@ -50,10 +50,16 @@ async fn a_streamed_body_without_length_stops_at_the_cap() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_gzip_bomb_stops_at_the_cap_after_decompression() {
+async fn gzip_and_brotli_bombs_stop_at_the_cap_after_decompression() {
     let server = FixtureServer::start();
-    // 64 MiB of spaces compress to about 64 KiB: small on the wire.
-    server.route("/bomb.rss", Route::Gzip(gzip_bomb(64 << 20)));
+    // 64 MiB of spaces: 300 KiB gzipped, 100 bytes in brotli. Both are
+    // under the 1 MiB cap on the wire, so only a cap on the inflated bytes
+    // holds.
+    let gzip = gzip_bomb(64 << 20);
+    let brotli = brotli_bomb(64 << 20);
+    assert!(gzip.len() < 1 << 19 && brotli.len() < 1 << 10);
+    server.route("/bomb.gz.rss", Route::Compressed("gzip", gzip));
+    server.route("/bomb.br.rss", Route::Compressed("br", brotli));
     // A generous timeout: this test is about the size cap, and inflating
     // in a debug build on a busy machine is slow.
     let limits = FetchLimits {
@@ -61,8 +67,10 @@ async fn a_gzip_bomb_stops_at_the_cap_after_decompression() {
         timeout: Duration::from_secs(60),
         ..limits()
     };
-    let error = fetch(&server, &limits, "/bomb.rss").await.unwrap_err();
-    assert!(matches!(error, Error::TooLarge { .. }), "{error:?}");
+    for path in ["/bomb.gz.rss", "/bomb.br.rss"] {
+        let error = fetch(&server, &limits, path).await.unwrap_err();
+        assert!(matches!(error, Error::TooLarge { .. }), "{path}: {error:?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -3,7 +3,8 @@
 //! Registering a parser replaces feed-rs's own lenient one, which is private,
 //! so this redoes what it does (RFC 3339, RFC 2822 with the usual breakage)
 //! and adds what real feeds use on top: named zones such as MSK and CET,
-//! ISO dates without a zone (read as UTC), `dd.mm.yyyy`, `yyyy/mm/dd`, and
+//! ISO dates without a zone (read as UTC), `dd.mm.yyyy`, `yyyy/mm/dd`,
+//! RFC 850 and two-digit years, and
 //! Russian (and English long) month names.
 
 use std::sync::OnceLock;
@@ -46,6 +47,7 @@ fn clean(s: &str) -> String {
     static OFFSET_NO_COLON: OnceLock<Regex> = OnceLock::new();
     static HOUR_PAD: OnceLock<Regex> = OnceLock::new();
     static MDY: OnceLock<Regex> = OnceLock::new();
+    static RFC850: OnceLock<Regex> = OnceLock::new();
 
     let mut s = months_to_english(s);
     // A leading weekday name in any language ("Thurs, ", "Пн, ", "Monday ").
@@ -56,6 +58,18 @@ fn clean(s: &str) -> String {
     .replace(&s, "")
     .into_owned();
     s = s.replace(',', " ");
+    // RFC 850's "01-Mar-24", and two-digit years: 00–68 are 20xx, 69–99
+    // 19xx (the POSIX pivot chrono uses for RFC 2822 too).
+    s = regex(&RFC850, r"(?i)^(\d{1,2})[- ]([a-z]{3})[- ](\d{2}|\d{4})\b")
+        .replace(&s, |c: &regex::Captures| {
+            let year = match c[3].parse::<u32>() {
+                Ok(yy) if c[3].len() == 2 && yy < 69 => format!("20{}", &c[3]),
+                Ok(_) if c[3].len() == 2 => format!("19{}", &c[3]),
+                _ => c[3].to_owned(),
+            };
+            format!("{} {} {year}", &c[1], &c[2])
+        })
+        .into_owned();
     s = regex(&SPACES, r"\s+")
         .replace_all(&s, " ")
         .trim()
@@ -280,6 +294,25 @@ mod tests {
             "2016-12-22T15:00:00+00:00"
         );
         assert_eq!(ts("3 mai 2021 08:00"), "2021-05-03T08:00:00+00:00");
+    }
+
+    #[test]
+    fn two_digit_years_and_rfc_850() {
+        assert_eq!(
+            ts("Fri, 01 Mar 24 10:00:00 GMT"),
+            "2024-03-01T10:00:00+00:00"
+        );
+        assert_eq!(
+            ts("Wed, 01 Jan 97 00:00:00 +0000"),
+            "1997-01-01T00:00:00+00:00"
+        );
+        assert_eq!(
+            ts("Friday, 01-Mar-24 10:00:00 GMT"),
+            "2024-03-01T10:00:00+00:00"
+        );
+        assert_eq!(ts("01 Mar 2024 10:00 EST"), "2024-03-01T15:00:00+00:00");
+        assert_eq!(ts("Fri, 01 Mar 2024 10:00:00"), "2024-03-01T10:00:00+00:00");
+        assert_eq!(ts("2099-12-31T23:59:59Z"), "2099-12-31T23:59:59+00:00");
     }
 
     #[test]

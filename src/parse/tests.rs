@@ -259,8 +259,18 @@ fn non_feed_json_and_html_are_not_feeds() {
         &base(),
     );
     assert!(matches!(e, Err(Error::NotAFeed { .. })), "{e:?}");
-    let e = parse(b"", None, &base());
-    assert!(matches!(e, Err(Error::NotAFeed { .. })), "{e:?}");
+    for empty in [
+        &b""[..],
+        b"  \n\t\r\n ",
+        b"\xEF\xBB\xBF",
+        b"\xFF\xFE",
+        b"\xEF\xBB\xBF \n",
+    ] {
+        match parse(empty, Some("application/rss+xml"), &base()) {
+            Err(Error::NotAFeed { reason }) => assert_eq!(reason, "empty document"),
+            other => panic!("{empty:?}: {other:?}"),
+        }
+    }
 }
 
 #[test]

@@ -263,6 +263,52 @@ fn an_edit_that_keeps_the_link_or_the_wording_is_an_edit() {
 }
 
 #[test]
+fn a_second_writer_waits_for_the_first_instead_of_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("feedloom.db");
+    let mut store = Store::open(&path).unwrap();
+    let a = feed(&mut store, "https://a.example/feed");
+    // Another process (the CLI beside the daemon) holds the write lock for
+    // a while.
+    let (locked, release) = (
+        std::sync::Arc::new(std::sync::Barrier::new(2)),
+        std::time::Duration::from_millis(500),
+    );
+    let holder = {
+        let path = path.clone();
+        let locked = locked.clone();
+        std::thread::spawn(move || {
+            let mut conn = rusqlite::Connection::open(&path).unwrap();
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .unwrap();
+            tx.execute("UPDATE feeds SET title = 'held' WHERE id = 1", [])
+                .unwrap();
+            locked.wait();
+            std::thread::sleep(release);
+            tx.commit().unwrap();
+        })
+    };
+    locked.wait();
+    let started = std::time::Instant::now();
+    let stats = store
+        .apply_update(a, now(), &update(vec![item("g", "T", "Text")]))
+        .expect("waits for the lock instead of failing with SQLITE_BUSY");
+    assert_eq!(stats.new_stories, 1);
+    assert!(started.elapsed() >= release / 2, "it did wait");
+    holder.join().unwrap();
+    assert_eq!(
+        store
+            .feed(&Url::parse("https://a.example/feed").unwrap())
+            .unwrap()
+            .unwrap()
+            .title
+            .as_deref(),
+        Some("held")
+    );
+}
+
+#[test]
 fn a_failure_keeps_stories_and_counts_up() {
     let mut store = Store::open_in_memory().unwrap();
     let a = feed(&mut store, "https://a.example/feed");

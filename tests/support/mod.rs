@@ -37,8 +37,9 @@ pub enum Route {
     MovedPermanently(String),
     /// This status with a `Retry-After` of this many seconds.
     RetryAfter(u16, u32),
-    /// A gzip body (made by [`gzip_bomb`]), sent with Content-Encoding.
-    Gzip(Vec<u8>),
+    /// A compressed body (made by [`gzip_bomb`] or [`brotli_bomb`]), sent
+    /// with this Content-Encoding.
+    Compressed(&'static str, Vec<u8>),
     /// `size` spaces in 64 KiB chunks, with no Content-Length.
     Chunked { size: usize },
     /// A feed whose server sends a new ETag with every response and never
@@ -201,9 +202,9 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
                 .body(Body::from(body))
                 .unwrap()
         }
-        Some(Route::Gzip(body)) => Response::builder()
+        Some(Route::Compressed(encoding, body)) => Response::builder()
             .header(header::CONTENT_TYPE, "application/rss+xml")
-            .header(header::CONTENT_ENCODING, "gzip")
+            .header(header::CONTENT_ENCODING, encoding)
             .body(Body::from(body))
             .unwrap(),
     };
@@ -233,6 +234,19 @@ pub fn gzip_bomb(inflated: usize) -> Vec<u8> {
         encoder.write_all(&spaces).unwrap();
     }
     encoder.finish().unwrap()
+}
+
+/// `inflated` spaces, brotli-compressed: a few hundred bytes on the wire.
+pub fn brotli_bomb(inflated: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut encoder = brotli::CompressorWriter::new(&mut out, 1 << 16, 5, 22);
+        let spaces = vec![b' '; 1 << 20];
+        for _ in 0..inflated.div_ceil(spaces.len()) {
+            encoder.write_all(&spaces).unwrap();
+        }
+    }
+    out
 }
 
 fn status(code: u16) -> Response {
