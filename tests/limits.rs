@@ -95,8 +95,8 @@ async fn a_slow_server_times_out() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_redirect_loop_stops_at_the_limit() {
     let server = FixtureServer::start();
-    server.route("/a", Route::Redirect("/b".into()));
-    server.route("/b", Route::Redirect("/a".into()));
+    server.route("/a", Route::Redirect(302, "/b".into()));
+    server.route("/b", Route::Redirect(307, "/a".into()));
     let error = fetch(&server, &limits(), "/a").await.unwrap_err();
     assert!(
         matches!(error, Error::TooManyRedirects { limit: 5 }),

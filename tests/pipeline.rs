@@ -381,45 +381,58 @@ async fn a_missing_seeds_folder_is_reported_and_the_feeds_still_polled() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_permanent_redirect_moves_the_feed_and_a_temporary_one_does_not() {
+    use crate::support::Route;
     let server = FixtureServer::start();
     serve_fixtures(&server);
-    server.route(
-        "/old.rss",
-        crate::support::Route::MovedPermanently("/wire.rss".into()),
-    );
-    server.route(
-        "/tmp.atom",
-        crate::support::Route::Redirect("/mirror.atom".into()),
-    );
-    let setup = setup(&server, &["/old.rss", "/tmp.atom"], "");
+    // (path, status, target, moves)
+    let redirects = [
+        ("/old-301.rss", 301, "/wire.rss", true),
+        ("/old-308.json", 308, "/desk.json", true),
+        ("/tmp-302.atom", 302, "/mirror.atom", false),
+        ("/tmp-307.rss", 307, "/wire.rss", false),
+    ];
+    for (path, code, to, _) in redirects {
+        server.route(path, Route::Redirect(code, to.into()));
+    }
+    let paths: Vec<&str> = redirects.iter().map(|r| r.0).collect();
+    let setup = setup(&server, &paths, "");
     let first = poll_once(&setup).await;
-    assert_eq!(first.fetched, 2, "{first:?}");
+    assert_eq!(first.fetched, 4, "{first:?}");
     let record = |path: &str| {
         let url = url::Url::parse(&server.url(path)).unwrap();
         poll::lock(&setup.store).feed(&url).unwrap().unwrap()
     };
+    for (path, code, to, moves) in redirects {
+        let expected = moves.then(|| server.url(to));
+        assert_eq!(record(path).fetch_url, expected, "{code}");
+    }
+    let mut moved = first.moved.clone();
+    moved.sort();
     assert_eq!(
-        record("/old.rss").fetch_url.as_deref(),
-        Some(server.url("/wire.rss").as_str())
-    );
-    assert_eq!(record("/tmp.atom").fetch_url, None);
-    assert_eq!(
-        first.moved,
-        [(
-            url::Url::parse(&server.url("/old.rss")).unwrap(),
-            server.url("/wire.rss")
-        )]
+        moved,
+        [
+            (
+                url::Url::parse(&server.url("/old-301.rss")).unwrap(),
+                server.url("/wire.rss")
+            ),
+            (
+                url::Url::parse(&server.url("/old-308.json")).unwrap(),
+                server.url("/desk.json")
+            ),
+        ]
     );
 
     server.clear_seen();
     poll_once(&setup).await;
-    let paths: Vec<String> = server.seen().into_iter().map(|s| s.path).collect();
-    assert!(paths.contains(&"/wire.rss".to_owned()), "{paths:?}");
-    assert!(
-        !paths.contains(&"/old.rss".to_owned()),
-        "the moved feed is fetched at its new URL: {paths:?}"
-    );
-    assert!(paths.contains(&"/tmp.atom".to_owned()), "{paths:?}");
+    let seen: Vec<String> = server.seen().into_iter().map(|s| s.path).collect();
+    for (path, _, to, moves) in redirects {
+        assert!(seen.contains(&to.to_owned()), "{seen:?}");
+        assert_eq!(
+            seen.contains(&path.to_owned()),
+            !moves,
+            "a moved feed is fetched at its new URL, a redirected one at its own: {seen:?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -31,10 +31,9 @@ pub enum Route {
     Status(u16),
     /// Sleeps, then answers like `Feed`.
     Slow { delay: Duration, body: Vec<u8> },
-    /// 302 to another path of this server.
-    Redirect(String),
-    /// 301 to another path of this server.
-    MovedPermanently(String),
+    /// A redirect with this status (301, 302, 307, 308) to another path
+    /// of this server.
+    Redirect(u16, String),
     /// This status with a `Retry-After` of this many seconds.
     RetryAfter(u16, u32),
     /// A compressed body (made by [`gzip_bomb`] or [`brotli_bomb`]), sent
@@ -170,13 +169,8 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             tokio::time::sleep(delay).await;
             feed_response(body, "application/rss+xml", if_none_match.as_deref())
         }
-        Some(Route::Redirect(to)) => Response::builder()
-            .status(302)
-            .header(header::LOCATION, to)
-            .body(Body::empty())
-            .unwrap(),
-        Some(Route::MovedPermanently(to)) => Response::builder()
-            .status(301)
+        Some(Route::Redirect(code, to)) => Response::builder()
+            .status(code)
             .header(header::LOCATION, to)
             .body(Body::empty())
             .unwrap(),
