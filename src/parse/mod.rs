@@ -305,7 +305,7 @@ fn parse_normalized(
     }
     // Cut short: keep the complete items (after the repairs, if any).
     let base_doc = if notes.is_empty() { &doc } else { &repaired };
-    if let Some(closed) = repair::close_truncated(base_doc, &root)
+    if let Some(closed) = repair::close_truncated(base_doc)
         && closed.len() < base_doc.len()
         && let Ok(feed) = run_feed_rs(closed.as_bytes(), base)
     {

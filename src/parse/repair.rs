@@ -157,8 +157,14 @@ pub(crate) fn normalize_root(text: String, root: &Root, warnings: &mut Vec<Strin
     }
 }
 
+/// A link that is not one: given to RSS 1.0 items that have neither
+/// `<link>` nor `rdf:about`, so that feed-rs keeps them; its scheme is not
+/// http(s), so it never becomes an entry's link.
+pub(crate) const NO_LINK: &str = "feedloom:no-link";
+
 /// feed-rs drops RSS 1.0 items without `<link>`; the item's `rdf:about`
-/// is its URI, so give it as the link.
+/// is its URI, so give it as the link (or [`NO_LINK`] when it has none:
+/// a title and text are still a story).
 fn add_rdf_item_links(text: String, warnings: &mut Vec<String>) -> String {
     static ITEM: OnceLock<Regex> = OnceLock::new();
     static ABOUT: OnceLock<Regex> = OnceLock::new();
@@ -166,7 +172,7 @@ fn add_rdf_item_links(text: String, warnings: &mut Vec<String>) -> String {
     let about_re = regex(&ABOUT, r#"\babout\s*=\s*["']([^"']+)["']"#);
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
-    let mut added = 0;
+    let (mut added, mut unlinked) = (0, 0);
     for caps in item_re.captures_iter(&text) {
         let Some(whole) = caps.get(0) else { continue };
         if whole.start() < last {
@@ -177,33 +183,41 @@ fn add_rdf_item_links(text: String, warnings: &mut Vec<String>) -> String {
             continue;
         };
         let body = &text[whole.end()..whole.end() + body_len];
-        let Some(about) = caps
-            .get(2)
-            .and_then(|a| about_re.captures(a.as_str()))
-            .and_then(|c| c.get(1))
-        else {
-            continue;
-        };
         if body.contains("link>") {
             continue;
         }
+        let about = caps
+            .get(2)
+            .and_then(|a| about_re.captures(a.as_str()))
+            .and_then(|c| c.get(1));
+        let link = match about {
+            Some(about) => {
+                added += 1;
+                about.as_str()
+            }
+            None => {
+                unlinked += 1;
+                NO_LINK
+            }
+        };
         out.push_str(&text[last..whole.end()]);
-        out.push_str(&format!(
-            "<{}link>{}</{}link>",
-            &caps[1],
-            about.as_str(),
-            &caps[1]
-        ));
+        out.push_str(&format!("<{}link>{link}</{}link>", &caps[1], &caps[1]));
         last = whole.end();
-        added += 1;
     }
-    if added == 0 {
+    if added + unlinked == 0 {
         return text;
     }
     out.push_str(&text[last..]);
-    warnings.push(format!(
-        "{added} RSS 1.0 items without <link> given their rdf:about"
-    ));
+    if added > 0 {
+        warnings.push(format!(
+            "{added} RSS 1.0 items without <link> given their rdf:about"
+        ));
+    }
+    if unlinked > 0 {
+        warnings.push(format!(
+            "{unlinked} RSS 1.0 items have neither <link> nor rdf:about"
+        ));
+    }
     out
 }
 
@@ -607,13 +621,17 @@ pub(crate) fn move_stray_items(doc: &str) -> Option<String> {
 /// A document cut short (a dropped connection, a full disk on the
 /// publisher's side): everything after the last complete `</item>` or
 /// `</entry>` is dropped and the open containers are closed, so the
-/// complete items are kept. `None` when no item is complete.
-pub(crate) fn close_truncated(doc: &str, root: &Root) -> Option<String> {
+/// complete items are kept. `None` when no item is complete. The root is
+/// found again in `doc` itself: offsets from another version of the text
+/// (before the repairs) would not fit it.
+pub(crate) fn close_truncated(doc: &str) -> Option<String> {
+    let root = find_root(doc)?;
     let lower = doc.to_ascii_lowercase();
     let last = ["</item>", "</entry>"]
         .iter()
         .filter_map(|tag| lower.rfind(tag).map(|at| at + tag.len()))
-        .max()?;
+        .max()
+        .filter(|last| *last > root.end)?;
     let mut fixed = doc[..last].to_owned();
     match root.local.as_str() {
         "rss" => {
@@ -625,7 +643,9 @@ pub(crate) fn close_truncated(doc: &str, root: &Root) -> Option<String> {
         "feed" => fixed.push_str("</feed>"),
         _ => {
             // RDF and others: close the root as it was written.
-            let tag = doc[root.start + 1..root.end]
+            let tag = doc
+                .get(root.start + 1..root.end)
+                .unwrap_or_default()
                 .split(|c: char| c.is_whitespace() || c == '>' || c == '/')
                 .next()
                 .unwrap_or_default();

@@ -356,3 +356,14 @@ fn json_ignores_http_charset() {
     .expect("parses");
     assert_eq!(feed.title.as_deref(), Some("Café"));
 }
+
+#[test]
+fn rss_1_0_item_without_link_or_about_is_kept_without_a_link() {
+    let doc = "<?xml version=\"1.0\"?><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" \
+        xmlns=\"http://purl.org/rss/1.0/\"><channel><title>T</title></channel>\
+        <item><title>One</title><description>Text.</description></item></rdf:RDF>";
+    let feed = ok(doc.as_bytes());
+    assert_eq!(feed.entries.len(), 1, "{:?}", feed.warnings);
+    assert_eq!(feed.entries[0].title.as_deref(), Some("One"));
+    assert_eq!(feed.entries[0].link, None);
+}
