@@ -5,7 +5,7 @@
 //! parse with its repairs, normalize (sanitize, text, canonical link) and
 //! the content hash — and nothing may panic.
 //!
-//! `cargo test --test fuzz` runs 1,000 cases; `FEEDLOOM_FUZZ_CASES=100000
+//! `cargo test --test fuzz` runs 10,000 cases; `FEEDLOOM_FUZZ_CASES=100000
 //! cargo test --release --test fuzz` runs longer. A failing case is shrunk
 //! and printed with the sample's path and the mutations.
 
@@ -161,7 +161,7 @@ fn cases() -> u32 {
     std::env::var("FEEDLOOM_FUZZ_CASES")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(1000)
+        .unwrap_or(10_000)
 }
 
 const CONTENT_TYPES: &[Option<&str>] = &[
