@@ -263,3 +263,15 @@ fn a_truncated_document_after_repairs_keeps_its_items() {
     assert_eq!(feed.entries.len(), 1);
     assert_eq!(feed.entries[0].title.as_deref(), Some("One"));
 }
+
+#[test]
+fn a_second_xml_declaration_does_not_crash_the_parser() {
+    // Two documents pasted together, the second with its own declaration:
+    // quick-xml 0.42 panics on it (caught, but the feed would be lost).
+    let doc = "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>T</title>\
+        <item><guid>1</guid><title>One</title></item>\
+        <?xml version=\"1.0\" encoding=\"iso-8859-1\"?>\
+        <item><guid>2</guid><title>Two</title></item></channel></rss>";
+    let feed = parse(doc.as_bytes(), None, &base()).expect("parsed, not crashed");
+    assert_eq!(feed.entries.len(), 2);
+}

@@ -208,6 +208,13 @@ fn parse_xml(text: String, base: &Url, mut warnings: Vec<String>) -> Result<Pars
             cleaned
         }
     };
+    let text = match repair::drop_stray_declarations(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(cleaned) => {
+            warnings.push("dropped an XML declaration in the middle of the document".to_owned());
+            cleaned
+        }
+    };
     // Find the root; junk before the declaration (blank lines, PHP
     // warnings) can hide it, so look again past the junk.
     let (text, root) = match repair::find_root(&text) {

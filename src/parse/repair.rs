@@ -562,6 +562,47 @@ pub(crate) fn drop_invalid_chars(text: &str) -> Cow<'_, str> {
     Cow::Owned(text.chars().filter(|&c| is_xml_char(c as u32)).collect())
 }
 
+/// Removes XML declarations after the start of the document (two feeds
+/// pasted together, a template that includes one): quick-xml 0.42 panics
+/// on a second one instead of failing. Those inside CDATA are text and
+/// stay.
+pub(crate) fn drop_stray_declarations(text: &str) -> Cow<'_, str> {
+    let is_declaration = |at: usize| {
+        text[at + 5..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_whitespace() || c == '?')
+    };
+    let in_cdata = |at: usize| {
+        let before = &text[..at];
+        before
+            .rfind("<![CDATA[")
+            .is_some_and(|open| before[open..].find("]]>").is_none())
+    };
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut from = 1;
+    while let Some(found) = text.get(from..).and_then(|rest| rest.find("<?xml")) {
+        let at = from + found;
+        from = at + 5;
+        if !is_declaration(at) || in_cdata(at) {
+            continue;
+        }
+        let end = text[at..].find("?>").map_or(text.len(), |e| at + e + 2);
+        let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
+        out.push_str(&text[copied..at]);
+        copied = end;
+        from = end;
+    }
+    match out {
+        None => Cow::Borrowed(text),
+        Some(mut out) => {
+            out.push_str(&text[copied..]);
+            Cow::Owned(out)
+        }
+    }
+}
+
 /// All repairs in one pass, for the single retry after an XML error.
 /// Returns the repaired text and what was done.
 pub(crate) fn repair(text: &str) -> (String, Vec<String>) {
@@ -661,6 +702,23 @@ pub(crate) fn close_truncated(doc: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stray_declarations_go_and_those_in_cdata_stay() {
+        let doc = "<?xml version=\"1.0\"?><rss><channel><?xml version=\"1.0\" encoding=\"utf-16\"?>\
+                   <item><description><![CDATA[<?xml version=\"1.0\"?>]]></description></item>\
+                   <?xml-stylesheet href=\"s\"?></channel></rss>";
+        assert_eq!(
+            drop_stray_declarations(doc),
+            "<?xml version=\"1.0\"?><rss><channel>\
+             <item><description><![CDATA[<?xml version=\"1.0\"?>]]></description></item>\
+             <?xml-stylesheet href=\"s\"?></channel></rss>"
+        );
+        assert!(matches!(
+            drop_stray_declarations("<?xml version=\"1.0\"?><a/>"),
+            Cow::Borrowed(_)
+        ));
+    }
 
     #[test]
     fn bare_ampersands_are_escaped() {
