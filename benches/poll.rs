@@ -1,13 +1,17 @@
 //! Poll benchmark against a local feed farm: N feeds × M items served from
-//! 127.0.0.1, polled cold (empty database) and warm (every feed answers 304).
+//! 127.0.0.1, polled cold (empty database) and warm (every feed answers 304),
+//! beside the floors measured in the same run: downloading every body with a
+//! plain concurrent client, and parsing every body.
 //!
 //! `cargo bench --bench poll` (defaults: 1000 feeds × 50 items, about 130 MB
-//! of RSS), or `cargo bench --bench poll -- FEEDS ITEMS`. The farm runs in
-//! this process on its own runtime; its memory is included in the peak RSS
-//! printed at the end, so that figure is an upper bound for feedloom itself.
+//! of RSS), or `cargo bench --bench poll -- FEEDS ITEMS`. The farm runs in a
+//! child process (this binary, started with `--farm`), so the peak RSS
+//! printed is feedloom's alone. CPU time is this process's user + system
+//! time, from /proc/self/stat.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,36 +24,50 @@ use feedloom::config;
 use feedloom::fetch::Fetcher;
 use feedloom::poll::{self, SharedStore};
 use feedloom::store::{Store, StoryQuery};
+use futures_util::StreamExt;
 
 /// One farm document: body and its ETag.
 type Farm = HashMap<String, (Vec<u8>, String)>;
 
 fn main() {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<usize> = raw.iter().filter_map(|a| a.parse().ok()).collect();
     let feeds = args.first().copied().unwrap_or(1000);
     let items = args.get(1).copied().unwrap_or(50);
+    if raw.iter().any(|a| a == "--farm") {
+        serve_farm(feeds, items);
+        return;
+    }
 
-    let farm = Arc::new(build_farm(feeds, items));
-    let bytes: usize = farm.values().map(|(body, _)| body.len()).sum();
-    let addr = start_farm(farm.clone());
+    // The farm, in its own process; it prints its address and size.
+    let mut farm = std::process::Command::new(std::env::current_exe().expect("own path"))
+        .args(["--farm", &feeds.to_string(), &items.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the farm");
+    let mut line = String::new();
+    BufReader::new(farm.stdout.take().expect("farm stdout"))
+        .read_line(&mut line)
+        .expect("farm address");
+    let mut words = line.split_whitespace();
+    let addr = words.next().expect("address").to_owned();
+    let bytes: usize = words.next().and_then(|b| b.parse().ok()).expect("size");
+    let urls: Vec<String> = (0..feeds)
+        .map(|feed| format!("http://{addr}/feed/{feed}.xml"))
+        .collect();
 
     let dir = tempfile::tempdir().expect("temp dir");
     let mut text = format!(
         "database = \"bench.db\"\n[topic]\ntitle = \"bench\"\nseeds = {:?}\n[fetch]\nconcurrency = 64\nper_host = 64\n",
         dir.path().join("no-seeds")
     );
-    for path in farm.keys() {
-        let _ = write!(text, "[[feeds]]\nurl = \"http://{addr}{path}\"\n");
+    for url in &urls {
+        let _ = write!(text, "[[feeds]]\nurl = \"{url}\"\n");
     }
     std::fs::create_dir_all(dir.path().join("no-seeds")).expect("seeds dir");
     let config_path = dir.path().join("feedloom.toml");
     std::fs::write(&config_path, text).expect("write config");
     let config = config::load(&config_path).expect("bench config is valid");
-    let store: SharedStore = Arc::new(Mutex::new(Store::open(&config.database).expect("open db")));
-    let fetcher = Fetcher::new(&config.fetch).expect("fetcher");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -59,20 +77,59 @@ fn main() {
         "farm: {feeds} feeds × {items} items, {:.1} MB of RSS on http://{addr}",
         bytes as f64 / 1e6
     );
+
+    // Floors: every body downloaded by a plain concurrent client (64 at a
+    // time, like feedloom), then every body parsed, on all cores.
+    let (elapsed, cpu, bodies) = measure(|| runtime.block_on(download_all(&urls)));
+    println!(
+        "floor, download: {:>7.2} s  cpu {:>6.2} s  {} bodies",
+        elapsed.as_secs_f64(),
+        cpu.as_secs_f64(),
+        bodies.len()
+    );
+    let (elapsed, cpu, entries) = measure(|| parse_all(&bodies));
+    println!(
+        "floor, parse:    {:>7.2} s  cpu {:>6.2} s  {entries} entries",
+        elapsed.as_secs_f64(),
+        cpu.as_secs_f64()
+    );
+    drop(bodies);
+
+    let store: SharedStore = Arc::new(Mutex::new(Store::open(&config.database).expect("open db")));
+    let fetcher = Fetcher::new(&config.fetch).expect("fetcher");
     for pass in ["cold", "warm"] {
-        let start = Instant::now();
-        let summary = runtime
-            .block_on(poll::poll_all(&config, &store, &fetcher, |_, _| {}))
-            .expect("poll");
-        let elapsed = start.elapsed();
+        let (elapsed, cpu, summary) = measure(|| {
+            runtime
+                .block_on(poll::poll_feeds(&config, &store, &fetcher, |_, _| {}))
+                .expect("poll")
+        });
         println!(
-            "{pass}: {:>7.2} s  fetched {} unchanged {} failed {}  new {} merged {}",
+            "{pass}, stored:  {:>7.2} s  cpu {:>6.2} s  fetched {} unchanged {} failed {}  new {} merged {}",
             elapsed.as_secs_f64(),
+            cpu.as_secs_f64(),
             summary.fetched,
             summary.unchanged,
             summary.failed.len(),
             summary.stories.new_stories,
             summary.stories.merged,
+        );
+        // What a poll leaves to the background: topic verdicts and the
+        // search index (`feedloom poll` does it before it returns).
+        let topics = feedloom::scoring::build(&config);
+        let (elapsed, cpu, (scored, indexed)) = measure(|| {
+            runtime.block_on(async {
+                let scored =
+                    feedloom::scoring::score_pending(&store, move || topics.clone(), None, |_| {})
+                        .await
+                        .expect("score");
+                let indexed = poll::index_for_search(&store).await.expect("index");
+                (scored.scored, indexed)
+            })
+        });
+        println!(
+            "{pass}, caught up: +{:>5.2} s  cpu {:>6.2} s  scored {scored} indexed {indexed}",
+            elapsed.as_secs_f64(),
+            cpu.as_secs_f64()
         );
     }
     let entries = poll::lock(&store)
@@ -80,7 +137,89 @@ fn main() {
         .map(|stories| stories.len())
         .unwrap_or_default();
     println!("entries (one per near-duplicate cluster): {entries}");
-    println!("peak RSS (feedloom + farm): {} MB", peak_rss_kib() / 1024);
+    let size = std::fs::metadata(&config.database).map_or(0, |m| m.len());
+    println!("database: {:.1} MB", size as f64 / 1e6);
+    println!("peak RSS (feedloom alone): {} MB", peak_rss_kib() / 1024);
+    let _ = farm.kill();
+    let _ = farm.wait();
+}
+
+/// Runs `f` and returns its wall time, this process's CPU time during it,
+/// and its result.
+fn measure<T>(f: impl FnOnce() -> T) -> (Duration, Duration, T) {
+    let (start, cpu) = (Instant::now(), cpu_time());
+    let value = f();
+    (start.elapsed(), cpu_time().saturating_sub(cpu), value)
+}
+
+/// User + system time of this process so far (utime and stime in
+/// /proc/self/stat, in clock ticks of 1/100 s on Linux).
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The command name (field 2) may hold spaces: count from after it.
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<u64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    Duration::from_millis(fields.iter().sum::<u64>() * 10)
+}
+
+async fn download_all(urls: &[String]) -> Vec<Vec<u8>> {
+    // reqwest is built without a default crypto provider (see `Fetcher`).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::new();
+    futures_util::stream::iter(urls)
+        .map(|url| {
+            let client = client.clone();
+            async move {
+                let response = client.get(url).send().await.expect("farm answers");
+                response.bytes().await.expect("body").to_vec()
+            }
+        })
+        .buffer_unordered(64)
+        .collect()
+        .await
+}
+
+fn parse_all(bodies: &[Vec<u8>]) -> usize {
+    let base = url::Url::parse("http://127.0.0.1/feed.xml").expect("constant URL");
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let chunk = bodies.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = bodies
+            .chunks(chunk)
+            .map(|part| {
+                let base = &base;
+                s.spawn(move || {
+                    part.iter()
+                        .map(|body| {
+                            feedloom::parse::parse(body, Some("application/rss+xml"), base)
+                                .map_or(0, |feed| feed.entries.len())
+                        })
+                        .sum::<usize>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("parse thread"))
+            .sum()
+    })
+}
+
+/// The child process: builds the farm, prints "ADDR BYTES", serves until
+/// killed.
+fn serve_farm(feeds: usize, items: usize) {
+    let farm = Arc::new(build_farm(feeds, items));
+    let bytes: usize = farm.values().map(|(body, _)| body.len()).sum();
+    let addr = start_farm(farm);
+    println!("{addr} {bytes}");
+    loop {
+        std::thread::park();
+    }
 }
 
 /// Feeds of realistic size, every story in its own words; every tenth item

@@ -114,12 +114,47 @@ pub struct PollSummary {
     pub warnings: Vec<(Url, String)>,
     /// Topic verdicts computed for new and changed stories.
     pub scored: crate::scoring::ScoreSummary,
+    /// Stories indexed for search.
+    pub indexed: usize,
 }
 
-/// Imports the seeds folder, then polls every enabled feed concurrently (the
-/// fetcher's semaphores bound how many are in flight). `progress` is called
-/// after each feed with (done, total).
+/// Imports the seeds folder, polls every enabled feed concurrently (the
+/// fetcher's semaphores bound how many are in flight), then catches up:
+/// topic verdicts and the search index for what it stored. `progress` is
+/// called after each feed with (done, total).
 pub async fn poll_all(
+    config: &Config,
+    store: &SharedStore,
+    fetcher: &Fetcher,
+    progress: impl FnMut(usize, usize),
+) -> Result<PollSummary, Error> {
+    let mut summary = poll_feeds(config, store, fetcher, progress).await?;
+    let topics = crate::scoring::build(config);
+    summary.scored =
+        crate::scoring::score_pending(store, move || topics.clone(), None, |_| {}).await?;
+    summary.indexed = index_for_search(store).await?;
+    Ok(summary)
+}
+
+/// Indexes every story waiting for search, a batch per lock, so that the
+/// server and polls get the store in between; returns how many.
+pub async fn index_for_search(store: &SharedStore) -> Result<usize, Error> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || -> Result<usize, Error> {
+        let mut total = 0;
+        loop {
+            match lock(&store).index_pending(store::INDEX_BATCH)? {
+                0 => return Ok(total),
+                n => total += n,
+            }
+        }
+    })
+    .await?
+}
+
+/// [`poll_all`] without the catching up: seeds, then every enabled feed,
+/// stored. The stories it stores are queued for scoring and search.
+pub async fn poll_feeds(
     config: &Config,
     store: &SharedStore,
     fetcher: &Fetcher,
@@ -160,8 +195,6 @@ pub async fn poll_all(
     }
     drop(polls);
     summary.moved = moved_feeds(store, config).await?;
-    summary.scored =
-        crate::scoring::score_pending(store, move || topics.clone(), None, |_| {}).await?;
     Ok(summary)
 }
 

@@ -34,7 +34,13 @@ pub fn run(
         None => config.topic(),
     };
     let limit = limit.clamp(1, MAX_LIMIT);
-    let store = Store::open_existing(&config.database)?;
+    let mut store = Store::open_existing(&config.database)?;
+    // Stories the daemon has not indexed yet (or `feedloom poll` left for
+    // a daemon that is not running) are indexed first, so the answer is
+    // complete; with a daemon running this is usually nothing.
+    store
+        .index_all_pending()
+        .context("cannot index the stories stored since the last search")?;
     // One more than shown, to know whether to say there are more.
     let hits = store
         .search(&SearchQuery {

@@ -1,6 +1,7 @@
-//! The daemon's scoring task: one task drains the score queue whenever a
-//! poll stored something or the topics changed, so concurrent polls never
-//! score the same stories twice.
+//! The daemon's catching-up task: whenever a poll stored something or the
+//! topics changed, one task drains the score queue and then the search
+//! queue, so concurrent polls never score or index the same stories twice,
+//! and neither costs the polls' transactions anything.
 
 use std::sync::Arc;
 
@@ -56,6 +57,14 @@ impl ScoringTask {
                 Err(error) => {
                     // The verdicts stay queued; the next poll retries.
                     tracing::error!(error = %poll::error_chain(&error), "scoring stories failed");
+                }
+            }
+            match poll::index_for_search(&self.store).await {
+                Ok(0) => {}
+                Ok(indexed) => tracing::debug!(indexed, "stories indexed for search"),
+                // They stay queued; the next poll retries.
+                Err(error) => {
+                    tracing::error!(error = %poll::error_chain(&error), "indexing stories for search failed")
                 }
             }
         }

@@ -35,6 +35,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_body_digest.sql",
         include_str!("../../migrations/0006_body_digest.sql"),
     ),
+    (
+        "0007_search_queue.sql",
+        include_str!("../../migrations/0007_search_queue.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

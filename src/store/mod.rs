@@ -15,7 +15,8 @@ mod topics;
 mod topics_tests;
 
 pub use search::{
-    Fragment, Highlighted, MAX_TERMS, MIN_PREFIX_CHARS, SearchHit, SearchQuery, fts5_query,
+    Fragment, Highlighted, INDEX_BATCH, MAX_TERMS, MIN_PREFIX_CHARS, SearchHit, SearchQuery,
+    fts5_query,
 };
 pub use topics::{PendingStory, Recorded, ScoredStory, StoredVerdict, reason_text};
 

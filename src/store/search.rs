@@ -1,5 +1,7 @@
 //! Full-text search over stories' titles and text (FTS5, see
-//! `migrations/0005_search.sql` for the index and its tokenizer).
+//! `migrations/0005_search.sql` for the index and its tokenizer, and
+//! `0007_search_queue.sql` for why stories reach it in batches, through
+//! [`Store::index_pending`]).
 //!
 //! What a person types is never handed to FTS5 as query syntax: FTS5 raises
 //! errors on unbalanced quotes, a stray `NEAR(`, `col:` filters and bare
@@ -7,7 +9,7 @@
 //! [`fts5_query`] understands a small, documented subset and turns every
 //! term into a quoted FTS5 string, inside which nothing but `"` is special.
 
-use rusqlite::params;
+use rusqlite::{TransactionBehavior, params};
 
 use super::{
     Result, SOURCE_COLUMNS, STORY_COLUMN_COUNT, STORY_COLUMNS, Store, StoredStory, source_from_row,
@@ -212,7 +214,56 @@ fn fts5_term(text: &str, prefix: bool) -> Option<String> {
     Some(format!("\"{}\"{star}", text.replace('"', "\"\"")))
 }
 
+/// Stories indexed per statement by [`Store::index_pending`]: large enough
+/// that FTS5 writes a few big segments instead of many small ones, small
+/// enough that one batch holds the write lock for a fraction of a second.
+pub const INDEX_BATCH: usize = 1000;
+
 impl Store {
+    /// Indexes up to `limit` queued stories for search (oldest first) in one
+    /// transaction, and returns how many. Callers loop until it returns 0;
+    /// each call is a separate transaction, so feeds' writes get in between.
+    pub fn index_pending(&mut self, limit: usize) -> Result<usize> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let indexed = tx
+            .prepare_cached(
+                "INSERT INTO stories_fts (rowid, title, content_text)
+                 SELECT s.id, s.title, s.content_text
+                 FROM (SELECT story_id FROM search_queue ORDER BY story_id LIMIT ?1) q
+                 JOIN stories s ON s.id = q.story_id",
+            )?
+            .execute([limit])?;
+        tx.prepare_cached(
+            "DELETE FROM search_queue
+             WHERE story_id IN (SELECT story_id FROM search_queue ORDER BY story_id LIMIT ?1)",
+        )?
+        .execute([limit])?;
+        tx.commit()?;
+        Ok(indexed)
+    }
+
+    /// Indexes every queued story, batch by batch; returns how many.
+    pub fn index_all_pending(&mut self) -> Result<usize> {
+        let mut total = 0;
+        loop {
+            match self.index_pending(INDEX_BATCH)? {
+                0 => return Ok(total),
+                n => total += n,
+            }
+        }
+    }
+
+    /// How many stored stories search cannot find yet.
+    pub fn search_backlog(&self) -> Result<usize> {
+        let count: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM search_queue", [], |row| row.get(0))?;
+        Ok(usize::try_from(count).unwrap_or_default())
+    }
+
     /// The stories matching `query`: on-topic for `query.topic` first, then
     /// by relevance (bm25, title weighted), then newest; `query.limit` of
     /// them after skipping `query.offset`. A query with nothing to search

@@ -39,6 +39,7 @@ fn store_with(items: Vec<Item>) -> (Store, FeedId) {
         .unwrap()
         .id;
     store.apply_update(feed, now(), &update(items)).unwrap();
+    store.index_all_pending().unwrap();
     (store, feed)
 }
 
@@ -417,6 +418,11 @@ fn an_edited_story_is_found_by_its_new_words_only() {
             )]),
         )
         .unwrap();
+    // Until the edit is indexed, search finds neither version (never
+    // both, never the old one).
+    assert_eq!(store.search(&query("cotton")).unwrap().len(), 0);
+    assert_eq!(store.search_backlog().unwrap(), 1);
+    store.index_all_pending().unwrap();
     assert!(store.search(&query("cotton")).unwrap().is_empty());
     let after = store.search(&query("wheat")).unwrap();
     assert_eq!(after.len(), 1);
@@ -446,6 +452,7 @@ fn deleted_stories_vanish_from_the_index() {
             )]),
         )
         .unwrap();
+    store.index_all_pending().unwrap();
     store
         .apply_update(
             feed,
@@ -458,6 +465,7 @@ fn deleted_stories_vanish_from_the_index() {
             )]),
         )
         .unwrap();
+    store.index_all_pending().unwrap();
     assert!(titles(&store, "sunday").is_empty());
     assert_eq!(titles(&store, "doha"), ["Kabul airport resumes flights"]);
     assert_index_consistent(&store);
@@ -497,4 +505,46 @@ fn the_migration_indexes_stories_stored_before_it() {
     let store = Store::open(&path).unwrap();
     assert_eq!(titles(&store, "existed"), ["Old news from Kabul"]);
     assert_index_consistent(&store);
+}
+
+#[test]
+fn edits_and_deletes_of_queued_and_indexed_stories_keep_the_index_consistent() {
+    let mut store = Store::open_in_memory().unwrap();
+    let feed = store
+        .ensure_feed(&Url::parse("https://a.example/feed").unwrap(), None, now())
+        .unwrap()
+        .id;
+    let write = |store: &mut Store, guid: &str, body: &str| {
+        store
+            .apply_update(
+                feed,
+                now(),
+                &update(vec![item(guid, "Same headline", body, 0)]),
+            )
+            .unwrap();
+    };
+    // Queued, edited while queued, indexed with the edit.
+    write(&mut store, "q", "Queued first words.");
+    write(&mut store, "q", "Queued second words.");
+    // Indexed, then edited: the old terms leave at once, the new arrive
+    // with the next batch.
+    write(&mut store, "i", "Indexed first words.");
+    assert_eq!(store.index_all_pending().unwrap(), 2);
+    write(&mut store, "i", "Indexed second words.");
+    // Queued and deleted before indexing; indexed and deleted.
+    write(&mut store, "d", "Doomed words.");
+    store
+        .conn
+        .execute(
+            "DELETE FROM stories WHERE content_text IN ('Doomed words.', 'Queued second words.')",
+            [],
+        )
+        .unwrap();
+    assert_eq!(store.search_backlog().unwrap(), 1, "only the edit is left");
+    assert_eq!(store.index_all_pending().unwrap(), 1);
+    assert_eq!(store.search_backlog().unwrap(), 0);
+    assert_index_consistent(&store);
+    assert_eq!(titles(&store, "second"), ["Same headline"]);
+    assert!(titles(&store, "first").is_empty());
+    assert!(titles(&store, "doomed").is_empty());
 }
