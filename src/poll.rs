@@ -22,8 +22,85 @@ use crate::seeds;
 use crate::store::{self, ApplyStats, FeedUpdate, SeedChange, Store};
 
 /// The store as the async stages share it: one connection behind a mutex,
-/// used only from blocking threads.
-pub type SharedStore = Arc<Mutex<Store>>;
+/// used only from blocking threads, and the fetched feeds waiting for it.
+pub type SharedStore = Arc<StoreHandle>;
+
+/// See [`SharedStore`]; made by [`StoreHandle::new`].
+pub struct StoreHandle {
+    store: Mutex<Store>,
+    /// Fetched feeds waiting to be written; see [`write_batched`].
+    writes: Mutex<Vec<PendingWrite>>,
+}
+
+impl StoreHandle {
+    pub fn new(store: Store) -> SharedStore {
+        Arc::new(Self {
+            store: Mutex::new(store),
+            writes: Mutex::default(),
+        })
+    }
+}
+
+/// One feed's parsed fetch, and where its writer wants the result.
+struct PendingWrite {
+    feed: store::FeedId,
+    update: FeedUpdate,
+    done: std::sync::mpsc::SyncSender<store::Result<ApplyStats>>,
+}
+
+/// Writes one feed's fetch, together with every other fetch waiting for
+/// the store at that moment, in one transaction (group commit): whoever
+/// gets the store lock writes the whole queue and hands each waiting feed
+/// its result before letting go. While one transaction is written, the
+/// next one's feeds gather, so the busier the poll, the larger the
+/// batches; a lone feed is written alone, at once. If the batch's
+/// transaction fails as a whole, each feed is written alone so that each
+/// gets its own error.
+fn write_batched(
+    handle: &StoreHandle,
+    feed: store::FeedId,
+    update: FeedUpdate,
+) -> store::Result<ApplyStats> {
+    let (done, result) = std::sync::mpsc::sync_channel(1);
+    lock_queue(&handle.writes).push(PendingWrite { feed, update, done });
+    {
+        let mut store = lock(handle);
+        let batch = std::mem::take(&mut *lock_queue(&handle.writes));
+        if !batch.is_empty() {
+            let now = Utc::now();
+            let updates: Vec<(store::FeedId, &FeedUpdate)> =
+                batch.iter().map(|w| (w.feed, &w.update)).collect();
+            match store.apply_updates(now, &updates) {
+                Ok(results) => {
+                    for (write, result) in batch.iter().zip(results) {
+                        let _ = write.done.send(result);
+                    }
+                }
+                Err(error) => {
+                    tracing::debug!(%error, feeds = batch.len(), "batched write failed; writing feed by feed");
+                    for write in &batch {
+                        let _ = write
+                            .done
+                            .send(store.apply_update(write.feed, now, &write.update));
+                    }
+                }
+            }
+        }
+    }
+    // Ours was in the batch this writer or an earlier one wrote, and its
+    // result was sent before the store lock was released.
+    match result.try_recv() {
+        Ok(result) => result,
+        Err(_) => Err(store::Error::WriteLost),
+    }
+}
+
+fn lock_queue(queue: &Mutex<Vec<PendingWrite>>) -> MutexGuard<'_, Vec<PendingWrite>> {
+    match queue.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
 
 /// Why a feed's poll failed.
 #[derive(Debug, thiserror::Error)]
@@ -265,9 +342,9 @@ pub async fn poll_feed(
         Err(error) => Err(FeedError::Fetch(error)),
     };
 
-    let store = store.clone();
+    let handle = store.clone();
     let outcome = tokio::task::spawn_blocking(move || -> Result<FeedOutcome, Error> {
-        let mut store = lock(&store);
+        let mut store = lock(&handle);
         let now = Utc::now();
         if let Some(to) = &moved_to {
             tracing::warn!(moved_to = %to, "feed moved permanently; fetching the new URL from now on (edit the configuration to make it stick)");
@@ -294,13 +371,18 @@ pub async fn poll_feed(
                 )?;
                 FeedOutcome::NotModified
             }
-            Ok(Received::Parsed { update, warnings }) => match store.apply_update(record.id, now, &update) {
-                Ok(stats) => FeedOutcome::Fetched { stats, warnings },
-                // One feed's data must not stop the poll: if the store
-                // cannot take it, that is this feed's failure, and the
-                // store is still usable if it can record it.
-                Err(error) => failed(&mut store, record.id, now, FeedError::Store(error))?,
-            },
+            Ok(Received::Parsed { update, warnings }) => {
+                drop(store);
+                match write_batched(&handle, record.id, update) {
+                    Ok(stats) => FeedOutcome::Fetched { stats, warnings },
+                    // One feed's data must not stop the poll: if the store
+                    // cannot take it, that is this feed's failure, and the
+                    // store is still usable if it can record it.
+                    Err(error) => {
+                        failed(&mut lock(&handle), record.id, now, FeedError::Store(error))?
+                    }
+                }
+            }
             Err(error) => failed(&mut store, record.id, now, error)?,
         })
     })
@@ -588,8 +670,8 @@ pub async fn import_seeds(
 /// The store lock. A panic while holding it cannot leave the connection
 /// half-written (SQLite rolls back an unfinished transaction), so a poisoned
 /// lock is safe to take over.
-pub fn lock(store: &SharedStore) -> MutexGuard<'_, Store> {
-    match store.lock() {
+pub fn lock(store: &StoreHandle) -> MutexGuard<'_, Store> {
+    match store.store.lock() {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),
     }

@@ -1,8 +1,6 @@
 //! The whole flow through the library: config → fetch → parse → normalize →
 //! store, against the fixture server.
 
-use std::sync::{Arc, Mutex};
-
 use feedloom::config;
 use feedloom::fetch::Fetcher;
 use feedloom::poll::{self, PollSummary, SharedStore};
@@ -21,7 +19,7 @@ fn setup(server: &FixtureServer, paths: &[&str], extra: &str) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let urls: Vec<String> = paths.iter().map(|p| server.url(p)).collect();
     let config = config::load(&write_config(dir.path(), &urls, extra)).unwrap();
-    let store = Arc::new(Mutex::new(Store::open(&config.database).unwrap()));
+    let store = feedloom::poll::StoreHandle::new(Store::open(&config.database).unwrap());
     let fetcher = Fetcher::new(&config.fetch).unwrap();
     Setup {
         _dir: dir,
@@ -200,7 +198,8 @@ async fn dead_and_garbage_feeds_do_not_stop_the_others() {
         server.url("/desk.json"),
     ];
     let config = config::load(&write_config(dir.path(), &urls, "")).unwrap();
-    let store: SharedStore = Arc::new(Mutex::new(Store::open(&config.database).unwrap()));
+    let store: SharedStore =
+        feedloom::poll::StoreHandle::new(Store::open(&config.database).unwrap());
     let fetcher = Fetcher::new(&config.fetch).unwrap();
     let summary = poll::poll_all(&config, &store, &fetcher, |_, _| {})
         .await
@@ -365,7 +364,8 @@ async fn a_missing_seeds_folder_is_reported_and_the_feeds_still_polled() {
     );
     std::fs::write(dir.path().join("feedloom.toml"), text).unwrap();
     let config = config::load(&dir.path().join("feedloom.toml")).unwrap();
-    let store: SharedStore = Arc::new(Mutex::new(Store::open(&config.database).unwrap()));
+    let store: SharedStore =
+        feedloom::poll::StoreHandle::new(Store::open(&config.database).unwrap());
     let fetcher = Fetcher::new(&config.fetch).unwrap();
     let summary = poll::poll_all(&config, &store, &fetcher, |_, _| {})
         .await
@@ -444,7 +444,8 @@ async fn a_410_retires_the_feed_until_the_configuration_changes() {
     let gone = server.url("/gone.rss");
     let path = write_config(dir.path(), std::slice::from_ref(&gone), "");
     let config = config::load(&path).unwrap();
-    let store: SharedStore = Arc::new(Mutex::new(Store::open(&config.database).unwrap()));
+    let store: SharedStore =
+        feedloom::poll::StoreHandle::new(Store::open(&config.database).unwrap());
     let fetcher = Fetcher::new(&config.fetch).unwrap();
 
     let first = poll::poll_all(&config, &store, &fetcher, |_, _| {})

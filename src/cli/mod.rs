@@ -4,7 +4,6 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -352,7 +351,7 @@ fn daemon(path: PathBuf, config: Config) -> anyhow::Result<()> {
 }
 
 fn open_store(path: &Path) -> anyhow::Result<SharedStore> {
-    Ok(Arc::new(Mutex::new(Store::open(path)?)))
+    Ok(crate::poll::StoreHandle::new(Store::open(path)?))
 }
 
 /// Logging to stderr. The filter comes from FEEDLOOM_LOG or RUST_LOG, else

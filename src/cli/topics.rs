@@ -2,7 +2,6 @@
 //! is (not) published, and recomputing every verdict after a change.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 
@@ -93,7 +92,7 @@ pub fn explain(
 
 /// Recomputes every topic's verdict on every stored story.
 pub fn rescore(config: &Config, out: &mut impl Write) -> anyhow::Result<()> {
-    let store = Arc::new(Mutex::new(Store::open(&config.database)?));
+    let store = crate::poll::StoreHandle::new(Store::open(&config.database)?);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

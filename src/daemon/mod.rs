@@ -70,12 +70,12 @@ impl Signals {
 pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
     let signals = Signals::watch()?;
     let notifier = Notifier::from_env();
-    let writer: SharedStore = Arc::new(std::sync::Mutex::new(
+    let writer: SharedStore = crate::poll::StoreHandle::new(
         Store::open(&config.database).context("cannot open the database")?,
-    ));
-    let reader: SharedStore = Arc::new(std::sync::Mutex::new(
+    );
+    let reader: SharedStore = crate::poll::StoreHandle::new(
         Store::open(&config.database).context("cannot open the database for reading")?,
-    ));
+    );
     let seeds = poll::import_all_seeds(&writer, &config).await?;
     for message in &seeds.failed {
         tracing::warn!(error = %message, "seed article not imported");

@@ -20,7 +20,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{AlsoReported, Result, StoredStory, StoryId};
 use crate::cluster::{self, Fingerprint};
@@ -58,7 +58,7 @@ pub struct Placement {
 /// Indexes a newly inserted story's bands and puts it in the cluster of its
 /// best confirmed candidate (it founded its own at insertion).
 pub(super) fn place_new(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     id: StoryId,
     fingerprint: &Fingerprint,
     now: DateTime<Utc>,
@@ -78,7 +78,7 @@ pub(super) fn place_new(
 /// Re-indexes an edited story and keeps or changes its cluster (see the
 /// module doc).
 pub(super) fn place_edited(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     id: StoryId,
     fingerprint: &Fingerprint,
     now: DateTime<Utc>,
@@ -125,11 +125,7 @@ pub(super) fn place_edited(
 /// Deletes a superseded feed story that no feed carries any more (see
 /// `apply_item`); if it founded a cluster with members, the earliest member
 /// founds it from now on.
-pub(super) fn delete_superseded(
-    tx: &Transaction<'_>,
-    old: StoryId,
-    now: DateTime<Utc>,
-) -> Result<()> {
+pub(super) fn delete_superseded(tx: &Connection, old: StoryId, now: DateTime<Utc>) -> Result<()> {
     let cluster: Option<i64> = tx
         .prepare_cached("SELECT cluster_id FROM stories WHERE id = ?1")?
         .query_row([old.0], |row| row.get(0))
@@ -227,7 +223,7 @@ fn confirmed(
         .then_some((similarity.jaccard, StoryId(cluster))))
 }
 
-fn write_bands(tx: &Transaction<'_>, id: StoryId, fingerprint: &Fingerprint) -> Result<()> {
+fn write_bands(tx: &Connection, id: StoryId, fingerprint: &Fingerprint) -> Result<()> {
     let mut insert = tx.prepare_cached(
         "INSERT OR IGNORE INTO story_bands (band, hash, story_id) VALUES (?1, ?2, ?3)",
     )?;
@@ -238,14 +234,14 @@ fn write_bands(tx: &Transaction<'_>, id: StoryId, fingerprint: &Fingerprint) -> 
     Ok(())
 }
 
-fn set_cluster(tx: &Transaction<'_>, id: StoryId, cluster: StoryId) -> Result<()> {
+fn set_cluster(tx: &Connection, id: StoryId, cluster: StoryId) -> Result<()> {
     tx.prepare_cached("UPDATE stories SET cluster_id = ?2 WHERE id = ?1")?
         .execute(params![id.0, cluster.0])?;
     Ok(())
 }
 
 /// Moves a founder's `changed_at`: its entry changed.
-fn touch(tx: &Transaction<'_>, founder: StoryId, now: DateTime<Utc>) -> Result<()> {
+fn touch(tx: &Connection, founder: StoryId, now: DateTime<Utc>) -> Result<()> {
     tx.prepare_cached("UPDATE stories SET changed_at = max(changed_at, ?2) WHERE id = ?1")?
         .execute(params![founder.0, now.timestamp()])?;
     Ok(())

@@ -26,9 +26,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
-use rusqlite::{
-    Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter,
-};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 use url::Url;
 
 use crate::cluster::Fingerprint;
@@ -67,6 +65,10 @@ pub enum Error {
     },
     #[error("database query failed")]
     Sql(#[from] rusqlite::Error),
+    /// A batched write this caller queued was taken by another thread,
+    /// which crashed before it could say how it went.
+    #[error("the write was lost: the thread writing it crashed; the next poll retries")]
+    WriteLost,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -361,6 +363,11 @@ impl Store {
             .map_err(open_error)?;
         conn.busy_timeout(Duration::from_secs(10))
             .map_err(open_error)?;
+        // SQLite's default page cache is 2 MiB; a cold poll looks up band
+        // keys and candidates all over the index and rereads pages through
+        // pread. 16 MiB per connection keeps the hot part of the index.
+        conn.pragma_update(None, "cache_size", -16_384)
+            .map_err(open_error)?;
         // The per-item statements of `apply_update` run tens of thousands of
         // times in a cold poll: parse each once.
         conn.set_prepared_statement_cache_capacity(32);
@@ -562,33 +569,42 @@ impl Store {
         now: DateTime<Utc>,
         update: &FeedUpdate,
     ) -> Result<ApplyStats> {
-        let tx = self
+        let mut results = self.apply_updates(now, &[(feed, update)])?;
+        results.pop().unwrap_or(Ok(ApplyStats::default()))
+    }
+
+    /// Writes several feeds' fetches in one transaction, each feed under a
+    /// savepoint of its own: a feed the store cannot take is rolled back
+    /// alone and gets its error, the others are written. One commit for
+    /// many feeds is what makes a cold poll fast: the band index and the
+    /// other indexes are written at random places, and every page a
+    /// transaction touches goes to the WAL once per commit, not once per
+    /// feed. `Err` means the transaction itself failed (nothing written).
+    pub fn apply_updates(
+        &mut self,
+        now: DateTime<Utc>,
+        batch: &[(FeedId, &FeedUpdate)],
+    ) -> Result<Vec<Result<ApplyStats>>> {
+        let mut tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut stats = ApplyStats::default();
-        for item in &update.items {
-            apply_item(&tx, feed, now, item, &mut stats)?;
+        let mut results = Vec::with_capacity(batch.len());
+        for &(feed, update) in batch {
+            let savepoint = tx.savepoint()?;
+            match apply_feed(&savepoint, feed, now, update) {
+                Ok(stats) => {
+                    savepoint.commit()?;
+                    results.push(Ok(stats));
+                }
+                Err(error) => {
+                    // Dropping the savepoint rolls it back.
+                    drop(savepoint);
+                    results.push(Err(error));
+                }
+            }
         }
-        tx.execute(
-            "UPDATE feeds SET etag = ?2, last_modified = ?3, last_fetch_at = ?4,
-                    last_success_at = ?4, last_status = 'ok', http_status = ?5,
-                    last_error = NULL, consecutive_failures = 0,
-                    feed_title = coalesce(?6, feed_title), site_link = coalesce(?7, site_link),
-                    body_sha256 = ?8
-             WHERE id = ?1",
-            params![
-                feed.0,
-                update.etag,
-                update.last_modified,
-                now.timestamp(),
-                update.http_status,
-                update.feed_title,
-                update.site_link.as_ref().map(Url::as_str),
-                update.body_sha256,
-            ],
-        )?;
         tx.commit()?;
-        Ok(stats)
+        Ok(results)
     }
 
     /// Stores a seed article under its file name. Editing the file (text,
@@ -788,8 +804,40 @@ impl Store {
 
 /// Writes one feed item: see the schema's comment on `sightings` for why the
 /// sighting keeps the hash the feed last sent.
+/// One feed's fetch: its items, then its row.
+fn apply_feed(
+    tx: &Connection,
+    feed: FeedId,
+    now: DateTime<Utc>,
+    update: &FeedUpdate,
+) -> Result<ApplyStats> {
+    let mut stats = ApplyStats::default();
+    for item in &update.items {
+        apply_item(tx, feed, now, item, &mut stats)?;
+    }
+    tx.prepare_cached(
+        "UPDATE feeds SET etag = ?2, last_modified = ?3, last_fetch_at = ?4,
+                last_success_at = ?4, last_status = 'ok', http_status = ?5,
+                last_error = NULL, consecutive_failures = 0,
+                feed_title = coalesce(?6, feed_title), site_link = coalesce(?7, site_link),
+                body_sha256 = ?8
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        feed.0,
+        update.etag,
+        update.last_modified,
+        now.timestamp(),
+        update.http_status,
+        update.feed_title,
+        update.site_link.as_ref().map(Url::as_str),
+        update.body_sha256,
+    ])?;
+    Ok(stats)
+}
+
 fn apply_item(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     feed: FeedId,
     now: DateTime<Utc>,
     item: &Item,
@@ -880,7 +928,7 @@ const RETIRED_GUID: char = '\u{1f}';
 /// edit of it rather than another story: it keeps the link, or a fifth of
 /// its wording, or its title where there are no links to compare. A story
 /// that keeps none of these is, for a reader, a different story.
-fn is_same_story(tx: &Transaction<'_>, old: StoryId, item: &Story) -> Result<bool> {
+fn is_same_story(tx: &Connection, old: StoryId, item: &Story) -> Result<bool> {
     let (title, link, text): (String, Option<String>, String) = tx
         .prepare_cached("SELECT title, link, content_text FROM stories WHERE id = ?1")?
         .query_row([old.0], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
@@ -905,7 +953,7 @@ const SAME_STORY_CONTAINMENT: f64 = 0.2;
 
 /// True when `story` came from feeds and this feed's sighting is its only
 /// one, so an edit may change it in place.
-fn only_this_feed_has(tx: &Transaction<'_>, story: StoryId) -> Result<bool> {
+fn only_this_feed_has(tx: &Connection, story: StoryId) -> Result<bool> {
     Ok(tx
         .prepare_cached(
             "SELECT origin = 'feed' AND (SELECT count(*) FROM sightings WHERE story_id = ?1) = 1
@@ -915,7 +963,7 @@ fn only_this_feed_has(tx: &Transaction<'_>, story: StoryId) -> Result<bool> {
 }
 
 /// Reports `key` as a duplicate of the seed (or story) `other`.
-fn duplicate_of(tx: &Transaction<'_>, other: StoryId, key: &str) -> Result<SeedChange> {
+fn duplicate_of(tx: &Connection, other: StoryId, key: &str) -> Result<SeedChange> {
     let of: Option<String> = tx
         .prepare_cached("SELECT coalesce(seed_key, title) FROM stories WHERE id = ?1")?
         .query_row([other.0], |row| row.get(0))?;
@@ -924,7 +972,7 @@ fn duplicate_of(tx: &Transaction<'_>, other: StoryId, key: &str) -> Result<SeedC
     Ok(SeedChange::Duplicate { of })
 }
 
-fn story_by_hash(tx: &Transaction<'_>, hash: &ContentHash) -> Result<Option<StoryId>> {
+fn story_by_hash(tx: &Connection, hash: &ContentHash) -> Result<Option<StoryId>> {
     Ok(tx
         .prepare_cached("SELECT id FROM stories WHERE content_hash = ?1")?
         .query_row([hash.as_str()], |row| row.get(0).map(StoryId))
@@ -936,7 +984,7 @@ fn story_by_hash(tx: &Transaction<'_>, hash: &ContentHash) -> Result<Option<Stor
 /// that could come back. The story joins its near-duplicate cluster, or
 /// founds one.
 fn insert_story(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     origin: &str,
     seed_key: Option<&str>,
     story: &Story,
@@ -978,7 +1026,7 @@ fn plausible(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<i64> {
 /// Rewrites a story's content in place (same id and uid), re-indexing it
 /// for clustering.
 fn update_story_content(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     id: StoryId,
     story: &Story,
     now: DateTime<Utc>,

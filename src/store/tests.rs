@@ -309,6 +309,33 @@ fn a_second_writer_waits_for_the_first_instead_of_failing() {
 }
 
 #[test]
+fn a_batch_writes_every_feed_it_can_and_rolls_back_only_the_one_it_cannot() {
+    let mut store = Store::open_in_memory().unwrap();
+    let a = feed(&mut store, "https://a.example/feed");
+    let b = feed(&mut store, "https://b.example/feed");
+    let first = update(vec![item("a1", "T", "From feed a.")]);
+    // A feed row that does not exist: its sightings break a foreign key
+    // after its story was inserted, so the savepoint has something to undo.
+    let broken = update(vec![item("x1", "T", "From nowhere.")]);
+    let last = update(vec![item("b1", "T", "From feed b.")]);
+    let results = store
+        .apply_updates(now(), &[(a, &first), (FeedId(999), &broken), (b, &last)])
+        .unwrap();
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[0].as_ref().unwrap().new_stories, 1);
+    assert!(results[1].is_err(), "{:?}", results[1]);
+    assert_eq!(results[2].as_ref().unwrap().new_stories, 1);
+    let mut texts: Vec<String> = store
+        .stories(&StoryQuery::all(None))
+        .unwrap()
+        .into_iter()
+        .map(|s| s.content_text)
+        .collect();
+    texts.sort();
+    assert_eq!(texts, ["From feed a.", "From feed b."]);
+}
+
+#[test]
 fn a_failure_keeps_stories_and_counts_up() {
     let mut store = Store::open_in_memory().unwrap();
     let a = feed(&mut store, "https://a.example/feed");
