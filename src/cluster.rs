@@ -15,24 +15,30 @@
 //!    shingles: one swapped word changes only three shingles, yet shared
 //!    vocabulary ("the Taliban", "President Putin") does not make two
 //!    stories look alike.
-//! 2. **MinHash.** [`PERMUTATIONS`] (128) independent hash functions, each
+//! 2. **MinHash.** [`PERMUTATIONS`] (48) independent hash functions, each
 //!    keeping the minimum over the shingles. Two signatures agree at one
 //!    position with probability equal to the Jaccard similarity of the two
 //!    shingle sets.
-//! 3. **LSH banding.** The signature is cut into [`BANDS`] (32) bands of
-//!    [`ROWS`] (4) values; each band hashes to one 64-bit key, stored in the
+//! 3. **LSH banding.** The signature is cut into [`BANDS`] (16) bands of
+//!    [`ROWS`] (3) values; each band hashes to one 64-bit key, stored in the
 //!    `story_bands` index. Two stories are *candidates* when they share at
-//!    least one band key, which happens with probability `1 − (1 − J⁴)³²`:
+//!    least one band key, which happens with probability `1 − (1 − J³)¹⁶`:
 //!
 //!    | Jaccard J | 0.1  | 0.2  | 0.3  | 0.4  | 0.5  | 0.6  | 0.7   |
 //!    |-----------|------|------|------|------|------|------|-------|
-//!    | candidate | 0.3% | 5.0% | 23%  | 57%  | 87%  | 98.8%| 99.96%|
+//!    | candidate | 1.6% | 12%  | 36%  | 65%  | 88%  | 97.2%| 99.6% |
+//!
+//!    (Until the poll benchmark of issue 8 it was 32 bands of 4: the same
+//!    87% at J = 0.5 for twice the index rows and 128 hash functions; the
+//!    index writes and the MinHash were a fifth of a cold poll's time. The
+//!    price is more candidates below J = 0.3, each one confirmation, and
+//!    the confirmation is what decides.)
 //!
 //!    A light rewrite (a few words swapped per paragraph, a new headline,
 //!    an added paragraph) measures J ≈ 0.55–0.8 (see the tests), so it is
 //!    found almost always; stories that merely share background paragraphs
 //!    measure J ≲ 0.15 and rarely even become candidates. Finding one
-//!    story's candidates is 32 index lookups, whatever the store's size:
+//!    story's candidates is 16 index lookups, whatever the store's size:
 //!    no all-pairs scan.
 //! 4. **Confirmation.** A candidate is confirmed with an exact measure over
 //!    the two shingle sets (the MinHash only estimates): Jaccard ≥
@@ -69,9 +75,9 @@ pub const SHINGLE_WORDS: usize = 3;
 /// MinHash signature length.
 pub const PERMUTATIONS: usize = BANDS * ROWS;
 /// LSH bands (rows of `story_bands` per story).
-pub const BANDS: usize = 32;
+pub const BANDS: usize = 16;
 /// Signature values per band.
-pub const ROWS: usize = 4;
+pub const ROWS: usize = 3;
 /// Fewer shingles than this: the story is not clustered (see module doc).
 pub const MIN_SHINGLES: usize = 12;
 /// Confirmation: Jaccard similarity of the shingle sets at least this.
@@ -83,7 +89,7 @@ pub const CONTAINED_JACCARD_MIN: f64 = 0.3;
 
 /// Names the fingerprint algorithm and its parameters. Persisted next to
 /// the bands: a build with another value recomputes every story's bands.
-pub const ALGORITHM: &str = "minhash fnv1a64+splitmix 3-word shingles 32x4 v1";
+pub const ALGORITHM: &str = "minhash fnv1a64+splitmix 3-word shingles 16x3 v2";
 
 /// What clustering needs to know about one story's text.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -368,6 +368,11 @@ impl Store {
         // pread. 16 MiB per connection keeps the hot part of the index.
         conn.pragma_update(None, "cache_size", -16_384)
             .map_err(open_error)?;
+        // Checkpoint the WAL every 16 MiB instead of 4: the band index is
+        // written at random places, and a page written many times between
+        // two checkpoints is copied into the database once.
+        conn.pragma_update(None, "wal_autocheckpoint", 4096)
+            .map_err(open_error)?;
         // The per-item statements of `apply_update` run tens of thousands of
         // times in a cold poll: parse each once.
         conn.set_prepared_statement_cache_capacity(32);
