@@ -193,6 +193,8 @@ pub struct PollSummary {
     pub scored: crate::scoring::ScoreSummary,
     /// Stories indexed for search.
     pub indexed: usize,
+    /// What retention deleted after the poll.
+    pub pruned: store::Pruned,
 }
 
 /// Imports the seeds folder, polls every enabled feed concurrently (the
@@ -210,7 +212,30 @@ pub async fn poll_all(
     summary.scored =
         crate::scoring::score_pending(store, move || topics.clone(), None, |_| {}).await?;
     summary.indexed = index_for_search(store).await?;
+    summary.pruned = prune(store, config.retention).await?;
     Ok(summary)
+}
+
+/// Deletes the clusters `retention` no longer keeps (see
+/// `store::retention`), a batch per lock.
+pub async fn prune(
+    store: &SharedStore,
+    retention: crate::config::Retention,
+) -> Result<store::Pruned, Error> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || -> Result<store::Pruned, Error> {
+        let (on_topic, off_topic) = retention.cutoffs(Utc::now());
+        let mut total = store::Pruned::default();
+        loop {
+            let batch = lock(&store).prune_batch(on_topic, off_topic)?;
+            total.clusters += batch.clusters;
+            total.stories += batch.stories;
+            if batch.clusters < store::PRUNE_BATCH {
+                return Ok(total);
+            }
+        }
+    })
+    .await?
 }
 
 /// Indexes every story waiting for search, a batch per lock, so that the

@@ -256,6 +256,13 @@ fn print_summary(
     if summary.scored.scored > 0 {
         writeln!(out, "topics: {} stories scored", summary.scored.scored)?;
     }
+    if summary.pruned.stories > 0 {
+        writeln!(
+            out,
+            "retention: {} old stories deleted ({} clusters)",
+            summary.pruned.stories, summary.pruned.clusters
+        )?;
+    }
     for failure in &summary.failed {
         match &failure.title {
             Some(title) => writeln!(

@@ -31,7 +31,10 @@ use std::time::Duration;
 use serde_spanned::Spanned;
 use url::Url;
 
-use raw::{Count, DurationText, RawConfig, RawFeed, RawFetch, RawScheduler, RawServer, RawSize};
+use raw::{
+    Count, DurationText, RawConfig, RawFeed, RawFetch, RawRetention, RawScheduler, RawServer,
+    RawSize,
+};
 
 /// Values used when a key is left out. Together with [`FetchLimits::default`],
 /// [`SchedulerConfig::default`] and [`ServerConfig::default`] these are the
@@ -101,6 +104,45 @@ pub struct Config {
     pub scheduler: SchedulerConfig,
     /// The `[server]` table, defaults filled in.
     pub server: ServerConfig,
+    /// The `[retention]` table, defaults filled in.
+    pub retention: Retention,
+}
+
+/// `[retention]`: how long stories are kept, in days after a feed last
+/// carried them (`None`: forever). Pruning works on whole near-duplicate
+/// clusters and never touches seeds; see `store::retention`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Clusters with a member on some topic. Default: forever, since they
+    /// are what the instance publishes and searches.
+    pub on_topic_days: Option<u32>,
+    /// Clusters on no topic. Default 30: long enough to rescore them after
+    /// a change of seeds or rules, short enough that what the topic does
+    /// not want stops growing the database.
+    pub off_topic_days: Option<u32>,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            on_topic_days: None,
+            off_topic_days: Some(30),
+        }
+    }
+}
+
+impl Retention {
+    /// The two cutoffs for [`crate::store::Store::prune`] at `now`.
+    pub fn cutoffs(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> (
+        Option<chrono::DateTime<chrono::Utc>>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    ) {
+        let before = |days: Option<u32>| days.map(|d| now - chrono::Duration::days(i64::from(d)));
+        (before(self.on_topic_days), before(self.off_topic_days))
+    }
 }
 
 /// `[scheduler]`: how polls are spread and retried.
@@ -480,6 +522,7 @@ impl Validator<'_> {
         let fetch = self.fetch(raw.fetch);
         let scheduler = self.scheduler(raw.scheduler);
         let server = self.server(raw.server);
+        let retention = self.retention(raw.retention);
         let feeds = self.feeds(raw.feeds);
         Some(Config {
             path: path.to_owned(),
@@ -493,6 +536,7 @@ impl Validator<'_> {
             log: log?,
             scheduler: scheduler?,
             server: server?,
+            retention: retention?,
         })
     }
 
@@ -690,6 +734,47 @@ impl Validator<'_> {
         Some(ServerConfig {
             feed_items: feed_items?,
             max_items: max_items?,
+        })
+    }
+
+    fn retention(&mut self, raw: Option<Spanned<RawRetention>>) -> Option<Retention> {
+        let d = Retention::default();
+        let Some(raw) = raw else {
+            return Some(d);
+        };
+        let raw = raw.into_inner();
+        let mut days = |raw: Option<Spanned<Count>>, key: &str, default: Option<u32>| {
+            let Some(raw) = raw else {
+                return Some(default);
+            };
+            match u32::try_from(raw.get_ref().0) {
+                // 0: keep forever, as the comment in the example says.
+                Ok(0) => Some(None),
+                Ok(n) => Some(Some(n)),
+                Err(_) => {
+                    let n = raw.get_ref().0;
+                    self.report(
+                        raw.span(),
+                        key,
+                        format!("{n} is not a number of days: use 0 to keep stories forever"),
+                    );
+                    None
+                }
+            }
+        };
+        let on_topic_days = days(
+            raw.on_topic_days,
+            "retention.on_topic_days",
+            d.on_topic_days,
+        );
+        let off_topic_days = days(
+            raw.off_topic_days,
+            "retention.off_topic_days",
+            d.off_topic_days,
+        );
+        Some(Retention {
+            on_topic_days: on_topic_days?,
+            off_topic_days: off_topic_days?,
         })
     }
 

@@ -30,6 +30,7 @@ pub(super) struct RawConfig {
     pub fetch: Option<Spanned<RawFetch>>,
     pub scheduler: Option<Spanned<RawScheduler>>,
     pub server: Option<Spanned<RawServer>>,
+    pub retention: Option<Spanned<RawRetention>>,
     #[serde(default)]
     pub feeds: Vec<Spanned<RawFeed>>,
 }
@@ -91,6 +92,13 @@ pub(super) struct RawScheduler {
 pub(super) struct RawServer {
     pub feed_items: Option<Spanned<Count>>,
     pub max_items: Option<Spanned<Count>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table")]
+pub(super) struct RawRetention {
+    pub on_topic_days: Option<Spanned<Count>>,
+    pub off_topic_days: Option<Spanned<Count>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -761,3 +761,40 @@ max_items = 0
     let want: Vec<(usize, String)> = want.iter().map(|(l, k)| (*l, (*k).to_owned())).collect();
     assert_eq!(got, want, "{all:#?}");
 }
+
+#[test]
+fn retention_defaults_zero_means_forever_and_bad_values_are_named() {
+    assert_eq!(
+        ok(MINIMAL).retention,
+        Retention {
+            on_topic_days: None,
+            off_topic_days: Some(30)
+        }
+    );
+    let config = ok(&format!(
+        "{MINIMAL}[retention]\non_topic_days = 365\noff_topic_days = 0\n"
+    ));
+    assert_eq!(
+        config.retention,
+        Retention {
+            on_topic_days: Some(365),
+            off_topic_days: None
+        }
+    );
+    let p = problem(&format!("{MINIMAL}[retention]\noff_topic_days = -3\n"));
+    assert_at(
+        &p,
+        4,
+        18,
+        "retention.off_topic_days",
+        "0 to keep stories forever",
+    );
+    let p = problem(&format!("{MINIMAL}[retention]\nkeep = 3\n"));
+    assert_at(
+        &p,
+        4,
+        1,
+        "retention.keep",
+        "known keys: on_topic_days, off_topic_days",
+    );
+}

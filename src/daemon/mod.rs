@@ -114,6 +114,7 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
             wake: score_wake.clone(),
             changes: changes.clone(),
             token: token.clone(),
+            config: config_rx.clone(),
         }
         .run(),
     );

@@ -4,10 +4,12 @@
 //! and neither costs the polls' transactions anything.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 
+use crate::config::Config;
 use crate::poll::{self, SharedStore};
 use crate::scoring::{self, Topics};
 use crate::server::Changes;
@@ -21,10 +23,17 @@ pub(super) struct ScoringTask {
     pub wake: Arc<Notify>,
     pub changes: Arc<Changes>,
     pub token: CancellationToken,
+    /// For `[retention]`, read at each prune so that a reload applies.
+    pub config: watch::Receiver<Arc<Config>>,
 }
+
+/// Retention runs at most this often: its query reads every story, and
+/// stories age by days, not minutes.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 impl ScoringTask {
     pub async fn run(self) {
+        let mut last_prune: Option<Instant> = None;
         loop {
             tokio::select! {
                 () = self.token.cancelled() => return,
@@ -65,6 +74,24 @@ impl ScoringTask {
                 // They stay queued; the next poll retries.
                 Err(error) => {
                     tracing::error!(error = %poll::error_chain(&error), "indexing stories for search failed")
+                }
+            }
+            if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+                last_prune = Some(Instant::now());
+                let retention = self.config.borrow().retention;
+                match poll::prune(&self.store, retention).await {
+                    Ok(pruned) if pruned.stories > 0 => {
+                        tracing::info!(
+                            clusters = pruned.clusters,
+                            stories = pruned.stories,
+                            "pruned stories past their retention"
+                        );
+                        self.changes.bump();
+                    }
+                    Ok(_) => {}
+                    Err(error) => {
+                        tracing::error!(error = %poll::error_chain(&error), "pruning old stories failed; retried in an hour")
+                    }
                 }
             }
         }

@@ -7,6 +7,7 @@
 
 mod cluster;
 mod migrate;
+mod retention;
 mod search;
 #[cfg(test)]
 mod search_tests;
@@ -34,6 +35,7 @@ use crate::normalize::{ContentHash, Item, Story};
 
 pub use cluster::Placement;
 pub use migrate::SCHEMA_VERSION;
+pub use retention::{PRUNE_BATCH, Pruned};
 
 /// What can go wrong with the database; every variant names what it was doing.
 #[derive(Debug, thiserror::Error)]

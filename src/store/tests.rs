@@ -835,3 +835,221 @@ fn a_date_far_in_the_future_does_not_pin_a_story_to_the_top() {
     assert_eq!(titles, ["Slightly ahead", "From 2099", "Last week"]);
     assert_eq!(stories[1].published_at, None);
 }
+
+mod retention {
+    use super::*;
+
+    fn days(n: i64) -> chrono::Duration {
+        chrono::Duration::days(n)
+    }
+
+    /// Stores `body` from `feed` at `at`, with a verdict: on topic or not.
+    fn story_at(
+        store: &mut Store,
+        feed: FeedId,
+        guid: &str,
+        body: &str,
+        at: DateTime<Utc>,
+        on: bool,
+    ) {
+        store
+            .apply_update(feed, at, &update(vec![item(guid, guid, body)]))
+            .unwrap();
+        store
+            .conn
+            .execute(
+                "INSERT INTO story_topics (topic, story_id, score, on_topic, reason, scored_at)
+                 SELECT 'main', story_id, 0.5, ?2, 'score', 0 FROM sightings WHERE guid = ?1",
+                params![guid, on],
+            )
+            .unwrap();
+        store
+            .conn
+            .execute(
+                "DELETE FROM score_queue WHERE story_id IN (SELECT story_id FROM sightings WHERE guid = ?1)",
+                [guid],
+            )
+            .unwrap();
+    }
+
+    fn guids(store: &Store) -> Vec<String> {
+        let mut statement = store
+            .conn
+            .prepare("SELECT guid FROM sightings ORDER BY guid")
+            .unwrap();
+        statement
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    #[test]
+    fn old_off_topic_clusters_go_and_everything_else_stays() {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = feed(&mut store, "https://a.example/feed");
+        let old = now() - days(40);
+        story_at(&mut store, a, "old-off", "Old off-topic text.", old, false);
+        story_at(&mut store, a, "old-on", "Old on-topic text.", old, true);
+        story_at(
+            &mut store,
+            a,
+            "new-off",
+            "New off-topic text.",
+            now() - days(2),
+            false,
+        );
+        // Old, but unscored.
+        store
+            .apply_update(
+                a,
+                old,
+                &update(vec![item("old-unscored", "U", "Unscored text.")]),
+            )
+            .unwrap();
+        // Old, off topic, but its feed still carried it yesterday.
+        story_at(
+            &mut store,
+            a,
+            "still-carried",
+            "Still carried text.",
+            old,
+            false,
+        );
+        store
+            .conn
+            .execute(
+                "UPDATE sightings SET last_seen_at = ?1 WHERE guid = 'still-carried'",
+                [(now() - days(1)).timestamp()],
+            )
+            .unwrap();
+        // Old, off topic, parsed long ago, but its feed has answered 304
+        // since: still carried.
+        let b = feed(&mut store, "https://b.example/feed");
+        story_at(
+            &mut store,
+            b,
+            "unchanged-feed",
+            "Unchanged feed text.",
+            old,
+            false,
+        );
+        store.record_not_modified(b, now() - days(1)).unwrap();
+        store.index_all_pending().unwrap();
+
+        let pruned = store.prune(None, Some(now() - days(30))).unwrap();
+        assert_eq!(
+            pruned,
+            Pruned {
+                clusters: 1,
+                stories: 1
+            }
+        );
+        assert_eq!(
+            guids(&store),
+            [
+                "new-off",
+                "old-on",
+                "old-unscored",
+                "still-carried",
+                "unchanged-feed"
+            ]
+        );
+        // Searching finds nothing of it, and the index is consistent.
+        assert!(
+            store
+                .search(&SearchQuery {
+                    text: "old off-topic".into(),
+                    topic: "main".into(),
+                    limit: 10,
+                    offset: 0
+                })
+                .unwrap()
+                .is_empty()
+        );
+        store
+            .conn
+            .execute(
+                "INSERT INTO stories_fts (stories_fts, rank) VALUES ('integrity-check', 1)",
+                [],
+            )
+            .unwrap();
+        // A second run has nothing left to do.
+        assert_eq!(
+            store.prune(None, Some(now() - days(30))).unwrap(),
+            Pruned::default()
+        );
+        // An on-topic cutoff prunes on-topic clusters too.
+        let pruned = store.prune(Some(now() - days(30)), None).unwrap();
+        assert_eq!(pruned.stories, 1);
+        assert!(!guids(&store).contains(&"old-on".to_owned()));
+    }
+
+    #[test]
+    fn a_cluster_goes_whole_and_only_when_no_member_is_on_topic() {
+        use crate::cluster::tests::{REWRITE, REWRITE_TITLE, WIRE, WIRE_TITLE};
+        let mut store = Store::open_in_memory().unwrap();
+        let a = feed(&mut store, "https://a.example/feed");
+        let b = feed(&mut store, "https://b.example/feed");
+        let old = now() - days(40);
+        let mut write = |feed: FeedId, guid: &str, title: &str, text: &str, on: bool| {
+            store
+                .apply_update(feed, old, &update(vec![item(guid, title, text)]))
+                .unwrap();
+            store
+                .conn
+                .execute(
+                    "INSERT INTO story_topics (topic, story_id, score, on_topic, reason, scored_at)
+                     SELECT 'main', story_id, 0.5, ?2, 'score', 0 FROM sightings WHERE guid = ?1",
+                    params![guid, on],
+                )
+                .unwrap();
+            store.conn.execute("DELETE FROM score_queue", []).unwrap();
+        };
+        // The wire story is off topic, its rewrite (same cluster) on topic.
+        write(a, "wire", WIRE_TITLE, WIRE, false);
+        write(b, "rewrite", REWRITE_TITLE, REWRITE, true);
+        assert_eq!(
+            store.stories(&StoryQuery::all(None)).unwrap().len(),
+            1,
+            "one cluster"
+        );
+        assert_eq!(
+            store.prune(None, Some(now() - days(30))).unwrap(),
+            Pruned::default()
+        );
+        // Once the rewrite is off topic too, the whole cluster goes.
+        store
+            .conn
+            .execute("UPDATE story_topics SET on_topic = 0", [])
+            .unwrap();
+        assert_eq!(
+            store.prune(None, Some(now() - days(30))).unwrap(),
+            Pruned {
+                clusters: 1,
+                stories: 2
+            }
+        );
+        assert_eq!(store.story_count().unwrap(), 0);
+    }
+
+    #[test]
+    fn seeds_are_never_pruned() {
+        let mut store = Store::open_in_memory().unwrap();
+        let seed = story_from_paragraphs(
+            "Seed",
+            None,
+            None,
+            &["Seed text that defines the topic.".to_owned()],
+        );
+        store
+            .upsert_seed("seed.txt", &seed, now() - days(400))
+            .unwrap();
+        store.conn.execute("DELETE FROM score_queue", []).unwrap();
+        assert_eq!(
+            store.prune(Some(now()), Some(now())).unwrap(),
+            Pruned::default()
+        );
+        assert_eq!(store.story_count().unwrap(), 1);
+    }
+}

@@ -1,0 +1,120 @@
+//! Retention: deleting stories nobody will read again, so that a
+//! long-running instance's database stays bounded.
+//!
+//! The unit is the near-duplicate cluster, never a single story: a cluster
+//! goes as a whole or not at all, so no published entry loses its founder
+//! or an "also reported by" line half-way. A cluster is pruned when
+//! - every member is older than the cutoff, counting both when feedloom
+//!   first stored it and when a feed last carried it, 304s included (an
+//!   item still in its feed would otherwise come back as a "new" story the
+//!   next time that feed changes);
+//! - none of its members is a seed (seeds define the topics);
+//! - every member has been scored (an unscored story's fate is not known);
+//! - and, for the off-topic cutoff, no member is on any topic.
+//!
+//! Deleting a story takes its sightings, verdicts, band keys and search
+//! entry with it (foreign keys and triggers, see the migrations).
+
+use chrono::{DateTime, Utc};
+use rusqlite::{TransactionBehavior, params};
+
+use super::{Result, Store};
+
+/// Clusters deleted per transaction: the daemon's other writers get the
+/// store between two batches.
+pub const PRUNE_BATCH: usize = 500;
+
+/// What [`Store::prune`] deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub clusters: usize,
+    pub stories: usize,
+}
+
+impl Store {
+    /// Deletes clusters whose members were all last seen before a cutoff:
+    /// `off_topic_before` for clusters with no member on any topic,
+    /// `on_topic_before` for the others; `None` keeps them. Works in
+    /// batches of [`PRUNE_BATCH`] clusters until nothing is left to prune.
+    pub fn prune(
+        &mut self,
+        on_topic_before: Option<DateTime<Utc>>,
+        off_topic_before: Option<DateTime<Utc>>,
+    ) -> Result<Pruned> {
+        let mut pruned = Pruned::default();
+        loop {
+            let batch = self.prune_batch(on_topic_before, off_topic_before)?;
+            pruned.clusters += batch.clusters;
+            pruned.stories += batch.stories;
+            if batch.clusters < PRUNE_BATCH {
+                return Ok(pruned);
+            }
+        }
+    }
+
+    /// One transaction of [`Store::prune`]: at most [`PRUNE_BATCH`]
+    /// clusters. Fewer means there is nothing more to prune.
+    pub fn prune_batch(
+        &mut self,
+        on_topic_before: Option<DateTime<Utc>>,
+        off_topic_before: Option<DateTime<Utc>>,
+    ) -> Result<Pruned> {
+        // i64::MIN: nothing is older than that, so `None` prunes nothing.
+        let cutoff = |at: Option<DateTime<Utc>>| at.map_or(i64::MIN, |at| at.timestamp());
+        let (on_topic, off_topic) = (cutoff(on_topic_before), cutoff(off_topic_before));
+        if on_topic == i64::MIN && off_topic == i64::MIN {
+            return Ok(Pruned::default());
+        }
+        {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute_batch(
+                "CREATE TEMP TABLE IF NOT EXISTS prune_clusters (cluster INTEGER PRIMARY KEY);
+                 DELETE FROM temp.prune_clusters;",
+            )?;
+            let clusters = tx
+                .prepare_cached(
+                    // When a feed last carried a story: the last time a
+                    // parsed body had it, or, for the items of the feed's
+                    // latest parsed body, the feed's latest success (a 304
+                    // says the same items are still there).
+                    "WITH latest AS (
+                         SELECT g.feed_id, max(g.last_seen_at) AS parsed_at,
+                                f.last_success_at AS confirmed_at
+                         FROM sightings g JOIN feeds f ON f.id = g.feed_id
+                         GROUP BY g.feed_id
+                     ),
+                     seen AS (
+                         SELECT g.story_id,
+                                max(CASE WHEN g.last_seen_at >= l.parsed_at
+                                         THEN max(g.last_seen_at, coalesce(l.confirmed_at, 0))
+                                         ELSE g.last_seen_at END) AS seen_at
+                         FROM sightings g JOIN latest l ON l.feed_id = g.feed_id
+                         GROUP BY g.story_id
+                     )
+                     INSERT INTO temp.prune_clusters (cluster)
+                     SELECT s.cluster_id
+                     FROM stories s LEFT JOIN seen ON seen.story_id = s.id
+                     GROUP BY s.cluster_id
+                     HAVING sum(s.origin <> 'feed') = 0
+                        AND NOT EXISTS (SELECT 1 FROM stories m JOIN score_queue q ON q.story_id = m.id
+                                        WHERE m.cluster_id = s.cluster_id)
+                        AND max(max(s.first_seen_at, coalesce(seen.seen_at, 0))) <
+                            CASE WHEN EXISTS (SELECT 1 FROM stories m
+                                              JOIN story_topics t ON t.story_id = m.id
+                                              WHERE m.cluster_id = s.cluster_id AND t.on_topic)
+                                 THEN ?1 ELSE ?2 END
+                     LIMIT ?3",
+                )?
+                .execute(params![on_topic, off_topic, PRUNE_BATCH as i64])?;
+            let stories = tx
+                .prepare_cached(
+                    "DELETE FROM stories WHERE cluster_id IN (SELECT cluster FROM temp.prune_clusters)",
+                )?
+                .execute([])?;
+            tx.commit()?;
+            Ok(Pruned { clusters, stories })
+        }
+    }
+}
