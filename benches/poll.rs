@@ -78,6 +78,7 @@ fn main() {
         bytes as f64 / 1e6
     );
 
+    println!("RSS before polling: {} MB", rss_kib() / 1024);
     let store: SharedStore =
         feedloom::poll::StoreHandle::new(Store::open(&config.database).expect("open db"));
     let fetcher = Fetcher::new(&config.fetch).expect("fetcher");
@@ -88,9 +89,10 @@ fn main() {
                 .expect("poll")
         });
         println!(
-            "{pass}, stored:  {:>7.2} s  cpu {:>6.2} s  fetched {} unchanged {} failed {}  new {} merged {}",
+            "{pass}, stored:  {:>7.2} s  cpu {:>6.2} s  peak RSS {:>4} MB  fetched {} unchanged {} failed {}  new {} merged {}",
             elapsed.as_secs_f64(),
             cpu.as_secs_f64(),
+            peak_rss_kib() / 1024,
             summary.fetched,
             summary.unchanged,
             summary.failed.len(),
@@ -111,9 +113,10 @@ fn main() {
             })
         });
         println!(
-            "{pass}, caught up: +{:>5.2} s  cpu {:>6.2} s  scored {scored} indexed {indexed}",
+            "{pass}, caught up: +{:>5.2} s  cpu {:>6.2} s  peak RSS {:>4} MB  scored {scored} indexed {indexed}",
             elapsed.as_secs_f64(),
-            cpu.as_secs_f64()
+            cpu.as_secs_f64(),
+            peak_rss_kib() / 1024
         );
     }
     // Read before the floors, which hold every body at once.
@@ -442,13 +445,21 @@ async fn serve(State(farm): State<Arc<Farm>>, request: Request) -> Response {
         .unwrap_or_default()
 }
 
+fn rss_kib() -> u64 {
+    status_kib("VmRSS:")
+}
+
 fn peak_rss_kib() -> u64 {
+    status_kib("VmHWM:")
+}
+
+fn status_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {
             status
                 .lines()
-                .find(|line| line.starts_with("VmHWM:"))
+                .find(|line| line.starts_with(field))
                 .and_then(|line| line.split_whitespace().nth(1)?.parse().ok())
         })
         .unwrap_or(0)

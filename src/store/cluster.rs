@@ -55,24 +55,33 @@ pub struct Placement {
     pub joined: Option<StoryId>,
 }
 
-/// Indexes a newly inserted story's bands and puts it in the cluster of its
-/// best confirmed candidate (it founded its own at insertion).
-pub(super) fn place_new(
-    tx: &Connection,
-    id: StoryId,
-    fingerprint: &Fingerprint,
-    now: DateTime<Utc>,
-) -> Result<Placement> {
+/// The cluster a story about to be inserted joins: its best confirmed
+/// candidate's, or none (it founds its own).
+pub(super) fn choose(tx: &Connection, fingerprint: &Fingerprint) -> Result<Placement> {
     if !fingerprint.is_clusterable() {
         return Ok(Placement::default());
     }
-    let placement = best_match(tx, id, fingerprint)?;
+    // No story has id 0: nothing to skip.
+    best_match(tx, StoryId(0), fingerprint)
+}
+
+/// Indexes a newly inserted story's bands; the cluster it joined (see
+/// [`choose`]) changes, so its entry moves.
+pub(super) fn index_new(
+    tx: &Connection,
+    id: StoryId,
+    fingerprint: &Fingerprint,
+    placement: &Placement,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if !fingerprint.is_clusterable() {
+        return Ok(());
+    }
     write_bands(tx, id, fingerprint)?;
     if let Some(cluster) = placement.joined {
-        set_cluster(tx, id, cluster)?;
         touch(tx, cluster, now)?;
     }
-    Ok(placement)
+    Ok(())
 }
 
 /// Re-indexes an edited story and keeps or changes its cluster (see the

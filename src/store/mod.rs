@@ -997,11 +997,19 @@ fn insert_story(
     story: &Story,
     now: DateTime<Utc>,
 ) -> Result<StoryId> {
+    // The cluster is chosen before the row exists, so the row is written
+    // once with its final `cluster_id`: a story's record holds its whole
+    // text, and an UPDATE rewrites all of it. The id is chosen here too
+    // (max + 1, what SQLite would pick; this connection is the only
+    // writer inside its transaction), so a founder can name itself.
+    let placement = cluster::choose(tx, &story.fingerprint)?;
     tx.prepare_cached(
-        "INSERT INTO stories (uid, content_hash, origin, seed_key, title, link, author,
+        "INSERT INTO stories (id, uid, content_hash, origin, seed_key, title, link, author,
                               content_html, content_text, published_at, updated_at,
-                              first_seen_at, changed_at)
-         VALUES (lower(hex(randomblob(16))), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+                              first_seen_at, changed_at, cluster_id)
+         SELECT n, lower(hex(randomblob(16))), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11,
+                coalesce(?12, n)
+         FROM (SELECT coalesce(max(id), 0) + 1 AS n FROM stories)",
     )?
     .execute(params![
         story.content_hash.as_str(),
@@ -1015,9 +1023,10 @@ fn insert_story(
         plausible(story.published, now),
         plausible(story.updated, now),
         now.timestamp(),
+        placement.joined.map(|cluster| cluster.0),
     ])?;
     let id = StoryId(tx.last_insert_rowid());
-    cluster::place_new(tx, id, &story.fingerprint, now)?;
+    cluster::index_new(tx, id, &story.fingerprint, &placement, now)?;
     Ok(id)
 }
 
