@@ -463,7 +463,8 @@ impl Store {
     /// Remembers the server's Retry-After (or forgets it with `None`).
     pub fn set_retry_after(&mut self, feed: FeedId, at: Option<DateTime<Utc>>) -> Result<()> {
         self.conn.execute(
-            "UPDATE feeds SET retry_after = ?2 WHERE id = ?1",
+            // Nearly always unchanged (and NULL): then no page is written.
+            "UPDATE feeds SET retry_after = ?2 WHERE id = ?1 AND retry_after IS NOT ?2",
             params![feed.0, at.map(|t| t.timestamp())],
         )?;
         Ok(())
