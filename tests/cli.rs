@@ -220,3 +220,87 @@ fn opml_export_lists_every_configured_feed() {
         "{text}"
     );
 }
+
+#[test]
+fn poll_prunes_stories_past_their_retention_and_keeps_the_rest() {
+    let item = |n: u32, title: &str| {
+        format!(
+            "<item><guid>item-{n}</guid><title>{title}</title><link>https://r.example/{n}</link>\
+             <description>Story number {n}: {title}, with a few more words of text.</description></item>"
+        )
+    };
+    let feed = |items: &[String]| {
+        format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>R</title>{}</channel></rss>",
+            items.concat()
+        )
+    };
+    let server = FixtureServer::start();
+    server.feed(
+        "/r.rss",
+        feed(&[item(1, "Old story"), item(2, "Kept story")]),
+        "application/rss+xml",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    // The test config's threshold is 0: every story is on topic, so the
+    // on-topic retention applies.
+    let config = write_config(
+        dir.path(),
+        &[server.url("/r.rss")],
+        "[retention]\non_topic_days = 30\n",
+    );
+    let first = feedloom(&config, &["poll"]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(!stdout(&first).contains("retention:"), "{}", stdout(&first));
+
+    // Forty days later: the feed has dropped story 1, still carries 2.
+    let db_path = dir.path().join("feedloom.db");
+    {
+        let db = rusqlite::Connection::open(&db_path).unwrap();
+        let forty_days = 40 * 24 * 3600;
+        db.execute_batch(&format!(
+            "UPDATE stories SET first_seen_at = first_seen_at - {forty_days};
+             UPDATE sightings SET seen_at = seen_at - {forty_days},
+                                  last_seen_at = last_seen_at - {forty_days};
+             UPDATE feeds SET last_success_at = last_success_at - {forty_days};"
+        ))
+        .unwrap();
+    }
+    server.feed(
+        "/r.rss",
+        feed(&[item(2, "Kept story"), item(3, "New story")]),
+        "application/rss+xml",
+    );
+    let second = feedloom(&config, &["poll"]);
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    assert!(
+        stdout(&second).contains("retention: 1 old stories deleted (1 clusters)"),
+        "{}",
+        stdout(&second)
+    );
+    let db = rusqlite::Connection::open(&db_path).unwrap();
+    let titles: Vec<String> = db
+        .prepare("SELECT title FROM stories WHERE origin = 'feed' ORDER BY title")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(titles, ["Kept story", "New story"]);
+    let seeds: i64 = db
+        .query_row(
+            "SELECT count(*) FROM stories WHERE origin = 'seed'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(seeds, 5, "seeds are never pruned, however old");
+}
