@@ -564,35 +564,59 @@ pub(crate) fn drop_invalid_chars(text: &str) -> Cow<'_, str> {
 
 /// Removes XML declarations after the start of the document (two feeds
 /// pasted together, a template that includes one): quick-xml 0.42 panics
-/// on a second one instead of failing. Those inside CDATA are text and
-/// stay.
+/// on a second one instead of failing. The document's own declaration
+/// (after nothing but whitespace and BOMs), and any inside CDATA or a
+/// comment, stay. One forward pass over the `<`s: a hostile body of a
+/// million declarations costs what reading it costs.
 pub(crate) fn drop_stray_declarations(text: &str) -> Cow<'_, str> {
-    let is_declaration = |at: usize| {
-        text[at + 5..]
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_whitespace() || c == '?')
-    };
-    let in_cdata = |at: usize| {
-        let before = &text[..at];
-        before
-            .rfind("<![CDATA[")
-            .is_some_and(|open| before[open..].find("]]>").is_none())
-    };
+    /// A declaration is `<?xml ... ?>` on a few dozen bytes; `?>` further
+    /// than this is not the end of one.
+    const LONGEST: usize = 256;
+    let own = text.len()
+        - text
+            .trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+            .len();
     let mut out: Option<String> = None;
     let mut copied = 0;
-    let mut from = 1;
-    while let Some(found) = text.get(from..).and_then(|rest| rest.find("<?xml")) {
-        let at = from + found;
-        from = at + 5;
-        if !is_declaration(at) || in_cdata(at) {
+    let mut pos = 0;
+    while let Some(offset) = text[pos..].find('<') {
+        let at = pos + offset;
+        let rest = &text[at..];
+        // Skip what is text to XML, in one step each.
+        let skip_to = |close: &str| rest.find(close).map(|end| at + end + close.len());
+        if rest.starts_with("<![CDATA[") {
+            match skip_to("]]>") {
+                Some(next) => pos = next,
+                None => break,
+            }
             continue;
         }
-        let end = text[at..].find("?>").map_or(text.len(), |e| at + e + 2);
-        let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
-        out.push_str(&text[copied..at]);
-        copied = end;
-        from = end;
+        if rest.starts_with("<!--") {
+            match skip_to("-->") {
+                Some(next) => pos = next,
+                None => break,
+            }
+            continue;
+        }
+        let declaration = rest.starts_with("<?xml")
+            && rest[5..].starts_with(|c: char| c.is_ascii_whitespace() || c == '?');
+        if declaration && at != own {
+            let mut window = rest.len().min(LONGEST);
+            while !rest.is_char_boundary(window) {
+                window -= 1;
+            }
+            if let Some(end) = rest[..window]
+                .find("?>")
+                .filter(|end| !rest[1..*end].contains('<'))
+            {
+                let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
+                out.push_str(&text[copied..at]);
+                copied = at + end + 2;
+                pos = copied;
+                continue;
+            }
+        }
+        pos = at + 1;
     }
     match out {
         None => Cow::Borrowed(text),
@@ -718,6 +742,27 @@ mod tests {
             drop_stray_declarations("<?xml version=\"1.0\"?><a/>"),
             Cow::Borrowed(_)
         ));
+        // The document's own declaration after whitespace and a BOM stays;
+        // one in a comment stays; one without its `?>` is left alone.
+        for kept in [
+            "\u{feff} \n<?xml version=\"1.0\"?><a/>",
+            "<?xml version=\"1.0\"?><a><!-- <?xml version=\"1.0\"?> --></a>",
+            "<?xml version=\"1.0\"?><a><?xml version=\"1.0\" <b/></a>",
+        ] {
+            assert!(
+                matches!(drop_stray_declarations(kept), Cow::Borrowed(_)),
+                "{kept}"
+            );
+        }
+        // Linear: a megabyte of declarations goes in one pass.
+        let hostile = format!(
+            "<?xml version=\"1.0\"?><a>{}</a>",
+            "<?xml?>".repeat(150_000)
+        );
+        assert_eq!(
+            drop_stray_declarations(&hostile),
+            "<?xml version=\"1.0\"?><a></a>"
+        );
     }
 
     #[test]

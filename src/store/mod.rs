@@ -828,7 +828,7 @@ fn apply_feed(
                 last_success_at = ?4, last_status = 'ok', http_status = ?5,
                 last_error = NULL, consecutive_failures = 0,
                 feed_title = coalesce(?6, feed_title), site_link = coalesce(?7, site_link),
-                body_sha256 = ?8
+                body_sha256 = ?8, last_parsed_at = ?4
          WHERE id = ?1",
     )?
     .execute(params![
@@ -964,7 +964,11 @@ const SAME_STORY_CONTAINMENT: f64 = 0.2;
 fn only_this_feed_has(tx: &Connection, story: StoryId) -> Result<bool> {
     Ok(tx
         .prepare_cached(
-            "SELECT origin = 'feed' AND (SELECT count(*) FROM sightings WHERE story_id = ?1) = 1
+            // Retired sightings (see `RETIRED_GUID`) do not count: the feed
+            // carries the story under its live one only.
+            "SELECT origin = 'feed'
+                    AND (SELECT count(*) FROM sightings
+                         WHERE story_id = ?1 AND instr(guid, char(31)) = 0) = 1
          FROM stories WHERE id = ?1",
         )?
         .query_row([story.0], |row| row.get(0))?)

@@ -78,9 +78,12 @@ impl Store {
                     // When a feed last carried a story: the last time a
                     // parsed body had it, or, for the items of the feed's
                     // latest parsed body, the feed's latest success (a 304
-                    // says the same items are still there).
+                    // says the same items are still there). A latest body
+                    // with no items carries nothing. Databases from before
+                    // `last_parsed_at` use the newest sighting instead.
                     "WITH latest AS (
-                         SELECT g.feed_id, max(g.last_seen_at) AS parsed_at,
+                         SELECT g.feed_id,
+                                coalesce(f.last_parsed_at, max(g.last_seen_at)) AS parsed_at,
                                 f.last_success_at AS confirmed_at
                          FROM sightings g JOIN feeds f ON f.id = g.feed_id
                          GROUP BY g.feed_id

@@ -213,6 +213,58 @@ fn a_guid_reused_for_another_story_keeps_the_earlier_story() {
 }
 
 #[test]
+fn a_story_once_under_a_reused_guid_is_still_edited_in_place() {
+    // A feed that gives every item the site's URL as guid: the newest item
+    // takes the guid, the older one is keyed by its link from then on (as
+    // `poll::parse_body` does). A typo fixed in the older one later is an
+    // edit of its story, not a second story.
+    let mut store = Store::open_in_memory().unwrap();
+    let a = feed(&mut store, "https://a.example/feed");
+    let site = "https://a.example/";
+    let older = |text: &str, guid: &str| {
+        linked(
+            guid,
+            "Dam on the Amu Darya opens",
+            text,
+            "https://a.example/dam",
+        )
+    };
+    let newer = linked(
+        site,
+        "Teachers strike in Dushanbe",
+        "Thousands of teachers walked out over unpaid wages, the union said on Tuesday.",
+        "https://a.example/strike",
+    );
+    let text = "The Qosh Tepa canal began taking water from the river on Monday, officials said.";
+    store
+        .apply_update(a, now(), &update(vec![older(text, site)]))
+        .unwrap();
+    let uid = store.stories(&StoryQuery::all(None)).unwrap()[0]
+        .uid
+        .clone();
+    store
+        .apply_update(
+            a,
+            now(),
+            &update(vec![newer.clone(), older(text, "https://a.example/dam")]),
+        )
+        .unwrap();
+    let fixed = text.replace("Monday", "Tuesday");
+    let stats = store
+        .apply_update(
+            a,
+            now(),
+            &update(vec![newer, older(&fixed, "https://a.example/dam")]),
+        )
+        .unwrap();
+    assert_eq!((stats.updated, stats.new_stories), (1, 0), "{stats:?}");
+    let stories = store.stories(&StoryQuery::all(None)).unwrap();
+    assert_eq!(stories.len(), 2, "{stories:#?}");
+    let dam = stories.iter().find(|s| s.uid == uid).unwrap();
+    assert_eq!(dam.content_text, fixed);
+}
+
+#[test]
 fn an_edit_that_keeps_the_link_or_the_wording_is_an_edit() {
     let mut store = Store::open_in_memory().unwrap();
     let a = feed(&mut store, "https://a.example/feed");
@@ -935,14 +987,29 @@ mod retention {
             false,
         );
         store.record_not_modified(b, now() - days(1)).unwrap();
+        // Old, off topic, and its feed's latest body (parsed long ago too)
+        // was empty, then 304s: not carried.
+        let c = feed(&mut store, "https://c.example/feed");
+        story_at(
+            &mut store,
+            c,
+            "dropped-then-empty",
+            "Dropped text.",
+            old,
+            false,
+        );
+        store
+            .apply_update(c, old + days(1), &update(Vec::new()))
+            .unwrap();
+        store.record_not_modified(c, now() - days(1)).unwrap();
         store.index_all_pending().unwrap();
 
         let pruned = store.prune(None, Some(now() - days(30))).unwrap();
         assert_eq!(
             pruned,
             Pruned {
-                clusters: 1,
-                stories: 1
+                clusters: 2,
+                stories: 2
             }
         );
         assert_eq!(
