@@ -82,10 +82,17 @@ fn main() {
     let store: SharedStore =
         feedloom::poll::StoreHandle::new(Store::open(&config.database).expect("open db"));
     let fetcher = Fetcher::new(&config.fetch).expect("fetcher");
+    let topics = feedloom::scoring::build(&config);
     for pass in ["cold", "warm"] {
         let (elapsed, cpu, summary) = measure(|| {
             runtime
-                .block_on(poll::poll_feeds(&config, &store, &fetcher, |_, _| {}))
+                .block_on(poll::poll_feeds(
+                    &config,
+                    &store,
+                    &fetcher,
+                    &topics,
+                    |_, _| {},
+                ))
                 .expect("poll")
         });
         println!(
@@ -101,7 +108,7 @@ fn main() {
         );
         // What a poll leaves to the background: topic verdicts and the
         // search index (`feedloom poll` does it before it returns).
-        let topics = feedloom::scoring::build(&config);
+        let topics = topics.clone();
         let (elapsed, cpu, (scored, indexed)) = measure(|| {
             runtime.block_on(async {
                 let scored =

@@ -207,8 +207,8 @@ pub async fn poll_all(
     fetcher: &Fetcher,
     progress: impl FnMut(usize, usize),
 ) -> Result<PollSummary, Error> {
-    let mut summary = poll_feeds(config, store, fetcher, progress).await?;
     let topics = crate::scoring::build(config);
+    let mut summary = poll_feeds(config, store, fetcher, &topics, progress).await?;
     summary.scored =
         crate::scoring::score_pending(store, move || topics.clone(), None, |_| {}).await?;
     summary.indexed = index_for_search(store).await?;
@@ -255,11 +255,14 @@ pub async fn index_for_search(store: &SharedStore) -> Result<usize, Error> {
 }
 
 /// [`poll_all`] without the catching up: seeds, then every enabled feed,
-/// stored. The stories it stores are queued for scoring and search.
+/// stored. The stories it stores are queued for scoring and search;
+/// `topics` (from [`crate::scoring::build`]) decide whether the stored
+/// verdicts are current.
 pub async fn poll_feeds(
     config: &Config,
     store: &SharedStore,
     fetcher: &Fetcher,
+    topics: &crate::scoring::Topics,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<PollSummary, Error> {
     let mut summary = PollSummary {
@@ -267,8 +270,7 @@ pub async fn poll_feeds(
         ..PollSummary::default()
     };
     apply_config(store, config).await?;
-    let topics = crate::scoring::build(config);
-    crate::scoring::ensure_current(store, &topics, false).await?;
+    crate::scoring::ensure_current(store, topics, false).await?;
     let feeds: Vec<&FeedConfig> = config.enabled_feeds().collect();
     let total = feeds.len();
     let mut polls = futures_util::stream::iter(feeds)
