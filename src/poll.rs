@@ -225,15 +225,9 @@ pub async fn prune(
     let store = store.clone();
     tokio::task::spawn_blocking(move || -> Result<store::Pruned, Error> {
         let (on_topic, off_topic) = retention.cutoffs(Utc::now());
-        let mut total = store::Pruned::default();
-        loop {
-            let batch = lock(&store).prune_batch(on_topic, off_topic)?;
-            total.clusters += batch.clusters;
-            total.stories += batch.stories;
-            if batch.clusters < store::PRUNE_BATCH {
-                return Ok(total);
-            }
-        }
+        Ok(store::Pruned::until_done(|| {
+            lock(&store).prune_batch(on_topic, off_topic)
+        })?)
     })
     .await?
 }

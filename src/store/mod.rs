@@ -35,7 +35,7 @@ use crate::normalize::{ContentHash, Item, Story};
 
 pub use cluster::Placement;
 pub use migrate::SCHEMA_VERSION;
-pub use retention::{PRUNE_BATCH, Pruned};
+pub use retention::Pruned;
 
 /// What can go wrong with the database; every variant names what it was doing.
 #[derive(Debug, thiserror::Error)]

@@ -24,36 +24,35 @@ use super::{Result, Store};
 /// store between two batches.
 pub const PRUNE_BATCH: usize = 500;
 
-/// What [`Store::prune`] deleted.
+/// What pruning deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Pruned {
     pub clusters: usize,
     pub stories: usize,
 }
 
-impl Store {
-    /// Deletes clusters whose members were all last seen before a cutoff:
-    /// `off_topic_before` for clusters with no member on any topic,
-    /// `on_topic_before` for the others; `None` keeps them. Works in
-    /// batches of [`PRUNE_BATCH`] clusters until nothing is left to prune.
-    pub fn prune(
-        &mut self,
-        on_topic_before: Option<DateTime<Utc>>,
-        off_topic_before: Option<DateTime<Utc>>,
-    ) -> Result<Pruned> {
-        let mut pruned = Pruned::default();
+impl Pruned {
+    /// Runs `batch` (a [`Store::prune_batch`], each under its own lock if
+    /// the caller wants other writers in between) until a batch comes back
+    /// short, and adds up what they deleted.
+    pub fn until_done<E>(mut batch: impl FnMut() -> Result<Pruned, E>) -> Result<Pruned, E> {
+        let mut total = Pruned::default();
         loop {
-            let batch = self.prune_batch(on_topic_before, off_topic_before)?;
-            pruned.clusters += batch.clusters;
-            pruned.stories += batch.stories;
-            if batch.clusters < PRUNE_BATCH {
-                return Ok(pruned);
+            let done = batch()?;
+            total.clusters += done.clusters;
+            total.stories += done.stories;
+            if done.clusters < PRUNE_BATCH {
+                return Ok(total);
             }
         }
     }
+}
 
-    /// One transaction of [`Store::prune`]: at most [`PRUNE_BATCH`]
-    /// clusters. Fewer means there is nothing more to prune.
+impl Store {
+    /// Deletes at most [`PRUNE_BATCH`] clusters whose members were all
+    /// last seen before a cutoff: `off_topic_before` for clusters with no
+    /// member on any topic, `on_topic_before` for the others; `None` keeps
+    /// them. One transaction; run it through [`Pruned::until_done`].
     pub fn prune_batch(
         &mut self,
         on_topic_before: Option<DateTime<Utc>>,

@@ -256,14 +256,6 @@ impl Store {
         }
     }
 
-    /// How many stored stories search cannot find yet.
-    pub fn search_backlog(&self) -> Result<usize> {
-        let count: i64 = self
-            .conn
-            .query_row("SELECT count(*) FROM search_queue", [], |row| row.get(0))?;
-        Ok(usize::try_from(count).unwrap_or_default())
-    }
-
     /// The stories matching `query`: on-topic for `query.topic` first, then
     /// by relevance (bm25, title weighted), then newest; `query.limit` of
     /// them after skipping `query.offset`. A query with nothing to search

@@ -62,6 +62,14 @@ fn titles(store: &Store, text: &str) -> Vec<String> {
 }
 
 /// FTS5's own check that the index matches the `stories` rows.
+/// How many stored stories search cannot find yet.
+fn backlog(store: &Store) -> i64 {
+    store
+        .conn
+        .query_row("SELECT count(*) FROM search_queue", [], |row| row.get(0))
+        .unwrap()
+}
+
 fn assert_index_consistent(store: &Store) {
     store
         .conn
@@ -421,7 +429,7 @@ fn an_edited_story_is_found_by_its_new_words_only() {
     // Until the edit is indexed, search finds neither version (never
     // both, never the old one).
     assert_eq!(store.search(&query("cotton")).unwrap().len(), 0);
-    assert_eq!(store.search_backlog().unwrap(), 1);
+    assert_eq!(backlog(&store), 1);
     store.index_all_pending().unwrap();
     assert!(store.search(&query("cotton")).unwrap().is_empty());
     let after = store.search(&query("wheat")).unwrap();
@@ -540,9 +548,9 @@ fn edits_and_deletes_of_queued_and_indexed_stories_keep_the_index_consistent() {
             [],
         )
         .unwrap();
-    assert_eq!(store.search_backlog().unwrap(), 1, "only the edit is left");
+    assert_eq!(backlog(&store), 1, "only the edit is left");
     assert_eq!(store.index_all_pending().unwrap(), 1);
-    assert_eq!(store.search_backlog().unwrap(), 0);
+    assert_eq!(backlog(&store), 0);
     assert_index_consistent(&store);
     assert_eq!(titles(&store, "second"), ["Same headline"]);
     assert!(titles(&store, "first").is_empty());

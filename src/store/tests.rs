@@ -891,6 +891,14 @@ fn a_date_far_in_the_future_does_not_pin_a_story_to_the_top() {
 mod retention {
     use super::*;
 
+    fn prune(
+        store: &mut Store,
+        on_topic_before: Option<DateTime<Utc>>,
+        off_topic_before: Option<DateTime<Utc>>,
+    ) -> Pruned {
+        Pruned::until_done(|| store.prune_batch(on_topic_before, off_topic_before)).unwrap()
+    }
+
     fn days(n: i64) -> chrono::Duration {
         chrono::Duration::days(n)
     }
@@ -1004,7 +1012,7 @@ mod retention {
         store.record_not_modified(c, now() - days(1)).unwrap();
         store.index_all_pending().unwrap();
 
-        let pruned = store.prune(None, Some(now() - days(30))).unwrap();
+        let pruned = prune(&mut store, None, Some(now() - days(30)));
         assert_eq!(
             pruned,
             Pruned {
@@ -1043,11 +1051,11 @@ mod retention {
             .unwrap();
         // A second run has nothing left to do.
         assert_eq!(
-            store.prune(None, Some(now() - days(30))).unwrap(),
+            prune(&mut store, None, Some(now() - days(30))),
             Pruned::default()
         );
         // An on-topic cutoff prunes on-topic clusters too.
-        let pruned = store.prune(Some(now() - days(30)), None).unwrap();
+        let pruned = prune(&mut store, Some(now() - days(30)), None);
         assert_eq!(pruned.stories, 1);
         assert!(!guids(&store).contains(&"old-on".to_owned()));
     }
@@ -1082,7 +1090,7 @@ mod retention {
             "one cluster"
         );
         assert_eq!(
-            store.prune(None, Some(now() - days(30))).unwrap(),
+            prune(&mut store, None, Some(now() - days(30))),
             Pruned::default()
         );
         // Once the rewrite is off topic too, the whole cluster goes.
@@ -1091,7 +1099,7 @@ mod retention {
             .execute("UPDATE story_topics SET on_topic = 0", [])
             .unwrap();
         assert_eq!(
-            store.prune(None, Some(now() - days(30))).unwrap(),
+            prune(&mut store, None, Some(now() - days(30))),
             Pruned {
                 clusters: 1,
                 stories: 2
@@ -1114,7 +1122,7 @@ mod retention {
             .unwrap();
         store.conn.execute("DELETE FROM score_queue", []).unwrap();
         assert_eq!(
-            store.prune(Some(now()), Some(now())).unwrap(),
+            prune(&mut store, Some(now()), Some(now())),
             Pruned::default()
         );
         assert_eq!(store.story_count().unwrap(), 1);
