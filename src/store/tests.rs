@@ -915,6 +915,12 @@ mod retention {
         store
             .apply_update(feed, at, &update(vec![item(guid, guid, body)]))
             .unwrap();
+        scored(store, guid, on);
+    }
+
+    /// Records a verdict for the story under `guid` and takes it off the
+    /// score queue, as the scoring task would.
+    fn scored(store: &Store, guid: &str, on: bool) {
         store
             .conn
             .execute(
@@ -1071,15 +1077,7 @@ mod retention {
             store
                 .apply_update(feed, old, &update(vec![item(guid, title, text)]))
                 .unwrap();
-            store
-                .conn
-                .execute(
-                    "INSERT INTO story_topics (topic, story_id, score, on_topic, reason, scored_at)
-                     SELECT 'main', story_id, 0.5, ?2, 'score', 0 FROM sightings WHERE guid = ?1",
-                    params![guid, on],
-                )
-                .unwrap();
-            store.conn.execute("DELETE FROM score_queue", []).unwrap();
+            scored(&store, guid, on);
         };
         // The wire story is off topic, its rewrite (same cluster) on topic.
         write(a, "wire", WIRE_TITLE, WIRE, false);
