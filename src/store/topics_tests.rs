@@ -25,6 +25,16 @@ fn update(items: Vec<(&str, &str, &str)>) -> FeedUpdate {
     }
 }
 
+/// An empty store with one feed.
+fn store_with_feed() -> (Store, FeedId) {
+    let mut store = Store::open_in_memory().unwrap();
+    let feed = store
+        .ensure_feed(&Url::parse("https://a.example/feed").unwrap(), None, now())
+        .unwrap()
+        .id;
+    (store, feed)
+}
+
 fn verdict(on_topic: bool) -> Verdict {
     Verdict {
         score: if on_topic { 0.5 } else { 0.01 },
@@ -54,11 +64,7 @@ fn score_all(store: &mut Store, topics: &[&str], on_topic: bool) -> usize {
 
 #[test]
 fn new_and_edited_stories_wait_for_scoring() {
-    let mut store = Store::open_in_memory().unwrap();
-    let feed = store
-        .ensure_feed(&Url::parse("https://a.example/feed").unwrap(), None, now())
-        .unwrap()
-        .id;
+    let (mut store, feed) = store_with_feed();
     store
         .apply_update(
             feed,
@@ -98,11 +104,7 @@ fn new_and_edited_stories_wait_for_scoring() {
 
 #[test]
 fn verdicts_on_content_that_changed_meanwhile_are_dropped() {
-    let mut store = Store::open_in_memory().unwrap();
-    let feed = store
-        .ensure_feed(&Url::parse("https://a.example/feed").unwrap(), None, now())
-        .unwrap()
-        .id;
+    let (mut store, feed) = store_with_feed();
     store
         .apply_update(feed, now(), &update(vec![("1", "One", "Old text.")]))
         .unwrap();
@@ -130,11 +132,7 @@ fn verdicts_on_content_that_changed_meanwhile_are_dropped() {
 
 #[test]
 fn rescore_all_requeues_and_forgets_removed_topics() {
-    let mut store = Store::open_in_memory().unwrap();
-    let feed = store
-        .ensure_feed(&Url::parse("https://a.example/feed").unwrap(), None, now())
-        .unwrap()
-        .id;
+    let (mut store, feed) = store_with_feed();
     store
         .apply_update(feed, now(), &update(vec![("1", "One", "Text.")]))
         .unwrap();
@@ -152,11 +150,7 @@ fn rescore_all_requeues_and_forgets_removed_topics() {
 
 #[test]
 fn verdicts_from_a_superseded_definition_are_not_recorded() {
-    let mut store = Store::open_in_memory().unwrap();
-    let feed = store
-        .ensure_feed(&Url::parse("https://a.example/feed").unwrap(), None, now())
-        .unwrap()
-        .id;
+    let (mut store, feed) = store_with_feed();
     store
         .apply_update(feed, now(), &update(vec![("1", "One", "Text.")]))
         .unwrap();
@@ -190,11 +184,7 @@ fn verdicts_from_a_superseded_definition_are_not_recorded() {
 
 #[test]
 fn the_newest_stories_are_scored_first() {
-    let mut store = Store::open_in_memory().unwrap();
-    let feed = store
-        .ensure_feed(&Url::parse("https://a.example/feed").unwrap(), None, now())
-        .unwrap()
-        .id;
+    let (mut store, feed) = store_with_feed();
     store
         .apply_update(
             feed,
