@@ -201,20 +201,14 @@ fn parse_json(text: &str, base: &Url, mut warnings: Vec<String>) -> Result<Parse
 fn parse_xml(text: String, base: &Url, mut warnings: Vec<String>) -> Result<ParsedFeed, Error> {
     // Control characters (a terminal escape, a NUL) are not XML: quick-xml
     // passes some into the text and chokes on others. They carry nothing.
-    let text = match repair::drop_invalid_chars(&text) {
-        std::borrow::Cow::Borrowed(_) => text,
-        std::borrow::Cow::Owned(cleaned) => {
-            warnings.push("dropped characters XML forbids".to_owned());
-            cleaned
-        }
-    };
-    let text = match repair::drop_stray_declarations(&text) {
-        std::borrow::Cow::Borrowed(_) => text,
-        std::borrow::Cow::Owned(cleaned) => {
-            warnings.push("dropped an XML declaration in the middle of the document".to_owned());
-            cleaned
-        }
-    };
+    let (text, changed) = fixed(text, repair::drop_invalid_chars);
+    if changed {
+        warnings.push("dropped characters XML forbids".to_owned());
+    }
+    let (text, changed) = fixed(text, repair::drop_stray_declarations);
+    if changed {
+        warnings.push("dropped an XML declaration in the middle of the document".to_owned());
+    }
     // Find the root; junk before the declaration (blank lines, PHP
     // warnings) can hide it, so look again past the junk.
     let (text, root) = match repair::find_root(&text) {
@@ -504,9 +498,15 @@ fn convert_entry(entry: model::Entry, base: &Url) -> ParsedEntry {
 /// escapes (`\u001b`) bring them back, and a terminal escape in a title
 /// has no business in anyone's feed reader.
 fn xml_chars_only(text: String) -> String {
-    match repair::drop_invalid_chars(&text) {
-        std::borrow::Cow::Borrowed(_) => text,
-        std::borrow::Cow::Owned(cleaned) => cleaned,
+    fixed(text, repair::drop_invalid_chars).0
+}
+
+/// `text` after one of the repairs that return the input unchanged when
+/// there is nothing to do, and whether it changed anything.
+fn fixed(text: String, fix: for<'a> fn(&'a str) -> std::borrow::Cow<'a, str>) -> (String, bool) {
+    match fix(&text) {
+        std::borrow::Cow::Borrowed(_) => (text, false),
+        std::borrow::Cow::Owned(fixed) => (fixed, true),
     }
 }
 

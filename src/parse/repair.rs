@@ -576,6 +576,14 @@ pub(crate) fn drop_stray_declarations(text: &str) -> Cow<'_, str> {
         - text
             .trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
             .len();
+    // Nearly every feed has at most its own declaration: one substring
+    // search says so without looking at every tag.
+    let mut declarations = text.match_indices("<?xml").map(|(at, _)| at);
+    match (declarations.next(), declarations.next()) {
+        (None, _) => return Cow::Borrowed(text),
+        (Some(first), None) if first == own => return Cow::Borrowed(text),
+        _ => {}
+    }
     let mut out: Option<String> = None;
     let mut copied = 0;
     let mut pos = 0;
@@ -628,7 +636,8 @@ pub(crate) fn drop_stray_declarations(text: &str) -> Cow<'_, str> {
 }
 
 /// All repairs in one pass, for the single retry after an XML error.
-/// Returns the repaired text and what was done.
+/// Returns the repaired text and what was done. (Characters XML forbids
+/// and stray declarations are gone before the first attempt: `parse_xml`.)
 pub(crate) fn repair(text: &str) -> (String, Vec<String>) {
     let mut notes = Vec::new();
     let mut doc = match strip_leading_junk(text) {
@@ -638,10 +647,6 @@ pub(crate) fn repair(text: &str) -> (String, Vec<String>) {
         }
         Cow::Borrowed(s) => s.to_owned(),
     };
-    if let Cow::Owned(s) = drop_invalid_chars(&doc) {
-        notes.push("dropped characters XML forbids".to_owned());
-        doc = s;
-    }
     let (fixed, n) = fix_references(&doc);
     if n > 0 {
         notes.push(format!(
