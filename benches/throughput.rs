@@ -7,7 +7,10 @@
 //! timed rounds of at least 0.2 s; compare ratios within one run, since
 //! these machines are shared.
 
-use std::path::{Path, PathBuf};
+#[path = "../tests/support/corpus_files.rs"]
+mod corpus_files;
+
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -89,33 +92,12 @@ fn median_round<T>(mut f: impl FnMut() -> T) -> Duration {
     rounds[2]
 }
 
-/// Every sample of `tests/corpus/realworld` (licences and expectation
-/// files aside).
+/// Every sample of `tests/corpus/realworld`.
 fn corpus_bodies() -> Vec<Vec<u8>> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    let mut paths = Vec::new();
-    walk(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/realworld"),
-        &mut paths,
-    );
-    paths.retain(|p| {
-        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        !name.starts_with("LICENSE") && !name.ends_with(".serde.json")
-    });
-    paths.sort();
-    paths.iter().filter_map(|p| std::fs::read(p).ok()).collect()
+    corpus_files::samples(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/realworld"))
+        .iter()
+        .filter_map(|p| std::fs::read(p).ok())
+        .collect()
 }
 
 fn now() -> DateTime<Utc> {

@@ -10,6 +10,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
+#[path = "support/corpus_files.rs"]
+mod corpus_files;
+
 use feedloom::parse::{Error, parse};
 use url::Url;
 
@@ -129,29 +132,13 @@ fn load_expected(dir: &Path) -> HashMap<String, Expected> {
         .collect()
 }
 
-/// Every sample file: everything in the corpus except the manifest, the
-/// expectations and the licence texts.
+/// Every sample file of the categories: everything in the corpus except
+/// the manifest, the expectations and the licence texts.
 fn samples(dir: &Path) -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let entries =
-            std::fs::read_dir(dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
-        for entry in entries {
-            let path = entry.expect("directory entry").path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for category in ["wellformed", "illformed", "encodings", "realworld", "opml"] {
-        walk(&dir.join(category), &mut out);
-    }
-    out.retain(|p| {
-        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        !name.starts_with("LICENSE") && !name.ends_with(".serde.json")
-    });
+    let mut out: Vec<PathBuf> = ["wellformed", "illformed", "encodings", "realworld", "opml"]
+        .iter()
+        .flat_map(|category| corpus_files::samples(&dir.join(category)))
+        .collect();
     out.sort();
     out
 }

@@ -9,6 +9,9 @@
 //! cargo test --release --test fuzz` runs longer. A failing case is shrunk
 //! and printed with the sample's path and the mutations.
 
+#[path = "support/corpus_files.rs"]
+mod corpus_files;
+
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
@@ -19,10 +22,7 @@ use url::Url;
 /// case names the same file on every machine.
 static SAMPLES: LazyLock<Vec<(PathBuf, Vec<u8>)>> = LazyLock::new(|| {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
-    let mut paths = Vec::new();
-    collect(&root, &mut paths);
-    paths.sort();
-    paths
+    corpus_files::samples(&root)
         .into_iter()
         .filter_map(|path| {
             let bytes = std::fs::read(&path).ok()?;
@@ -30,25 +30,6 @@ static SAMPLES: LazyLock<Vec<(PathBuf, Vec<u8>)>> = LazyLock::new(|| {
         })
         .collect()
 });
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect(&path, out);
-        } else if !path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-            n.starts_with("LICENSE")
-                || n.ends_with(".md")
-                || n.ends_with(".tsv")
-                || n.ends_with(".py")
-        }) {
-            out.push(path);
-        }
-    }
-}
 
 /// Fragments that trip parsers: markup, entities, encodings, nesting.
 const INSERTS: &[&[u8]] = &[
