@@ -7,7 +7,8 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
 
 use chrono::{DateTime, NaiveTime, Utc};
 use futures_util::StreamExt;
@@ -29,7 +30,9 @@ pub type SharedStore = Arc<StoreHandle>;
 pub struct StoreHandle {
     store: Mutex<Store>,
     /// Fetched feeds waiting to be written; see [`write_batched`].
-    writes: Mutex<Vec<PendingWrite>>,
+    writes: Mutex<WriteQueue>,
+    /// Wakes a batch's leader when the batch is full.
+    batch_full: Condvar,
 }
 
 impl StoreHandle {
@@ -37,8 +40,16 @@ impl StoreHandle {
         Arc::new(Self {
             store: Mutex::new(store),
             writes: Mutex::default(),
+            batch_full: Condvar::new(),
         })
     }
+}
+
+/// The fetched feeds gathering for the next transaction.
+#[derive(Default)]
+struct WriteQueue {
+    waiting: Vec<PendingWrite>,
+    items: usize,
 }
 
 /// One feed's parsed fetch, and where its writer wants the result.
@@ -48,54 +59,78 @@ struct PendingWrite {
     done: std::sync::mpsc::SyncSender<store::Result<ApplyStats>>,
 }
 
-/// Writes one feed's fetch, together with every other fetch waiting for
-/// the store at that moment, in one transaction (group commit): whoever
-/// gets the store lock writes the whole queue and hands each waiting feed
-/// its result before letting go. While one transaction is written, the
-/// next one's feeds gather, so the busier the poll, the larger the
-/// batches; a lone feed is written alone, at once. If the batch's
-/// transaction fails as a whole, each feed is written alone so that each
-/// gets its own error.
+/// How long the first feed of a batch waits for others to join it. Every
+/// transaction rewrites each index page it touches, and a story's band keys
+/// land on random pages of the near-duplicate index: a transaction of one
+/// feed rewrites about as many pages as one of fifty. A poll of a thousand
+/// feeds spent most of its time writing the same pages again, one feed at a
+/// time. A feed polled alone waits this long for nothing, which its readers
+/// never notice.
+const GATHER: Duration = Duration::from_millis(100);
+
+/// Items at which a batch stops gathering: enough to make each rewritten
+/// page count, few enough that one transaction stays short (the server and
+/// the scorer wait for the store while it is written).
+const BATCH_ITEMS: usize = 5_000;
+
+/// Writes one feed's fetch, together with every other fetch that arrives
+/// within [`GATHER`] of the first, in one transaction (group commit). The
+/// first feed into an empty queue leads: it waits for the batch to fill,
+/// takes the store, writes the whole queue and hands each feed its result.
+/// The others only wait for their result. While one batch is written the
+/// next one gathers, so the busier the poll, the larger the batches. If
+/// the batch's transaction fails as a whole, each feed is written alone so
+/// that each gets its own error.
 fn write_batched(
     handle: &StoreHandle,
     feed: store::FeedId,
     update: FeedUpdate,
 ) -> store::Result<ApplyStats> {
     let (done, result) = std::sync::mpsc::sync_channel(1);
-    lock_queue(&handle.writes).push(PendingWrite { feed, update, done });
-    {
+    let leader = {
+        let mut queue = lock_queue(&handle.writes);
+        queue.items += update.items.len();
+        queue.waiting.push(PendingWrite { feed, update, done });
+        if queue.items >= BATCH_ITEMS {
+            handle.batch_full.notify_one();
+        }
+        queue.waiting.len() == 1
+    };
+    if leader {
+        {
+            let queue = lock_queue(&handle.writes);
+            // A spurious wake-up or a poisoned lock only ends the wait early.
+            let _ = handle
+                .batch_full
+                .wait_timeout_while(queue, GATHER, |queue| queue.items < BATCH_ITEMS);
+        }
         let mut store = lock(handle);
-        let batch = std::mem::take(&mut *lock_queue(&handle.writes));
-        if !batch.is_empty() {
-            let now = Utc::now();
-            let updates: Vec<(store::FeedId, &FeedUpdate)> =
-                batch.iter().map(|w| (w.feed, &w.update)).collect();
-            match store.apply_updates(now, &updates) {
-                Ok(results) => {
-                    for (write, result) in batch.iter().zip(results) {
-                        let _ = write.done.send(result);
-                    }
+        let batch = std::mem::take(&mut *lock_queue(&handle.writes)).waiting;
+        let now = Utc::now();
+        let updates: Vec<(store::FeedId, &FeedUpdate)> =
+            batch.iter().map(|w| (w.feed, &w.update)).collect();
+        match store.apply_updates(now, &updates) {
+            Ok(results) => {
+                for (write, result) in batch.iter().zip(results) {
+                    let _ = write.done.send(result);
                 }
-                Err(error) => {
-                    tracing::debug!(%error, feeds = batch.len(), "batched write failed; writing feed by feed");
-                    for write in &batch {
-                        let _ = write
-                            .done
-                            .send(store.apply_update(write.feed, now, &write.update));
-                    }
+            }
+            Err(error) => {
+                tracing::debug!(%error, feeds = batch.len(), "batched write failed; writing feed by feed");
+                for write in &batch {
+                    let _ = write
+                        .done
+                        .send(store.apply_update(write.feed, now, &write.update));
                 }
             }
         }
     }
-    // Ours was in the batch this writer or an earlier one wrote, and its
-    // result was sent before the store lock was released.
-    match result.try_recv() {
-        Ok(result) => result,
-        Err(_) => Err(store::Error::WriteLost),
-    }
+    // Ours is in the batch its leader (maybe this thread) writes; the
+    // leader sends every result before it lets go of the store.
+    result.recv().unwrap_or(Err(store::Error::WriteLost))
 }
 
-fn lock_queue(queue: &Mutex<Vec<PendingWrite>>) -> MutexGuard<'_, Vec<PendingWrite>> {
+fn lock_queue(queue: &Mutex<WriteQueue>) -> MutexGuard<'_, WriteQueue> {
     match queue.lock() {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),
