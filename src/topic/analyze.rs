@@ -154,7 +154,12 @@ impl<'a> Bag<'a> {
                 .or_else(|| word.raw.strip_suffix("’s"))
                 .unwrap_or(word.raw);
             lower.clear();
-            lower.extend(raw.chars().flat_map(char::to_lowercase));
+            if raw.is_ascii() {
+                lower.push_str(raw);
+                lower.make_ascii_lowercase();
+            } else {
+                lower.extend(raw.chars().flat_map(char::to_lowercase));
+            }
             let letters = lower.chars().filter(|c| c.is_alphabetic()).count();
             if letters == 0 || lower.chars().nth(1).is_none() || is_stop_word(&lower) {
                 prev = None;

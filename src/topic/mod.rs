@@ -9,7 +9,7 @@
 //! result.
 
 use std::collections::HashSet;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{DefaultHasher, Hasher};
 
 use regex::Regex;
 
@@ -126,6 +126,9 @@ pub struct Scorer {
     background: Background,
     profile: Vector,
     strong: analyze::Set<String>,
+    /// [`words_hash`] of each seed's title, then of its title and text: a
+    /// story is hashed in full only when its title is a seed's.
+    seed_titles: HashSet<u64>,
     seed_hashes: HashSet<u64>,
 }
 
@@ -175,7 +178,11 @@ impl Scorer {
             .take(weights.strong_terms)
             .map(|(k, _)| k.clone())
             .collect();
-        let seed_hashes = seeds.iter().map(seed_hash).collect();
+        let seed_titles = seeds.iter().map(|s| words_hash(&[s.title])).collect();
+        let seed_hashes = seeds
+            .iter()
+            .map(|s| words_hash(&[s.title, s.text]))
+            .collect();
         Scorer {
             threshold,
             include,
@@ -184,6 +191,7 @@ impl Scorer {
             background: background.clone(),
             profile,
             strong,
+            seed_titles,
             seed_hashes,
         }
     }
@@ -206,7 +214,10 @@ impl Scorer {
     /// The verdict, its terms and how the score was made.
     pub fn analyse(&self, doc: &Document<'_>, top: usize) -> (Explanation, Breakdown) {
         let bag = Bag::of(doc.title, doc.text);
-        let seed = self.seed_hashes.contains(&seed_hash(doc));
+        let seed = self.seed_titles.contains(&words_hash(&[doc.title]))
+            && self
+                .seed_hashes
+                .contains(&words_hash(&[doc.title, doc.text]));
         let (cosine, mut parts) = if seed {
             self.self_parts(&bag)
         } else {
@@ -353,22 +364,29 @@ impl Scorer {
     }
 }
 
-/// Identity of a seed's content: its words, lower-cased, in order, title
-/// and text. Stored copies of a seed differ in spacing and markup
-/// (paragraph breaks, entities) but not in words.
-fn seed_hash(doc: &Document<'_>) -> u64 {
+/// Identity of a seed's content: its words, lower-cased, in order, part
+/// by part (title, then text). Stored copies of a seed differ in spacing
+/// and markup (paragraph breaks, entities) but not in words.
+fn words_hash(parts: &[&str]) -> u64 {
     let mut hasher = DefaultHasher::new();
-    for part in [doc.title, doc.text] {
+    let mut lower = String::new();
+    for part in parts {
         for word in part
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
         {
-            for c in word.chars().flat_map(char::to_lowercase) {
-                c.hash(&mut hasher);
+            lower.clear();
+            if word.is_ascii() {
+                lower.push_str(word);
+                lower.make_ascii_lowercase();
+            } else {
+                lower.extend(word.chars().flat_map(char::to_lowercase));
             }
-            ' '.hash(&mut hasher);
+            // The separator is a byte no word holds.
+            hasher.write(lower.as_bytes());
+            hasher.write_u8(0xff);
         }
-        0xffu8.hash(&mut hasher);
+        hasher.write_u8(0xfe);
     }
     hasher.finish()
 }

@@ -162,6 +162,11 @@ fn a_seed_scores_one() {
     assert_eq!(v.reason, Reason::Seed);
     assert_eq!(v.score, 1.0);
     assert!(v.on_topic);
+    // Its title over other words is a story of its own, scored as one.
+    let edited = format!("{text} One more sentence.");
+    let v = scorer.score(&doc(title, &edited));
+    assert_ne!(v.reason, Reason::Seed);
+    assert!(v.score < 1.0);
 }
 
 #[test]
