@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use feedloom::normalize::{Item, story_from_paragraphs};
-use feedloom::store::{FeedUpdate, Store, StoryQuery};
+use feedloom::store::{FeedLog, FeedUpdate, Store, StoryQuery, StoryReader, StoryWriter};
 use url::Url;
 
 const TOPICS: usize = 400;

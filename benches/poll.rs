@@ -7,12 +7,15 @@
 //! of RSS), or `cargo bench --bench poll -- FEEDS ITEMS`. The farm runs in a
 //! child process (this binary, started with `--farm`), so the peak RSS
 //! printed is feedloom's alone. CPU time is this process's user + system
-//! time, from /proc/self/stat.
+//! time, from /proc/self/stat. `--farm FEEDS ITEMS` runs the farm alone
+//! (it prints "ADDR BYTES", then serves until killed; `GET /_stats` counts
+//! its 200s and 304s), for benches/compare.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -26,8 +29,24 @@ use feedloom::poll::{self, SharedStore};
 use feedloom::store::Store;
 use futures_util::StreamExt;
 
-/// One farm document: body and its ETag.
-type Farm = HashMap<String, (Vec<u8>, String)>;
+/// The farm's documents by path.
+type Farm = HashMap<String, Document>;
+
+/// One farm feed as served, with its validators.
+struct Document {
+    body: Vec<u8>,
+    content_type: &'static str,
+    etag: String,
+    last_modified: String,
+}
+
+/// The farm's feeds take turns among the three formats.
+#[derive(Clone, Copy)]
+enum Format {
+    Rss,
+    Atom,
+    Json,
+}
 
 fn main() {
     let raw: Vec<String> = std::env::args().skip(1).collect();
@@ -80,7 +99,7 @@ fn main() {
 
     println!("RSS before polling: {} MB", rss_kib() / 1024);
     let store: SharedStore =
-        feedloom::poll::StoreHandle::new(Store::open(&config.database).expect("open db"));
+        feedloom::poll::StoreHandle::new(Box::new(Store::open(&config.database).expect("open db")));
     let fetcher = Fetcher::new(&config.fetch).expect("fetcher");
     let topics = feedloom::scoring::build(&config);
     for pass in ["cold", "warm"] {
@@ -185,7 +204,8 @@ fn cpu_time() -> Duration {
     Duration::from_millis(fields.iter().sum::<u64>() * 10)
 }
 
-async fn download_all(urls: &[String]) -> Vec<Vec<u8>> {
+/// Every body with its Content-Type.
+async fn download_all(urls: &[String]) -> Vec<(Vec<u8>, Option<String>)> {
     // reqwest is built without a default crypto provider (see `Fetcher`).
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::new();
@@ -194,7 +214,12 @@ async fn download_all(urls: &[String]) -> Vec<Vec<u8>> {
             let client = client.clone();
             async move {
                 let response = client.get(url).send().await.expect("farm answers");
-                response.bytes().await.expect("body").to_vec()
+                let content_type = response
+                    .headers()
+                    .get(reqwest::header::CONTENT_TYPE)
+                    .and_then(|value| value.to_str().ok())
+                    .map(str::to_owned);
+                (response.bytes().await.expect("body").to_vec(), content_type)
             }
         })
         .buffer_unordered(64)
@@ -202,7 +227,7 @@ async fn download_all(urls: &[String]) -> Vec<Vec<u8>> {
         .await
 }
 
-fn parse_all(bodies: &[Vec<u8>]) -> usize {
+fn parse_all(bodies: &[(Vec<u8>, Option<String>)]) -> usize {
     let base = url::Url::parse("http://127.0.0.1/feed.xml").expect("constant URL");
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let chunk = bodies.len().div_ceil(threads).max(1);
@@ -213,8 +238,8 @@ fn parse_all(bodies: &[Vec<u8>]) -> usize {
                 let base = &base;
                 s.spawn(move || {
                     part.iter()
-                        .map(|body| {
-                            feedloom::parse::parse(body, Some("application/rss+xml"), base)
+                        .map(|(body, content_type)| {
+                            feedloom::parse::parse(body, content_type.as_deref(), base)
                                 .map_or(0, |feed| feed.entries.len())
                         })
                         .sum::<usize>()
@@ -232,7 +257,7 @@ fn parse_all(bodies: &[Vec<u8>]) -> usize {
 /// killed.
 fn serve_farm(feeds: usize, items: usize) {
     let farm = Arc::new(build_farm(feeds, items));
-    let bytes: usize = farm.values().map(|(body, _)| body.len()).sum();
+    let bytes: usize = farm.values().map(|document| document.body.len()).sum();
     let addr = start_farm(farm);
     println!("{addr} {bytes}");
     loop {
@@ -240,46 +265,137 @@ fn serve_farm(feeds: usize, items: usize) {
     }
 }
 
-/// Feeds of realistic size, every story in its own words; every tenth item
-/// is the previous feed's story lightly rewritten under another URL and
-/// guid, to exercise near-duplicate clustering.
+/// Feeds of realistic size, every story in its own words, in RSS 2.0,
+/// Atom and JSON Feed by turns; every tenth item is the previous feed's
+/// story lightly rewritten under another URL and guid, to exercise
+/// near-duplicate clustering.
 fn build_farm(feeds: usize, items: usize) -> Farm {
     let mut farm = Farm::new();
     for feed in 0..feeds {
-        let mut body = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel>\
-             <title>Farm feed {feed}</title><link>https://farm{feed}.example/</link>\
-             <description>bench</description>\n"
-        );
-        for item in 0..items {
-            // Every tenth item is the previous feed's story, lightly
-            // rewritten (a cross-post with a changed word and a new last
-            // sentence); the rest are stories of their own.
-            let cross_post = item % 10 == 9 && feed > 0;
-            let (source_feed, source_item) = if cross_post {
-                (feed - 1, item - 1)
-            } else {
-                (feed, item)
-            };
-            let mut text = story_text(source_feed, source_item);
-            if cross_post {
-                text = text.replacen("</p>", " Officials confirmed the account.</p>", 1);
-                text.push_str(" Our correspondent contributed to this report.");
-            }
-            let _ = writeln!(
-                body,
-                "<item><title>Story {source_feed}-{source_item}: {}</title>\
-                 <link>https://farm{feed}.example/story/{item}?utm_source=rss</link>\
-                 <guid>farm{feed}-{item}</guid><pubDate>Mon, 23 Aug 2021 17:36:00 GMT</pubDate>\
-                 <description><![CDATA[{text}]]></description></item>",
-                headline(source_feed, source_item)
-            );
-        }
-        body.push_str("</channel></rss>\n");
+        let format = [Format::Rss, Format::Atom, Format::Json][feed % 3];
+        let stories: Vec<FarmStory> = (0..items).map(|item| FarmStory::new(feed, item)).collect();
+        let (body, content_type) = match format {
+            Format::Rss => (rss(feed, &stories), "application/rss+xml"),
+            Format::Atom => (atom(feed, &stories), "application/atom+xml"),
+            Format::Json => (json_feed(feed, &stories), "application/feed+json"),
+        };
         let etag = format!("\"{feed}-{}\"", body.len());
-        farm.insert(format!("/feed/{feed}.xml"), (body.into_bytes(), etag));
+        // A fixed date per feed: the farm never changes while it runs.
+        let last_modified = format!(
+            "Mon, 23 Aug 2021 {:02}:{:02}:00 GMT",
+            feed / 60 % 24,
+            feed % 60
+        );
+        farm.insert(
+            format!("/feed/{feed}.xml"),
+            Document {
+                body: body.into_bytes(),
+                content_type,
+                etag,
+                last_modified,
+            },
+        );
     }
     farm
+}
+
+/// One item of a farm feed.
+struct FarmStory {
+    title: String,
+    link: String,
+    guid: String,
+    html: String,
+}
+
+impl FarmStory {
+    fn new(feed: usize, item: usize) -> Self {
+        // Every tenth item is the previous feed's story, lightly rewritten
+        // (a cross-post with a changed word and a new last sentence); the
+        // rest are stories of their own.
+        let cross_post = item % 10 == 9 && feed > 0;
+        let (source_feed, source_item) = if cross_post {
+            (feed - 1, item - 1)
+        } else {
+            (feed, item)
+        };
+        let mut html = story_text(source_feed, source_item);
+        if cross_post {
+            html = html.replacen("</p>", " Officials confirmed the account.</p>", 1);
+            html.push_str(" Our correspondent contributed to this report.");
+        }
+        Self {
+            title: format!(
+                "Story {source_feed}-{source_item}: {}",
+                headline(source_feed, source_item)
+            ),
+            link: format!("https://farm{feed}.example/story/{item}?utm_source=rss"),
+            guid: format!("farm{feed}-{item}"),
+            html,
+        }
+    }
+}
+
+fn rss(feed: usize, stories: &[FarmStory]) -> String {
+    let mut body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel>\
+         <title>Farm feed {feed}</title><link>https://farm{feed}.example/</link>\
+         <description>bench</description>\n"
+    );
+    for story in stories {
+        let _ = writeln!(
+            body,
+            "<item><title>{}</title><link>{}</link><guid>{}</guid>\
+             <pubDate>Mon, 23 Aug 2021 17:36:00 GMT</pubDate>\
+             <description><![CDATA[{}]]></description></item>",
+            story.title, story.link, story.guid, story.html
+        );
+    }
+    body.push_str("</channel></rss>\n");
+    body
+}
+
+fn atom(feed: usize, stories: &[FarmStory]) -> String {
+    let mut body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\
+         <title>Farm feed {feed}</title><link href=\"https://farm{feed}.example/\"/>\
+         <id>https://farm{feed}.example/</id><updated>2021-08-23T17:36:00Z</updated>\n"
+    );
+    for story in stories {
+        let _ = writeln!(
+            body,
+            "<entry><title>{}</title><link href=\"{}\"/><id>{}</id>\
+             <updated>2021-08-23T17:36:00Z</updated>\
+             <content type=\"html\"><![CDATA[{}]]></content></entry>",
+            story.title,
+            story.link.replace('&', "&amp;"),
+            story.guid,
+            story.html
+        );
+    }
+    body.push_str("</feed>\n");
+    body
+}
+
+fn json_feed(feed: usize, stories: &[FarmStory]) -> String {
+    let items: Vec<serde_json::Value> = stories
+        .iter()
+        .map(|story| {
+            serde_json::json!({
+                "id": story.guid,
+                "url": story.link,
+                "title": story.title,
+                "content_html": story.html,
+                "date_published": "2021-08-23T17:36:00Z",
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": format!("Farm feed {feed}"),
+        "home_page_url": format!("https://farm{feed}.example/"),
+        "items": items,
+    })
+    .to_string()
 }
 
 /// Words the generated stories are made of: news vocabulary, enough of it
@@ -431,24 +547,46 @@ fn start_farm(farm: Arc<Farm>) -> std::net::SocketAddr {
         .expect("farm started")
 }
 
+/// Responses the farm sent, by kind, for `GET /_stats`: the comparison
+/// script (benches/compare) reads how many feeds each tool fetched
+/// conditionally.
+static SENT_FULL: AtomicUsize = AtomicUsize::new(0);
+static SENT_NOT_MODIFIED: AtomicUsize = AtomicUsize::new(0);
+
 async fn serve(State(farm): State<Arc<Farm>>, request: Request) -> Response {
-    let Some((body, etag)) = farm.get(request.uri().path()) else {
+    if request.uri().path() == "/_stats" {
+        let stats = format!(
+            "200 {}\n304 {}\n",
+            SENT_FULL.load(Ordering::Relaxed),
+            SENT_NOT_MODIFIED.load(Ordering::Relaxed)
+        );
+        return Response::new(Body::from(stats));
+    }
+    let Some(document) = farm.get(request.uri().path()) else {
         return Response::builder()
             .status(404)
             .body(Body::empty())
             .unwrap_or_default();
     };
-    let not_modified = request
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|value| value.as_bytes() == etag.as_bytes());
-    let builder = Response::builder().header(header::ETAG, etag.as_str());
+    let headers = request.headers();
+    // If-None-Match wins when both are sent (RFC 9110, 13.2.2).
+    let not_modified = match headers.get(header::IF_NONE_MATCH) {
+        Some(tag) => tag.as_bytes() == document.etag.as_bytes(),
+        None => headers
+            .get(header::IF_MODIFIED_SINCE)
+            .is_some_and(|since| since.as_bytes() == document.last_modified.as_bytes()),
+    };
+    let builder = Response::builder()
+        .header(header::ETAG, document.etag.as_str())
+        .header(header::LAST_MODIFIED, document.last_modified.as_str());
     if not_modified {
+        SENT_NOT_MODIFIED.fetch_add(1, Ordering::Relaxed);
         return builder.status(304).body(Body::empty()).unwrap_or_default();
     }
+    SENT_FULL.fetch_add(1, Ordering::Relaxed);
     builder
-        .header(header::CONTENT_TYPE, "application/rss+xml")
-        .body(Body::from(body.clone()))
+        .header(header::CONTENT_TYPE, document.content_type)
+        .body(Body::from(document.body.clone()))
         .unwrap_or_default()
 }
 

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use feedloom::normalize::{Item, story_from_paragraphs};
-use feedloom::store::{FeedUpdate, ScoredStory, SearchQuery, Store};
+use feedloom::store::{
+    FeedLog, FeedUpdate, ScoredStory, SearchIndex, SearchQuery, Store, StoryWriter, TopicVerdicts,
+};
 use feedloom::topic::{Reason, Verdict};
 use url::Url;
 

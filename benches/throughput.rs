@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use feedloom::normalize::{Item, normalize_entry, story_from_paragraphs};
 use feedloom::parse::{ParsedEntry, parse};
 use feedloom::publish::{FeedMeta, atom};
-use feedloom::store::{FeedUpdate, Store, StoryQuery};
+use feedloom::store::{FeedLog, FeedUpdate, Store, StoryQuery, StoryReader, StoryWriter};
 use url::Url;
 
 fn main() {

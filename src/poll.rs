@@ -20,15 +20,17 @@ use crate::fetch::{self, Fetched, Fetcher, Validators};
 use crate::normalize::{self, Item};
 use crate::parse;
 use crate::seeds;
-use crate::store::{self, ApplyStats, FeedUpdate, SeedChange, Store};
+use crate::store::{self, ApplyStats, FeedUpdate, SeedChange, Storage};
 
 /// The store as the async stages share it: one connection behind a mutex,
 /// used only from blocking threads, and the fetched feeds waiting for it.
 pub type SharedStore = Arc<StoreHandle>;
 
-/// See [`SharedStore`]; made by [`StoreHandle::new`].
+/// See [`SharedStore`]; made by [`StoreHandle::new`]. Holds the store as a
+/// [`Storage`] object, so the pipeline runs on whichever backend
+/// [`store::connect`] (or a test) chose.
 pub struct StoreHandle {
-    store: Mutex<Store>,
+    store: Mutex<Box<dyn Storage>>,
     /// Fetched feeds waiting to be written; see [`write_batched`].
     writes: Mutex<WriteQueue>,
     /// Wakes a batch's leader when the batch is full.
@@ -36,7 +38,7 @@ pub struct StoreHandle {
 }
 
 impl StoreHandle {
-    pub fn new(store: Store) -> SharedStore {
+    pub fn new(store: Box<dyn Storage>) -> SharedStore {
         Arc::new(Self {
             store: Mutex::new(store),
             writes: Mutex::default(),
@@ -435,11 +437,11 @@ pub async fn poll_feed(
                     // cannot take it, that is this feed's failure, and the
                     // store is still usable if it can record it.
                     Err(error) => {
-                        failed(&mut lock(&handle), record.id, now, FeedError::Store(error))?
+                        failed(&mut **lock(&handle), record.id, now, FeedError::Store(error))?
                     }
                 }
             }
-            Err(error) => failed(&mut store, record.id, now, error)?,
+            Err(error) => failed(&mut **store, record.id, now, error)?,
         })
     })
     .await??;
@@ -475,7 +477,7 @@ pub async fn poll_feed(
 
 /// Makes the store match `config`: a row for every configured feed, and,
 /// when the configuration changed since it was last applied, retired (410)
-/// feeds and recorded redirects forgotten (see [`Store::apply_config_digest`]).
+/// feeds and recorded redirects forgotten (see [`store::FeedLog::apply_config_digest`]).
 pub async fn apply_config(store: &SharedStore, config: &Config) -> Result<bool, Error> {
     let store = store.clone();
     let feeds: Vec<(Url, Option<String>)> = config
@@ -534,7 +536,7 @@ fn config_digest(config: &Config) -> String {
 
 /// Records a feed's failure on the feed and returns it as the outcome.
 fn failed(
-    store: &mut Store,
+    store: &mut dyn store::FeedLog,
     feed: store::FeedId,
     now: DateTime<Utc>,
     error: FeedError,
@@ -723,10 +725,10 @@ pub async fn import_seeds(
     .await?
 }
 
-/// The store lock. A panic while holding it cannot leave the connection
-/// half-written (SQLite rolls back an unfinished transaction), so a poisoned
-/// lock is safe to take over.
-pub fn lock(store: &StoreHandle) -> MutexGuard<'_, Store> {
+/// The store lock. A panic while holding it cannot leave the store
+/// half-written (each method is one transaction, see [`Storage`], and an
+/// unfinished one rolls back), so a poisoned lock is safe to take over.
+pub fn lock(store: &StoreHandle) -> MutexGuard<'_, Box<dyn Storage>> {
     match store.store.lock() {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),

@@ -269,7 +269,8 @@ mod tests {
     #[tokio::test]
     async fn seeds_are_on_their_topic_and_everything_stored_gets_a_verdict() {
         let config = config(&repo_seeds(), "threshold = 1.0");
-        let store: SharedStore = crate::poll::StoreHandle::new(Store::open_in_memory().unwrap());
+        let store: SharedStore =
+            crate::poll::StoreHandle::new(Box::new(Store::open_in_memory().unwrap()));
         let seeds = poll::import_all_seeds(&store, &config).await.unwrap();
         assert_eq!(seeds.inserted, 5);
         let topics = build(&config);
@@ -310,7 +311,8 @@ mod tests {
     #[tokio::test]
     async fn a_stop_request_leaves_the_rest_queued() {
         let config = config(&repo_seeds(), "");
-        let store: SharedStore = crate::poll::StoreHandle::new(Store::open_in_memory().unwrap());
+        let store: SharedStore =
+            crate::poll::StoreHandle::new(Box::new(Store::open_in_memory().unwrap()));
         poll::import_all_seeds(&store, &config).await.unwrap();
         let stop = CancellationToken::new();
         stop.cancel();
@@ -325,7 +327,8 @@ mod tests {
     #[tokio::test]
     async fn verdicts_of_replaced_topics_are_dropped_and_the_new_ones_apply() {
         use std::sync::atomic::{AtomicUsize, Ordering};
-        let store: SharedStore = crate::poll::StoreHandle::new(Store::open_in_memory().unwrap());
+        let store: SharedStore =
+            crate::poll::StoreHandle::new(Box::new(Store::open_in_memory().unwrap()));
         let old_config = config(&repo_seeds(), "threshold = 1.0");
         poll::import_all_seeds(&store, &old_config).await.unwrap();
         let old = build(&old_config);

@@ -27,7 +27,7 @@ use crate::config::{Config, Topic};
 use crate::metrics::Metrics;
 use crate::poll::{SharedStore, lock};
 use crate::publish::{self, FeedMeta};
-use crate::store::{SearchQuery, Store, StoredStory};
+use crate::store::{self, SearchQuery, StoredStory};
 
 /// Bumped whenever what the documents show may have changed: stories,
 /// their sources, or the configuration (title, public URL, feeds).
@@ -738,7 +738,7 @@ async fn search(
         } else {
             // Its own connection: ranking a common word over a large store
             // takes a while, and the shared reader serves every feed.
-            Store::open_existing(&config.database)
+            store::connect_existing(&config.database)
                 .map_err(|e| crate::poll::error_chain(&e))?
                 .search(&SearchQuery {
                     text: params.q.clone(),

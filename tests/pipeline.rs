@@ -19,7 +19,7 @@ fn setup(server: &FixtureServer, paths: &[&str], extra: &str) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let urls: Vec<String> = paths.iter().map(|p| server.url(p)).collect();
     let config = config::load(&write_config(dir.path(), &urls, extra)).unwrap();
-    let store = feedloom::poll::StoreHandle::new(Store::open(&config.database).unwrap());
+    let store = feedloom::poll::StoreHandle::new(Box::new(Store::open(&config.database).unwrap()));
     let fetcher = Fetcher::new(&config.fetch).unwrap();
     Setup {
         _dir: dir,
@@ -199,7 +199,7 @@ async fn dead_and_garbage_feeds_do_not_stop_the_others() {
     ];
     let config = config::load(&write_config(dir.path(), &urls, "")).unwrap();
     let store: SharedStore =
-        feedloom::poll::StoreHandle::new(Store::open(&config.database).unwrap());
+        feedloom::poll::StoreHandle::new(Box::new(Store::open(&config.database).unwrap()));
     let fetcher = Fetcher::new(&config.fetch).unwrap();
     let summary = poll::poll_all(&config, &store, &fetcher, |_, _| {})
         .await
@@ -365,7 +365,7 @@ async fn a_missing_seeds_folder_is_reported_and_the_feeds_still_polled() {
     std::fs::write(dir.path().join("feedloom.toml"), text).unwrap();
     let config = config::load(&dir.path().join("feedloom.toml")).unwrap();
     let store: SharedStore =
-        feedloom::poll::StoreHandle::new(Store::open(&config.database).unwrap());
+        feedloom::poll::StoreHandle::new(Box::new(Store::open(&config.database).unwrap()));
     let fetcher = Fetcher::new(&config.fetch).unwrap();
     let summary = poll::poll_all(&config, &store, &fetcher, |_, _| {})
         .await
@@ -445,7 +445,7 @@ async fn a_410_retires_the_feed_until_the_configuration_changes() {
     let path = write_config(dir.path(), std::slice::from_ref(&gone), "");
     let config = config::load(&path).unwrap();
     let store: SharedStore =
-        feedloom::poll::StoreHandle::new(Store::open(&config.database).unwrap());
+        feedloom::poll::StoreHandle::new(Box::new(Store::open(&config.database).unwrap()));
     let fetcher = Fetcher::new(&config.fetch).unwrap();
 
     let first = poll::poll_all(&config, &store, &fetcher, |_, _| {})

@@ -15,7 +15,7 @@ use crate::config::edit::{self, FeedChange, NewFeed, SelectorArg};
 use crate::config::{self, Config};
 use crate::discover;
 use crate::fetch::{Body, Fetched, Fetcher, Validators};
-use crate::store::Store;
+use crate::store;
 
 #[derive(Debug, Subcommand)]
 pub(super) enum FeedsCommand {
@@ -257,7 +257,7 @@ fn list(config: &Config, json: bool) -> anyhow::Result<()> {
     // Listing must work before the first poll: without a database, every
     // feed is simply "never fetched".
     let store = if config.database.exists() {
-        Some(Store::open_existing(&config.database)?)
+        Some(store::connect_existing(&config.database)?)
     } else {
         None
     };

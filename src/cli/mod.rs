@@ -17,7 +17,7 @@ use crate::config::{self, Config};
 use crate::fetch::Fetcher;
 use crate::poll::{self, PollSummary, SharedStore};
 use crate::publish::{self, FeedMeta};
-use crate::store::{Store, StoryQuery};
+use crate::store::{self, StoryQuery};
 
 /// Exit code for an unusable configuration (bad TOML, keys, values).
 const EXIT_CONFIG: u8 = 2;
@@ -294,7 +294,7 @@ fn export(
     limit: Option<usize>,
     topic: Option<&str>,
 ) -> anyhow::Result<()> {
-    let store = Store::open_existing(&config.database)?;
+    let store = store::connect_existing(&config.database)?;
     let (query, topic) = match topic {
         Some(slug) => {
             let topic = config.topic_by_slug(slug).with_context(|| {
@@ -358,7 +358,7 @@ fn daemon(path: PathBuf, config: Config) -> anyhow::Result<()> {
 }
 
 fn open_store(path: &Path) -> anyhow::Result<SharedStore> {
-    Ok(crate::poll::StoreHandle::new(Store::open(path)?))
+    Ok(crate::poll::StoreHandle::new(store::connect(path)?))
 }
 
 /// Logging to stderr. The filter comes from FEEDLOOM_LOG or RUST_LOG, else

@@ -5,7 +5,7 @@ use std::io::Write;
 use anyhow::Context;
 
 use crate::config::Config;
-use crate::store::{SearchHit, SearchQuery, Store};
+use crate::store::{self, SearchHit, SearchQuery};
 
 /// Hits shown unless `--limit` says otherwise.
 pub const DEFAULT_LIMIT: usize = 10;
@@ -34,7 +34,7 @@ pub fn run(
         None => config.topic(),
     };
     let limit = limit.clamp(1, MAX_LIMIT);
-    let mut store = Store::open_existing(&config.database)?;
+    let mut store = store::connect_existing(&config.database)?;
     // Stories the daemon has not indexed yet (or `feedloom poll` left for
     // a daemon that is not running) are indexed first, so the answer is
     // complete; with a daemon running this is usually nothing.

@@ -8,7 +8,7 @@ use anyhow::Context;
 use crate::config::Config;
 use crate::poll;
 use crate::scoring;
-use crate::store::Store;
+use crate::store::{self, TopicVerdicts};
 use crate::topic::{Document, Reason};
 
 /// Terms shown by `explain` unless asked otherwise.
@@ -28,7 +28,7 @@ pub fn explain(
         .rsplit('/')
         .next()
         .unwrap_or_default();
-    let store = Store::open_existing(&config.database)?;
+    let store = store::connect_existing(&config.database)?;
     let story = store
         .story_by_uid(uid)
         .context("cannot read the story")?
@@ -92,7 +92,7 @@ pub fn explain(
 
 /// Recomputes every topic's verdict on every stored story.
 pub fn rescore(config: &Config, out: &mut impl Write) -> anyhow::Result<()> {
-    let store = crate::poll::StoreHandle::new(Store::open(&config.database)?);
+    let store = crate::poll::StoreHandle::new(store::connect(&config.database)?);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -111,16 +111,20 @@ pub fn rescore(config: &Config, out: &mut impl Write) -> anyhow::Result<()> {
         );
     }
     writeln!(out, "rescored {} stories", summary.scored)?;
-    print_counts(config, &poll::lock(&store), out)
+    print_counts(config, &**poll::lock(&store), out)
 }
 
 /// Lists the topics with their URLs and counts.
 pub fn list(config: &Config, out: &mut impl Write) -> anyhow::Result<()> {
-    let store = Store::open_existing(&config.database)?;
-    print_counts(config, &store, out)
+    let store = store::connect_existing(&config.database)?;
+    print_counts(config, &*store, out)
 }
 
-fn print_counts(config: &Config, store: &Store, out: &mut impl Write) -> anyhow::Result<()> {
+fn print_counts(
+    config: &Config,
+    store: &dyn TopicVerdicts,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     for (i, topic) in config.topics.iter().enumerate() {
         let (on, off) = store
             .topic_counts(&topic.slug)

@@ -132,7 +132,7 @@ impl Default for Retention {
 }
 
 impl Retention {
-    /// The two cutoffs for [`crate::store::Store::prune_batch`] at `now`.
+    /// The two cutoffs for [`crate::store::Prune::prune_batch`] at `now`.
     pub fn cutoffs(
         &self,
         now: chrono::DateTime<chrono::Utc>,

@@ -32,7 +32,7 @@ use crate::metrics::Metrics;
 use crate::poll::{self, FeedOutcome, SharedStore, lock};
 use crate::schedule::{self, FeedState};
 use crate::server::{self, Changes, ServerState};
-use crate::store::Store;
+use crate::store;
 
 use self::notify::Notifier;
 
@@ -71,10 +71,10 @@ pub async fn run(config_path: PathBuf, config: Config) -> anyhow::Result<()> {
     let signals = Signals::watch()?;
     let notifier = Notifier::from_env();
     let writer: SharedStore = crate::poll::StoreHandle::new(
-        Store::open(&config.database).context("cannot open the database")?,
+        store::connect(&config.database).context("cannot open the database")?,
     );
     let reader: SharedStore = crate::poll::StoreHandle::new(
-        Store::open(&config.database).context("cannot open the database for reading")?,
+        store::connect(&config.database).context("cannot open the database for reading")?,
     );
     let seeds = poll::import_all_seeds(&writer, &config).await?;
     for message in &seeds.failed {

@@ -1,9 +1,11 @@
-//! The SQLite store: the only module that writes SQL.
+//! The store: the only module that writes SQL.
 //!
-//! One file in WAL mode, migrated at open. The writes of one feed's fetch
-//! result are one transaction, so a crash loses at most the fetches in flight,
-//! never a committed story. Deliberately synchronous: async callers run these
-//! methods on a blocking thread.
+//! The pipeline sees it as [`Storage`] (the traits in `storage`, with the
+//! contract a backend keeps); [`Store`] is the SQLite implementation, one
+//! file in WAL mode, migrated at open. The writes of one feed's fetch
+//! result are one transaction, so a crash loses at most the fetches in
+//! flight, never a committed story. Deliberately synchronous: async callers
+//! run these methods on a blocking thread.
 
 mod cluster;
 mod migrate;
@@ -11,6 +13,7 @@ mod retention;
 mod search;
 #[cfg(test)]
 mod search_tests;
+mod storage;
 mod topics;
 #[cfg(test)]
 mod topics_tests;
@@ -35,7 +38,8 @@ use crate::normalize::{ContentHash, Item, Story};
 
 pub use cluster::Placement;
 pub use migrate::SCHEMA_VERSION;
-pub use retention::Pruned;
+pub use retention::{PRUNE_BATCH, Pruned};
+pub use storage::{FeedLog, Prune, SearchIndex, Storage, StoryReader, StoryWriter, TopicVerdicts};
 
 /// What can go wrong with the database; every variant names what it was doing.
 #[derive(Debug, thiserror::Error)]
@@ -123,7 +127,7 @@ pub struct FeedUpdate {
     pub body_sha256: Option<String>,
 }
 
-/// Counts of what one [`Store::apply_update`] did.
+/// Counts of what one [`StoryWriter::apply_update`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ApplyStats {
     /// Stories seen for the first time anywhere.
@@ -316,6 +320,19 @@ pub struct Store {
     conn: Connection,
 }
 
+/// Opens (creating if needed) the configured database as the pipeline uses
+/// it. The one place that chooses a backend, so the daemon, the server and
+/// the commands never name one: today every database is a SQLite file.
+pub fn connect(database: &Path) -> Result<Box<dyn Storage>> {
+    Ok(Box::new(Store::open(database)?))
+}
+
+/// [`connect`] for commands and requests that only read: a wrong path is an
+/// error instead of a new, empty database.
+pub fn connect_existing(database: &Path) -> Result<Box<dyn Storage>> {
+    Ok(Box::new(Store::open_existing(database)?))
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `path`, with its folder,
     /// and migrates it.
@@ -383,9 +400,26 @@ impl Store {
         Ok(Self { conn })
     }
 
-    /// Makes sure a row exists for a configured feed and records its
-    /// configured title; returns what the store knows about it.
-    pub fn ensure_feed(
+    /// The near-duplicate candidates of a story with this fingerprint among
+    /// the stored ones, and the cluster it would join; writes nothing. For
+    /// diagnostics and the benchmark.
+    pub fn near_duplicates(&self, fingerprint: &Fingerprint) -> Result<Placement> {
+        cluster::best_match(&self.conn, StoryId(0), fingerprint)
+    }
+
+    /// The most recent successful fetch of any feed (health checks).
+    pub fn last_success(&self) -> Result<Option<DateTime<Utc>>> {
+        Ok(self
+            .conn
+            .query_row("SELECT max(last_success_at) FROM feeds", [], |row| {
+                row.get::<_, Option<i64>>(0)
+            })?
+            .and_then(from_unix))
+    }
+}
+
+impl FeedLog for Store {
+    fn ensure_feed(
         &mut self,
         url: &Url,
         title: Option<&str>,
@@ -400,8 +434,7 @@ impl Store {
             .ok_or(Error::Sql(rusqlite::Error::QueryReturnedNoRows))
     }
 
-    /// The stored state of the feed at `url`, if any.
-    pub fn feed(&self, url: &Url) -> Result<Option<FeedRecord>> {
+    fn feed(&self, url: &Url) -> Result<Option<FeedRecord>> {
         Ok(self
             .conn
             .query_row(
@@ -433,9 +466,7 @@ impl Store {
             .optional()?)
     }
 
-    /// Records a failed fetch: the message, the HTTP status if there was one,
-    /// one more consecutive failure. Stored stories are untouched.
-    pub fn record_failure(
+    fn record_failure(
         &mut self,
         feed: FeedId,
         now: DateTime<Utc>,
@@ -451,8 +482,7 @@ impl Store {
         Ok(())
     }
 
-    /// When the feed is next due; the scheduler's memory across restarts.
-    pub fn set_next_fetch(&mut self, feed: FeedId, at: DateTime<Utc>) -> Result<()> {
+    fn set_next_fetch(&mut self, feed: FeedId, at: DateTime<Utc>) -> Result<()> {
         self.conn.execute(
             "UPDATE feeds SET next_fetch_at = ?2 WHERE id = ?1",
             params![feed.0, at.timestamp()],
@@ -460,8 +490,7 @@ impl Store {
         Ok(())
     }
 
-    /// Remembers the server's Retry-After (or forgets it with `None`).
-    pub fn set_retry_after(&mut self, feed: FeedId, at: Option<DateTime<Utc>>) -> Result<()> {
+    fn set_retry_after(&mut self, feed: FeedId, at: Option<DateTime<Utc>>) -> Result<()> {
         self.conn.execute(
             // Nearly always unchanged (and NULL): then no page is written.
             "UPDATE feeds SET retry_after = ?2 WHERE id = ?1 AND retry_after IS NOT ?2",
@@ -470,8 +499,7 @@ impl Store {
         Ok(())
     }
 
-    /// Records a permanent redirect: later polls fetch `to` directly.
-    pub fn set_fetch_url(&mut self, feed: FeedId, to: &Url) -> Result<()> {
+    fn set_fetch_url(&mut self, feed: FeedId, to: &Url) -> Result<()> {
         self.conn.execute(
             "UPDATE feeds SET fetch_url = ?2 WHERE id = ?1",
             params![feed.0, to.as_str()],
@@ -479,18 +507,13 @@ impl Store {
         Ok(())
     }
 
-    /// Retires a feed whose server answered 410 Gone.
-    pub fn mark_gone(&mut self, feed: FeedId) -> Result<()> {
+    fn mark_gone(&mut self, feed: FeedId) -> Result<()> {
         self.conn
             .execute("UPDATE feeds SET gone = 1 WHERE id = ?1", [feed.0])?;
         Ok(())
     }
 
-    /// Applies a configuration identified by `digest`. When it differs from
-    /// the last one applied, retired (410) feeds and recorded redirects are
-    /// forgotten: the user may have fixed the URL, and the server may have
-    /// changed its mind. Returns whether the configuration changed.
-    pub fn apply_config_digest(&mut self, digest: &str) -> Result<bool> {
+    fn apply_config_digest(&mut self, digest: &str) -> Result<bool> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -514,8 +537,7 @@ impl Store {
         Ok(changed)
     }
 
-    /// How many distinct stories each feed has carried, by feed URL.
-    pub fn stories_per_feed(&self) -> Result<HashMap<String, i64>> {
+    fn stories_per_feed(&self) -> Result<HashMap<String, i64>> {
         let mut statement = self.conn.prepare(
             "SELECT f.url, count(DISTINCT s.story_id)
              FROM feeds f LEFT JOIN sightings s ON s.feed_id = f.id
@@ -525,18 +547,7 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<HashMap<String, i64>>>()?)
     }
 
-    /// The most recent successful fetch of any feed (health checks).
-    pub fn last_success(&self) -> Result<Option<DateTime<Utc>>> {
-        Ok(self
-            .conn
-            .query_row("SELECT max(last_success_at) FROM feeds", [], |row| {
-                row.get::<_, Option<i64>>(0)
-            })?
-            .and_then(from_unix))
-    }
-
-    /// Records a 304: the feed is healthy and nothing needs parsing.
-    pub fn record_not_modified(&mut self, feed: FeedId, now: DateTime<Utc>) -> Result<()> {
+    fn record_not_modified(&mut self, feed: FeedId, now: DateTime<Utc>) -> Result<()> {
         self.conn.execute(
             "UPDATE feeds SET last_fetch_at = ?2, last_success_at = ?2,
                     last_status = 'not_modified', http_status = 304, last_error = NULL,
@@ -547,10 +558,7 @@ impl Store {
         Ok(())
     }
 
-    /// Records a 2xx response whose body is the one parsed last time (a
-    /// server that changes its validators on every response, or has none):
-    /// like a 304, plus the new validators for the next conditional GET.
-    pub fn record_same_body(
+    fn record_same_body(
         &mut self,
         feed: FeedId,
         now: DateTime<Utc>,
@@ -567,28 +575,14 @@ impl Store {
         )?;
         Ok(())
     }
+}
 
-    /// Writes one successful fetch of one feed in a single transaction:
-    /// new stories, sightings of known ones, edits, and the feed's
-    /// validators and status.
-    pub fn apply_update(
-        &mut self,
-        feed: FeedId,
-        now: DateTime<Utc>,
-        update: &FeedUpdate,
-    ) -> Result<ApplyStats> {
-        let mut results = self.apply_updates(now, &[(feed, update)])?;
-        results.pop().unwrap_or(Ok(ApplyStats::default()))
-    }
-
-    /// Writes several feeds' fetches in one transaction, each feed under a
-    /// savepoint of its own: a feed the store cannot take is rolled back
-    /// alone and gets its error, the others are written. One commit for
-    /// many feeds is what makes a cold poll fast: the band index and the
-    /// other indexes are written at random places, and every page a
-    /// transaction touches goes to the WAL once per commit, not once per
-    /// feed. `Err` means the transaction itself failed (nothing written).
-    pub fn apply_updates(
+impl StoryWriter for Store {
+    /// One commit for many feeds is what makes a cold poll fast here: the
+    /// band index and the other indexes are written at random places, and
+    /// every page a transaction touches goes to the WAL once per commit,
+    /// not once per feed.
+    fn apply_updates(
         &mut self,
         now: DateTime<Utc>,
         batch: &[(FeedId, &FeedUpdate)],
@@ -615,15 +609,7 @@ impl Store {
         Ok(results)
     }
 
-    /// Stores a seed article under its file name. Editing the file (text,
-    /// title, link or date) updates the story in place, keeping its public
-    /// id; nothing here ever deletes one.
-    pub fn upsert_seed(
-        &mut self,
-        key: &str,
-        story: &Story,
-        now: DateTime<Utc>,
-    ) -> Result<SeedChange> {
+    fn upsert_seed(&mut self, key: &str, story: &Story, now: DateTime<Utc>) -> Result<SeedChange> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -685,13 +671,10 @@ impl Store {
         tx.commit()?;
         Ok(change)
     }
+}
 
-    /// One entry per near-duplicate cluster, newest first (publication
-    /// date, else first seen), with its sources and the other members'
-    /// outlets (`also_reported_by`); see [`StoryQuery`] for which. The entry
-    /// is the cluster's founder, so its `uid` does not change when another
-    /// member joins; its `changed_at` does.
-    pub fn stories(&self, query: &StoryQuery) -> Result<Vec<StoredStory>> {
+impl StoryReader for Store {
+    fn stories(&self, query: &StoryQuery) -> Result<Vec<StoredStory>> {
         let (filter, mut values) = query.filter();
         let limit = query
             .limit
@@ -756,10 +739,7 @@ impl Store {
         Ok(stories)
     }
 
-    /// One story by its public id, with its sources and the other members
-    /// of its cluster. Every member keeps its own page, so this also
-    /// answers for a uid that is not an entry of the feeds.
-    pub fn story_by_uid(&self, uid: &str) -> Result<Option<StoredStory>> {
+    fn story_by_uid(&self, uid: &str) -> Result<Option<StoredStory>> {
         let tx = self.conn.unchecked_transaction()?;
         let story = tx
             .query_row(
@@ -789,21 +769,12 @@ impl Store {
         Ok(Some(story))
     }
 
-    /// The near-duplicate candidates of a story with this fingerprint among
-    /// the stored ones, and the cluster it would join; writes nothing. For
-    /// diagnostics and the benchmark.
-    pub fn near_duplicates(&self, fingerprint: &Fingerprint) -> Result<Placement> {
-        cluster::best_match(&self.conn, StoryId(0), fingerprint)
-    }
-
-    /// Answers when the database does (health checks).
-    pub fn ping(&self) -> Result<()> {
+    fn ping(&self) -> Result<()> {
         self.conn.query_row("SELECT 1", [], |_| Ok(()))?;
         Ok(())
     }
 
-    /// Number of stored stories.
-    pub fn story_count(&self) -> Result<i64> {
+    fn story_count(&self) -> Result<i64> {
         Ok(self
             .conn
             .query_row("SELECT count(*) FROM stories", [], |row| row.get(0))?)

@@ -18,7 +18,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{TransactionBehavior, params};
 
-use super::{Result, Store};
+use super::{Prune, Result, Store};
 
 /// Clusters deleted per transaction: the daemon's other writers get the
 /// store between two batches.
@@ -32,7 +32,7 @@ pub struct Pruned {
 }
 
 impl Pruned {
-    /// Runs `batch` (a [`Store::prune_batch`], each under its own lock if
+    /// Runs `batch` (a [`Prune::prune_batch`], each under its own lock if
     /// the caller wants other writers in between) until a batch comes back
     /// short, and adds up what they deleted.
     pub fn until_done<E>(mut batch: impl FnMut() -> Result<Pruned, E>) -> Result<Pruned, E> {
@@ -48,12 +48,8 @@ impl Pruned {
     }
 }
 
-impl Store {
-    /// Deletes at most [`PRUNE_BATCH`] clusters whose members were all
-    /// last seen before a cutoff: `off_topic_before` for clusters with no
-    /// member on any topic, `on_topic_before` for the others; `None` keeps
-    /// them. One transaction; run it through [`Pruned::until_done`].
-    pub fn prune_batch(
+impl Prune for Store {
+    fn prune_batch(
         &mut self,
         on_topic_before: Option<DateTime<Utc>>,
         off_topic_before: Option<DateTime<Utc>>,

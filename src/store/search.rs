@@ -1,7 +1,7 @@
 //! Full-text search over stories' titles and text (FTS5, see
 //! `migrations/0005_search.sql` for the index and its tokenizer, and
 //! `0007_search_queue.sql` for why stories reach it in batches, through
-//! [`Store::index_pending`]).
+//! [`SearchIndex::index_pending`]).
 //!
 //! What a person types is never handed to FTS5 as query syntax: FTS5 raises
 //! errors on unbalanced quotes, a stray `NEAR(`, `col:` filters and bare
@@ -12,8 +12,8 @@
 use rusqlite::{TransactionBehavior, params};
 
 use super::{
-    Result, SOURCE_COLUMNS, STORY_COLUMN_COUNT, STORY_COLUMNS, Store, StoredStory, source_from_row,
-    story_from_row,
+    Result, SOURCE_COLUMNS, STORY_COLUMN_COUNT, STORY_COLUMNS, SearchIndex, Store, StoredStory,
+    source_from_row, story_from_row,
 };
 
 /// Terms of a query beyond this many are ignored: each one is a posting
@@ -214,16 +214,14 @@ fn fts5_term(text: &str, prefix: bool) -> Option<String> {
     Some(format!("\"{}\"{star}", text.replace('"', "\"\"")))
 }
 
-/// Stories indexed per statement by [`Store::index_pending`]: large enough
-/// that FTS5 writes a few big segments instead of many small ones, small
-/// enough that one batch holds the write lock for a fraction of a second.
+/// Stories indexed per statement by [`SearchIndex::index_all_pending`]:
+/// large enough that FTS5 writes a few big segments instead of many small
+/// ones, small enough that one batch holds the write lock for a fraction of
+/// a second.
 pub const INDEX_BATCH: usize = 1000;
 
-impl Store {
-    /// Indexes up to `limit` queued stories for search (oldest first) in one
-    /// transaction, and returns how many. Callers loop until it returns 0;
-    /// each call is a separate transaction, so feeds' writes get in between.
-    pub fn index_pending(&mut self, limit: usize) -> Result<usize> {
+impl SearchIndex for Store {
+    fn index_pending(&mut self, limit: usize) -> Result<usize> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let tx = self
             .conn
@@ -245,22 +243,7 @@ impl Store {
         Ok(indexed)
     }
 
-    /// Indexes every queued story, batch by batch; returns how many.
-    pub fn index_all_pending(&mut self) -> Result<usize> {
-        let mut total = 0;
-        loop {
-            match self.index_pending(INDEX_BATCH)? {
-                0 => return Ok(total),
-                n => total += n,
-            }
-        }
-    }
-
-    /// The stories matching `query`: on-topic for `query.topic` first, then
-    /// by relevance (bm25, title weighted), then newest; `query.limit` of
-    /// them after skipping `query.offset`. A query with nothing to search
-    /// (see [`fts5_query`]) matches nothing; it is not an error.
-    pub fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>> {
+    fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>> {
         let Some(fts) = fts5_query(&query.text) else {
             return Ok(Vec::new());
         };

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
-use super::{Result, Store, StoryId};
+use super::{Result, Store, StoryId, TopicVerdicts};
 use crate::topic::{Reason, Verdict};
 
 /// A story waiting for its verdicts.
@@ -32,7 +32,7 @@ pub struct ScoredStory {
     pub verdicts: Vec<(String, Verdict)>,
 }
 
-/// What [`Store::record_verdicts`] did.
+/// What [`TopicVerdicts::record_verdicts`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recorded {
     /// Written; `changed` stories changed their on-topic status for some
@@ -63,11 +63,8 @@ pub fn reason_text(reason: &Reason) -> String {
     }
 }
 
-impl Store {
-    /// Up to `limit` stories waiting to be scored, newest first: after an
-    /// upgrade or a new topic the whole store waits, and the stories on a
-    /// feed's first page are the ones readers see.
-    pub fn pending_scores(&self, limit: usize) -> Result<Vec<PendingStory>> {
+impl TopicVerdicts for Store {
+    fn pending_scores(&self, limit: usize) -> Result<Vec<PendingStory>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT s.id, s.title, s.content_text, s.content_hash FROM score_queue q
              JOIN stories s ON s.id = q.story_id ORDER BY q.story_id DESC LIMIT ?1",
@@ -83,20 +80,13 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// How many stories wait to be scored.
-    pub fn pending_score_count(&self) -> Result<i64> {
+    fn pending_score_count(&self) -> Result<i64> {
         Ok(self
             .conn
             .query_row("SELECT count(*) FROM score_queue", [], |row| row.get(0))?)
     }
 
-    /// Records the verdicts of every topic on each story and takes the
-    /// stories off the queue, in one transaction. `digests` (slug, digest)
-    /// are the definitions the verdicts come from: if any differs from the
-    /// one recorded as current (the topics changed while these were being
-    /// computed), nothing is written, the stories stay queued, and the
-    /// result is [`Recorded::Stale`].
-    pub fn record_verdicts(
+    fn record_verdicts(
         &mut self,
         digests: &[(String, String)],
         scored: &[ScoredStory],
@@ -166,21 +156,7 @@ impl Store {
         Ok(Recorded::Done { changed })
     }
 
-    /// The digest of a topic's definition when its verdicts were last
-    /// computed; `None` for a topic never scored.
-    pub fn topic_digest(&self, slug: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = ?1",
-                [format!("topic_digest:{slug}")],
-                |row| row.get(0),
-            )
-            .optional()?)
-    }
-
-    /// Every recorded (slug, digest).
-    pub fn topic_digests(&self) -> Result<Vec<(String, String)>> {
+    fn topic_digests(&self) -> Result<Vec<(String, String)>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT substr(key, 14), value FROM meta WHERE key LIKE 'topic\\_digest:%' ESCAPE '\\'",
         )?;
@@ -188,11 +164,7 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Puts every story back on the queue and records `digests` (slug,
-    /// digest) as the definitions the next scoring applies; verdicts of
-    /// topics no longer configured are dropped. One transaction. Returns
-    /// how many stories now wait to be scored.
-    pub fn rescore_all(&mut self, digests: &[(String, String)]) -> Result<i64> {
+    fn rescore_all(&mut self, digests: &[(String, String)]) -> Result<i64> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -221,8 +193,7 @@ impl Store {
         Ok(queued)
     }
 
-    /// Every topic's stored verdict on a story, by slug.
-    pub fn verdicts(&self, story: StoryId) -> Result<Vec<StoredVerdict>> {
+    fn verdicts(&self, story: StoryId) -> Result<Vec<StoredVerdict>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT topic, score, on_topic, reason, scored_at FROM story_topics
              WHERE story_id = ?1 ORDER BY topic",
@@ -239,13 +210,27 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// On-topic and off-topic story counts of a topic, for status output.
-    pub fn topic_counts(&self, slug: &str) -> Result<(i64, i64)> {
+    fn topic_counts(&self, slug: &str) -> Result<(i64, i64)> {
         Ok(self.conn.query_row(
             "SELECT coalesce(sum(on_topic), 0), count(*) - coalesce(sum(on_topic), 0)
              FROM story_topics WHERE topic = ?1",
             [slug],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )?)
+    }
+}
+
+impl Store {
+    /// The digest of a topic's definition when its verdicts were last
+    /// computed; `None` for a topic never scored.
+    pub fn topic_digest(&self, slug: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [format!("topic_digest:{slug}")],
+                |row| row.get(0),
+            )
+            .optional()?)
     }
 }
