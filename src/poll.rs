@@ -7,8 +7,8 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::Duration;
+use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveTime, Utc};
 use futures_util::StreamExt;
@@ -33,8 +33,8 @@ pub struct StoreHandle {
     store: Mutex<Box<dyn Storage>>,
     /// Fetched feeds waiting to be written; see [`write_batched`].
     writes: Mutex<WriteQueue>,
-    /// Wakes a batch's leader when the batch is full.
-    batch_full: Condvar,
+    /// Wakes a batch's leader when a feed joins.
+    joined: Condvar,
 }
 
 impl StoreHandle {
@@ -42,7 +42,7 @@ impl StoreHandle {
         Arc::new(Self {
             store: Mutex::new(store),
             writes: Mutex::default(),
-            batch_full: Condvar::new(),
+            joined: Condvar::new(),
         })
     }
 }
@@ -61,28 +61,35 @@ struct PendingWrite {
     done: std::sync::mpsc::SyncSender<store::Result<ApplyStats>>,
 }
 
-/// How long the first feed of a batch waits for others to join it. Every
-/// transaction rewrites each index page it touches, and a story's band keys
-/// land on random pages of the near-duplicate index: a transaction of one
-/// feed rewrites about as many pages as one of fifty. A poll of a thousand
-/// feeds spent most of its time writing the same pages again, one feed at a
-/// time. A feed polled alone waits this long for nothing, which its readers
-/// never notice.
+/// How long the first feed of a batch waits at most for others to join
+/// it. Every transaction rewrites each index page it touches, and a
+/// story's band keys land on random pages of the near-duplicate index: a
+/// transaction of one feed rewrites about as many pages as one of fifty. A
+/// poll of a thousand feeds spent most of its time writing the same pages
+/// again, one feed at a time.
 const GATHER: Duration = Duration::from_millis(100);
+
+/// The batch stops gathering when no feed joined for this long: the feeds
+/// still being fetched are not coming soon, or every feed of the poll is
+/// already waiting here (each waiting feed holds one of the poll's
+/// concurrent slots, so nothing new is fetched until this batch is
+/// written). A feed polled alone waits this long, which nobody notices.
+const GATHER_GAP: Duration = Duration::from_millis(15);
 
 /// Items at which a batch stops gathering: enough to make each rewritten
 /// page count, few enough that one transaction stays short (the server and
-/// the scorer wait for the store while it is written).
-const BATCH_ITEMS: usize = 5_000;
+/// the scorer wait for the store while it is written) and that the parsed
+/// items waiting for it stay a few megabytes.
+const BATCH_ITEMS: usize = 2_000;
 
-/// Writes one feed's fetch, together with every other fetch that arrives
-/// within [`GATHER`] of the first, in one transaction (group commit). The
-/// first feed into an empty queue leads: it waits for the batch to fill,
-/// takes the store, writes the whole queue and hands each feed its result.
-/// The others only wait for their result. While one batch is written the
-/// next one gathers, so the busier the poll, the larger the batches. If
-/// the batch's transaction fails as a whole, each feed is written alone so
-/// that each gets its own error.
+/// Writes one feed's fetch, together with the other fetches that arrive
+/// while it waits (see [`GATHER`] and [`GATHER_GAP`]), in one transaction
+/// (group commit). The first feed into an empty queue leads: it waits for
+/// the batch to fill, takes the store, writes the whole queue and hands
+/// each feed its result. The others only wait for their result. While one
+/// batch is written the next one gathers, so the busier the poll, the
+/// larger the batches. If the batch's transaction fails as a whole, each
+/// feed is written alone so that each gets its own error.
 fn write_batched(
     handle: &StoreHandle,
     feed: store::FeedId,
@@ -93,19 +100,29 @@ fn write_batched(
         let mut queue = lock_queue(&handle.writes);
         queue.items += update.items.len();
         queue.waiting.push(PendingWrite { feed, update, done });
-        if queue.items >= BATCH_ITEMS {
-            handle.batch_full.notify_one();
-        }
+        handle.joined.notify_one();
         queue.waiting.len() == 1
     };
     if leader {
-        {
-            let queue = lock_queue(&handle.writes);
-            // A spurious wake-up or a poisoned lock only ends the wait early.
-            let _ = handle
-                .batch_full
-                .wait_timeout_while(queue, GATHER, |queue| queue.items < BATCH_ITEMS);
+        let started = Instant::now();
+        let mut queue = lock_queue(&handle.writes);
+        while queue.items < BATCH_ITEMS {
+            let left = GATHER.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                break;
+            }
+            let waiting = queue.waiting.len();
+            queue = match handle.joined.wait_timeout(queue, left.min(GATHER_GAP)) {
+                Ok((queue, _)) => queue,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+            // Nobody joined (or a spurious wake-up, which only ends the
+            // wait early).
+            if queue.waiting.len() == waiting {
+                break;
+            }
         }
+        drop(queue);
         let mut store = lock(handle);
         let batch = std::mem::take(&mut *lock_queue(&handle.writes)).waiting;
         let now = Utc::now();
@@ -138,6 +155,13 @@ fn lock_queue(queue: &Mutex<WriteQueue>) -> MutexGuard<'_, WriteQueue> {
         Err(poisoned) => poisoned.into_inner(),
     }
 }
+
+/// Feeds parsed at once: one per core. Parsing is pure CPU, so more at once
+/// finish no sooner, and each holds its whole document tree in memory; the
+/// fetches beyond these wait as compact bodies.
+static PARSE_SLOTS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+});
 
 /// Why a feed's poll failed.
 #[derive(Debug, thiserror::Error)]
@@ -389,6 +413,9 @@ pub async fn poll_feed(
                 })
             } else {
                 let url = feed.url.clone();
+                // A closed semaphore cannot happen (it is never closed); if
+                // it did, parsing without a slot is still correct.
+                let _slot = PARSE_SLOTS.acquire().await.ok();
                 match tokio::task::spawn_blocking(move || parse_body(&body, digest, &url)).await {
                     Ok(parsed) => {
                         parsed.map(|(update, warnings)| Received::Parsed { update, warnings })
