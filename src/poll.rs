@@ -269,12 +269,52 @@ pub async fn poll_all(
     progress: impl FnMut(usize, usize),
 ) -> Result<PollSummary, Error> {
     let topics = crate::scoring::build(config);
-    let mut summary = poll_feeds(config, store, fetcher, &topics, progress).await?;
-    summary.scored =
-        crate::scoring::score_pending(store, move || topics.clone(), None, |_| {}).await?;
+    let polled = tokio_util::sync::CancellationToken::new();
+    let polling = async {
+        let summary = poll_feeds(config, store, fetcher, &topics, progress).await;
+        polled.cancel();
+        summary
+    };
+    let (summary, scored) = tokio::join!(polling, score_while_polling(store, &topics, &polled));
+    let mut summary = summary?;
+    summary.scored = scored?;
     summary.indexed = index_for_search(store).await?;
     summary.pruned = prune(store, config.retention).await?;
     Ok(summary)
+}
+
+/// Scores the stories a poll stores while it stores them, then what is
+/// left once `polled` is cancelled. Storing is one writer; scoring is
+/// mostly analysis outside the store lock, so it takes a core the writer
+/// leaves idle instead of running after it.
+async fn score_while_polling(
+    store: &SharedStore,
+    topics: &crate::scoring::Topics,
+    polled: &tokio_util::sync::CancellationToken,
+) -> Result<crate::scoring::ScoreSummary, Error> {
+    let mut total = crate::scoring::ScoreSummary::default();
+    loop {
+        // Read before draining: a drain that starts after the poll ended
+        // sees every story it stored.
+        let finished = polled.is_cancelled();
+        let current = topics.clone();
+        let batch =
+            crate::scoring::score_pending(store, move || current.clone(), None, |_| {}).await?;
+        total.scored += batch.scored;
+        total.changed += batch.changed;
+        // Stale while the poll is still bringing the stored verdicts up to
+        // date with these topics (`ensure_current`): try again later.
+        total.stale = batch.stale;
+        if finished {
+            return Ok(total);
+        }
+        if batch.scored == 0 || batch.stale {
+            tokio::select! {
+                () = polled.cancelled() => {}
+                () = tokio::time::sleep(Duration::from_millis(200)) => {}
+            }
+        }
+    }
 }
 
 /// Deletes the clusters `retention` no longer keeps (see
