@@ -1,6 +1,8 @@
 //! Poll benchmark against a local feed farm: N feeds × M items served from
-//! 127.0.0.1, polled cold (empty database) and warm (every feed answers 304),
-//! beside the floors measured in the same run: downloading every body with a
+//! 127.0.0.1, polled cold (empty database), warm (every feed answers 304)
+//! and "one new" (one feed carries 50 new stories, the rest answer 304: a
+//! poll in the steady state, whose time should not grow with the stories
+//! stored), beside the floors measured in the same run: downloading every body with a
 //! plain concurrent client, and parsing every body.
 //!
 //! `cargo bench --bench poll` (defaults: 1000 feeds × 50 items, about 130 MB
@@ -9,13 +11,14 @@
 //! printed is feedloom's alone. CPU time is this process's user + system
 //! time, from /proc/self/stat. `--farm FEEDS ITEMS` runs the farm alone
 //! (it prints "ADDR BYTES", then serves until killed; `GET /_stats` counts
-//! its 200s and 304s), for benches/compare.
+//! its 200s and 304s, `GET /_bump` gives feed 0 new stories), for
+//! benches/compare.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -102,7 +105,14 @@ fn main() {
         feedloom::poll::StoreHandle::new(Box::new(Store::open(&config.database).expect("open db")));
     let fetcher = Fetcher::new(&config.fetch).expect("fetcher");
     let topics = feedloom::scoring::build(&config);
-    for pass in ["cold", "warm"] {
+    // Cold (empty database), warm (every feed answers 304), then the
+    // steady state: one feed has 50 new stories, the rest answer 304.
+    for pass in ["cold", "warm", "one new"] {
+        if pass == "one new" {
+            runtime
+                .block_on(reqwest::get(format!("http://{addr}/_bump")))
+                .expect("farm bump");
+        }
         let (elapsed, cpu, summary) = measure(|| {
             runtime
                 .block_on(poll::poll_feeds(
@@ -256,9 +266,13 @@ fn parse_all(bodies: &[(Vec<u8>, Option<String>)]) -> usize {
 /// The child process: builds the farm, prints "ADDR BYTES", serves until
 /// killed.
 fn serve_farm(feeds: usize, items: usize) {
-    let farm = Arc::new(build_farm(feeds, items));
-    let bytes: usize = farm.values().map(|document| document.body.len()).sum();
-    let addr = start_farm(farm);
+    let documents = build_farm(feeds, items);
+    let bytes: usize = documents.values().map(|document| document.body.len()).sum();
+    let addr = start_farm(Arc::new(FarmState {
+        documents: RwLock::new(documents),
+        items,
+        edition: AtomicUsize::new(0),
+    }));
     println!("{addr} {bytes}");
     loop {
         std::thread::park();
@@ -270,33 +284,37 @@ fn serve_farm(feeds: usize, items: usize) {
 /// story lightly rewritten under another URL and guid, to exercise
 /// near-duplicate clustering.
 fn build_farm(feeds: usize, items: usize) -> Farm {
-    let mut farm = Farm::new();
-    for feed in 0..feeds {
-        let format = [Format::Rss, Format::Atom, Format::Json][feed % 3];
-        let stories: Vec<FarmStory> = (0..items).map(|item| FarmStory::new(feed, item)).collect();
-        let (body, content_type) = match format {
-            Format::Rss => (rss(feed, &stories), "application/rss+xml"),
-            Format::Atom => (atom(feed, &stories), "application/atom+xml"),
-            Format::Json => (json_feed(feed, &stories), "application/feed+json"),
-        };
-        let etag = format!("\"{feed}-{}\"", body.len());
-        // A fixed date per feed: the farm never changes while it runs.
-        let last_modified = format!(
-            "Mon, 23 Aug 2021 {:02}:{:02}:00 GMT",
-            feed / 60 % 24,
-            feed % 60
-        );
-        farm.insert(
-            format!("/feed/{feed}.xml"),
-            Document {
-                body: body.into_bytes(),
-                content_type,
-                etag,
-                last_modified,
-            },
-        );
+    (0..feeds)
+        .map(|feed| (format!("/feed/{feed}.xml"), document(feed, items, 0)))
+        .collect()
+}
+
+/// Feed `feed` as served; each new `edition` (see `GET /_bump`) carries
+/// `items` stories never seen before.
+fn document(feed: usize, items: usize, edition: usize) -> Document {
+    let format = [Format::Rss, Format::Atom, Format::Json][feed % 3];
+    let stories: Vec<FarmStory> = (0..items)
+        .map(|item| FarmStory::new(feed, item + edition * items))
+        .collect();
+    let (body, content_type) = match format {
+        Format::Rss => (rss(feed, &stories), "application/rss+xml"),
+        Format::Atom => (atom(feed, &stories), "application/atom+xml"),
+        Format::Json => (json_feed(feed, &stories), "application/feed+json"),
+    };
+    let etag = format!("\"{feed}-{edition}-{}\"", body.len());
+    // A fixed date per feed and edition.
+    let last_modified = format!(
+        "Mon, {:02} Aug 2021 {:02}:{:02}:00 GMT",
+        2 + edition % 27,
+        feed / 60 % 24,
+        feed % 60
+    );
+    Document {
+        body: body.into_bytes(),
+        content_type,
+        etag,
+        last_modified,
     }
-    farm
 }
 
 /// One item of a farm feed.
@@ -526,7 +544,14 @@ fn story_text(feed: usize, item: usize) -> String {
     text
 }
 
-fn start_farm(farm: Arc<Farm>) -> std::net::SocketAddr {
+/// The farm as its server shares it.
+struct FarmState {
+    documents: RwLock<Farm>,
+    items: usize,
+    edition: AtomicUsize,
+}
+
+fn start_farm(farm: Arc<FarmState>) -> std::net::SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -553,7 +578,7 @@ fn start_farm(farm: Arc<Farm>) -> std::net::SocketAddr {
 static SENT_FULL: AtomicUsize = AtomicUsize::new(0);
 static SENT_NOT_MODIFIED: AtomicUsize = AtomicUsize::new(0);
 
-async fn serve(State(farm): State<Arc<Farm>>, request: Request) -> Response {
+async fn serve(State(farm): State<Arc<FarmState>>, request: Request) -> Response {
     if request.uri().path() == "/_stats" {
         let stats = format!(
             "200 {}\n304 {}\n",
@@ -562,7 +587,18 @@ async fn serve(State(farm): State<Arc<Farm>>, request: Request) -> Response {
         );
         return Response::new(Body::from(stats));
     }
-    let Some(document) = farm.get(request.uri().path()) else {
+    if request.uri().path() == "/_bump" {
+        // Feed 0 publishes a new edition: its next poll stores new stories.
+        let edition = farm.edition.fetch_add(1, Ordering::Relaxed) + 1;
+        let next = document(0, farm.items, edition);
+        farm.documents
+            .write()
+            .expect("farm lock")
+            .insert("/feed/0.xml".to_owned(), next);
+        return Response::new(Body::from(format!("edition {edition}\n")));
+    }
+    let documents = farm.documents.read().expect("farm lock");
+    let Some(document) = documents.get(request.uri().path()) else {
         return Response::builder()
             .status(404)
             .body(Body::empty())
