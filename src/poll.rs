@@ -270,12 +270,17 @@ pub async fn poll_all(
 ) -> Result<PollSummary, Error> {
     let topics = crate::scoring::build(config);
     let polled = tokio_util::sync::CancellationToken::new();
+    let failed = std::sync::atomic::AtomicBool::new(false);
     let polling = async {
         let summary = poll_feeds(config, store, fetcher, &topics, progress).await;
+        failed.store(summary.is_err(), std::sync::atomic::Ordering::SeqCst);
         polled.cancel();
         summary
     };
-    let (summary, scored) = tokio::join!(polling, score_while_polling(store, &topics, &polled));
+    let (summary, scored) = tokio::join!(
+        polling,
+        score_while_polling(store, &topics, &polled, &failed)
+    );
     let mut summary = summary?;
     summary.scored = scored?;
     summary.indexed = index_for_search(store).await?;
@@ -284,19 +289,24 @@ pub async fn poll_all(
 }
 
 /// Scores the stories a poll stores while it stores them, then what is
-/// left once `polled` is cancelled. Storing is one writer; scoring is
-/// mostly analysis outside the store lock, so it takes a core the writer
-/// leaves idle instead of running after it.
+/// left once `polled` is cancelled (unless the poll `failed`: its error is
+/// reported at once, and the queue waits for the next run). Storing is one
+/// writer; scoring is mostly analysis outside the store lock, so it takes a
+/// core the writer leaves idle instead of running after it.
 async fn score_while_polling(
     store: &SharedStore,
     topics: &crate::scoring::Topics,
     polled: &tokio_util::sync::CancellationToken,
+    failed: &std::sync::atomic::AtomicBool,
 ) -> Result<crate::scoring::ScoreSummary, Error> {
     let mut total = crate::scoring::ScoreSummary::default();
     loop {
         // Read before draining: a drain that starts after the poll ended
         // sees every story it stored.
         let finished = polled.is_cancelled();
+        if finished && failed.load(std::sync::atomic::Ordering::SeqCst) {
+            return Ok(total);
+        }
         let current = topics.clone();
         let batch =
             crate::scoring::score_pending(store, move || current.clone(), None, |_| {}).await?;
@@ -455,8 +465,15 @@ pub async fn poll_feed(
                 let url = feed.url.clone();
                 // A closed semaphore cannot happen (it is never closed); if
                 // it did, parsing without a slot is still correct.
-                let _slot = PARSE_SLOTS.acquire().await.ok();
-                match tokio::task::spawn_blocking(move || parse_body(&body, digest, &url)).await {
+                // The slot goes with the parse, which goes on even if this
+                // poll is dropped meanwhile.
+                let slot = PARSE_SLOTS.acquire().await.ok();
+                match tokio::task::spawn_blocking(move || {
+                    let _slot = slot;
+                    parse_body(&body, digest, &url)
+                })
+                .await
+                {
                     Ok(parsed) => {
                         parsed.map(|(update, warnings)| Received::Parsed { update, warnings })
                     }

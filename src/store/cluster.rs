@@ -262,15 +262,15 @@ fn touch(tx: &Connection, founder: StoryId, now: DateTime<Utc>) -> Result<()> {
 /// retroactive clustering (each stays its own cluster, as migrated), so
 /// no published entry disappears on upgrade.
 pub(super) fn backfill_bands(conn: &mut Connection) -> Result<()> {
+    // Every connection opens through here, the server's per-search ones
+    // too: a plain read first, so that opening does not wait for a poll's
+    // write transaction when there is nothing to fill.
+    if filled_by(conn)?.as_deref() == Some(cluster::ALGORITHM) {
+        return Ok(());
+    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let filled: Option<String> = tx
-        .query_row(
-            "SELECT value FROM meta WHERE key = ?1",
-            [ALGORITHM_KEY],
-            |row| row.get(0),
-        )
-        .optional()?;
-    if filled.as_deref() == Some(cluster::ALGORITHM) {
+    // Another connection may have filled it meanwhile.
+    if filled_by(&tx)?.as_deref() == Some(cluster::ALGORITHM) {
         return Ok(());
     }
     tx.execute("DELETE FROM story_bands", [])?;
@@ -299,6 +299,17 @@ pub(super) fn backfill_bands(conn: &mut Connection) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The algorithm that filled `story_bands`, if any.
+fn filled_by(conn: &Connection) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            [ALGORITHM_KEY],
+            |row| row.get(0),
+        )
+        .optional()?)
 }
 
 /// One source of one cluster member, as a row of [`MEMBER_QUERY`].

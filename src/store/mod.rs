@@ -634,6 +634,12 @@ impl StoryWriter for Store {
                 Err(error) => {
                     // Dropping the savepoint rolls it back.
                     drop(savepoint);
+                    // A full disk, an I/O error or no memory makes SQLite
+                    // roll back the whole transaction itself: the feeds
+                    // before this one are gone too, so none was written.
+                    if tx.is_autocommit() {
+                        return Err(error);
+                    }
                     results.push(Err(error));
                 }
             }

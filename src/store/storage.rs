@@ -142,8 +142,8 @@ pub trait FeedLog {
 ///   ([`SearchIndex`]) in the same transaction: nothing is published
 ///   without a verdict coming, whoever wrote it (SQLite uses triggers).
 pub trait StoryWriter {
-    /// Writes several feeds' fetches in one transaction, each feed under a
-    /// savepoint of its own: a feed the store cannot take is rolled back
+    /// Writes several feeds' fetches in one transaction, each feed as if
+    /// under a savepoint of its own: a feed the store cannot take is rolled back
     /// alone and gets its `Err` in its slot (results are in `batch` order),
     /// the others are written. A feed's items, validators and status are
     /// written together or not at all: validators without their items would

@@ -1126,3 +1126,17 @@ mod retention {
         assert_eq!(store.story_count().unwrap(), 1);
     }
 }
+
+#[test]
+fn opening_does_not_wait_for_a_writer() {
+    // The server opens a connection per search while a poll holds the write
+    // lock for a whole batch: opening must only read.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("feedloom.db");
+    drop(Store::open(&path).unwrap());
+    let writer = Connection::open(&path).unwrap();
+    writer.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let reader = Store::open(&path).expect("opens while another connection writes");
+    assert_eq!(reader.story_count().unwrap(), 0);
+    writer.execute_batch("ROLLBACK").unwrap();
+}
