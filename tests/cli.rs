@@ -10,6 +10,15 @@ fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()
 }
 
+/// Asserts that the command exited 0, showing its stderr if not.
+fn assert_succeeded(output: &Output) {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 #[test]
 fn poll_then_export_gives_a_json_feed_with_clean_seeds_and_sources() {
     let server = FixtureServer::start();
@@ -250,11 +259,7 @@ fn poll_prunes_stories_past_their_retention_and_keeps_the_rest() {
         "[retention]\non_topic_days = 30\n",
     );
     let first = feedloom(&config, &["poll"]);
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    assert_succeeded(&first);
     assert!(!stdout(&first).contains("retention:"), "{}", stdout(&first));
 
     // Forty days later: the feed has dropped story 1, still carries 2.
@@ -276,11 +281,7 @@ fn poll_prunes_stories_past_their_retention_and_keeps_the_rest() {
         "application/rss+xml",
     );
     let second = feedloom(&config, &["poll"]);
-    assert!(
-        second.status.success(),
-        "{}",
-        String::from_utf8_lossy(&second.stderr)
-    );
+    assert_succeeded(&second);
     assert!(
         stdout(&second).contains("retention: 1 old stories deleted (1 clusters)"),
         "{}",

@@ -40,6 +40,13 @@ fn feed(store: &mut Store, url: &str) -> FeedId {
         .id
 }
 
+/// The public id of the newest stored story.
+fn newest_uid(store: &Store) -> String {
+    store.stories(&StoryQuery::all(None)).unwrap()[0]
+        .uid
+        .clone()
+}
+
 #[test]
 fn migrations_are_idempotent_and_newer_schemas_are_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -101,9 +108,7 @@ fn an_edited_item_updates_its_story_and_keeps_its_public_id() {
     store
         .apply_update(a, now(), &update(vec![item("g", "T", "First version")]))
         .unwrap();
-    let uid = store.stories(&StoryQuery::all(None)).unwrap()[0]
-        .uid
-        .clone();
+    let uid = newest_uid(&store);
     let stats = store
         .apply_update(a, now(), &update(vec![item("g", "T", "Second version")]))
         .unwrap();
@@ -172,9 +177,7 @@ fn a_guid_reused_for_another_story_keeps_the_earlier_story() {
     store
         .apply_update(a, now(), &update(vec![first.clone()]))
         .unwrap();
-    let uid = store.stories(&StoryQuery::all(None)).unwrap()[0]
-        .uid
-        .clone();
+    let uid = newest_uid(&store);
     let stats = store
         .apply_update(a, now(), &update(vec![second.clone()]))
         .unwrap();
@@ -239,9 +242,7 @@ fn a_story_once_under_a_reused_guid_is_still_edited_in_place() {
     store
         .apply_update(a, now(), &update(vec![older(text, site)]))
         .unwrap();
-    let uid = store.stories(&StoryQuery::all(None)).unwrap()[0]
-        .uid
-        .clone();
+    let uid = newest_uid(&store);
     store
         .apply_update(
             a,
@@ -423,9 +424,7 @@ fn seeds_are_idempotent_and_edits_update_in_place() {
         store.upsert_seed("000.txt", &story, now()).unwrap(),
         SeedChange::Unchanged
     );
-    let uid = store.stories(&StoryQuery::all(None)).unwrap()[0]
-        .uid
-        .clone();
+    let uid = newest_uid(&store);
     let edited = story_from_paragraphs("Seed", None, None, &["Text, edited".into()]);
     assert_eq!(
         store.upsert_seed("000.txt", &edited, now()).unwrap(),
@@ -629,9 +628,7 @@ mod clusters {
         store
             .apply_update(a, now(), &update(vec![item("a1", WIRE_TITLE, WIRE)]))
             .unwrap();
-        let uid = store.stories(&StoryQuery::all(None)).unwrap()[0]
-            .uid
-            .clone();
+        let uid = newest_uid(&store);
         store
             .apply_update(
                 b,
