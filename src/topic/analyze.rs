@@ -153,13 +153,7 @@ impl<'a> Bag<'a> {
                 .strip_suffix("'s")
                 .or_else(|| word.raw.strip_suffix("’s"))
                 .unwrap_or(word.raw);
-            lower.clear();
-            if raw.is_ascii() {
-                lower.push_str(raw);
-                lower.make_ascii_lowercase();
-            } else {
-                lower.extend(raw.chars().flat_map(char::to_lowercase));
-            }
+            lowercase_into(raw, &mut lower);
             let letters = lower.chars().filter(|c| c.is_alphabetic()).count();
             if letters == 0 || lower.chars().nth(1).is_none() || is_stop_word(&lower) {
                 prev = None;
@@ -215,6 +209,18 @@ impl<'a> Bag<'a> {
             stat.surface = surface;
             stat.surface_mid = mid;
         }
+    }
+}
+
+/// `word` lower-cased into `out` (cleared first); ASCII words, nearly all
+/// of them, without the Unicode tables.
+pub(super) fn lowercase_into(word: &str, out: &mut String) {
+    out.clear();
+    if word.is_ascii() {
+        out.push_str(word);
+        out.make_ascii_lowercase();
+    } else {
+        out.extend(word.chars().flat_map(char::to_lowercase));
     }
 }
 

@@ -375,13 +375,7 @@ fn words_hash(parts: &[&str]) -> u64 {
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
         {
-            lower.clear();
-            if word.is_ascii() {
-                lower.push_str(word);
-                lower.make_ascii_lowercase();
-            } else {
-                lower.extend(word.chars().flat_map(char::to_lowercase));
-            }
+            analyze::lowercase_into(word, &mut lower);
             // The separator is a byte no word holds.
             hasher.write(lower.as_bytes());
             hasher.write_u8(0xff);
