@@ -32,7 +32,7 @@ pub type SharedStore = Arc<StoreHandle>;
 pub struct StoreHandle {
     store: Mutex<Box<dyn Storage>>,
     /// Fetched feeds waiting to be written; see [`write_batched`].
-    writes: Mutex<WriteQueue>,
+    writes: Mutex<Vec<PendingWrite>>,
     /// Wakes a batch's leader when a feed joins.
     joined: Condvar,
 }
@@ -47,11 +47,9 @@ impl StoreHandle {
     }
 }
 
-/// The fetched feeds gathering for the next transaction.
-#[derive(Default)]
-struct WriteQueue {
-    waiting: Vec<PendingWrite>,
-    items: usize,
+/// Items in the fetched feeds gathering for the next transaction.
+fn queued_items(queue: &[PendingWrite]) -> usize {
+    queue.iter().map(|write| write.update.items.len()).sum()
 }
 
 /// One feed's parsed fetch, and where its writer wants the result.
@@ -98,33 +96,32 @@ fn write_batched(
     let (done, result) = std::sync::mpsc::sync_channel(1);
     let leader = {
         let mut queue = lock_queue(&handle.writes);
-        queue.items += update.items.len();
-        queue.waiting.push(PendingWrite { feed, update, done });
+        queue.push(PendingWrite { feed, update, done });
         handle.joined.notify_one();
-        queue.waiting.len() == 1
+        queue.len() == 1
     };
     if leader {
         let started = Instant::now();
         let mut queue = lock_queue(&handle.writes);
-        while queue.items < BATCH_ITEMS {
+        while queued_items(&queue) < BATCH_ITEMS {
             let left = GATHER.saturating_sub(started.elapsed());
             if left.is_zero() {
                 break;
             }
-            let waiting = queue.waiting.len();
+            let waiting = queue.len();
             queue = match handle.joined.wait_timeout(queue, left.min(GATHER_GAP)) {
                 Ok((queue, _)) => queue,
                 Err(poisoned) => poisoned.into_inner().0,
             };
             // Nobody joined (or a spurious wake-up, which only ends the
             // wait early).
-            if queue.waiting.len() == waiting {
+            if queue.len() == waiting {
                 break;
             }
         }
         drop(queue);
         let mut store = lock(handle);
-        let batch = std::mem::take(&mut *lock_queue(&handle.writes)).waiting;
+        let batch = std::mem::take(&mut *lock_queue(&handle.writes));
         let now = Utc::now();
         let updates: Vec<(store::FeedId, &FeedUpdate)> =
             batch.iter().map(|w| (w.feed, &w.update)).collect();
@@ -149,7 +146,7 @@ fn write_batched(
     result.recv().unwrap_or(Err(store::Error::WriteLost))
 }
 
-fn lock_queue(queue: &Mutex<WriteQueue>) -> MutexGuard<'_, WriteQueue> {
+fn lock_queue(queue: &Mutex<Vec<PendingWrite>>) -> MutexGuard<'_, Vec<PendingWrite>> {
     match queue.lock() {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),
