@@ -6,13 +6,16 @@
 //! plain concurrent client, and parsing every body.
 //!
 //! `cargo bench --bench poll` (defaults: 1000 feeds × 50 items, about 130 MB
-//! of RSS), or `cargo bench --bench poll -- FEEDS ITEMS`. The farm runs in a
+//! of RSS, 64 fetches at a time), or `cargo bench --bench poll -- FEEDS
+//! ITEMS [CONCURRENCY]`. The farm runs in a
 //! child process (this binary, started with `--farm`), so the peak RSS
 //! printed is feedloom's alone. CPU time is this process's user + system
 //! time, from /proc/self/stat. `--farm FEEDS ITEMS` runs the farm alone
 //! (it prints "ADDR BYTES", then serves until killed; `GET /_stats` counts
 //! its 200s and 304s, `GET /_bump` gives feed 0 new stories), for
-//! benches/compare.
+//! benches/compare. `--latency [FILL]` measures the steady-state poll of
+//! 200 feeds with 10,000 stories stored and again with a million (FILL
+//! feeds × 50 items, default 20,000).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -52,114 +55,43 @@ enum Format {
 }
 
 fn main() {
+    // As `feedloom` itself does first (src/cli/mod.rs).
+    feedloom::memory::limit_malloc_arenas();
     let raw: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<usize> = raw.iter().filter_map(|a| a.parse().ok()).collect();
+    if raw.iter().any(|a| a == "--latency") {
+        latency(args.first().copied().unwrap_or(20_000));
+        return;
+    }
     let feeds = args.first().copied().unwrap_or(1000);
     let items = args.get(1).copied().unwrap_or(50);
+    let concurrency = args.get(2).copied().unwrap_or(64);
     if raw.iter().any(|a| a == "--farm") {
         serve_farm(feeds, items);
         return;
     }
 
-    // The farm, in its own process; it prints its address and size.
-    let mut farm = std::process::Command::new(std::env::current_exe().expect("own path"))
-        .args(["--farm", &feeds.to_string(), &items.to_string()])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("start the farm");
-    let mut line = String::new();
-    BufReader::new(farm.stdout.take().expect("farm stdout"))
-        .read_line(&mut line)
-        .expect("farm address");
-    let mut words = line.split_whitespace();
-    let addr = words.next().expect("address").to_owned();
-    let bytes: usize = words.next().and_then(|b| b.parse().ok()).expect("size");
-    let urls: Vec<String> = (0..feeds)
-        .map(|feed| format!("http://{addr}/feed/{feed}.xml"))
-        .collect();
-
+    let (mut farm, addr, bytes) = spawn_farm(feeds, items);
+    let urls = farm_urls(&addr, feeds);
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut text = format!(
-        "database = \"bench.db\"\n[topic]\ntitle = \"bench\"\nseeds = {:?}\n[fetch]\nconcurrency = 64\nper_host = 64\n",
-        dir.path().join("no-seeds")
-    );
-    for url in &urls {
-        let _ = write!(text, "[[feeds]]\nurl = \"{url}\"\n");
-    }
-    std::fs::create_dir_all(dir.path().join("no-seeds")).expect("seeds dir");
-    let config_path = dir.path().join("feedloom.toml");
-    std::fs::write(&config_path, text).expect("write config");
-    let config = config::load(&config_path).expect("bench config is valid");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let config = bench_config(dir.path(), "feedloom.toml", &urls, concurrency);
+    let bench = Bench::new(&config, addr.clone());
 
     println!(
-        "farm: {feeds} feeds × {items} items, {:.1} MB of RSS on http://{addr}",
+        "farm: {feeds} feeds × {items} items, {:.1} MB of RSS on http://{addr}; {concurrency} fetches at a time",
         bytes as f64 / 1e6
     );
-
     println!("RSS before polling: {} MB", rss_kib() / 1024);
-    let store: SharedStore =
-        feedloom::poll::StoreHandle::new(Box::new(Store::open(&config.database).expect("open db")));
-    let fetcher = Fetcher::new(&config.fetch).expect("fetcher");
-    let topics = feedloom::scoring::build(&config);
     // Cold (empty database), warm (every feed answers 304), then the
     // steady state: one feed has 50 new stories, the rest answer 304.
     for pass in ["cold", "warm", "one new"] {
-        if pass == "one new" {
-            runtime
-                .block_on(reqwest::get(format!("http://{addr}/_bump")))
-                .expect("farm bump");
-        }
-        let (elapsed, cpu, summary) = measure(|| {
-            runtime
-                .block_on(poll::poll_feeds(
-                    &config,
-                    &store,
-                    &fetcher,
-                    &topics,
-                    |_, _| {},
-                ))
-                .expect("poll")
-        });
-        println!(
-            "{pass}, stored:  {:>7.2} s  cpu {:>6.2} s  peak RSS {:>4} MB  fetched {} unchanged {} failed {}  new {} merged {}",
-            elapsed.as_secs_f64(),
-            cpu.as_secs_f64(),
-            peak_rss_kib() / 1024,
-            summary.fetched,
-            summary.unchanged,
-            summary.failed.len(),
-            summary.stories.new_stories,
-            summary.stories.merged,
-        );
-        // What a poll leaves to the background: topic verdicts and the
-        // search index (`feedloom poll` does it before it returns).
-        let topics = topics.clone();
-        let (elapsed, cpu, (scored, indexed)) = measure(|| {
-            runtime.block_on(async {
-                let scored =
-                    feedloom::scoring::score_pending(&store, move || topics.clone(), None, |_| {})
-                        .await
-                        .expect("score");
-                let indexed = poll::index_for_search(&store).await.expect("index");
-                (scored.scored, indexed)
-            })
-        });
-        println!(
-            "{pass}, caught up: +{:>5.2} s  cpu {:>6.2} s  peak RSS {:>4} MB  scored {scored} indexed {indexed}",
-            elapsed.as_secs_f64(),
-            cpu.as_secs_f64(),
-            peak_rss_kib() / 1024
-        );
+        bench.pass(&config, pass, pass == "one new");
     }
     // Read before the floors, which hold every body at once.
     let peak = peak_rss_kib();
     // Floors: every body downloaded by a plain concurrent client (64 at a
     // time, like feedloom), then every body parsed, on all cores.
-    let (elapsed, cpu, bodies) = measure(|| runtime.block_on(download_all(&urls)));
+    let (elapsed, cpu, bodies) = measure(|| bench.runtime.block_on(download_all(&urls)));
     println!(
         "floor, download: {:>7.2} s  cpu {:>6.2} s  {} bodies",
         elapsed.as_secs_f64(),
@@ -174,21 +106,224 @@ fn main() {
     );
     drop(bodies);
 
-    let entries: i64 = rusqlite::Connection::open(&config.database)
-        .and_then(|db| {
-            db.query_row(
-                "SELECT count(DISTINCT cluster_id) FROM stories",
-                [],
-                |row| row.get(0),
-            )
-        })
-        .unwrap_or_default();
-    println!("entries (one per near-duplicate cluster): {entries}");
+    println!(
+        "entries (one per near-duplicate cluster): {}",
+        count(&config, "SELECT count(DISTINCT cluster_id) FROM stories")
+    );
     let size = std::fs::metadata(&config.database).map_or(0, |m| m.len());
     println!("database: {:.1} MB", size as f64 / 1e6);
     println!("peak RSS (feedloom alone): {} MB", peak / 1024);
     let _ = farm.kill();
     let _ = farm.wait();
+}
+
+/// How many feeds the latency passes poll: 10,000 stories at 50 items.
+const LATENCY_FEEDS: usize = 200;
+
+/// How often each latency pass is repeated; the minimum is printed beside
+/// the median, since a shared machine only ever adds time.
+const LATENCY_REPEATS: usize = 5;
+
+/// `--latency [FILL]`: does a steady-state poll slow down as stories pile
+/// up? The same 200 feeds are polled (all 304, then one feed with 50 new
+/// stories) with 10,000 stories stored, and again after polling FILL feeds
+/// × 50 items into the same database (20,000: a million stories).
+fn latency(fill: usize) {
+    let items = 50;
+    let fill = fill.max(LATENCY_FEEDS);
+    let (mut farm, addr, bytes) = spawn_farm(fill, items);
+    let urls = farm_urls(&addr, fill);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let measured = bench_config(dir.path(), "measured.toml", &urls[..LATENCY_FEEDS], 64);
+    let everything = bench_config(dir.path(), "fill.toml", &urls, 64);
+    let bench = Bench::new(&measured, addr);
+    println!(
+        "farm: {fill} feeds × {items} items, {:.1} MB; the latency passes poll the first {LATENCY_FEEDS}",
+        bytes as f64 / 1e6
+    );
+    bench.pass(&measured, "fill to 10k", false);
+    let small = bench.latency_passes(&measured);
+    bench.pass(&everything, "fill to 1M", false);
+    let large = bench.latency_passes(&measured);
+    for (pass, (small, large)) in ["warm", "one new"].iter().zip(small.iter().zip(&large)) {
+        println!(
+            "{pass}: {:.3} s with {} stories, {:.3} s with {} stories: {:.2}× (minimum of {LATENCY_REPEATS}, poll + catch-up)",
+            small.time.as_secs_f64(),
+            small.stories,
+            large.time.as_secs_f64(),
+            large.stories,
+            large.time.as_secs_f64() / small.time.as_secs_f64()
+        );
+    }
+    let size = std::fs::metadata(&measured.database).map_or(0, |m| m.len());
+    println!("database: {:.1} MB", size as f64 / 1e6);
+    println!("peak RSS (feedloom alone): {} MB", peak_rss_kib() / 1024);
+    let _ = farm.kill();
+    let _ = farm.wait();
+}
+
+/// The fastest of a latency pass's repeats, and the stories stored then.
+struct Latency {
+    time: Duration,
+    stories: i64,
+}
+
+/// What every pass shares: the runtime, the store, the client and the
+/// topic model, as `feedloom poll` holds them.
+struct Bench {
+    runtime: tokio::runtime::Runtime,
+    store: SharedStore,
+    fetcher: Fetcher,
+    topics: feedloom::scoring::Topics,
+    addr: String,
+}
+
+impl Bench {
+    fn new(config: &config::Config, addr: String) -> Self {
+        Self {
+            runtime: tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .expect("runtime"),
+            store: feedloom::poll::StoreHandle::new(Box::new(
+                Store::open(&config.database).expect("open db"),
+            )),
+            fetcher: Fetcher::new(&config.fetch).expect("fetcher"),
+            topics: feedloom::scoring::build(config),
+            addr,
+        }
+    }
+
+    /// One poll of `config`'s feeds (after a new edition of feed 0 if
+    /// `bump`), then the scoring and indexing it leaves behind; prints both
+    /// and returns their summed wall time.
+    fn pass(&self, config: &config::Config, pass: &str, bump: bool) -> Duration {
+        if bump {
+            self.runtime
+                .block_on(reqwest::get(format!("http://{}/_bump", self.addr)))
+                .expect("farm bump");
+        }
+        let (polled, cpu, summary) = measure(|| {
+            self.runtime
+                .block_on(poll::poll_feeds(
+                    config,
+                    &self.store,
+                    &self.fetcher,
+                    &self.topics,
+                    |_, _| {},
+                ))
+                .expect("poll")
+        });
+        println!(
+            "{pass}, stored:  {:>7.2} s  cpu {:>6.2} s  peak RSS {:>4} MB  fetched {} unchanged {} failed {}  new {} merged {}",
+            polled.as_secs_f64(),
+            cpu.as_secs_f64(),
+            peak_rss_kib() / 1024,
+            summary.fetched,
+            summary.unchanged,
+            summary.failed.len(),
+            summary.stories.new_stories,
+            summary.stories.merged,
+        );
+        // What a poll leaves to the background: topic verdicts and the
+        // search index (`feedloom poll` does it before it returns).
+        let topics = self.topics.clone();
+        let (caught_up, cpu, (scored, indexed)) = measure(|| {
+            self.runtime.block_on(async {
+                let scored = feedloom::scoring::score_pending(
+                    &self.store,
+                    move || topics.clone(),
+                    None,
+                    |_| {},
+                )
+                .await
+                .expect("score");
+                let indexed = poll::index_for_search(&self.store).await.expect("index");
+                (scored.scored, indexed)
+            })
+        });
+        println!(
+            "{pass}, caught up: +{:>5.2} s  cpu {:>6.2} s  peak RSS {:>4} MB  scored {scored} indexed {indexed}",
+            caught_up.as_secs_f64(),
+            cpu.as_secs_f64(),
+            peak_rss_kib() / 1024
+        );
+        polled + caught_up
+    }
+
+    /// The warm and the "one new" pass over `config`, each repeated, as
+    /// their fastest times.
+    fn latency_passes(&self, config: &config::Config) -> [Latency; 2] {
+        let stories = count(config, "SELECT count(*) FROM stories");
+        [false, true].map(|bump| {
+            let label = if bump { "one new" } else { "warm" };
+            let mut times: Vec<Duration> = (0..LATENCY_REPEATS)
+                .map(|_| self.pass(config, label, bump))
+                .collect();
+            times.sort();
+            println!(
+                "{label} with {stories} stories: minimum {:.3} s, median {:.3} s",
+                times[0].as_secs_f64(),
+                times[LATENCY_REPEATS / 2].as_secs_f64()
+            );
+            Latency {
+                time: times[0],
+                stories,
+            }
+        })
+    }
+}
+
+/// Starts the farm in its own process; returns it with its address and the
+/// bytes it serves.
+fn spawn_farm(feeds: usize, items: usize) -> (std::process::Child, String, usize) {
+    let mut farm = std::process::Command::new(std::env::current_exe().expect("own path"))
+        .args(["--farm", &feeds.to_string(), &items.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the farm");
+    let mut line = String::new();
+    BufReader::new(farm.stdout.take().expect("farm stdout"))
+        .read_line(&mut line)
+        .expect("farm address");
+    let mut words = line.split_whitespace();
+    let addr = words.next().expect("address").to_owned();
+    let bytes: usize = words.next().and_then(|b| b.parse().ok()).expect("size");
+    (farm, addr, bytes)
+}
+
+fn farm_urls(addr: &str, feeds: usize) -> Vec<String> {
+    (0..feeds)
+        .map(|feed| format!("http://{addr}/feed/{feed}.xml"))
+        .collect()
+}
+
+/// A configuration polling `urls` into `dir/bench.db`, `concurrency`
+/// fetches at a time, with no seed articles.
+fn bench_config(
+    dir: &std::path::Path,
+    name: &str,
+    urls: &[String],
+    concurrency: usize,
+) -> config::Config {
+    let seeds = dir.join("no-seeds");
+    std::fs::create_dir_all(&seeds).expect("seeds dir");
+    let mut text = format!(
+        "database = \"bench.db\"\n[topic]\ntitle = \"bench\"\nseeds = {seeds:?}\n[fetch]\nconcurrency = {concurrency}\nper_host = {concurrency}\n"
+    );
+    for url in urls {
+        let _ = write!(text, "[[feeds]]\nurl = \"{url}\"\n");
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write config");
+    config::load(&path).expect("bench config is valid")
+}
+
+/// One number from the bench database.
+fn count(config: &config::Config, sql: &str) -> i64 {
+    rusqlite::Connection::open(&config.database)
+        .and_then(|db| db.query_row(sql, [], |row| row.get(0)))
+        .unwrap_or_default()
 }
 
 /// Runs `f` and returns its wall time, this process's CPU time during it,

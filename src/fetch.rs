@@ -291,12 +291,19 @@ impl Fetcher {
             return Err(Error::TooLarge { limit });
         }
         let headers = response.headers().clone();
-        let mut bytes = Vec::new();
+        // Sized once from the declared length (None when reqwest inflates
+        // the body): growing by doubling would leave a body that waits for
+        // the writer holding up to twice its size. It is at most `limit`.
+        let declared = response.content_length().unwrap_or(0).min(limit);
+        let mut bytes = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
         while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(e))? {
             if bytes.len() as u64 + chunk.len() as u64 > limit {
                 return Err(Error::TooLarge { limit });
             }
             bytes.extend_from_slice(&chunk);
+        }
+        if bytes.capacity() > bytes.len() + bytes.len() / 4 {
+            bytes.shrink_to_fit();
         }
         Ok(Fetched::Body(Body {
             status: status.as_u16(),

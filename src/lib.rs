@@ -12,6 +12,7 @@ pub mod daemon;
 pub mod discover;
 pub mod fetch;
 pub mod guard;
+pub mod memory;
 pub mod metrics;
 pub mod normalize;
 pub mod opml;

@@ -495,3 +495,32 @@ async fn retry_after_is_remembered_on_the_feed() {
     );
     assert!(retry_after <= chrono::Utc::now() + chrono::Duration::seconds(3600));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_larger_than_the_whole_parse_backlog_is_written_beside_the_others() {
+    // Parsed feeds wait for the writer within a byte budget (4 MiB of
+    // bodies, `poll::BACKLOG_KIB`); a body over the whole budget must
+    // still get its turn rather than wait for ever.
+    let server = FixtureServer::start();
+    serve_fixtures(&server);
+    let padding = "x".repeat(5 * 1024 * 1024);
+    let big = fixture("wire.rss").replacen("<channel>", &format!("<channel><!--{padding}-->"), 1);
+    assert!(big.len() > 5 * 1024 * 1024);
+    server.feed("/big.rss", big, "application/rss+xml");
+    let setup = setup(
+        &server,
+        &["/big.rss", "/mirror.atom", "/desk.json", "/wire.rss"],
+        "",
+    );
+    let polled = tokio::time::timeout(std::time::Duration::from_secs(120), poll_once(&setup))
+        .await
+        .expect("the poll finished");
+    assert_eq!(polled.fetched, 4, "{polled:?}");
+    assert!(polled.failed.is_empty(), "{:?}", polled.failed);
+    // wire.rss and its padded copy carry the same three stories.
+    assert_eq!(
+        polled.stories.new_stories + polled.stories.merged,
+        10,
+        "{polled:?}"
+    );
+}

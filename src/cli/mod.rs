@@ -118,6 +118,7 @@ enum Format {
 /// Runs the command line and maps the outcome to an exit code: 0 success,
 /// 2 bad configuration, 1 anything else. Errors are printed with their causes.
 pub fn main() -> ExitCode {
+    crate::memory::limit_malloc_arenas();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
