@@ -179,10 +179,10 @@ static PARSE_SLOTS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
 /// would wait parsed, and memory would grow with `concurrency`. Beyond it,
 /// fetched feeds wait as their compact bodies. 4 MiB is about thirty feeds
 /// of fifty stories, more than the batch a busy poll writes at once (about
-/// twenty), so the next batch still gathers while one is written. Measured
-/// at `concurrency = 64` (`cargo bench --bench poll -- 1000 50 64`): peak
-/// RSS 104 MB with 8 MiB, 96 MB with 4, and the same poll time within the
-/// noise.
+/// twenty), so the next batch still gathers while one is written. One run
+/// each of `cargo bench --bench poll -- 1000 50 64`: peak RSS 104 MB with
+/// 8 MiB, 96 MB with 4, cold poll 13.3 and 14.0 s (runs on this machine
+/// vary by 20 %).
 const BACKLOG_KIB: u32 = 4 * 1024;
 
 static BACKLOG: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(BACKLOG_KIB as usize);
