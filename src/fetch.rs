@@ -35,6 +35,10 @@ const ACCEPT_FEEDS: &str = "application/atom+xml, application/rss+xml, applicati
      application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, \
      */*;q=0.5";
 
+/// The most of a body's declared Content-Length reserved before its bytes
+/// arrive (see `Fetcher::fetch`).
+const PRESIZE_MAX: u64 = 1024 * 1024;
+
 /// The validators of a previous response, for a conditional GET.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Validators {
@@ -282,7 +286,7 @@ impl Fetcher {
         }
         let limit = self.limits.max_body_bytes;
         // A declared length over the cap is refused before reading a byte.
-        // (With compression the header gives the compressed size; the
+        // (When reqwest inflates a compressed body it drops the header; the
         // streaming check below covers what it inflates to.)
         if header_str(response.headers(), CONTENT_LENGTH)
             .and_then(|length| length.parse::<u64>().ok())
@@ -293,8 +297,15 @@ impl Fetcher {
         let headers = response.headers().clone();
         // Sized once from the declared length (None when reqwest inflates
         // the body): growing by doubling would leave a body that waits for
-        // the writer holding up to twice its size. It is at most `limit`.
-        let declared = response.content_length().unwrap_or(0).min(limit);
+        // the writer holding up to twice its size. At most 1 MiB is
+        // reserved on the server's word: a server that declares the cap
+        // and then trickles must not hold the cap per connection before
+        // sending it. A larger body grows from there and is trimmed below.
+        let declared = response
+            .content_length()
+            .unwrap_or(0)
+            .min(limit)
+            .min(PRESIZE_MAX);
         let mut bytes = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
         while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(e))? {
             if bytes.len() as u64 + chunk.len() as u64 > limit {

@@ -33,7 +33,7 @@ pub struct StoreHandle {
     store: Mutex<Box<dyn Storage>>,
     /// Fetched feeds waiting to be written; see [`write_batched`].
     writes: Mutex<Vec<PendingWrite>>,
-    /// Wakes a batch's leader when a feed joins.
+    /// Wakes the batch writer when a feed joins.
     joined: Condvar,
 }
 
@@ -106,15 +106,35 @@ async fn write_batched(
     if first {
         // Not awaited: the batch is written even if this poll is dropped
         // meanwhile, and its feeds' results reach whoever still waits.
-        let handle = handle.clone();
-        drop(tokio::task::spawn_blocking(move || write_batch(&handle)));
+        let unwritten = Unwritten(Some(handle.clone()));
+        drop(tokio::task::spawn_blocking(move || write_batch(unwritten)));
     }
     // A writer that crashed dropped our sender with the batch.
     result.await.unwrap_or(Err(store::Error::WriteLost))
 }
 
+/// The queue a batch writer has yet to take, given back if the writer never
+/// takes it: its thread could not be spawned, the runtime was shutting
+/// down, or it panicked while gathering. The feeds queued then get
+/// [`store::Error::WriteLost`] instead of waiting for ever, and the next
+/// feed to arrive finds the queue empty and starts a new writer (every
+/// feed after the first relies on the writer it joined).
+struct Unwritten(Option<SharedStore>);
+
+impl Drop for Unwritten {
+    fn drop(&mut self) {
+        if let Some(handle) = self.0.take() {
+            // Dropping the entries drops their senders.
+            drop(std::mem::take(&mut *lock_queue(&handle.writes)));
+        }
+    }
+}
+
 /// The batch writer of [`write_batched`]: gathers, then writes the queue.
-fn write_batch(handle: &StoreHandle) {
+fn write_batch(mut unwritten: Unwritten) {
+    let Some(handle) = unwritten.0.clone() else {
+        return;
+    };
     let started = Instant::now();
     let mut queue = lock_queue(&handle.writes);
     while queued_items(&queue) < BATCH_ITEMS {
@@ -134,8 +154,10 @@ fn write_batch(handle: &StoreHandle) {
         }
     }
     drop(queue);
-    let mut store = lock(handle);
+    let mut store = lock(&handle);
     let batch = std::mem::take(&mut *lock_queue(&handle.writes));
+    // Taken: from here, a panic drops the batch and with it the senders.
+    unwritten.0 = None;
     let now = Utc::now();
     let updates: Vec<(store::FeedId, &FeedUpdate)> =
         batch.iter().map(|w| (w.feed, &w.update)).collect();
@@ -177,7 +199,9 @@ static PARSE_SLOTS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
 /// HTML, text and shingles per item) until the writer has stored it, and
 /// the writer is the slowest stage: without this, every feed in flight
 /// would wait parsed, and memory would grow with `concurrency`. Beyond it,
-/// fetched feeds wait as their compact bodies. 4 MiB is about thirty feeds
+/// fetched feeds wait as their compact bodies. One body larger than the
+/// budget (up to `[fetch] max_body_size`) is let in alone, and a poll
+/// dropped before its write finished gives its share back early. 4 MiB is about thirty feeds
 /// of fifty stories, more than the batch a busy poll writes at once (about
 /// twenty), so the next batch still gathers while one is written. One run
 /// each of `cargo bench --bench poll -- 1000 50 64`: peak RSS 104 MB with
@@ -191,7 +215,7 @@ static BACKLOG: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(BACKL
 /// and at most the whole budget (a body larger than the budget waits until
 /// it has the backlog to itself).
 fn backlog_share(body_len: usize) -> u32 {
-    u32::try_from(body_len / 1024)
+    u32::try_from(body_len.div_ceil(1024))
         .unwrap_or(u32::MAX)
         .clamp(1, BACKLOG_KIB)
 }
@@ -689,7 +713,6 @@ fn failed(
     Ok(FeedOutcome::Failed { error, message })
 }
 
-/// What a fetch brought that is worth writing down.
 /// What is left of a feed's poll once the store has heard how the fetch
 /// went.
 enum Next {
@@ -701,6 +724,7 @@ enum Next {
     },
 }
 
+/// What a fetch brought that is worth writing down.
 enum Received {
     /// 304.
     NotModified,
@@ -895,4 +919,52 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_batch_writer_that_never_ran_gives_its_batch_back_and_the_next_feed_is_written() {
+        let handle = StoreHandle::new(Box::new(Store::open_in_memory().unwrap()));
+        let url = Url::parse("http://127.0.0.1/feed.xml").unwrap();
+        let feed = lock(&handle)
+            .ensure_feed(&url, None, Utc::now())
+            .unwrap()
+            .id;
+        let update = FeedUpdate {
+            http_status: 200,
+            ..FeedUpdate::default()
+        };
+        // A feed queued behind a writer that is dropped before it runs (its
+        // thread could not be spawned).
+        let (done, lost) = tokio::sync::oneshot::channel();
+        lock_queue(&handle.writes).push(PendingWrite {
+            feed,
+            update: update.clone(),
+            done,
+        });
+        drop(Unwritten(Some(handle.clone())));
+        assert!(lock_queue(&handle.writes).is_empty());
+        assert!(lost.await.is_err(), "the queued feed hears of its loss");
+        // Without the queue given back, this would join the dead batch and
+        // wait for ever.
+        let written = tokio::time::timeout(
+            Duration::from_secs(30),
+            write_batched(&handle, feed, update),
+        )
+        .await
+        .expect("written, not stuck behind the lost batch");
+        assert!(written.is_ok(), "{written:?}");
+    }
+
+    #[test]
+    fn a_body_takes_its_size_from_the_backlog_within_the_whole_budget() {
+        assert_eq!(backlog_share(0), 1);
+        assert_eq!(backlog_share(1), 1);
+        assert_eq!(backlog_share(1025), 2);
+        assert_eq!(backlog_share(usize::MAX), BACKLOG_KIB);
+    }
 }
