@@ -106,7 +106,10 @@ async fn write_batched(
     if first {
         // Not awaited: the batch is written even if this poll is dropped
         // meanwhile, and its feeds' results reach whoever still waits.
-        let unwritten = Unwritten(Some(handle.clone()));
+        let unwritten = Unwritten {
+            handle: handle.clone(),
+            taken: false,
+        };
         drop(tokio::task::spawn_blocking(move || write_batch(unwritten)));
     }
     // A writer that crashed dropped our sender with the batch.
@@ -119,22 +122,24 @@ async fn write_batched(
 /// [`store::Error::WriteLost`] instead of waiting for ever, and the next
 /// feed to arrive finds the queue empty and starts a new writer (every
 /// feed after the first relies on the writer it joined).
-struct Unwritten(Option<SharedStore>);
+struct Unwritten {
+    handle: SharedStore,
+    /// Set once the writer has taken the queue.
+    taken: bool,
+}
 
 impl Drop for Unwritten {
     fn drop(&mut self) {
-        if let Some(handle) = self.0.take() {
+        if !self.taken {
             // Dropping the entries drops their senders.
-            drop(std::mem::take(&mut *lock_queue(&handle.writes)));
+            drop(std::mem::take(&mut *lock_queue(&self.handle.writes)));
         }
     }
 }
 
 /// The batch writer of [`write_batched`]: gathers, then writes the queue.
 fn write_batch(mut unwritten: Unwritten) {
-    let Some(handle) = unwritten.0.clone() else {
-        return;
-    };
+    let handle = &*unwritten.handle;
     let started = Instant::now();
     let mut queue = lock_queue(&handle.writes);
     while queued_items(&queue) < BATCH_ITEMS {
@@ -154,10 +159,10 @@ fn write_batch(mut unwritten: Unwritten) {
         }
     }
     drop(queue);
-    let mut store = lock(&handle);
+    let mut store = lock(handle);
     let batch = std::mem::take(&mut *lock_queue(&handle.writes));
     // Taken: from here, a panic drops the batch and with it the senders.
-    unwritten.0 = None;
+    unwritten.taken = true;
     let now = Utc::now();
     let updates: Vec<(store::FeedId, &FeedUpdate)> =
         batch.iter().map(|w| (w.feed, &w.update)).collect();
@@ -201,9 +206,10 @@ static PARSE_SLOTS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
 /// would wait parsed, and memory would grow with `concurrency`. Beyond it,
 /// fetched feeds wait as their compact bodies. One body larger than the
 /// budget (up to `[fetch] max_body_size`) is let in alone, and a poll
-/// dropped before its write finished gives its share back early. 4 MiB is about thirty feeds
-/// of fifty stories, more than the batch a busy poll writes at once (about
-/// twenty), so the next batch still gathers while one is written. One run
+/// dropped before its write finished gives its share back early. 4 MiB is
+/// about thirty feeds of fifty stories, more than the batch a busy poll
+/// writes at once (about twenty), so the next batch still gathers while one
+/// is written. One run
 /// each of `cargo bench --bench poll -- 1000 50 64`: peak RSS 104 MB with
 /// 8 MiB, 96 MB with 4, cold poll 13.3 and 14.0 s (runs on this machine
 /// vary by 20 %).
@@ -946,7 +952,10 @@ mod tests {
             update: update.clone(),
             done,
         });
-        drop(Unwritten(Some(handle.clone())));
+        drop(Unwritten {
+            handle: handle.clone(),
+            taken: false,
+        });
         assert!(lock_queue(&handle.writes).is_empty());
         assert!(lost.await.is_err(), "the queued feed hears of its loss");
         // Without the queue given back, this would join the dead batch and

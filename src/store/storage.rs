@@ -143,9 +143,9 @@ pub trait FeedLog {
 ///   without a verdict coming, whoever wrote it (SQLite uses triggers).
 pub trait StoryWriter {
     /// Writes several feeds' fetches in one transaction, each feed as if
-    /// under a savepoint of its own: a feed the store cannot take is rolled back
-    /// alone and gets its `Err` in its slot (results are in `batch` order),
-    /// the others are written. A feed's items, validators and status are
+    /// under a savepoint of its own: a feed the store cannot take is rolled
+    /// back alone and gets its `Err` in its slot (results are in `batch`
+    /// order), the others are written. A feed's items, validators and status are
     /// written together or not at all: validators without their items would
     /// make the next poll a 304 and lose the items for good. `Err` from the
     /// call means nothing was written (the pipeline then writes feed by
