@@ -71,7 +71,7 @@ fn main() {
         return;
     }
 
-    let (mut farm, addr, bytes) = spawn_farm(feeds, items);
+    let (_farm, addr, bytes) = spawn_farm(feeds, items);
     let urls = farm_urls(&addr, feeds);
     let dir = tempfile::tempdir().expect("temp dir");
     let config = bench_config(dir.path(), "feedloom.toml", &urls, concurrency);
@@ -110,11 +110,7 @@ fn main() {
         "entries (one per near-duplicate cluster): {}",
         count(&config, "SELECT count(DISTINCT cluster_id) FROM stories")
     );
-    let size = std::fs::metadata(&config.database).map_or(0, |m| m.len());
-    println!("database: {:.1} MB", size as f64 / 1e6);
-    println!("peak RSS (feedloom alone): {} MB", peak / 1024);
-    let _ = farm.kill();
-    let _ = farm.wait();
+    report_end(&config, peak);
 }
 
 /// How many feeds the latency passes poll: 10,000 stories at 50 items.
@@ -131,7 +127,7 @@ const LATENCY_REPEATS: usize = 5;
 fn latency(fill: usize) {
     let items = 50;
     let fill = fill.max(LATENCY_FEEDS);
-    let (mut farm, addr, bytes) = spawn_farm(fill, items);
+    let (_farm, addr, bytes) = spawn_farm(fill, items);
     let urls = farm_urls(&addr, fill);
     let dir = tempfile::tempdir().expect("temp dir");
     let measured = bench_config(dir.path(), "measured.toml", &urls[..LATENCY_FEEDS], 64);
@@ -155,11 +151,15 @@ fn latency(fill: usize) {
             large.time.as_secs_f64() / small.time.as_secs_f64()
         );
     }
-    let size = std::fs::metadata(&measured.database).map_or(0, |m| m.len());
+    report_end(&measured, peak_rss_kib());
+}
+
+/// The last lines of every run: the database's size and the peak RSS
+/// (KiB).
+fn report_end(config: &config::Config, peak_kib: u64) {
+    let size = std::fs::metadata(&config.database).map_or(0, |m| m.len());
     println!("database: {:.1} MB", size as f64 / 1e6);
-    println!("peak RSS (feedloom alone): {} MB", peak_rss_kib() / 1024);
-    let _ = farm.kill();
-    let _ = farm.wait();
+    println!("peak RSS (feedloom alone): {} MB", peak_kib / 1024);
 }
 
 /// The fastest of a latency pass's repeats, and the stories stored then.
@@ -274,9 +274,20 @@ impl Bench {
     }
 }
 
+/// The farm's process, killed when the run ends however it ends (a
+/// panicking pass too), so no farm outlives its bench.
+struct FarmProcess(std::process::Child);
+
+impl Drop for FarmProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts the farm in its own process; returns it with its address and the
 /// bytes it serves.
-fn spawn_farm(feeds: usize, items: usize) -> (std::process::Child, String, usize) {
+fn spawn_farm(feeds: usize, items: usize) -> (FarmProcess, String, usize) {
     let mut farm = std::process::Command::new(std::env::current_exe().expect("own path"))
         .args(["--farm", &feeds.to_string(), &items.to_string()])
         .stdout(std::process::Stdio::piped())
@@ -289,7 +300,7 @@ fn spawn_farm(feeds: usize, items: usize) -> (std::process::Child, String, usize
     let mut words = line.split_whitespace();
     let addr = words.next().expect("address").to_owned();
     let bytes: usize = words.next().and_then(|b| b.parse().ok()).expect("size");
-    (farm, addr, bytes)
+    (FarmProcess(farm), addr, bytes)
 }
 
 fn farm_urls(addr: &str, feeds: usize) -> Vec<String> {
