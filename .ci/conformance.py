@@ -27,6 +27,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from tool_env import tool_env
+
 HERE = Path(__file__).resolve().parent
 ATOM_SCHEMA = HERE / "atom-rfc4287.rnc"
 JSON_SCHEMA = HERE / "jsonfeed-1.1.schema.json"
@@ -333,17 +335,7 @@ def check_newsboat(base, workdir, json_items):
             encoding="utf-8",
         )
         cache = home / "cache.db"
-        env = {
-            "HOME": str(home),
-            "XDG_CONFIG_HOME": str(home / ".config"),
-            "XDG_DATA_HOME": str(home / ".local/share"),
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "LANG": "C.UTF-8",
-            "LC_ALL": "C.UTF-8",
-            "TERM": "dumb",
-            "no_proxy": "127.0.0.1,localhost",
-            "NO_PROXY": "127.0.0.1,localhost",
-        }
+        env = tool_env(home)
         proc = subprocess.run(
             ["newsboat", "-u", str(urls), "-c", str(cache), "-C", str(config), "-x", "reload"],
             capture_output=True, text=True, env=env, timeout=60, stdin=subprocess.DEVNULL,

@@ -38,6 +38,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
+# The isolated environment the tools run in, shared with .ci/conformance.py.
+sys.path.insert(0, str(REPO / ".ci"))
+from tool_env import tool_env  # noqa: E402
 BASELINE = HERE / "feedparser_baseline.py"
 
 # Processes to stop on the way out: the farm, and the tool run in progress
@@ -261,22 +264,6 @@ def measure(argv, workdir, env, name, label, timeout):
     return result
 
 
-def base_env(home):
-    home.mkdir(parents=True, exist_ok=True)
-    return {
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local/share"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-        "TERM": "dumb",
-        "no_proxy": "127.0.0.1,localhost",
-        "NO_PROXY": "127.0.0.1,localhost",
-    }
-
-
 def count(db_path, sql):
     db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
@@ -472,7 +459,7 @@ def machine():
 def run_tool(tool, addr, urls, scratch, timeout, stats_available):
     workdir = Path(tempfile.mkdtemp(prefix=re.sub(r"\W+", "-", tool.name.lower()) + "-", dir=scratch))
     tool.prepare(workdir, urls)
-    env = base_env(workdir / "home")
+    env = tool_env(workdir / "home")
     rows = []
     for pass_name in PASSES:
         say(f"{tool.name}, {pass_name}")
