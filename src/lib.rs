@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod config;
 pub mod daemon;
 pub mod discover;
+pub mod error;
 pub mod fetch;
 pub mod guard;
 pub mod memory;

@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::config::{Config, FeedConfig};
+use crate::error::error_chain;
 use crate::fetch::{self, Fetched, Fetcher, Validators};
 use crate::normalize::{self, Item};
 use crate::parse;
@@ -913,18 +914,6 @@ pub fn lock(store: &StoreHandle) -> MutexGuard<'_, Box<dyn Storage>> {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),
     }
-}
-
-/// The message and its causes on one line: "fetch failed: cannot connect: …".
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
 }
 
 #[cfg(test)]

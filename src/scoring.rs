@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, Topic};
 use crate::normalize;
-use crate::poll::{self, Error, SharedStore, lock};
+use crate::poll::{Error, SharedStore, lock};
 use crate::seeds;
 use crate::store::{Recorded, ScoredStory};
 use crate::topic::{Background, Document, Scorer, Verdict};
@@ -101,13 +101,13 @@ fn load_seeds(dir: &Path, slug: &str) -> Vec<seeds::SeedArticle> {
             .filter_map(|article| match article {
                 Ok(article) => Some(article),
                 Err(error) => {
-                    tracing::warn!(topic = slug, error = %poll::error_chain(&error), "seed article left out of the topic profile");
+                    tracing::warn!(topic = slug, error = %crate::error::error_chain(&error), "seed article left out of the topic profile");
                     None
                 }
             })
             .collect(),
         Err(error) => {
-            tracing::warn!(topic = slug, error = %poll::error_chain(&error), "topic has no seed articles; only its include rules can put stories on it");
+            tracing::warn!(topic = slug, error = %crate::error::error_chain(&error), "topic has no seed articles; only its include rules can put stories on it");
             Vec::new()
         }
     }
@@ -255,6 +255,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
+    use crate::poll;
     use crate::store::Store;
 
     fn config(seeds: &Path, extra: &str) -> Config {

@@ -27,7 +27,7 @@ use crate::config::{Config, Topic};
 use crate::metrics::Metrics;
 use crate::poll::{SharedStore, lock};
 use crate::publish::{self, FeedMeta};
-use crate::store::{self, SearchQuery, StoredStory};
+use crate::store::{self, SearchQuery, StoredStory, StoryQuery};
 
 /// Bumped whenever what the documents show may have changed: stories,
 /// their sources, or the configuration (title, public URL, feeds).
@@ -402,7 +402,7 @@ fn render(
     (limit, page): (usize, usize),
     generation: u64,
 ) -> Result<Rendered, String> {
-    let describe = |error: &dyn std::error::Error| crate::poll::error_chain(error);
+    let describe = |error: &dyn std::error::Error| crate::error::error_chain(error);
     let topic = config.topic_by_slug(slug).unwrap_or_else(|| config.topic());
     let body = match kind {
         Kind::Opml => {
@@ -411,7 +411,7 @@ fn render(
         Kind::Html => river_page(state, config, topic, limit, page)?,
         Kind::Atom | Kind::Rss | Kind::Json => {
             let stories = lock(&state.store)
-                .stories(&config.topic_query(topic, Some(limit)))
+                .stories(&StoryQuery::for_topic(&config, topic, Some(limit)))
                 .map_err(|e| describe(&e))?;
             let meta = meta(config, topic, kind, &stories)?;
             match kind {
@@ -441,11 +441,11 @@ fn river_page(
     limit: usize,
     page: usize,
 ) -> Result<String, String> {
-    let mut query = config.topic_query(topic, Some(limit.saturating_add(1)));
+    let mut query = StoryQuery::for_topic(&config, topic, Some(limit.saturating_add(1)));
     query.offset = page.saturating_sub(1).saturating_mul(limit);
     let mut stories = lock(&state.store)
         .stories(&query)
-        .map_err(|e| crate::poll::error_chain(&e))?;
+        .map_err(|e| crate::error::error_chain(&e))?;
     let has_older = stories.len() > limit;
     stories.truncate(limit);
     let meta = meta(config, topic, Kind::Html, &stories)?;
@@ -616,7 +616,7 @@ async fn story(
     let rendered = tokio::task::spawn_blocking(move || -> Result<Option<Rendered>, String> {
         let story = lock(&state_for_render.store)
             .story_by_uid(&uid)
-            .map_err(|e| crate::poll::error_chain(&e))?;
+            .map_err(|e| crate::error::error_chain(&e))?;
         let Some(story) = story else {
             return Ok(None);
         };
@@ -739,7 +739,7 @@ async fn search(
             // Its own connection: ranking a common word over a large store
             // takes a while, and the shared reader serves every feed.
             store::connect_existing(&config.database)
-                .map_err(|e| crate::poll::error_chain(&e))?
+                .map_err(|e| crate::error::error_chain(&e))?
                 .search(&SearchQuery {
                     text: params.q.clone(),
                     topic: slug.clone(),
@@ -747,7 +747,7 @@ async fn search(
                     limit: SEARCH_PAGE_SIZE + 1,
                     offset: (params.page - 1) * SEARCH_PAGE_SIZE,
                 })
-                .map_err(|e| crate::poll::error_chain(&e))?
+                .map_err(|e| crate::error::error_chain(&e))?
         };
         let has_more = hits.len() > SEARCH_PAGE_SIZE;
         hits.truncate(SEARCH_PAGE_SIZE);
@@ -811,7 +811,7 @@ async fn healthz(State(state): State<Arc<ServerState>>) -> Response {
         )
             .into_response(),
         Ok(Err(error)) => {
-            tracing::error!(error = %crate::poll::error_chain(&error), "health check: the database does not answer");
+            tracing::error!(error = %crate::error::error_chain(&error), "health check: the database does not answer");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
         }
         Err(join_error) => server_error(&join_error.to_string()),

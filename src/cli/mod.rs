@@ -302,7 +302,7 @@ fn export(
                 let known: Vec<&str> = config.topics.iter().map(|t| t.slug.as_str()).collect();
                 format!("no topic `{slug}`; configured: {}", known.join(", "))
             })?;
-            (config.topic_query(topic, limit), topic)
+            (StoryQuery::for_topic(config, topic, limit), topic)
         }
         None => (StoryQuery::all(limit), config.topic()),
     };

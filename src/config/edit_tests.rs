@@ -336,7 +336,7 @@ fn an_invalid_file_is_refused_and_left_untouched() {
     };
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0].line, line_of(&text, "per_hots = 2"));
-    let shown = crate::poll::error_chain(&err);
+    let shown = crate::error::error_chain(&err);
     assert!(shown.contains("did you mean `per_host`"), "{shown}");
     assert!(shown.contains("nothing was changed"), "{shown}");
     assert_eq!(fs::read_to_string(&path).unwrap(), text);

@@ -199,25 +199,6 @@ impl Config {
         self.topics.iter().find(|t| t.slug == slug)
     }
 
-    /// What a topic publishes: its on-topic stories, from its feeds if it
-    /// names some (matched to `[[feeds]]` by canonical URL, and given as the
-    /// URLs the store knows them by).
-    pub fn topic_query(&self, topic: &Topic, limit: Option<usize>) -> crate::store::StoryQuery {
-        let feeds = topic.feeds.as_ref().map(|_| {
-            self.feeds
-                .iter()
-                .filter(|feed| topic.admits_feed(&feed.url))
-                .map(|feed| feed.url.as_str().to_owned())
-                .collect()
-        });
-        crate::store::StoryQuery {
-            topic: Some(topic.slug.clone()),
-            feeds,
-            limit,
-            offset: 0,
-        }
-    }
-
     /// The URL a topic's river is at; its feeds are below it. The default
     /// topic is at the root, the others at `topics/{slug}/`.
     pub fn topic_url(&self, topic: &Topic) -> Url {

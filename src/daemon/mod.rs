@@ -400,7 +400,7 @@ impl Daemon {
             Err(error) => {
                 tracing::error!(
                     "configuration not reloaded, the previous one stays in force:\n{}",
-                    poll::error_chain(&error)
+                    crate::error::error_chain(&error)
                 );
                 return;
             }
@@ -423,7 +423,7 @@ impl Daemon {
             match Fetcher::new(&new.fetch) {
                 Ok(fetcher) => self.fetcher = Arc::new(fetcher),
                 Err(error) => {
-                    tracing::error!(error = %poll::error_chain(&error), "new [fetch] limits not applied")
+                    tracing::error!(error = %crate::error::error_chain(&error), "new [fetch] limits not applied")
                 }
             }
         }
@@ -565,7 +565,7 @@ impl PollTask {
             Err(error) => {
                 // The store failed: feedloom is wrong, not the feed. Retry
                 // after the backoff base rather than hammering it.
-                tracing::error!(feed = %self.feed.url, error = %poll::error_chain(error), "poll failed");
+                tracing::error!(feed = %self.feed.url, error = %crate::error::error_chain(error), "poll failed");
                 now + chrono::Duration::from_std(self.config.scheduler.backoff_base)
                     .unwrap_or(chrono::Duration::MAX)
             }

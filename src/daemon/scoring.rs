@@ -65,7 +65,7 @@ impl ScoringTask {
                 }
                 Err(error) => {
                     // The verdicts stay queued; the next poll retries.
-                    tracing::error!(error = %poll::error_chain(&error), "scoring stories failed");
+                    tracing::error!(error = %crate::error::error_chain(&error), "scoring stories failed");
                 }
             }
             match poll::index_for_search(&self.store).await {
@@ -73,7 +73,7 @@ impl ScoringTask {
                 Ok(indexed) => tracing::debug!(indexed, "stories indexed for search"),
                 // They stay queued; the next poll retries.
                 Err(error) => {
-                    tracing::error!(error = %poll::error_chain(&error), "indexing stories for search failed")
+                    tracing::error!(error = %crate::error::error_chain(&error), "indexing stories for search failed")
                 }
             }
             if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
@@ -90,7 +90,7 @@ impl ScoringTask {
                     }
                     Ok(_) => {}
                     Err(error) => {
-                        tracing::error!(error = %poll::error_chain(&error), "pruning old stories failed; retried in an hour")
+                        tracing::error!(error = %crate::error::error_chain(&error), "pruning old stories failed; retried in an hour")
                     }
                 }
             }

@@ -34,6 +34,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, param
 use url::Url;
 
 use crate::cluster::Fingerprint;
+use crate::config::{Config, Topic};
 use crate::normalize::{ContentHash, Item, Story};
 
 pub use cluster::Placement;
@@ -248,6 +249,26 @@ impl StoryQuery {
         Self {
             limit,
             ..Self::default()
+        }
+    }
+
+    /// What a topic publishes: its on-topic stories, from its feeds if it
+    /// names some (matched to `[[feeds]]` by canonical URL, and given as the
+    /// URLs the store knows them by).
+    pub fn for_topic(config: &Config, topic: &Topic, limit: Option<usize>) -> Self {
+        let feeds = topic.feeds.as_ref().map(|_| {
+            config
+                .feeds
+                .iter()
+                .filter(|feed| topic.admits_feed(&feed.url))
+                .map(|feed| feed.url.as_str().to_owned())
+                .collect()
+        });
+        Self {
+            topic: Some(topic.slug.clone()),
+            feeds,
+            limit,
+            offset: 0,
         }
     }
 
