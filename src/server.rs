@@ -411,7 +411,7 @@ fn render(
         Kind::Html => river_page(state, config, topic, limit, page)?,
         Kind::Atom | Kind::Rss | Kind::Json => {
             let stories = lock(&state.store)
-                .stories(&StoryQuery::for_topic(&config, topic, Some(limit)))
+                .stories(&StoryQuery::for_topic(config, topic, Some(limit)))
                 .map_err(|e| describe(&e))?;
             let meta = meta(config, topic, kind, &stories)?;
             match kind {
@@ -441,7 +441,7 @@ fn river_page(
     limit: usize,
     page: usize,
 ) -> Result<String, String> {
-    let mut query = StoryQuery::for_topic(&config, topic, Some(limit.saturating_add(1)));
+    let mut query = StoryQuery::for_topic(config, topic, Some(limit.saturating_add(1)));
     query.offset = page.saturating_sub(1).saturating_mul(limit);
     let mut stories = lock(&state.store)
         .stories(&query)
