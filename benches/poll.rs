@@ -31,8 +31,8 @@ use axum::http::header;
 use axum::response::Response;
 use feedloom::config;
 use feedloom::fetch::Fetcher;
-use feedloom::poll::{self, SharedStore};
-use feedloom::store::Store;
+use feedloom::poll::Poller;
+use feedloom::store::{SharedStore, Store};
 use futures_util::StreamExt;
 
 /// The farm's documents by path.
@@ -172,7 +172,7 @@ struct Latency {
 /// topic model, as `feedloom poll` holds them.
 struct Bench {
     runtime: tokio::runtime::Runtime,
-    store: SharedStore,
+    poller: Poller,
     fetcher: Fetcher,
     topics: feedloom::scoring::Topics,
     addr: String,
@@ -185,9 +185,9 @@ impl Bench {
                 .enable_all()
                 .build()
                 .expect("runtime"),
-            store: feedloom::poll::StoreHandle::new(Box::new(
+            poller: Poller::new(SharedStore::new(Box::new(
                 Store::open(&config.database).expect("open db"),
-            )),
+            ))),
             fetcher: Fetcher::new(&config.fetch).expect("fetcher"),
             topics: feedloom::scoring::build(config),
             addr,
@@ -205,13 +205,10 @@ impl Bench {
         }
         let (polled, cpu, summary) = measure(|| {
             self.runtime
-                .block_on(poll::poll_feeds(
-                    config,
-                    &self.store,
-                    &self.fetcher,
-                    &self.topics,
-                    |_, _| {},
-                ))
+                .block_on(
+                    self.poller
+                        .poll_feeds(config, &self.fetcher, &self.topics, |_, _| {}),
+                )
                 .expect("poll")
         });
         println!(
@@ -231,14 +228,19 @@ impl Bench {
         let (caught_up, cpu, (scored, indexed)) = measure(|| {
             self.runtime.block_on(async {
                 let scored = feedloom::scoring::score_pending(
-                    &self.store,
+                    self.poller.store(),
                     move || topics.clone(),
                     None,
                     |_| {},
                 )
                 .await
                 .expect("score");
-                let indexed = poll::index_for_search(&self.store).await.expect("index");
+                let indexed = self
+                    .poller
+                    .store()
+                    .index_all_pending()
+                    .await
+                    .expect("index");
                 (scored.scored, indexed)
             })
         });

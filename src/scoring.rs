@@ -15,10 +15,16 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, Topic};
 use crate::normalize;
-use crate::poll::{Error, SharedStore, lock};
 use crate::seeds;
-use crate::store::{Recorded, ScoredStory};
+use crate::store::{self, Recorded, ScoredStory, SharedStore};
 use crate::topic::{Background, Document, Scorer, Verdict};
+
+/// Why scoring stopped: the store failed (what is left stays queued).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot score the stored stories")]
+    Store(#[from] store::Error),
+}
 
 /// Stories scored per store round trip: small enough that the lock is never
 /// held for long, large enough to amortise the transaction.
@@ -146,25 +152,24 @@ pub async fn ensure_current(
     topics: &Topics,
     force: bool,
 ) -> Result<i64, Error> {
-    let store = store.clone();
     let digests: Vec<(String, String)> = topics
         .iter()
         .map(|t| (t.slug.clone(), t.digest.clone()))
         .collect();
-    tokio::task::spawn_blocking(move || -> Result<i64, Error> {
-        let mut store = lock(&store);
-        let mut recorded = store.topic_digests()?;
-        recorded.sort();
-        let mut wanted = digests.clone();
-        wanted.sort();
-        // A changed, added or removed topic.
-        let stale = force || recorded != wanted;
-        if !stale {
-            return Ok(0);
-        }
-        Ok(store.rescore_all(&digests)?)
-    })
-    .await?
+    store
+        .call(move |store| -> Result<i64, Error> {
+            let mut recorded = store.topic_digests()?;
+            recorded.sort();
+            let mut wanted = digests.clone();
+            wanted.sort();
+            // A changed, added or removed topic.
+            let stale = force || recorded != wanted;
+            if !stale {
+                return Ok(0);
+            }
+            Ok(store.rescore_all(&digests)?)
+        })
+        .await
 }
 
 /// What one [`score_pending`] run did.
@@ -194,185 +199,64 @@ pub async fn score_pending(
     stop: Option<CancellationToken>,
     on_batch: impl Fn(&ScoreSummary) + Send + 'static,
 ) -> Result<ScoreSummary, Error> {
-    let store = store.clone();
-    tokio::task::spawn_blocking(move || -> Result<ScoreSummary, Error> {
-        let mut summary = ScoreSummary::default();
-        // A stale batch is retried once with freshly read topics; a second
-        // one means the store is ahead of the caller's configuration.
-        let mut retried_stale = false;
-        loop {
-            if stop.as_ref().is_some_and(CancellationToken::is_cancelled) {
-                return Ok(summary);
-            }
-            let topics = topics();
-            let batch = lock(&store).pending_scores(BATCH)?;
-            if batch.is_empty() {
-                return Ok(summary);
-            }
-            let scored: Vec<ScoredStory> = batch
-                .into_iter()
-                .map(|story| {
-                    let verdicts = topics
-                        .iter()
-                        .map(|topic| {
-                            let verdict = topic.verdict(&story.title, &story.content_text);
-                            (topic.slug.clone(), verdict)
-                        })
-                        .collect();
-                    ScoredStory {
-                        id: story.id,
-                        content_hash: story.content_hash,
-                        verdicts,
-                    }
-                })
-                .collect();
-            let digests: Vec<(String, String)> = topics
-                .iter()
-                .map(|t| (t.slug.clone(), t.digest.clone()))
-                .collect();
-            match lock(&store).record_verdicts(&digests, &scored, Utc::now())? {
-                Recorded::Done { changed } => {
-                    retried_stale = false;
-                    summary.scored += scored.len();
-                    summary.changed += changed;
-                    if changed > 0 {
-                        on_batch(&summary);
-                    }
-                }
-                Recorded::Stale if !retried_stale => retried_stale = true,
-                Recorded::Stale => {
-                    summary.stale = true;
+    store
+        .blocking(move |store| -> Result<ScoreSummary, Error> {
+            let mut summary = ScoreSummary::default();
+            // A stale batch is retried once with freshly read topics; a second
+            // one means the store is ahead of the caller's configuration.
+            let mut retried_stale = false;
+            loop {
+                if stop.as_ref().is_some_and(CancellationToken::is_cancelled) {
                     return Ok(summary);
                 }
+                let topics = topics();
+                let batch = store.lock().pending_scores(BATCH)?;
+                if batch.is_empty() {
+                    return Ok(summary);
+                }
+                let scored: Vec<ScoredStory> = batch
+                    .into_iter()
+                    .map(|story| {
+                        let verdicts = topics
+                            .iter()
+                            .map(|topic| {
+                                let verdict = topic.verdict(&story.title, &story.content_text);
+                                (topic.slug.clone(), verdict)
+                            })
+                            .collect();
+                        ScoredStory {
+                            id: story.id,
+                            content_hash: story.content_hash,
+                            verdicts,
+                        }
+                    })
+                    .collect();
+                let digests: Vec<(String, String)> = topics
+                    .iter()
+                    .map(|t| (t.slug.clone(), t.digest.clone()))
+                    .collect();
+                match store
+                    .lock()
+                    .record_verdicts(&digests, &scored, Utc::now())?
+                {
+                    Recorded::Done { changed } => {
+                        retried_stale = false;
+                        summary.scored += scored.len();
+                        summary.changed += changed;
+                        if changed > 0 {
+                            on_batch(&summary);
+                        }
+                    }
+                    Recorded::Stale if !retried_stale => retried_stale = true,
+                    Recorded::Stale => {
+                        summary.stale = true;
+                        return Ok(summary);
+                    }
+                }
             }
-        }
-    })
-    .await?
+        })
+        .await
 }
 
 #[cfg(test)]
-mod tests {
-    use std::path::Path;
-
-    use super::*;
-    use crate::poll;
-    use crate::store::Store;
-
-    fn config(seeds: &Path, extra: &str) -> Config {
-        let text = format!("[topic]\ntitle = \"T\"\nseeds = {seeds:?}\n{extra}\n");
-        crate::config::from_str(&text, Path::new("/nowhere/feedloom.toml")).unwrap()
-    }
-
-    fn repo_seeds() -> std::path::PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/seeds")
-    }
-
-    #[tokio::test]
-    async fn seeds_are_on_their_topic_and_everything_stored_gets_a_verdict() {
-        let config = config(&repo_seeds(), "threshold = 1.0");
-        let store: SharedStore =
-            crate::poll::StoreHandle::new(Box::new(Store::open_in_memory().unwrap()));
-        let seeds = poll::import_all_seeds(&store, &config).await.unwrap();
-        assert_eq!(seeds.inserted, 5);
-        let topics = build(&config);
-        assert_eq!(ensure_current(&store, &topics, false).await.unwrap(), 5);
-        // Recorded as current: nothing to requeue the second time.
-        assert_eq!(ensure_current(&store, &topics, false).await.unwrap(), 0);
-        let current = topics.clone();
-        let summary = score_pending(&store, move || current.clone(), None, |_| {})
-            .await
-            .unwrap();
-        assert_eq!(
-            summary,
-            ScoreSummary {
-                scored: 5,
-                changed: 5,
-                stale: false
-            }
-        );
-        let store = lock(&store);
-        assert_eq!(store.topic_counts("main").unwrap(), (5, 0));
-        assert_eq!(store.pending_score_count().unwrap(), 0);
-    }
-
-    #[test]
-    fn the_digest_follows_the_definition() {
-        let a = build(&config(&repo_seeds(), "threshold = 0.3"));
-        let b = build(&config(&repo_seeds(), "threshold = 0.3"));
-        let c = build(&config(&repo_seeds(), "threshold = 0.4"));
-        let d = build(&config(&repo_seeds(), "threshold = 0.3\nexclude = [\"x\"]"));
-        let dir = tempfile::tempdir().unwrap();
-        let e = build(&config(dir.path(), "threshold = 0.3"));
-        assert_eq!(a[0].digest, b[0].digest);
-        for other in [&c, &d, &e] {
-            assert_ne!(a[0].digest, other[0].digest);
-        }
-    }
-
-    #[tokio::test]
-    async fn a_stop_request_leaves_the_rest_queued() {
-        let config = config(&repo_seeds(), "");
-        let store: SharedStore =
-            crate::poll::StoreHandle::new(Box::new(Store::open_in_memory().unwrap()));
-        poll::import_all_seeds(&store, &config).await.unwrap();
-        let stop = CancellationToken::new();
-        stop.cancel();
-        let topics = build(&config);
-        let summary = score_pending(&store, move || topics.clone(), Some(stop), |_| {})
-            .await
-            .unwrap();
-        assert_eq!(summary.scored, 0);
-        assert_eq!(lock(&store).pending_score_count().unwrap(), 5);
-    }
-
-    #[tokio::test]
-    async fn verdicts_of_replaced_topics_are_dropped_and_the_new_ones_apply() {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        let store: SharedStore =
-            crate::poll::StoreHandle::new(Box::new(Store::open_in_memory().unwrap()));
-        let old_config = config(&repo_seeds(), "threshold = 1.0");
-        poll::import_all_seeds(&store, &old_config).await.unwrap();
-        let old = build(&old_config);
-        // The topic changes (a reload) before the old scorers ran: the
-        // store now expects the new definition.
-        let new = build(&config(
-            &repo_seeds(),
-            "threshold = 1.0\nexclude = [\"Putin\"]",
-        ));
-        ensure_current(&store, &new, false).await.unwrap();
-        // The scorer still hands out the old topics first, as a task that
-        // had not yet seen the reload would.
-        let calls = Arc::new(AtomicUsize::new(0));
-        let seen = calls.clone();
-        let (stale, fresh) = (old.clone(), new.clone());
-        let summary = score_pending(
-            &store,
-            move || {
-                if seen.fetch_add(1, Ordering::SeqCst) == 0 {
-                    stale.clone()
-                } else {
-                    fresh.clone()
-                }
-            },
-            None,
-            |_| {},
-        )
-        .await
-        .unwrap();
-        assert!(!summary.stale);
-        assert_eq!(summary.scored, 5);
-        // The exclude rule of the new definition applied to the seeds.
-        let (on, off) = lock(&store).topic_counts("main").unwrap();
-        assert!(off >= 1, "({on}, {off})");
-
-        // Only old topics on offer: the run stops and leaves the queue.
-        lock(&store)
-            .rescore_all(&[("main".to_owned(), new[0].digest.clone())])
-            .unwrap();
-        let summary = score_pending(&store, move || old.clone(), None, |_| {})
-            .await
-            .unwrap();
-        assert!(summary.stale);
-        assert_eq!(lock(&store).pending_score_count().unwrap(), 5);
-    }
-}
+mod tests;

@@ -25,9 +25,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::{Config, Topic};
 use crate::metrics::Metrics;
-use crate::poll::{SharedStore, lock};
 use crate::publish::{self, FeedMeta};
-use crate::store::{self, SearchQuery, StoredStory, StoryQuery};
+use crate::store::{self, SearchQuery, SharedStore, StoredStory, StoryQuery};
 
 /// Bumped whenever what the documents show may have changed: stories,
 /// their sources, or the configuration (title, public URL, feeds).
@@ -410,7 +409,9 @@ fn render(
         }
         Kind::Html => river_page(state, config, topic, limit, page)?,
         Kind::Atom | Kind::Rss | Kind::Json => {
-            let stories = lock(&state.store)
+            let stories = state
+                .store
+                .lock()
                 .stories(&StoryQuery::for_topic(config, topic, Some(limit)))
                 .map_err(|e| describe(&e))?;
             let meta = meta(config, topic, kind, &stories)?;
@@ -443,7 +444,9 @@ fn river_page(
 ) -> Result<String, String> {
     let mut query = StoryQuery::for_topic(config, topic, Some(limit.saturating_add(1)));
     query.offset = page.saturating_sub(1).saturating_mul(limit);
-    let mut stories = lock(&state.store)
+    let mut stories = state
+        .store
+        .lock()
         .stories(&query)
         .map_err(|e| crate::error::error_chain(&e))?;
     let has_older = stories.len() > limit;
@@ -614,7 +617,9 @@ async fn story(
     let config = state.config.borrow().clone();
     let state_for_render = state.clone();
     let rendered = tokio::task::spawn_blocking(move || -> Result<Option<Rendered>, String> {
-        let story = lock(&state_for_render.store)
+        let story = state_for_render
+            .store
+            .lock()
             .story_by_uid(&uid)
             .map_err(|e| crate::error::error_chain(&e))?;
         let Some(story) = story else {
@@ -795,7 +800,7 @@ fn bad_request(message: &str) -> Response {
 
 async fn healthz(State(state): State<Arc<ServerState>>) -> Response {
     let store = state.store.clone();
-    let answer = tokio::task::spawn_blocking(move || lock(&store).ping()).await;
+    let answer = tokio::task::spawn_blocking(move || store.lock().ping()).await;
     let last_poll = state.changes.last_poll.load(Ordering::SeqCst);
     let last_poll = match i64::try_from(last_poll).ok().filter(|t| *t > 0) {
         Some(t) => {

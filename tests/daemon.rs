@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderValue};
 
-use crate::support::daemon::Daemon;
+use crate::support::daemon::{Daemon, InProcess, Running};
 use crate::support::{FixtureServer, fixture, serve_fixtures, write_config_with};
 
 /// Every second, no jitter: the tests see polls quickly.
@@ -58,6 +58,19 @@ fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> Reply {
     })
 }
 
+/// The status of a GET, or `None` if nothing answers (yet).
+pub(crate) fn try_get(url: &str) -> Option<u16> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    RUNTIME.block_on(async {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .ok()?;
+        let response = client.get(url).send().await.ok()?;
+        Some(response.status().as_u16())
+    })
+}
+
 pub(crate) fn get(url: &str) -> Reply {
     request("GET", url, &[])
 }
@@ -74,7 +87,7 @@ pub(crate) fn header<'a>(reply: &'a Reply, name: &str) -> &'a str {
         .unwrap_or("")
 }
 
-fn json_items(daemon: &Daemon) -> Vec<serde_json::Value> {
+fn json_items(daemon: &impl Running) -> Vec<serde_json::Value> {
     let reply = get(&daemon.url("/feed.json?limit=500"));
     assert_eq!(reply.status, 200, "{}", reply.body);
     let feed: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
@@ -83,7 +96,7 @@ fn json_items(daemon: &Daemon) -> Vec<serde_json::Value> {
 
 /// Waits (at most 30 s) until the JSON Feed satisfies `done`.
 fn wait_for_items(
-    daemon: &Daemon,
+    daemon: &impl Running,
     done: impl Fn(&[serde_json::Value]) -> bool,
 ) -> Vec<serde_json::Value> {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -96,20 +109,20 @@ fn wait_for_items(
             Instant::now() < deadline,
             "feed never got there: {} items\n{}",
             items.len(),
-            daemon.stderr()
+            daemon.diagnostics()
         );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
 
 /// Waits (at most 30 s) until `done` holds.
-pub(crate) fn wait_until(daemon: &Daemon, what: &str, done: impl Fn() -> bool) {
+pub(crate) fn wait_until(daemon: &impl Running, what: &str, done: impl Fn() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !done() {
         assert!(
             Instant::now() < deadline,
             "{what}: not within 30 s\n{}",
-            daemon.stderr()
+            daemon.diagnostics()
         );
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -388,19 +401,19 @@ fn a_restart_remembers_when_each_feed_is_due_and_a_faster_schedule_applies_at_on
     // A schedule that never comes round: only "new feed, poll soon" fires.
     let far = "0 0 0 1 1 * 2099";
     let config = write_config_with(dir.path(), &[server.url("/wire.rss")], far, NO_JITTER);
-    let mut daemon = Daemon::start(&config);
+    let daemon = InProcess::start(&config);
     wait_for_items(&daemon, |items| {
         has_title(items, "Kabul airport resumes flights")
     });
     assert_eq!(server.seen().len(), 1);
-    assert!(daemon.terminate(Duration::from_secs(15)).success());
+    daemon.stop(Duration::from_secs(15)).unwrap();
 
     // Restart with a second, never-polled feed: once that one has been
     // fetched, the scheduler has planned both, and the first must not have
     // been fetched again.
     let urls = [server.url("/wire.rss"), server.url("/desk.json")];
     write_config_with(dir.path(), &urls, far, NO_JITTER);
-    let mut daemon = Daemon::start(&config);
+    let daemon = InProcess::start(&config);
     wait_until(&daemon, "the new feed polled", || {
         server.seen().iter().any(|s| s.path == "/desk.json")
     });
@@ -416,7 +429,7 @@ fn a_restart_remembers_when_each_feed_is_due_and_a_faster_schedule_applies_at_on
     // Every second instead of 2099: applies at the reload, not in 2099.
     write_config_with(dir.path(), &urls, EVERY_SECOND, NO_JITTER);
     wait_until(&daemon, "the faster schedule", || wire_polls() >= 3);
-    assert!(daemon.terminate(Duration::from_secs(15)).success());
+    daemon.stop(Duration::from_secs(15)).unwrap();
 }
 
 #[test]
@@ -437,10 +450,10 @@ fn polls_of_one_feed_never_overlap() {
         EVERY_SECOND,
         NO_JITTER,
     );
-    let mut daemon = Daemon::start(&config);
+    let daemon = InProcess::start(&config);
     wait_until(&daemon, "three polls", || server.seen().len() >= 3);
     assert_eq!(server.max_in_flight(), 1);
-    assert!(daemon.terminate(Duration::from_secs(15)).success());
+    daemon.stop(Duration::from_secs(15)).unwrap();
 }
 
 #[test]

@@ -3,15 +3,15 @@
 
 use feedloom::config;
 use feedloom::fetch::Fetcher;
-use feedloom::poll::{self, PollSummary, SharedStore};
-use feedloom::store::{Origin, Store, StoryQuery};
+use feedloom::poll::{self, PollSummary, Poller};
+use feedloom::store::{Origin, SharedStore, Store, StoryQuery};
 
 use crate::support::{FixtureServer, fixture, serve_fixtures, write_config};
 
 struct Setup {
     _dir: tempfile::TempDir,
     config: config::Config,
-    store: SharedStore,
+    poller: Poller,
     fetcher: Fetcher,
 }
 
@@ -19,18 +19,22 @@ fn setup(server: &FixtureServer, paths: &[&str], extra: &str) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let urls: Vec<String> = paths.iter().map(|p| server.url(p)).collect();
     let config = config::load(&write_config(dir.path(), &urls, extra)).unwrap();
-    let store = feedloom::poll::StoreHandle::new(Box::new(Store::open(&config.database).unwrap()));
+    let poller = Poller::new(SharedStore::new(Box::new(
+        Store::open(&config.database).unwrap(),
+    )));
     let fetcher = Fetcher::new(&config.fetch).unwrap();
     Setup {
         _dir: dir,
         config,
-        store,
+        poller,
         fetcher,
     }
 }
 
 async fn poll_once(setup: &Setup) -> PollSummary {
-    poll::poll_all(&setup.config, &setup.store, &setup.fetcher, |_, _| {})
+    setup
+        .poller
+        .poll_all(&setup.config, &setup.fetcher, |_, _| {})
         .await
         .unwrap()
 }
@@ -50,7 +54,10 @@ async fn cross_posts_are_stored_once_and_the_second_poll_is_all_304() {
     assert_eq!(first.stories.merged, 2, "{first:?}");
     assert_eq!(first.seeds.inserted, 5);
 
-    let stories = poll::lock(&setup.store)
+    let stories = setup
+        .poller
+        .store()
+        .lock()
         .stories(&StoryQuery::all(None))
         .unwrap();
     let from_feeds: Vec<_> = stories
@@ -126,7 +133,7 @@ async fn cross_posts_are_stored_once_and_the_second_poll_is_all_304() {
                 .starts_with("feedloom/")
         );
     }
-    assert_eq!(poll::lock(&setup.store).story_count().unwrap(), 10);
+    assert_eq!(setup.poller.store().lock().story_count().unwrap(), 10);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -135,7 +142,10 @@ async fn an_edited_item_updates_its_story_instead_of_adding_one() {
     serve_fixtures(&server);
     let setup = setup(&server, &["/wire.rss"], "");
     poll_once(&setup).await;
-    let before = poll::lock(&setup.store)
+    let before = setup
+        .poller
+        .store()
+        .lock()
         .stories(&StoryQuery::all(None))
         .unwrap();
     let uid = before
@@ -155,7 +165,10 @@ async fn an_edited_item_updates_its_story_instead_of_adding_one() {
     assert_eq!(summary.stories.updated, 1, "{summary:?}");
     assert_eq!(summary.stories.new_stories, 0, "{summary:?}");
     assert_eq!(summary.stories.unchanged, 2);
-    let after = poll::lock(&setup.store)
+    let after = setup
+        .poller
+        .store()
+        .lock()
         .stories(&StoryQuery::all(None))
         .unwrap();
     assert_eq!(after.len(), before.len());
@@ -198,12 +211,11 @@ async fn dead_and_garbage_feeds_do_not_stop_the_others() {
         server.url("/desk.json"),
     ];
     let config = config::load(&write_config(dir.path(), &urls, "")).unwrap();
-    let store: SharedStore =
-        feedloom::poll::StoreHandle::new(Box::new(Store::open(&config.database).unwrap()));
+    let poller = Poller::new(SharedStore::new(Box::new(
+        Store::open(&config.database).unwrap(),
+    )));
     let fetcher = Fetcher::new(&config.fetch).unwrap();
-    let summary = poll::poll_all(&config, &store, &fetcher, |_, _| {})
-        .await
-        .unwrap();
+    let summary = poller.poll_all(&config, &fetcher, |_, _| {}).await.unwrap();
 
     assert_eq!(summary.fetched, 2, "{summary:?}");
     assert_eq!(summary.failed.len(), 5, "{summary:?}");
@@ -243,15 +255,15 @@ async fn dead_and_garbage_feeds_do_not_stop_the_others() {
         .find(|f| f.url.path() == "/wire.rss")
         .unwrap();
     server.route("/wire.rss", crate::support::Route::Status(503));
-    let outcome = poll::poll_feed(&store, &fetcher, wire).await.unwrap();
+    let outcome = poller.poll_feed(&fetcher, wire).await.unwrap();
     assert!(
         matches!(outcome, poll::FeedOutcome::Failed { .. }),
         "{outcome:?}"
     );
-    let record = poll::lock(&store).feed(&wire.url).unwrap().unwrap();
+    let record = poller.store().lock().feed(&wire.url).unwrap().unwrap();
     assert_eq!(record.consecutive_failures, 1);
     assert!(record.last_error.unwrap().contains("503"));
-    assert_eq!(poll::lock(&store).story_count().unwrap(), 4 + 5);
+    assert_eq!(poller.store().lock().story_count().unwrap(), 4 + 5);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -281,7 +293,8 @@ async fn an_id_repeated_within_one_document_skips_copies_and_keeps_other_stories
         summary.warnings
     );
     let texts = |store: &SharedStore| {
-        let mut texts: Vec<String> = poll::lock(store)
+        let mut texts: Vec<String> = store
+            .lock()
             .stories(&StoryQuery::all(None))
             .unwrap()
             .into_iter()
@@ -292,7 +305,7 @@ async fn an_id_repeated_within_one_document_skips_copies_and_keeps_other_stories
         texts
     };
     assert_eq!(
-        texts(&setup.store),
+        texts(setup.poller.store()),
         ["First text.", "Second text.", "Third text."]
     );
     // The same items again in a changed document: the keys are stable, so
@@ -334,7 +347,7 @@ async fn a_new_etag_on_an_unchanged_body_is_not_parsed_again() {
     assert_eq!(seen[1].if_none_match.as_deref(), Some("\"response-0\""));
     assert_eq!(seen[1].status, 200);
     let url = url::Url::parse(&server.url("/wire.rss")).unwrap();
-    let record = poll::lock(&setup.store).feed(&url).unwrap().unwrap();
+    let record = setup.poller.store().lock().feed(&url).unwrap().unwrap();
     assert_eq!(record.etag.as_deref(), Some("\"response-1\""));
     assert_eq!(record.last_status.as_deref(), Some("not_modified"));
 
@@ -364,12 +377,11 @@ async fn a_missing_seeds_folder_is_reported_and_the_feeds_still_polled() {
     );
     std::fs::write(dir.path().join("feedloom.toml"), text).unwrap();
     let config = config::load(&dir.path().join("feedloom.toml")).unwrap();
-    let store: SharedStore =
-        feedloom::poll::StoreHandle::new(Box::new(Store::open(&config.database).unwrap()));
+    let poller = Poller::new(SharedStore::new(Box::new(
+        Store::open(&config.database).unwrap(),
+    )));
     let fetcher = Fetcher::new(&config.fetch).unwrap();
-    let summary = poll::poll_all(&config, &store, &fetcher, |_, _| {})
-        .await
-        .unwrap();
+    let summary = poller.poll_all(&config, &fetcher, |_, _| {}).await.unwrap();
     assert_eq!(summary.fetched, 1);
     assert_eq!(summary.seeds.failed.len(), 1);
     assert!(
@@ -400,7 +412,7 @@ async fn a_permanent_redirect_moves_the_feed_and_a_temporary_one_does_not() {
     assert_eq!(first.fetched, 4, "{first:?}");
     let record = |path: &str| {
         let url = url::Url::parse(&server.url(path)).unwrap();
-        poll::lock(&setup.store).feed(&url).unwrap().unwrap()
+        setup.poller.store().lock().feed(&url).unwrap().unwrap()
     };
     for (path, code, to, moves) in redirects {
         let expected = moves.then(|| server.url(to));
@@ -444,13 +456,12 @@ async fn a_410_retires_the_feed_until_the_configuration_changes() {
     let gone = server.url("/gone.rss");
     let path = write_config(dir.path(), std::slice::from_ref(&gone), "");
     let config = config::load(&path).unwrap();
-    let store: SharedStore =
-        feedloom::poll::StoreHandle::new(Box::new(Store::open(&config.database).unwrap()));
+    let poller = Poller::new(SharedStore::new(Box::new(
+        Store::open(&config.database).unwrap(),
+    )));
     let fetcher = Fetcher::new(&config.fetch).unwrap();
 
-    let first = poll::poll_all(&config, &store, &fetcher, |_, _| {})
-        .await
-        .unwrap();
+    let first = poller.poll_all(&config, &fetcher, |_, _| {}).await.unwrap();
     assert_eq!(first.failed.len(), 1);
     assert!(
         first.failed[0].message.contains("410"),
@@ -458,18 +469,14 @@ async fn a_410_retires_the_feed_until_the_configuration_changes() {
         first.failed
     );
     server.clear_seen();
-    let second = poll::poll_all(&config, &store, &fetcher, |_, _| {})
-        .await
-        .unwrap();
+    let second = poller.poll_all(&config, &fetcher, |_, _| {}).await.unwrap();
     assert_eq!((second.retired, second.failed.len()), (1, 0), "{second:?}");
     assert!(server.seen().is_empty(), "a retired feed is not fetched");
 
     // The user edits the configuration (here: adds a feed): retried.
     let path = write_config(dir.path(), &[gone, server.url("/wire.rss")], "");
     let config = config::load(&path).unwrap();
-    let third = poll::poll_all(&config, &store, &fetcher, |_, _| {})
-        .await
-        .unwrap();
+    let third = poller.poll_all(&config, &fetcher, |_, _| {}).await.unwrap();
     assert_eq!(third.retired, 0, "{third:?}");
     assert!(server.seen().iter().any(|s| s.path == "/gone.rss"));
 }
@@ -487,7 +494,7 @@ async fn retry_after_is_remembered_on_the_feed() {
         summary.failed
     );
     let url = url::Url::parse(&server.url("/busy.rss")).unwrap();
-    let record = poll::lock(&setup.store).feed(&url).unwrap().unwrap();
+    let record = setup.poller.store().lock().feed(&url).unwrap().unwrap();
     let retry_after = record.retry_after.unwrap();
     assert!(
         retry_after >= before + chrono::Duration::seconds(3590),

@@ -15,9 +15,9 @@ mod topics;
 
 use crate::config::{self, Config};
 use crate::fetch::Fetcher;
-use crate::poll::{self, PollSummary, SharedStore};
+use crate::poll::{PollSummary, Poller};
 use crate::publish::{self, FeedMeta};
-use crate::store::{self, StoryQuery};
+use crate::store::{self, SharedStore, StoryQuery};
 
 /// Exit code for an unusable configuration (bad TOML, keys, values).
 const EXIT_CONFIG: u8 = 2;
@@ -196,7 +196,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn poll(config: &Config) -> anyhow::Result<()> {
-    let store = open_store(&config.database)?;
+    let poller = Poller::new(open_store(&config.database)?);
     let fetcher = Fetcher::new(&config.fetch).context("cannot set up the HTTP client")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -204,7 +204,7 @@ fn poll(config: &Config) -> anyhow::Result<()> {
         .context("cannot start the async runtime")?;
     let show_progress = std::io::stderr().is_terminal();
     let summary = runtime
-        .block_on(poll::poll_all(config, &store, &fetcher, |done, total| {
+        .block_on(poller.poll_all(config, &fetcher, |done, total| {
             if show_progress {
                 eprint!("\rpolling feeds: {done}/{total}");
                 if done == total {
@@ -351,7 +351,11 @@ fn daemon(path: PathBuf, config: Config) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let result = runtime.block_on(crate::daemon::run(path, config));
+    let result = runtime.block_on(async {
+        let shutdown = crate::daemon::stop_signal()?;
+        let listener = crate::daemon::bind(&config).await?;
+        crate::daemon::run(path, config, listener, shutdown).await
+    });
     // Blocking work still running (a parse, a write waiting for the lock)
     // must not hold the exit: SQLite rolls back what did not commit.
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));
@@ -359,7 +363,7 @@ fn daemon(path: PathBuf, config: Config) -> anyhow::Result<()> {
 }
 
 fn open_store(path: &Path) -> anyhow::Result<SharedStore> {
-    Ok(crate::poll::StoreHandle::new(store::connect(path)?))
+    Ok(SharedStore::new(store::connect(path)?))
 }
 
 /// Logging to stderr. The filter comes from FEEDLOOM_LOG or RUST_LOG, else

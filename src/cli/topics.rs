@@ -8,7 +8,7 @@ use anyhow::Context;
 use crate::config::Config;
 use crate::poll;
 use crate::scoring;
-use crate::store::{self, TopicVerdicts};
+use crate::store::{self, SharedStore, TopicVerdicts};
 use crate::topic::{Document, Reason};
 
 /// Terms shown by `explain` unless asked otherwise.
@@ -92,7 +92,7 @@ pub fn explain(
 
 /// Recomputes every topic's verdict on every stored story.
 pub fn rescore(config: &Config, out: &mut impl Write) -> anyhow::Result<()> {
-    let store = crate::poll::StoreHandle::new(store::connect(&config.database)?);
+    let store = SharedStore::new(store::connect(&config.database)?);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -101,7 +101,8 @@ pub fn rescore(config: &Config, out: &mut impl Write) -> anyhow::Result<()> {
         poll::import_all_seeds(&store, config).await?;
         let topics = scoring::build(config);
         scoring::ensure_current(&store, &topics, true).await?;
-        scoring::score_pending(&store, move || topics.clone(), None, |_| {}).await
+        let summary = scoring::score_pending(&store, move || topics.clone(), None, |_| {}).await?;
+        anyhow::Ok(summary)
     })?;
     if summary.stale {
         anyhow::bail!(
@@ -111,7 +112,7 @@ pub fn rescore(config: &Config, out: &mut impl Write) -> anyhow::Result<()> {
         );
     }
     writeln!(out, "rescored {} stories", summary.scored)?;
-    print_counts(config, &**poll::lock(&store), out)
+    print_counts(config, &**store.lock(), out)
 }
 
 /// Lists the topics with their URLs and counts.

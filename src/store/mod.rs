@@ -8,6 +8,7 @@
 //! run these methods on a blocking thread.
 
 mod cluster;
+mod handle;
 mod migrate;
 mod retention;
 mod search;
@@ -38,6 +39,7 @@ use crate::config::{Config, Topic};
 use crate::normalize::{ContentHash, Item, Story};
 
 pub use cluster::Placement;
+pub use handle::SharedStore;
 pub use migrate::SCHEMA_VERSION;
 pub use retention::{PRUNE_BATCH, Pruned};
 pub use storage::{FeedLog, Prune, SearchIndex, Storage, StoryReader, StoryWriter, TopicVerdicts};
@@ -76,6 +78,10 @@ pub enum Error {
     /// which crashed before it could say how it went.
     #[error("the write was lost: the thread writing it crashed; the next poll retries")]
     WriteLost,
+    /// A store call panicked on its blocking thread: a bug, but the store
+    /// is intact (the transaction rolled back).
+    #[error("a database call crashed (a bug; please report it): {0}")]
+    Crashed(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

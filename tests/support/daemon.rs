@@ -188,3 +188,122 @@ impl Drop for Daemon {
         }
     }
 }
+
+/// `daemon::run` inside the test process, on a runtime thread of its own:
+/// started on a listener the harness bound to 127.0.0.1:0, stopped by
+/// completing its shutdown future. For tests of what the daemon does, not
+/// of how it meets signals and systemd (those run the binary, above).
+pub struct InProcess {
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl InProcess {
+    /// Starts the daemon on `config` and waits (at most 30 s) until it
+    /// answers `/healthz`.
+    pub fn start(config: &Path) -> Self {
+        let path = config.to_owned();
+        let loaded = feedloom::config::load(config).unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (bound, address) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            let result = runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+                let _ = bound.send(listener.local_addr()?);
+                let shutdown = async {
+                    let _ = stopped.await;
+                };
+                feedloom::daemon::run(path, loaded, listener, shutdown).await
+            });
+            // As `feedloom run` does: blocking work still running must
+            // not hold the stop.
+            runtime.shutdown_timeout(Duration::from_secs(5));
+            result
+        });
+        let addr = address
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the in-process daemon never bound its listener");
+        let daemon = Self {
+            addr,
+            stop: Some(stop),
+            thread: Some(thread),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while crate::daemon::try_get(&daemon.url("/healthz")) != Some(200) {
+            assert!(
+                Instant::now() < deadline,
+                "the in-process daemon never answered /healthz"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        daemon
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Completes the shutdown future and waits (at most `timeout`) for
+    /// `daemon::run` to return; returns what it returned.
+    pub fn stop(mut self, timeout: Duration) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let thread = self.thread.take().expect("stopped once");
+        let deadline = Instant::now() + timeout;
+        while !thread.is_finished() {
+            assert!(
+                Instant::now() < deadline,
+                "the in-process daemon did not stop within {timeout:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        match thread.join() {
+            Ok(result) => result,
+            Err(_) => anyhow::bail!("the in-process daemon panicked"),
+        }
+    }
+}
+
+impl Drop for InProcess {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A daemon under test, however it runs: where it serves, and what a
+/// failed wait reports about it.
+pub trait Running {
+    fn url(&self, path: &str) -> String;
+    fn diagnostics(&self) -> String;
+}
+
+impl Running for Daemon {
+    fn url(&self, path: &str) -> String {
+        Daemon::url(self, path)
+    }
+
+    fn diagnostics(&self) -> String {
+        self.stderr()
+    }
+}
+
+impl Running for InProcess {
+    fn url(&self, path: &str) -> String {
+        InProcess::url(self, path)
+    }
+
+    fn diagnostics(&self) -> String {
+        format!("(the in-process daemon on {} logs nowhere)", self.addr)
+    }
+}

@@ -10,11 +10,12 @@ use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
-use crate::poll::{self, SharedStore};
+use crate::error::error_chain;
 use crate::scoring::{self, Topics};
 use crate::server::Changes;
+use crate::store::SharedStore;
 
-pub(super) struct ScoringTask {
+pub(super) struct CatchUpTask {
     pub store: SharedStore,
     pub topics: watch::Receiver<Topics>,
     /// Poked after every fetched poll and reload. A poke while a run is
@@ -31,7 +32,7 @@ pub(super) struct ScoringTask {
 /// stories age by days, not minutes.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
-impl ScoringTask {
+impl CatchUpTask {
     pub async fn run(self) {
         let mut last_prune: Option<Instant> = None;
         loop {
@@ -65,21 +66,21 @@ impl ScoringTask {
                 }
                 Err(error) => {
                     // The verdicts stay queued; the next poll retries.
-                    tracing::error!(error = %crate::error::error_chain(&error), "scoring stories failed");
+                    tracing::error!(error = %error_chain(&error), "scoring stories failed");
                 }
             }
-            match poll::index_for_search(&self.store).await {
+            match self.store.index_all_pending().await {
                 Ok(0) => {}
                 Ok(indexed) => tracing::debug!(indexed, "stories indexed for search"),
                 // They stay queued; the next poll retries.
                 Err(error) => {
-                    tracing::error!(error = %crate::error::error_chain(&error), "indexing stories for search failed")
+                    tracing::error!(error = %error_chain(&error), "indexing stories for search failed")
                 }
             }
             if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
                 last_prune = Some(Instant::now());
                 let retention = self.config.borrow().retention;
-                match poll::prune(&self.store, retention).await {
+                match self.store.prune(retention).await {
                     Ok(pruned) if pruned.stories > 0 => {
                         tracing::info!(
                             clusters = pruned.clusters,
@@ -90,7 +91,7 @@ impl ScoringTask {
                     }
                     Ok(_) => {}
                     Err(error) => {
-                        tracing::error!(error = %crate::error::error_chain(&error), "pruning old stories failed; retried in an hour")
+                        tracing::error!(error = %error_chain(&error), "pruning old stories failed; retried in an hour")
                     }
                 }
             }

@@ -1,0 +1,279 @@
+//! One poll: fetch → parse → normalize → store for each feed, and the seed
+//! import. The CLI's `poll`, the daemon, the tests and the benchmarks all go
+//! through a [`Poller`]: [`Poller::poll_feed`] and [`Poller::poll_all`].
+//!
+//! A failing feed is recorded on that feed and never stops the others; only
+//! an unusable database stops a poll.
+
+mod backpressure;
+mod batch;
+mod feed;
+mod seeds;
+mod start;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::config::{Config, FeedConfig};
+use crate::fetch::{self, Fetcher};
+use crate::parse;
+use crate::scoring::{self, ScoreSummary, Topics};
+use crate::store::{self, ApplyStats, SharedStore};
+
+use self::backpressure::Backpressure;
+use self::batch::GroupCommit;
+
+pub use self::seeds::{SeedSummary, import_all_seeds, import_seeds};
+pub use self::start::{Synced, apply_config, build_topics, sync_store};
+
+/// Polls feeds into one store. Built once per process beside the
+/// [`Fetcher`] (the daemon, `feedloom poll`): the feeds it polls share its
+/// group commit and its limits on memory, whichever task polls them. Cheap
+/// to clone.
+#[derive(Clone)]
+pub struct Poller {
+    store: SharedStore,
+    commits: GroupCommit,
+    limits: Backpressure,
+}
+
+impl Poller {
+    pub fn new(store: SharedStore) -> Self {
+        Self {
+            commits: GroupCommit::new(store.clone()),
+            limits: Backpressure::new(),
+            store,
+        }
+    }
+
+    /// The store this poller writes to.
+    pub fn store(&self) -> &SharedStore {
+        &self.store
+    }
+}
+
+/// Why a feed's poll failed.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedError {
+    #[error("fetch failed")]
+    Fetch(#[from] fetch::Error),
+    #[error("not a usable feed")]
+    Parse(#[from] parse::Error),
+    /// Its items could not be written (the transaction was rolled back;
+    /// nothing stored before is lost).
+    #[error("cannot store this feed's items")]
+    Store(#[from] store::Error),
+    /// Parsing or cleaning panicked: a bug, but one feed's bug.
+    #[error("feedloom crashed while reading this feed (a bug; please report it): {0}")]
+    Crashed(String),
+}
+
+impl FeedError {
+    /// A short, stable name for the kind of failure (logs and metrics).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FeedError::Fetch(error) => error.kind(),
+            FeedError::Parse(_) => "parse",
+            FeedError::Store(_) => "store",
+            FeedError::Crashed(_) => "crashed",
+        }
+    }
+}
+
+/// What went wrong with the poll as a whole (not with one feed).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    #[error(transparent)]
+    Scoring(#[from] scoring::Error),
+    /// Work on a blocking thread panicked: a bug.
+    #[error("a background task crashed (a bug; please report it): {0}")]
+    Crashed(String),
+}
+
+/// How one feed's poll ended.
+#[derive(Debug)]
+pub enum FeedOutcome {
+    /// New content was fetched and stored.
+    Fetched {
+        stats: ApplyStats,
+        warnings: Vec<String>,
+    },
+    /// The server answered 304.
+    NotModified,
+    /// Not fetched: the server answered 410 Gone before, and the
+    /// configuration has not changed since.
+    Retired,
+    /// Recorded on the feed; the message is what the user sees.
+    Failed { error: FeedError, message: String },
+}
+
+/// One failed feed, for the summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedFailure {
+    pub url: Url,
+    pub title: Option<String>,
+    pub message: String,
+}
+
+/// What one pass over the configured feeds did.
+#[derive(Debug, Default)]
+pub struct PollSummary {
+    pub fetched: usize,
+    pub unchanged: usize,
+    pub failed: Vec<FeedFailure>,
+    pub stories: ApplyStats,
+    pub seeds: SeedSummary,
+    /// Feeds skipped because their server answered 410 Gone earlier.
+    pub retired: usize,
+    /// Feeds fetched at another URL after a permanent redirect: (configured,
+    /// fetched). The configuration should be edited to the new URL.
+    pub moved: Vec<(Url, String)>,
+    /// Warnings per feed (repaired markup, empty feeds, skipped items).
+    pub warnings: Vec<(Url, String)>,
+    /// Topic verdicts computed for new and changed stories.
+    pub scored: ScoreSummary,
+    /// Stories indexed for search.
+    pub indexed: usize,
+    /// What retention deleted after the poll.
+    pub pruned: store::Pruned,
+}
+
+impl Poller {
+    /// Imports the seeds folder, polls every enabled feed concurrently (the
+    /// fetcher's semaphores bound how many are in flight), then catches up:
+    /// topic verdicts and the search index for what it stored. `progress`
+    /// is called after each feed with (done, total).
+    pub async fn poll_all(
+        &self,
+        config: &Config,
+        fetcher: &Fetcher,
+        progress: impl FnMut(usize, usize),
+    ) -> Result<PollSummary, Error> {
+        let topics = build_topics(config).await?;
+        let polled = CancellationToken::new();
+        let failed = AtomicBool::new(false);
+        let polling = async {
+            let summary = self.poll_feeds(config, fetcher, &topics, progress).await;
+            failed.store(summary.is_err(), Ordering::SeqCst);
+            polled.cancel();
+            summary
+        };
+        let (summary, scored) = tokio::join!(
+            polling,
+            score_while_polling(&self.store, &topics, &polled, &failed)
+        );
+        let mut summary = summary?;
+        summary.scored = scored?;
+        summary.indexed = self.store.index_all_pending().await?;
+        summary.pruned = self.store.prune(config.retention).await?;
+        Ok(summary)
+    }
+
+    /// [`poll_all`](Self::poll_all) without the catching up: the store
+    /// brought in line with `config` ([`sync_store`]), then every enabled
+    /// feed, stored. The stories it stores are queued for scoring and
+    /// search; `topics` (from [`build_topics`]) decide whether the stored
+    /// verdicts are current.
+    pub async fn poll_feeds(
+        &self,
+        config: &Config,
+        fetcher: &Fetcher,
+        topics: &Topics,
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<PollSummary, Error> {
+        let synced = sync_store(&self.store, config, topics).await?;
+        let mut summary = PollSummary {
+            seeds: synced.seeds,
+            ..PollSummary::default()
+        };
+        let feeds: Vec<&FeedConfig> = config.enabled_feeds().collect();
+        let total = feeds.len();
+        let mut polls = futures_util::stream::iter(feeds)
+            .map(|feed| async move { (feed, self.poll_feed(fetcher, feed).await) })
+            .buffer_unordered(config.fetch.concurrency.max(1));
+        let mut done = 0;
+        while let Some((feed, outcome)) = polls.next().await {
+            done += 1;
+            progress(done, total);
+            match outcome? {
+                FeedOutcome::Fetched { stats, warnings } => {
+                    summary.fetched += 1;
+                    summary.stories += stats;
+                    summary
+                        .warnings
+                        .extend(warnings.into_iter().map(|w| (feed.url.clone(), w)));
+                }
+                FeedOutcome::NotModified => summary.unchanged += 1,
+                FeedOutcome::Retired => summary.retired += 1,
+                FeedOutcome::Failed { message, .. } => summary.failed.push(FeedFailure {
+                    url: feed.url.clone(),
+                    title: feed.title.clone(),
+                    message,
+                }),
+            }
+        }
+        drop(polls);
+        summary.moved = moved_feeds(&self.store, config).await?;
+        Ok(summary)
+    }
+}
+
+/// Scores the stories a poll stores while it stores them, then what is
+/// left once `polled` is cancelled (unless the poll `failed`: its error is
+/// reported at once, and the queue waits for the next run). Storing is one
+/// writer; scoring is mostly analysis outside the store lock, so it takes a
+/// core the writer leaves idle instead of running after it.
+async fn score_while_polling(
+    store: &SharedStore,
+    topics: &Topics,
+    polled: &CancellationToken,
+    failed: &AtomicBool,
+) -> Result<ScoreSummary, Error> {
+    let mut total = ScoreSummary::default();
+    loop {
+        // Read before draining: a drain that starts after the poll ended
+        // sees every story it stored.
+        let finished = polled.is_cancelled();
+        if finished && failed.load(Ordering::SeqCst) {
+            return Ok(total);
+        }
+        let current = topics.clone();
+        let batch = scoring::score_pending(store, move || current.clone(), None, |_| {}).await?;
+        total.scored += batch.scored;
+        total.changed += batch.changed;
+        // Stale while the poll is still bringing the stored verdicts up to
+        // date with these topics (`ensure_current`): try again later.
+        total.stale = batch.stale;
+        if finished {
+            return Ok(total);
+        }
+        if batch.scored == 0 || batch.stale {
+            tokio::select! {
+                () = polled.cancelled() => {}
+                () = tokio::time::sleep(Duration::from_millis(200)) => {}
+            }
+        }
+    }
+}
+
+/// The enabled feeds a permanent redirect moved, with their new URLs.
+async fn moved_feeds(store: &SharedStore, config: &Config) -> Result<Vec<(Url, String)>, Error> {
+    let urls: Vec<Url> = config.enabled_feeds().map(|f| f.url.clone()).collect();
+    Ok(store
+        .call(move |store| {
+            let mut moved = Vec::new();
+            for url in urls {
+                if let Some(to) = store.feed(&url)?.and_then(|record| record.fetch_url) {
+                    moved.push((url, to));
+                }
+            }
+            Ok::<_, store::Error>(moved)
+        })
+        .await?)
+}

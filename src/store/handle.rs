@@ -1,0 +1,97 @@
+//! The store as async code shares it: one connection behind a mutex, used
+//! only from blocking threads. Every async caller goes through
+//! [`SharedStore::call`], so no store method ever runs on the async
+//! threads and no caller writes the `spawn_blocking` dance itself.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::Utc;
+
+use super::{Error, Pruned, Storage};
+use crate::config::Retention;
+
+/// One store connection, shared. Cheap to clone (an `Arc`). Holds the
+/// store as a [`Storage`] object, so the pipeline runs on whichever backend
+/// [`connect`](super::connect) (or a test) chose.
+#[derive(Clone)]
+pub struct SharedStore {
+    store: Arc<Mutex<Box<dyn Storage>>>,
+}
+
+impl SharedStore {
+    pub fn new(store: Box<dyn Storage>) -> Self {
+        Self {
+            store: Arc::new(Mutex::new(store)),
+        }
+    }
+
+    /// The store lock, for code already on a blocking thread. A panic
+    /// while holding it cannot leave the store half-written (each method is
+    /// one transaction, see [`Storage`], and an unfinished one rolls back),
+    /// so a poisoned lock is safe to take over.
+    pub fn lock(&self) -> MutexGuard<'_, Box<dyn Storage>> {
+        match self.store.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// Runs `work` with the store locked, on a blocking thread, and returns
+    /// what it returned. A panic in `work` becomes [`Error::Crashed`]
+    /// (converted into the caller's error type) instead of taking the
+    /// caller's task down with it.
+    pub async fn call<T, E>(
+        &self,
+        work: impl FnOnce(&mut dyn Storage) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<Error> + Send + 'static,
+    {
+        self.blocking(move |store| work(&mut **store.lock())).await
+    }
+
+    /// Runs `work` on a blocking thread with this handle, for work that
+    /// takes the lock more than once (a batch per lock, so the server and
+    /// the polls get the store in between) or works outside it. A panic
+    /// becomes [`Error::Crashed`] as in [`call`](Self::call).
+    pub async fn blocking<T, E>(
+        &self,
+        work: impl FnOnce(&SharedStore) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<Error> + Send + 'static,
+    {
+        let store = self.clone();
+        match tokio::task::spawn_blocking(move || work(&store)).await {
+            Ok(result) => result,
+            Err(join_error) => Err(Error::Crashed(join_error.to_string()).into()),
+        }
+    }
+
+    /// Indexes every story waiting for search, a batch per lock, so that
+    /// the server and polls get the store in between; returns how many.
+    pub async fn index_all_pending(&self) -> Result<usize, Error> {
+        self.blocking(|store| {
+            let mut total = 0;
+            loop {
+                match store.lock().index_pending(super::INDEX_BATCH)? {
+                    0 => return Ok(total),
+                    n => total += n,
+                }
+            }
+        })
+        .await
+    }
+
+    /// Deletes the clusters `retention` no longer keeps (see
+    /// `store::retention`), a batch per lock.
+    pub async fn prune(&self, retention: Retention) -> Result<Pruned, Error> {
+        self.blocking(move |store| {
+            let (on_topic, off_topic) = retention.cutoffs(Utc::now());
+            Pruned::until_done(|| store.lock().prune_batch(on_topic, off_topic))
+        })
+        .await
+    }
+}
