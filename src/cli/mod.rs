@@ -139,7 +139,7 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(error) => {
-            eprintln!("feedloom: {error:#}");
+            eprintln!("feedloom: {}", crate::error::error_chain(error.as_ref()));
             let config_error = error
                 .chain()
                 .any(|cause| cause.downcast_ref::<config::Error>().is_some());

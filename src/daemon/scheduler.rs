@@ -69,7 +69,7 @@ impl Daemon {
         let (changed_tx, mut changed_rx) = mpsc::channel::<()>(16);
         let _watcher = watch_file(&self.config_path, changed_tx)
             .map_err(|error| {
-                tracing::warn!(%error, "cannot watch the configuration file; reload with SIGHUP")
+                tracing::warn!(error = %error_chain(&error), "cannot watch the configuration file; reload with SIGHUP")
             })
             .ok();
         let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();

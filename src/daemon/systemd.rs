@@ -17,6 +17,8 @@ use std::time::Duration;
 
 use sd_notify::NotifyState;
 
+use crate::error::error_chain;
+
 /// Talks to systemd when started by it (`NOTIFY_SOCKET` set); every method
 /// is a no-op otherwise, so the daemon needs no special case.
 ///
@@ -70,7 +72,7 @@ impl Notifier {
         match NotifyState::monotonic_usec_now() {
             Ok(now) => self.send(&[NotifyState::Reloading, now], "RELOADING=1"),
             Err(e) => {
-                tracing::warn!(error = %e, "cannot read the monotonic clock; RELOADING=1 not sent to systemd");
+                tracing::warn!(error = %error_chain(&e), "cannot read the monotonic clock; RELOADING=1 not sent to systemd");
             }
         }
     }
@@ -123,7 +125,7 @@ impl Notifier {
         }
         match sd_notify::notify(states) {
             Ok(()) => tracing::trace!(what, "notified systemd"),
-            Err(e) => tracing::warn!(what, error = %e, "cannot notify systemd"),
+            Err(e) => tracing::warn!(what, error = %error_chain(&e), "cannot notify systemd"),
         }
     }
 }

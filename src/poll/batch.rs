@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
+use crate::error::error_chain;
 use crate::store::{self, ApplyStats, FeedUpdate, SharedStore};
 
 /// How long the first feed of a batch waits at most for others to join it.
@@ -175,7 +176,7 @@ fn write_batch(mut batch: UntakenBatch) {
         }
         Err(error) => {
             drop(updates);
-            tracing::debug!(%error, feeds = writes.len(), "batched write failed; writing feed by feed");
+            tracing::debug!(error = %error_chain(&error), feeds = writes.len(), "batched write failed; writing feed by feed");
             for write in writes {
                 let result = store.apply_update(write.feed, now, &write.update);
                 let _ = write.done.send(result);
