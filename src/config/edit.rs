@@ -24,7 +24,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, Value};
 use url::Url;
 
-use super::{Config, Error, FeedConfig, Problem, canonical};
+use super::error::{Error, Problem};
+use super::types::{Config, FeedConfig, canonical};
+use super::validate;
 
 /// How the CLI tells users to see what is there when a selector misses.
 const LIST_HINT: &str = "`feedloom feeds ls` lists them";
@@ -498,7 +500,7 @@ pub fn change_feed(
         // Nothing written: describe the entry as it is.
         None => {
             let text = read(path)?;
-            let config = super::from_str(&text, path)?;
+            let config = validate::from_str(&text, path)?;
             (config, feed_lines(&text))
         }
     };
@@ -924,7 +926,7 @@ fn edit<T>(
     })?;
 
     let text = read(&real)?;
-    let config = super::from_str(&text, path)?;
+    let config = validate::from_str(&text, path)?;
     let doc = toml_edit::Document::parse(text.clone())
         .map_err(|e| EditError::Unsupported {
             path: path.to_owned(),
@@ -948,7 +950,7 @@ fn edit<T>(
     if text.contains("\r\n") {
         new_text = new_text.replace("\r\n", "\n").replace('\n', "\r\n");
     }
-    let new_config = match super::from_str(&new_text, path) {
+    let new_config = match validate::from_str(&new_text, path) {
         Ok(config) => config,
         Err(Error::Invalid { problems, .. }) => {
             return Err(EditError::WouldBeInvalid {
