@@ -33,6 +33,4 @@ pub use validate::{from_str, load};
 pub use values::CRON_FORMAT;
 
 #[cfg(test)]
-mod edit_tests;
-#[cfg(test)]
 mod tests;

@@ -1032,3 +1032,6 @@ fn keep_owner(temp: &File, original: &fs::Metadata) -> std::io::Result<()> {
 fn keep_owner(_temp: &File, _original: &fs::Metadata) -> std::io::Result<()> {
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
