@@ -8,10 +8,10 @@
 //! line:column and key path so one run shows everything that needs fixing.
 //!
 //! This file is the module's front: it names the files and re-exports what
-//! the rest of feedloom uses, so that no file below depends on it and the
-//! files depend on one another in one direction only — `types`, `defaults`
-//! and `error` at the bottom, then `raw` and `values`, then `topics`, then
-//! `validate`, and `check` and `edit` on top.
+//! the rest of feedloom uses, and no file below it uses it. The files depend
+//! on one another in one direction: `types`, `defaults` and `error` at the
+//! bottom; then `raw`, `values`, `topics` and `validate`, each using only
+//! those before it; `check` and `edit` on top of `validate`.
 
 mod check;
 pub mod defaults;
