@@ -6,7 +6,7 @@
 //! in the style of its neighbours. `toml_edit` keeps the text around every
 //! item (its "decor"), which is what makes that possible.
 //!
-//! Every edit runs the same way ([`protocol::edit`]): take an exclusive lock on a
+//! Every edit runs the same way (`protocol::edit`): take an exclusive lock on a
 //! sidecar file (`feedloom.toml.lock`), so concurrent edits queue instead of
 //! losing each other's changes; refuse a file that is already invalid (its
 //! problems are the user's to fix, not ours to paper over); apply the edit;

@@ -122,7 +122,7 @@ impl fmt::Display for Edited {
     }
 }
 
-/// A feed [`add_feeds`] did not add, and why.
+/// A feed [`add_feeds`](super::add_feeds) did not add, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
     pub url: Url,
@@ -135,8 +135,9 @@ impl fmt::Display for Skipped {
     }
 }
 
-/// What [`add_feeds`] did: a batch import adds what is new and reports the
-/// rest instead of failing on the first feed already listed.
+/// What [`add_feeds`](super::add_feeds) did: a batch import adds what is
+/// new and reports the rest instead of failing on the first feed already
+/// listed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddOutcome {
     pub added: Vec<Edited>,
