@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::Item;
 
-use super::{Config, Error, Lines};
+use super::defaults;
+use super::error::{Error, Lines};
+use super::types::Config;
+use super::validate;
 
 /// Loads `path` and checks the folders it names, without creating anything
 /// that stays behind (the database is not created; its folder's
@@ -24,7 +27,7 @@ pub fn check(path: &Path) -> Result<Config, Error> {
     let spans = Spans::of(&text);
     // The folders are checked even when other keys are wrong: every
     // problem in one run, as `load` does for the keys.
-    let (config, mut problems) = match super::from_str(&text, path) {
+    let (config, mut problems) = match validate::from_str(&text, path) {
         Ok(config) => (Some(config), Vec::new()),
         Err(Error::Invalid { problems, .. }) => (None, problems),
         Err(other) => return Err(other),
@@ -34,25 +37,11 @@ pub fn check(path: &Path) -> Result<Config, Error> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let seeds = config.as_ref().map_or_else(
-        || {
-            base.join(
-                spans
-                    .seeds_text
-                    .as_deref()
-                    .unwrap_or(super::defaults::SEEDS),
-            )
-        },
+        || base.join(spans.seeds_text.as_deref().unwrap_or(defaults::SEEDS)),
         |c| c.topic().seeds.clone(),
     );
     let database = config.as_ref().map_or_else(
-        || {
-            base.join(
-                spans
-                    .database_text
-                    .as_deref()
-                    .unwrap_or(super::defaults::DATABASE),
-            )
-        },
+        || base.join(spans.database_text.as_deref().unwrap_or(defaults::DATABASE)),
         |c| c.database.clone(),
     );
 

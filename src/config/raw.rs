@@ -15,7 +15,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde_spanned::Spanned;
 use toml::de::{DeArray, DeString, DeTable, DeValue, ValueDeserializer};
 
-use super::{Lines, Problem};
+use super::error::{Lines, Problem};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a table")]

@@ -1,6 +1,11 @@
+//! Tests of loading and validation: every problem a file can have, with
+//! its position and message, and the final types a valid file becomes.
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::error::Lines;
+use super::values::{cron_detail, parse_size};
 use super::*;
 
 const MINIMAL: &str = "[topic]\ntitle = \"T\"\n";

@@ -6,8 +6,10 @@ use std::ops::Range;
 
 use serde_spanned::Spanned;
 
+use super::defaults;
 use super::raw::{RawRule, RawRuleTable, RawTopic};
-use super::{Topic, Validator, defaults};
+use super::types::Topic;
+use super::values::Validator;
 use crate::topic::{DEFAULT_THRESHOLD, Field, Rule};
 
 /// Longest slug: it is a path segment of every URL of its topic.
@@ -276,3 +278,6 @@ fn last_line(error: &regex::Error) -> String {
         .trim()
         .to_owned()
 }
+
+#[cfg(test)]
+mod tests;

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use url::Url;
 
-use super::edit::*;
-use super::{Error, check, load};
+use super::*;
+use crate::config::{Error, check, load};
 
 /// The shipped file: comments on every key, the hardest case to preserve.
 fn shipped() -> String {
@@ -522,7 +522,7 @@ fn selector_arg_parsing() {
 #[test]
 fn category_round_trips_and_is_validated() {
     let text = "[topic]\ntitle = \"T\"\n\n[[feeds]]\nurl = \"https://a.example/\"\ncategory = \" Wires \"\n\n[[feeds]]\nurl = \"https://b.example/\"\ncategory = \"\"\n";
-    match super::from_str(text, Path::new("f.toml")) {
+    match crate::config::from_str(text, Path::new("f.toml")) {
         Err(Error::Invalid { problems, .. }) => {
             assert_eq!(problems.len(), 1);
             assert_eq!((problems[0].line, problems[0].column), (10, 12));
@@ -550,7 +550,7 @@ fn category_round_trips_and_is_validated() {
     // A typo gets a did-you-mean.
     let typo =
         "[topic]\ntitle = \"T\"\n[[feeds]]\nurl = \"https://a.example/\"\ncategroy = \"x\"\n";
-    match super::from_str(typo, Path::new("f.toml")) {
+    match crate::config::from_str(typo, Path::new("f.toml")) {
         Err(Error::Invalid { problems, .. }) => {
             assert!(
                 problems[0].message.contains("did you mean `category`"),
@@ -561,7 +561,7 @@ fn category_round_trips_and_is_validated() {
     }
 }
 
-fn check_problems(path: &Path) -> Vec<super::Problem> {
+fn check_problems(path: &Path) -> Vec<crate::config::Problem> {
     match check(path) {
         Err(Error::Invalid { problems, .. }) => problems,
         other => panic!("{other:?}"),

@@ -2,8 +2,9 @@
 
 use std::path::Path;
 
-use super::tests::{ok, problems};
-use super::*;
+use url::Url;
+
+use crate::config::tests::{ok, problems};
 use crate::topic::{DEFAULT_THRESHOLD, Field};
 
 #[track_caller]
