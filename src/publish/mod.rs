@@ -10,6 +10,7 @@ mod markup;
 pub mod opml;
 pub mod rss;
 pub mod search;
+mod search_form;
 #[cfg(test)]
 mod tests;
 
