@@ -11,6 +11,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::words::word_count;
+
 /// What a unit most likely is; drives both the body search and what is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kind {
@@ -127,13 +129,6 @@ const CLOSERS: &[char] = &['"', '\'', '”', '’', '»', ')', ']', '*', '_'];
 pub(super) fn is_terminated(text: &str) -> bool {
     text.trim_end_matches(CLOSERS)
         .ends_with(['.', '!', '?', '…', ':', ';'])
-}
-
-/// Tokens that carry letters or digits; dashes and bullets are not words.
-pub(super) fn word_count(text: &str) -> usize {
-    text.split_whitespace()
-        .filter(|w| w.chars().any(char::is_alphanumeric))
-        .count()
 }
 
 /// Share of words that start lowercase: running prose is mostly lowercase,

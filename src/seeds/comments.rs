@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::classify::word_count;
+use super::words::word_count;
 
 fn re(pattern: &str) -> Regex {
     crate::text::built_in_regex(pattern)

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use chrono::NaiveDate;
 use regex::{Captures, Regex};
 
-use super::classify::word_count;
+use super::words::word_count;
 
 const MONTH: &str = r"(?i:(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?))";
 

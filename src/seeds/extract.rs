@@ -11,7 +11,8 @@ use std::sync::LazyLock;
 use chrono::NaiveDate;
 use regex::Regex;
 
-use super::classify::{self, Kind, is_terminated, word_count};
+use super::classify::{self, Kind, is_terminated};
+use super::words::word_count;
 use super::{comments, dateline};
 
 /// A paragraph or stand-alone line of the scrape and what it looks like.

@@ -11,7 +11,7 @@ use std::path::Path;
 use chrono::{DateTime, NaiveDate};
 use url::Url;
 
-use super::Error;
+use super::error::Error;
 
 /// What the front matter stated; absent keys are left to detection.
 #[derive(Debug, Default, Clone, PartialEq)]
