@@ -19,8 +19,8 @@
 use std::io::Read;
 use std::sync::LazyLock;
 
-use super::Document;
 use super::analyze::{Bag, Map};
+use super::document::Document;
 
 /// Document frequencies: how many documents of `docs` contain each stem.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -11,10 +11,9 @@
 use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hasher};
 
-use regex::Regex;
-
 mod analyze;
 mod background;
+mod document;
 pub mod eval;
 mod profile;
 mod rules;
@@ -23,35 +22,10 @@ mod tests;
 
 use analyze::Bag;
 pub use background::Background;
+pub use document::Document;
 use profile::Vector;
 pub use profile::Weights;
-
-/// The text of one story, as scored.
-#[derive(Debug, Clone, Copy)]
-pub struct Document<'a> {
-    pub title: &'a str,
-    pub text: &'a str,
-}
-
-/// Which part of a story a rule looks at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    Title,
-    Text,
-    /// Title or text.
-    Any,
-}
-
-/// An include or exclude rule from the configuration.
-#[derive(Debug, Clone)]
-pub struct Rule {
-    /// Compiled matcher: a keyword becomes a case-insensitive whole-word
-    /// pattern; a regex is used as written.
-    pub pattern: Regex,
-    pub field: Field,
-    /// The rule as the user wrote it, for `explain` and logs.
-    pub source: String,
-}
+pub use rules::{Field, Rule};
 
 /// Why a story is or is not on topic.
 #[derive(Debug, Clone, PartialEq)]

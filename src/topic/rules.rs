@@ -3,7 +3,27 @@
 
 use regex::{Regex, RegexBuilder};
 
-use super::{Document, Field, Rule};
+use super::document::Document;
+
+/// Which part of a story a rule looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Title,
+    Text,
+    /// Title or text.
+    Any,
+}
+
+/// An include or exclude rule from the configuration.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Compiled matcher: a keyword becomes a case-insensitive whole-word
+    /// pattern; a regex is used as written.
+    pub pattern: Regex,
+    pub field: Field,
+    /// The rule as the user wrote it, for `explain` and logs.
+    pub source: String,
+}
 
 /// Compiled rules may not grow past this (a user's pattern, not ours).
 const SIZE_LIMIT: usize = 1 << 20;
