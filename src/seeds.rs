@@ -21,8 +21,6 @@ mod error;
 mod extract;
 mod front_matter;
 mod markdown;
-#[cfg(test)]
-mod tests;
 mod words;
 
 pub use error::Error;
@@ -215,3 +213,6 @@ fn fallback_title(paragraphs: &[String]) -> Option<String> {
         Some(format!("{}…", words[..12].join(" ")))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -91,16 +91,4 @@ pub(crate) fn tokenize<S: html5ever::tokenizer::TokenSink>(html: &str, sink: S) 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::excerpt;
-
-    #[test]
-    fn excerpt_cuts_at_a_word_boundary() {
-        assert_eq!(excerpt("  short   text ", 300), "short text");
-        assert_eq!(excerpt("alpha beta gamma", 8), "alpha…");
-        assert_eq!(excerpt("alpha beta gamma", 10), "alpha beta…");
-        assert_eq!(excerpt("alpha, beta", 7), "alpha…");
-        assert_eq!(excerpt("abcdefghij", 4), "abcd…");
-        assert_eq!(excerpt("ééééé ééé", 6), "ééééé…");
-    }
-}
+mod tests;

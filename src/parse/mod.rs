@@ -584,8 +584,4 @@ fn strip_tags(s: &str) -> String {
 }
 
 #[cfg(test)]
-mod encoding_tests;
-#[cfg(test)]
-mod hostile_tests;
-#[cfg(test)]
 mod tests;

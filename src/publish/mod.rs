@@ -11,8 +11,6 @@ pub mod opml;
 pub mod rss;
 pub mod search;
 mod search_form;
-#[cfg(test)]
-mod tests;
 
 use chrono::{DateTime, Utc};
 use url::Url;
@@ -49,3 +47,6 @@ impl FeedMeta {
         format!("{}stories/{uid}", self.root_url)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -17,8 +17,6 @@ mod document;
 pub mod eval;
 mod profile;
 mod rules;
-#[cfg(test)]
-mod tests;
 
 use analyze::Bag;
 pub use background::Background;
@@ -368,3 +366,6 @@ fn words_hash(parts: &[&str]) -> u64 {
 /// so a story needs a good share of its weight in the topic's own terms: a
 /// story merely mentioning Afghanistan stays well below.
 pub const DEFAULT_THRESHOLD: f64 = 0.275;
+
+#[cfg(test)]
+mod tests;
