@@ -68,7 +68,7 @@
 //! join its cluster honestly anyway. [`ALGORITHM`] names all of this; the
 //! store recomputes its bands when it changes.
 
-use crate::normalize::normalize_for_hash as fold_for_comparison;
+use crate::text::normalize_for_hash as fold_for_comparison;
 
 /// Words per shingle.
 pub const SHINGLE_WORDS: usize = 3;

@@ -17,12 +17,13 @@ use url::Url;
 mod classify;
 mod comments;
 mod dateline;
+mod error;
 mod extract;
 mod front_matter;
 mod markdown;
-#[cfg(test)]
-mod tests;
+mod words;
 
+pub use error::Error;
 use extract::Unit;
 
 /// One seed article, cleaned: the article alone, no site chrome, no comments.
@@ -37,30 +38,6 @@ pub struct SeedArticle {
     pub published: Option<NaiveDate>,
     /// The body, one paragraph per element, plain text.
     pub paragraphs: Vec<String>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("cannot read seeds folder {}", path.display())]
-    ReadDir {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("cannot read seed file {}", path.display())]
-    ReadFile {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{}:{line}: bad front matter: {message}", path.display())]
-    FrontMatter {
-        path: PathBuf,
-        line: usize,
-        message: String,
-    },
-    #[error("{}: no article text left after cleaning", path.display())]
-    Empty { path: PathBuf },
 }
 
 /// Loads every `.txt` and `.md` file of `dir`, sorted by file name.
@@ -236,3 +213,6 @@ fn fallback_title(paragraphs: &[String]) -> Option<String> {
         Some(format!("{}…", words[..12].join(" ")))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,5 +1,7 @@
 //! Small text helpers shared by the stages.
 
+use unicode_normalization::UnicodeNormalization;
+
 /// Every run of whitespace (Unicode's definition, so also no-break spaces)
 /// as one space, trimmed.
 pub(crate) fn collapse_whitespace(text: &str) -> String {
@@ -11,6 +13,31 @@ pub(crate) fn collapse_whitespace(text: &str) -> String {
         out.push_str(word);
     }
     out
+}
+
+/// The text as the content hash and the near-duplicate fingerprint
+/// compare it: NFKC, typographic quotes and dashes folded to ASCII,
+/// lowercase, whitespace collapsed. Here, below both `normalize` and
+/// `cluster`, because the two must fold text alike: a story's hash and its
+/// fingerprint describe the same words.
+pub(crate) fn normalize_for_hash(text: &str) -> String {
+    // Most feed text is ASCII, where NFKC and the folds below are the
+    // identity: skip them (the hot path of a cold poll).
+    if text.is_ascii() {
+        return collapse_whitespace(&text.to_ascii_lowercase());
+    }
+    let folded: String = text
+        .nfkc()
+        .map(|c| match c {
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' => '\'',
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '«' | '»' => '"',
+            '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+            '\u{00A0}' | '\u{200B}' | '\u{FEFF}' => ' ',
+            c => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect();
+    collapse_whitespace(&folded)
 }
 
 /// The first `limit` characters of `text` with whitespace collapsed, cut at
@@ -64,16 +91,4 @@ pub(crate) fn tokenize<S: html5ever::tokenizer::TokenSink>(html: &str, sink: S) 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::excerpt;
-
-    #[test]
-    fn excerpt_cuts_at_a_word_boundary() {
-        assert_eq!(excerpt("  short   text ", 300), "short text");
-        assert_eq!(excerpt("alpha beta gamma", 8), "alpha…");
-        assert_eq!(excerpt("alpha beta gamma", 10), "alpha beta…");
-        assert_eq!(excerpt("alpha, beta", 7), "alpha…");
-        assert_eq!(excerpt("abcdefghij", 4), "abcd…");
-        assert_eq!(excerpt("ééééé ééé", 6), "ééééé…");
-    }
-}
+mod tests;

@@ -10,9 +10,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 use sha2::{Digest, Sha256};
-use unicode_normalization::UnicodeNormalization;
 
-use crate::text::collapse_whitespace;
+use crate::text::normalize_for_hash;
 
 /// SHA-256 of a story's normalized title and text, as lowercase hex.
 /// A newtype so that it cannot be mixed up with other strings.
@@ -74,27 +73,4 @@ fn is_boilerplate(paragraph: &str) -> bool {
         )
     });
     paragraph.len() <= MAX_LEN && PATTERNS.is_match(paragraph)
-}
-
-/// The text as the content hash and the near-duplicate fingerprint
-/// compare it: NFKC, typographic quotes and dashes folded to ASCII,
-/// lowercase, whitespace collapsed.
-pub(crate) fn normalize_for_hash(text: &str) -> String {
-    // Most feed text is ASCII, where NFKC and the folds below are the
-    // identity: skip them (the hot path of a cold poll).
-    if text.is_ascii() {
-        return collapse_whitespace(&text.to_ascii_lowercase());
-    }
-    let folded: String = text
-        .nfkc()
-        .map(|c| match c {
-            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' => '\'',
-            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '«' | '»' => '"',
-            '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
-            '\u{00A0}' | '\u{200B}' | '\u{FEFF}' => ' ',
-            c => c,
-        })
-        .flat_map(char::to_lowercase)
-        .collect();
-    collapse_whitespace(&folded)
 }

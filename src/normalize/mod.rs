@@ -15,7 +15,6 @@ use crate::cluster::{self, Fingerprint};
 use crate::parse::ParsedEntry;
 use crate::text::{collapse_whitespace, excerpt};
 
-pub(crate) use hash::normalize_for_hash;
 pub use hash::{ContentHash, content_hash, strip_boilerplate};
 pub use html::{html_to_text, sanitize_html, text_to_html};
 pub use link::canonical_link;

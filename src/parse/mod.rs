@@ -2,11 +2,11 @@
 //!
 //! feed-rs does the parsing; this module is the leniency layer around it,
 //! shaped by where feed-rs 3.0 fails on the corpus in `tests/corpus/`: it
-//! decodes the charset itself ([`charset`]),
-//! normalises roots feed-rs would reject or read as empty, repairs common XML
-//! breakage once and retries ([`repair`]), makes JSON Feed tolerant
-//! ([`json`]), parses the dates feeds really use ([`dates`]), and maps the
-//! result into feedloom's own, smaller model.
+//! decodes the charset itself ([`charset`]), normalises roots feed-rs would
+//! reject or read as empty ([`root`]), repairs common XML breakage once and
+//! retries ([`repair`], with the Atom fixes both share in [`atom_types`]),
+//! makes JSON Feed tolerant ([`json`]), parses the dates feeds really use
+//! ([`dates`]), and maps the result into feedloom's own, smaller model.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -15,10 +15,12 @@ use feed_rs::model;
 use feed_rs::parser::{ParseErrorKind, ParseFeedError};
 use url::Url;
 
+mod atom_types;
 pub(crate) mod charset;
 mod dates;
 mod json;
 mod repair;
+mod root;
 
 /// A feed as feedloom understands it after the leniency layer and feed-rs.
 #[derive(Debug, Clone, Default)]
@@ -211,18 +213,18 @@ fn parse_xml(text: String, base: &Url, mut warnings: Vec<String>) -> Result<Pars
     }
     // Find the root; junk before the declaration (blank lines, PHP
     // warnings) can hide it, so look again past the junk.
-    let (text, root) = match repair::find_root(&text) {
+    let (text, root) = match root::find_root(&text) {
         Some(root) if root.is_feed() => (text, root),
         found => {
-            let stripped = repair::strip_leading_junk(&text).into_owned();
-            match repair::find_root(&stripped) {
+            let stripped = root::strip_leading_junk(&text).into_owned();
+            match root::find_root(&stripped) {
                 Some(root) if root.is_feed() => {
                     warnings.push("dropped text before the XML declaration or root".into());
                     (stripped, root)
                 }
                 _ => {
-                    if let Some(inner) = repair::extract_embedded_feed(&text)
-                        && let Some(root) = repair::find_root(&inner).filter(repair::Root::is_feed)
+                    if let Some(inner) = root::extract_embedded_feed(&text)
+                        && let Some(root) = root::find_root(&inner).filter(root::Root::is_feed)
                     {
                         warnings.push("feed extracted from the document around it".into());
                         return parse_normalized(inner, root, base, warnings);
@@ -268,11 +270,11 @@ fn html_page_reason(html: &str, base: &Url) -> String {
 /// Normalises the root, runs feed-rs, and on failure repairs once and retries.
 fn parse_normalized(
     text: String,
-    root: repair::Root,
+    root: root::Root,
     base: &Url,
     mut warnings: Vec<String>,
 ) -> Result<ParsedFeed, Error> {
-    let mut doc = repair::normalize_root(text, &root, &mut warnings);
+    let mut doc = root::normalize_root(text, &root, &mut warnings);
     if root.local == "rss"
         && let Some(moved) = repair::move_stray_items(&doc)
     {
@@ -581,9 +583,5 @@ fn strip_tags(s: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod encoding_tests;
-#[cfg(test)]
-mod hostile_tests;
 #[cfg(test)]
 mod tests;

@@ -10,8 +10,7 @@ mod markup;
 pub mod opml;
 pub mod rss;
 pub mod search;
-#[cfg(test)]
-mod tests;
+mod search_form;
 
 use chrono::{DateTime, Utc};
 use url::Url;
@@ -48,3 +47,6 @@ impl FeedMeta {
         format!("{}stories/{uid}", self.root_url)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -10,10 +10,10 @@ use std::fmt::Write as _;
 use super::FeedMeta;
 use super::html::{self, TopicLink};
 use super::markup::{self, escape};
+use super::search_form::form;
 use crate::store::{Highlighted, Origin, SearchHit};
 
-/// The longest query the form lets through; the server refuses longer ones.
-pub const MAX_QUERY_CHARS: usize = 200;
+pub use super::search_form::MAX_QUERY_CHARS;
 
 /// What one search page shows.
 #[derive(Debug, Clone, Copy)]
@@ -120,28 +120,6 @@ pub fn page(meta: &FeedMeta, topics: &[TopicLink], search: &SearchPage<'_>) -> S
         format!("{query} · Search · {}", meta.title)
     };
     html::page(meta, topics, html::PageKind::Search, &title, &body)
-}
-
-/// The search form (GET `search` below the site's root URL, whatever topic
-/// the page is about), with `query` filled in and the topic kept in a
-/// hidden field.
-pub(super) fn form(meta: &FeedMeta, query: &str, topic: Option<&str>) -> String {
-    let mut form = format!(
-        "<form class=\"search\" role=\"search\" method=\"get\" action=\"{}\">\n\
-         <input type=\"search\" name=\"q\" value=\"{}\" maxlength=\"{MAX_QUERY_CHARS}\" \
-         placeholder=\"Search stories\" aria-label=\"Search stories\">\n",
-        escape(&format!("{}search", meta.root_url)),
-        escape(query),
-    );
-    if let Some(topic) = topic {
-        let _ = writeln!(
-            form,
-            "<input type=\"hidden\" name=\"topic\" value=\"{}\">",
-            escape(topic)
-        );
-    }
-    form.push_str("<button type=\"submit\">Search</button>\n</form>\n");
-    form
 }
 
 /// The fragments escaped, matches in `<mark>`.

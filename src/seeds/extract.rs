@@ -11,7 +11,8 @@ use std::sync::LazyLock;
 use chrono::NaiveDate;
 use regex::Regex;
 
-use super::classify::{self, Kind, is_terminated, word_count};
+use super::classify::{self, Kind, is_terminated};
+use super::words::word_count;
 use super::{comments, dateline};
 
 /// A paragraph or stand-alone line of the scrape and what it looks like.
@@ -222,51 +223,4 @@ fn publication_date(units: &[Unit], start: usize, paragraphs: &[String]) -> Opti
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn units(texts: &[&str]) -> Vec<Unit> {
-        texts.iter().map(|t| Unit::new((*t).to_owned())).collect()
-    }
-
-    #[test]
-    fn span_skips_furniture_on_both_sides() {
-        let u = units(&[
-            "Main menu",
-            "A Headline About Things",
-            "The first paragraph of the article is here and it is long enough.",
-            "Advertisement",
-            "The second paragraph of the article continues the story at length.",
-            "Share this:",
-            "Twitter",
-            "Facebook",
-        ]);
-        assert_eq!(densest_span(&u), Some((2, 4)));
-    }
-
-    #[test]
-    fn repeated_headline_wins() {
-        let u = units(&[
-            "Site Name Daily",
-            "The Real Headline Here",
-            "The Real Headline Here",
-        ]);
-        assert_eq!(pick_title(&u).as_deref(), Some("The Real Headline Here"));
-    }
-
-    #[test]
-    fn dedupe_drops_echoes_and_decks() {
-        let deck = "The participants stressed the importance of dialogue among all groups";
-        let full = format!("{deck}, and noted the political regime should be inclusive.");
-        let kept = dedupe(
-            vec![
-                "Headline".into(),
-                deck.into(),
-                "Other text.".into(),
-                full.clone(),
-            ],
-            Some("Headline"),
-        );
-        assert_eq!(kept, vec!["Other text.".to_owned(), full]);
-    }
-}
+mod tests;

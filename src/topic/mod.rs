@@ -11,47 +11,19 @@
 use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hasher};
 
-use regex::Regex;
-
 mod analyze;
 mod background;
+mod document;
 pub mod eval;
 mod profile;
 mod rules;
-#[cfg(test)]
-mod tests;
 
 use analyze::Bag;
 pub use background::Background;
+pub use document::Document;
 use profile::Vector;
 pub use profile::Weights;
-
-/// The text of one story, as scored.
-#[derive(Debug, Clone, Copy)]
-pub struct Document<'a> {
-    pub title: &'a str,
-    pub text: &'a str,
-}
-
-/// Which part of a story a rule looks at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    Title,
-    Text,
-    /// Title or text.
-    Any,
-}
-
-/// An include or exclude rule from the configuration.
-#[derive(Debug, Clone)]
-pub struct Rule {
-    /// Compiled matcher: a keyword becomes a case-insensitive whole-word
-    /// pattern; a regex is used as written.
-    pub pattern: Regex,
-    pub field: Field,
-    /// The rule as the user wrote it, for `explain` and logs.
-    pub source: String,
-}
+pub use rules::{Field, Rule};
 
 /// Why a story is or is not on topic.
 #[derive(Debug, Clone, PartialEq)]
@@ -394,3 +366,6 @@ fn words_hash(parts: &[&str]) -> u64 {
 /// so a story needs a good share of its weight in the topic's own terms: a
 /// story merely mentioning Afghanistan stays well below.
 pub const DEFAULT_THRESHOLD: f64 = 0.275;
+
+#[cfg(test)]
+mod tests;

@@ -5,13 +5,41 @@
 
 use std::fmt::Write as _;
 
-use super::{
-    MAX_PAGE, PageKind, Paging, TopicLink, distinct_outlets, link_or_text, member_href, page,
-    sources_line, summary, time,
+use super::chrome::{
+    PageKind, TopicLink, link_or_text, member_href, outlet_name, page, sources_line, time,
 };
 use crate::publish::FeedMeta;
 use crate::publish::markup::{self, escape};
-use crate::store::{Origin, StoredStory};
+use crate::store::{AlsoReported, Origin, StoredStory};
+
+/// The last river page there is (`?page=` beyond it is clamped by the
+/// server): deep paging costs an OFFSET scan, and a thousand pages of a
+/// topic is more than anybody pages through.
+pub const MAX_PAGE: usize = 1000;
+
+/// Where a river page is in the topic's stories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    /// 1 for the newest stories, up to [`MAX_PAGE`].
+    pub page: usize,
+    /// Whether older stories exist after this page (the server reads one
+    /// story more than it shows to know), so "Older stories" never leads
+    /// to an empty page.
+    pub has_older: bool,
+    /// A `?limit=` the paging links carry, so that page 2 continues the
+    /// page the reader is on; `None` when the server's default applies.
+    pub limit: Option<usize>,
+}
+
+impl Default for Paging {
+    fn default() -> Self {
+        Self {
+            page: 1,
+            has_older: false,
+            limit: None,
+        }
+    }
+}
 
 /// Characters of text shown per story: two or three lines on a desktop,
 /// enough to tell what the story says, short enough to scan a page.
@@ -160,3 +188,35 @@ fn page_url(meta: &FeedMeta, page: usize, limit: Option<usize>) -> String {
     }
     url.into()
 }
+
+/// The other members of a story's cluster, one per outlet (the earliest
+/// report of each): a cluster that is five reports from one outlet names
+/// that outlet once.
+fn distinct_outlets(members: &[AlsoReported]) -> Vec<(&AlsoReported, String)> {
+    let mut seen: Vec<(&AlsoReported, String)> = Vec::new();
+    for member in members {
+        let name = outlet_name(member.feed_title.as_deref(), &member.feed_url);
+        if !seen.iter().any(|(_, known)| *known == name) {
+            seen.push((member, name));
+        }
+    }
+    seen
+}
+
+/// The summary under a headline: the text's opening, without the headline
+/// when the text starts by repeating it (many feeds do), which would spend
+/// half the summary saying the headline twice.
+fn summary(title: &str, text: &str, limit: usize) -> String {
+    let text = crate::text::collapse_whitespace(text);
+    let title = crate::text::collapse_whitespace(title);
+    let rest = text
+        .strip_prefix(title.as_str())
+        .filter(|_| !title.is_empty())
+        .map(|rest| rest.trim_start_matches(|c: char| c == ' ' || c.is_ascii_punctuation()))
+        .filter(|rest| !rest.is_empty())
+        .unwrap_or(&text);
+    crate::text::excerpt(rest, limit)
+}
+
+#[cfg(test)]
+mod tests;

@@ -4,7 +4,9 @@
 
 use std::fmt::Write as _;
 
-use super::{PageKind, TopicLink, link_or_text, member_href, outlet_name, page, source_link, time};
+use super::chrome::{
+    PageKind, TopicLink, link_or_text, member_href, outlet_name, page, source_link, time,
+};
 use crate::publish::FeedMeta;
 use crate::publish::markup::{self, escape};
 use crate::store::{Origin, StoredStory};

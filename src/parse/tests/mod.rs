@@ -1,6 +1,10 @@
-//! End-to-end tests of `parse`: one per repair, through feed-rs.
+//! End-to-end tests of `parse`: one per repair, through feed-rs; encodings
+//! and hostile documents have files of their own.
 
 use super::*;
+
+mod encoding;
+mod hostile;
 
 fn base() -> Url {
     Url::parse("https://example.com/blog/feed.xml").expect("constant URL")

@@ -7,7 +7,7 @@
 
 use encoding_rs::Encoding;
 
-use super::*;
+use crate::parse::*;
 
 fn base() -> Url {
     Url::parse("https://example.com/feed.xml").expect("constant URL")

@@ -5,7 +5,7 @@
 use std::io::Read as _;
 use std::net::TcpListener;
 
-use super::*;
+use crate::parse::*;
 
 fn base() -> Url {
     Url::parse("https://example.com/feed.xml").expect("constant URL")
