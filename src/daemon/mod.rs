@@ -25,10 +25,12 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
+use crate::error::error_chain;
 use crate::fetch::Fetcher;
 use crate::metrics::Metrics;
 use crate::poll::{self, Poller};
@@ -117,12 +119,7 @@ pub async fn run(
         changes.clone(),
         metrics.clone(),
     ));
-    let server_token = token.clone();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, server::router(state))
-            .with_graceful_shutdown(server_token.cancelled_owned())
-            .await
-    });
+    let server = spawn_server(listener, state, token.clone());
     tracing::info!(address = %local, url = %config_rx.borrow().public_url, "serving the merged feed");
 
     let mut daemon = Daemon {
@@ -149,9 +146,35 @@ pub async fn run(
     ));
 
     let result = daemon.schedule_loop(hangup, shutdown).await;
-    let server = daemon.server;
+    // A server that ended on its own was awaited (and reported) by the loop.
+    let server = (!(daemon.server.is_finished() && result.is_err())).then_some(daemon.server);
+    stop(&notifier, &token, &tracker, server).await;
+    result
+}
 
-    // Stop: no new polls; in-flight ones get a bounded time to commit.
+/// Serves `router` on `listener` until `token` is cancelled; then lets open
+/// connections finish (the caller bounds how long).
+fn spawn_server(
+    listener: TcpListener,
+    state: Arc<ServerState>,
+    token: CancellationToken,
+) -> JoinHandle<std::io::Result<()>> {
+    tokio::spawn(async move {
+        axum::serve(listener, server::router(state))
+            .with_graceful_shutdown(token.cancelled_owned())
+            .await
+    })
+}
+
+/// Stops in order: no new polls, in-flight ones get a bounded time to
+/// commit, then open HTTP connections get the same (`server`: unless it
+/// already ended and was reported).
+async fn stop(
+    notifier: &Notifier,
+    token: &CancellationToken,
+    tracker: &TaskTracker,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+) {
     notifier.stopping();
     token.cancel();
     tracker.close();
@@ -166,15 +189,14 @@ pub async fn run(
         );
     }
     tracing::debug!("waiting for open HTTP connections");
-    // A server that ended on its own was awaited (and reported) by the loop.
-    if !(server.is_finished() && result.is_err()) {
+    if let Some(server) = server {
         match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
             Ok(Ok(Ok(()))) => {}
             Ok(Ok(Err(error))) => {
-                tracing::error!(error = %crate::error::error_chain(&error), "the HTTP server failed")
+                tracing::error!(error = %error_chain(&error), "the HTTP server failed")
             }
             Ok(Err(error)) => {
-                tracing::error!(error = %crate::error::error_chain(&error), "the HTTP server task failed")
+                tracing::error!(error = %error_chain(&error), "the HTTP server task failed")
             }
             Err(_) => tracing::warn!(
                 grace = ?SHUTDOWN_GRACE,
@@ -183,7 +205,6 @@ pub async fn run(
         }
     }
     tracing::info!("stopped");
-    result
 }
 
 /// Brings the store in line with `config` (see [`poll::sync_store`]) and
