@@ -64,3 +64,6 @@ impl IntoResponse for ServerError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
