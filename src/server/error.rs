@@ -1,0 +1,69 @@
+//! Why a request failed, as one type the handlers return with `?`: each
+//! failure renders the same plain-text answer wherever it happens, and an
+//! internal one is logged exactly once, where it becomes a response.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::error::error_chain;
+use crate::store;
+
+#[derive(Debug, thiserror::Error)]
+pub(super) enum ServerError {
+    /// The request asks for something the server will not serve; the
+    /// message, the 400's body, tells the reader what to change.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("not found")]
+    NotFound,
+    /// The health check's database does not answer: a 503, so that a
+    /// supervisor or load balancer sees the daemon as down.
+    #[error("the database does not answer")]
+    Unavailable(#[source] store::Error),
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    #[error(transparent)]
+    JsonFeed(#[from] serde_json::Error),
+    #[error("cannot build the document's URL")]
+    Url(#[from] url::ParseError),
+    /// A render on a blocking thread panicked.
+    #[error(transparent)]
+    Crashed(#[from] tokio::task::JoinError),
+}
+
+const PLAIN_TEXT: (header::HeaderName, &str) = (header::CONTENT_TYPE, "text/plain; charset=utf-8");
+
+impl IntoResponse for ServerError {
+    fn into_response(self) -> Response {
+        match self {
+            ServerError::BadRequest(message) => (
+                StatusCode::BAD_REQUEST,
+                [PLAIN_TEXT],
+                format!("{message}\n"),
+            )
+                .into_response(),
+            ServerError::NotFound => {
+                (StatusCode::NOT_FOUND, [PLAIN_TEXT], "not found\n").into_response()
+            }
+            ServerError::Unavailable(error) => {
+                tracing::error!(error = %error_chain(&error), "health check: the database does not answer");
+                (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+            }
+            internal @ (ServerError::Store(_)
+            | ServerError::JsonFeed(_)
+            | ServerError::Url(_)
+            | ServerError::Crashed(_)) => {
+                tracing::error!(error = %error_chain(&internal), "cannot render a page");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    [PLAIN_TEXT],
+                    "internal error; see the daemon's log\n",
+                )
+                    .into_response()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

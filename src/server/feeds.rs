@@ -1,0 +1,218 @@
+//! The cached documents: every topic's Atom, RSS and JSON feeds and its
+//! HTML river, and the site's OPML. They share one handler (which document
+//! is a [`Kind`] and a topic), one cache lookup and one renderer, so the
+//! formats cannot drift apart in limits, paging or caching.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get};
+
+use super::cache::{Changes, DocumentKey, Rendered};
+use super::conditional::respond;
+use super::error::ServerError;
+use super::kind::Kind;
+use super::meta::{meta, topic_links};
+use super::state::ServerState;
+use crate::config::{Config, Topic};
+use crate::publish;
+use crate::store::{SharedStore, StoryQuery};
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct Params {
+    limit: Option<usize>,
+    /// The river's page (`?page=2`: the next `limit` older stories); the
+    /// feeds ignore it.
+    page: Option<usize>,
+}
+
+/// The default topic's document of `kind` at the site's root (`/`,
+/// `/feed.atom`, …): the same handler for every kind that takes a limit.
+pub(super) fn at_root(kind: Kind) -> MethodRouter<Arc<ServerState>> {
+    get(
+        move |State(state): State<Arc<ServerState>>,
+              Query(params): Query<Params>,
+              headers: HeaderMap| async move {
+            document(&state, kind, None, params, &headers).await
+        },
+    )
+}
+
+/// The site's OPML: no limit or page, so a query string is not read
+/// (nor refused).
+pub(super) async fn opml(
+    State(state): State<Arc<ServerState>>,
+    headers: HeaderMap,
+) -> Result<Response, ServerError> {
+    document(&state, Kind::Opml, None, Params::default(), &headers).await
+}
+
+/// `/topics/{slug}` without the slash: the river's relative world starts
+/// at the slash, so send readers there.
+pub(super) async fn topic_home(
+    State(state): State<Arc<ServerState>>,
+    Path(slug): Path<String>,
+) -> Result<Response, ServerError> {
+    let config = state.config.borrow().clone();
+    let topic = config.topic_by_slug(&slug).ok_or(ServerError::NotFound)?;
+    // An absolute path under `public_url`'s: it stays on the site behind a
+    // proxy, and on whatever host and port the client reached.
+    let target = format!("{}topics/{}/", config.public_url.path(), topic.slug);
+    let mut response = StatusCode::PERMANENT_REDIRECT.into_response();
+    if let Ok(location) = HeaderValue::from_str(&target) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// `/topics/{slug}/`: a topic's river.
+pub(super) async fn topic_river(
+    State(state): State<Arc<ServerState>>,
+    Path(slug): Path<String>,
+    Query(params): Query<Params>,
+    headers: HeaderMap,
+) -> Result<Response, ServerError> {
+    document(&state, Kind::Html, Some(slug), params, &headers).await
+}
+
+/// `/topics/{slug}/feed.atom` and the other formats of a topic.
+pub(super) async fn topic_feed(
+    State(state): State<Arc<ServerState>>,
+    Path((slug, document_name)): Path<(String, String)>,
+    Query(params): Query<Params>,
+    headers: HeaderMap,
+) -> Result<Response, ServerError> {
+    let kind = Kind::feed_named(&document_name).ok_or(ServerError::NotFound)?;
+    document(&state, kind, Some(slug), params, &headers).await
+}
+
+/// Serves a cached document, rendering it first when the stories changed
+/// since it was cached. `slug` is `None` for the default topic at the root.
+async fn document(
+    state: &ServerState,
+    kind: Kind,
+    slug: Option<String>,
+    params: Params,
+    headers: &HeaderMap,
+) -> Result<Response, ServerError> {
+    // The generation before the configuration: a reload replaces the
+    // configuration, then bumps; read the other way round, a document
+    // rendered from the old configuration could be cached as new.
+    let generation = state.changes.generation();
+    let config = state.config.borrow().clone();
+    let limit = params
+        .limit
+        .unwrap_or(config.server.feed_items)
+        .clamp(1, config.server.max_items);
+    // A topic's own URLs; the default topic is also at the root.
+    let slug = match slug {
+        Some(slug) if config.topic_by_slug(&slug).is_some() => slug,
+        Some(_) => return Err(ServerError::NotFound),
+        None => config.topic().slug.clone(),
+    };
+    // Paging is the river's (clamped: a deep OFFSET costs a scan); the feeds
+    // always start at the newest.
+    let page = match kind {
+        Kind::Html => params.page.unwrap_or(1).clamp(1, publish::html::MAX_PAGE),
+        _ => 1,
+    };
+    let key = DocumentKey {
+        kind,
+        limit: if kind == Kind::Opml { 0 } else { limit },
+        slug,
+        page,
+    };
+    let rendered = match state.cache().get(&key, generation) {
+        Some(rendered) => rendered,
+        None => {
+            let changes = state.changes.clone();
+            let config_for_render = config.clone();
+            let wanted = key.clone();
+            let rendered = state
+                .store
+                .blocking(move |store| {
+                    render(store, &changes, &config_for_render, &wanted, generation)
+                })
+                .await?;
+            let rendered = Arc::new(rendered);
+            state.metrics.document_rendered();
+            state.cache().insert(
+                key,
+                rendered.clone(),
+                &state.changes,
+                config.server.feed_items,
+            );
+            rendered
+        }
+    };
+    Ok(respond(&rendered, headers))
+}
+
+/// Renders the document `key` names from the store as it is now. Takes
+/// the store lock only to read the stories, not to write the document.
+fn render(
+    store: &SharedStore,
+    changes: &Changes,
+    config: &Config,
+    key: &DocumentKey,
+    generation: u64,
+) -> Result<Rendered, ServerError> {
+    let topic = config
+        .topic_by_slug(&key.slug)
+        .unwrap_or_else(|| config.topic());
+    let body = match key.kind {
+        Kind::Opml => {
+            publish::opml::render(&config.topic().title, &publish::opml::from_config(config))
+        }
+        Kind::Html => river_page(store, config, topic, key.limit, key.page)?,
+        Kind::Atom | Kind::Rss | Kind::Json => {
+            let stories =
+                store
+                    .lock()
+                    .stories(&StoryQuery::for_topic(config, topic, Some(key.limit)))?;
+            let meta = meta(config, topic, key.kind, &stories)?;
+            match key.kind {
+                Kind::Rss => publish::rss::render(&meta, &stories),
+                Kind::Json => publish::jsonfeed::render(&meta, &stories)?,
+                // Kind::Atom; the river and OPML are above.
+                _ => publish::atom::render(&meta, &stories),
+            }
+        }
+    };
+    Ok(Rendered::new(
+        generation,
+        body,
+        key.kind,
+        changes.changed_at(),
+    ))
+}
+
+/// One page of a topic's river: `limit` stories from `(page - 1) * limit`,
+/// reading one more to know whether an "Older stories" link leads anywhere.
+fn river_page(
+    store: &SharedStore,
+    config: &Config,
+    topic: &Topic,
+    limit: usize,
+    page: usize,
+) -> Result<String, ServerError> {
+    let mut query = StoryQuery::for_topic(config, topic, Some(limit.saturating_add(1)));
+    query.offset = page.saturating_sub(1).saturating_mul(limit);
+    let mut stories = store.lock().stories(&query)?;
+    let has_older = stories.len() > limit;
+    stories.truncate(limit);
+    let meta = meta(config, topic, Kind::Html, &stories)?;
+    let paging = publish::html::Paging {
+        page,
+        has_older,
+        limit: (limit != config.server.feed_items).then_some(limit),
+    };
+    Ok(publish::html::river(
+        &meta,
+        &topic_links(config),
+        paging,
+        &stories,
+    ))
+}
