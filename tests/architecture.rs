@@ -547,6 +547,69 @@ fn check_tasks(tree: &Tree) -> Vec<String> {
     out
 }
 
+/// The stages that only transform what they are given: no filesystem, no
+/// network, no other process. (`seeds` reads the folder it is given, and
+/// only reads: see [`check_io`].)
+#[rustfmt::skip]
+const PURE: &[&str] = &[
+    "cluster", "discover", "normalize", "opml", "parse", "publish", "schedule", "text",
+];
+/// Paths that reach the filesystem, the network or another process.
+#[rustfmt::skip]
+const IO: &[[&str; 2]] = &[
+    ["std", "fs"], ["tokio", "fs"], ["std", "net"], ["tokio", "net"], ["std", "process"],
+    ["tokio", "process"],
+];
+/// Calls that write, move or delete files.
+#[rustfmt::skip]
+const FILE_WRITES: &[[&str; 2]] = &[
+    ["fs", "write"], ["fs", "rename"], ["fs", "remove_file"], ["fs", "copy"],
+    ["fs", "create_dir_all"], ["fs", "create_dir"], ["File", "create"], ["fs", "OpenOptions"],
+];
+/// The modules that write files: the configuration (`config::edit`), the
+/// probes of `check-config` (`config::check`) and the database's folder.
+const FILE_WRITERS: &[&[&str]] = &[&["config", "edit"], &["config", "check"], &["store"]];
+
+fn check_io(tree: &Tree) -> Vec<String> {
+    let has = |path: &[String], pair: &[&str; 2]| {
+        path.windows(2).any(|w| w[0] == pair[0] && w[1] == pair[1])
+    };
+    let mut out = Vec::new();
+    for s in &production(tree) {
+        let pure = PURE.contains(&s.top().as_str());
+        let writer = s.module.as_ref().is_some_and(|m| {
+            FILE_WRITERS
+                .iter()
+                .any(|w| m.starts_with(&w.iter().map(|x| x.to_string()).collect::<Vec<_>>()))
+        });
+        for n in names(s) {
+            if pure && IO.iter().any(|pair| has(&n.written, pair)) {
+                out.push(format!(
+                    "{}: `{}` does no I/O beyond reading what it is given: `{}`",
+                    s.at(n.line),
+                    s.top(),
+                    n.written.join("::")
+                ));
+            } else if !writer && FILE_WRITES.iter().any(|pair| has(&n.written, pair)) {
+                out.push(format!(
+                    "{}: only `config::edit` writes the configuration file (and `config::check` its probes, `store` its folder): `{}`",
+                    s.at(n.line),
+                    n.written.join("::")
+                ));
+            }
+        }
+        if !writer {
+            for t in s.tokens.iter().filter(|t| t.text == "OpenOptions") {
+                out.push(format!(
+                    "{}: only `config::edit` writes the configuration file (and `config::check` its probes, `store` its folder): `OpenOptions`",
+                    s.at(t.line)
+                ));
+            }
+        }
+    }
+    out
+}
+
 fn check_classified(tree: &Tree) -> Vec<String> {
     let tops: BTreeSet<String> = load(tree)
         .iter()
@@ -773,6 +836,11 @@ fn architecture_only_store_names_a_backend() {
 #[test]
 fn architecture_only_daemon_spawns_tasks_and_handles_signals() {
     assert_holds(check_tasks(&real_tree()));
+}
+
+#[test]
+fn architecture_pure_stages_do_no_io_and_only_config_edit_writes_the_configuration() {
+    assert_holds(check_io(&real_tree()));
 }
 
 #[test]
@@ -1032,4 +1100,35 @@ fn invariants_long_production_file_is_reported() {
         ("server.rs", &("fn f() {}\n".repeat(599) + &tests)),
     ]);
     reports(check_file_length(&tree), &["src/poll.rs:1"]);
+}
+
+#[test]
+fn invariants_io_in_a_pure_stage_and_file_writes_outside_the_writers_are_reported() {
+    let tree = fake(&[
+        (
+            "config/edit/disk.rs",
+            "fn f() { std::fs::rename(a, b); let _ = OpenOptions::new(); }",
+        ),
+        ("seeds.rs", "use std::fs;\nfn f() { fs::read(p); }"),
+        ("parse/mod.rs", "\nuse std::fs::File;"),
+        (
+            "publish/atom.rs",
+            "fn f() { let s = tokio::net::TcpStream::connect(a); }",
+        ),
+        ("cli/mod.rs", "fn f() { std::fs::write(p, b); }"),
+        (
+            "seeds/extract.rs",
+            "fn f() {\n let _ = std::fs::OpenOptions::new(); }",
+        ),
+    ]);
+    reports(
+        check_io(&tree),
+        &[
+            "src/parse/mod.rs:2",
+            "src/publish/atom.rs:1",
+            "src/cli/mod.rs:1",
+            "src/seeds/extract.rs:2",
+            "src/seeds/extract.rs:2",
+        ],
+    );
 }
