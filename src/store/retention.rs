@@ -18,7 +18,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{TransactionBehavior, params};
 
-use super::{Prune, Result, Store};
+use super::error::Result;
+use super::sqlite::Store;
+use super::storage::Prune;
 
 /// Clusters deleted per transaction: the daemon's other writers get the
 /// store between two batches.

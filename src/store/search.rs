@@ -11,10 +11,13 @@
 
 use rusqlite::{TransactionBehavior, params};
 
-use super::{
-    Result, SOURCE_COLUMNS, STORY_COLUMN_COUNT, STORY_COLUMNS, SearchIndex, Store, StoredStory,
-    source_from_row, story_from_row,
+use super::error::Result;
+use super::rows::{
+    SOURCE_COLUMNS, STORY_COLUMN_COUNT, STORY_COLUMNS, source_from_row, story_from_row,
 };
+use super::sqlite::Store;
+use super::storage::SearchIndex;
+use super::types::StoredStory;
 
 /// Terms of a query beyond this many are ignored: each one is a posting
 /// list to merge, and nobody types twenty words into a news search.

@@ -1,6 +1,7 @@
 //! Full-text search: the index follows every write, and no input errors.
 
 use chrono::{DateTime, Utc};
+use rusqlite::Connection;
 use url::Url;
 
 use super::*;

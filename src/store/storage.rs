@@ -28,10 +28,12 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use super::{
-    ApplyStats, FeedId, FeedRecord, FeedUpdate, INDEX_BATCH, PendingStory, Pruned, Recorded,
-    Result, ScoredStory, SearchHit, SearchQuery, SeedChange, StoredStory, StoredVerdict, StoryId,
-    StoryQuery,
+use super::error::Result;
+use super::retention::Pruned;
+use super::search::{INDEX_BATCH, SearchHit, SearchQuery};
+use super::topics::{PendingStory, Recorded, ScoredStory, StoredVerdict};
+use super::types::{
+    ApplyStats, FeedId, FeedRecord, FeedUpdate, SeedChange, StoredStory, StoryId, StoryQuery,
 };
 use crate::normalize::Story;
 

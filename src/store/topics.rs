@@ -7,7 +7,11 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
-use super::{Result, Store, StoryId, TopicVerdicts};
+use super::error::Result;
+use super::rows::from_unix;
+use super::sqlite::Store;
+use super::storage::TopicVerdicts;
+use super::types::StoryId;
 use crate::topic::{Reason, Verdict};
 
 /// A story waiting for its verdicts.
@@ -204,7 +208,7 @@ impl TopicVerdicts for Store {
                 score: row.get(1)?,
                 on_topic: row.get(2)?,
                 reason: row.get(3)?,
-                scored_at: row.get::<_, Option<i64>>(4)?.and_then(super::from_unix),
+                scored_at: row.get::<_, Option<i64>>(4)?.and_then(from_unix),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
