@@ -16,13 +16,9 @@ mod read;
 mod retention;
 mod rows;
 mod search;
-#[cfg(test)]
-mod search_tests;
 mod sqlite;
 mod storage;
 mod topics;
-#[cfg(test)]
-mod topics_tests;
 mod types;
 mod write;
 

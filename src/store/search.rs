@@ -326,3 +326,6 @@ impl SearchIndex for Store {
         Ok(hits)
     }
 }
+
+#[cfg(test)]
+mod tests;

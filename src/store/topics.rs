@@ -238,3 +238,6 @@ impl Store {
             .optional()?)
     }
 }
+
+#[cfg(test)]
+mod tests;
