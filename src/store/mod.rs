@@ -28,17 +28,16 @@ pub use cluster::Placement;
 pub use error::{Error, Result};
 pub use handle::SharedStore;
 pub use migrate::SCHEMA_VERSION;
-pub use retention::{PRUNE_BATCH, Pruned};
-pub use search::{
-    Fragment, Highlighted, INDEX_BATCH, MAX_TERMS, MIN_PREFIX_CHARS, SearchHit, SearchQuery,
-    fts5_query,
-};
+pub use search::{MAX_TERMS, MIN_PREFIX_CHARS, fts5_query};
 pub use sqlite::Store;
-pub use storage::{FeedLog, Prune, SearchIndex, Storage, StoryReader, StoryWriter, TopicVerdicts};
-pub use topics::{PendingStory, Recorded, ScoredStory, StoredVerdict, reason_text};
+pub use storage::{
+    FeedLog, INDEX_BATCH, Prune, SearchIndex, Storage, StoryReader, StoryWriter, TopicVerdicts,
+};
+pub use topics::reason_text;
 pub use types::{
-    AlsoReported, ApplyStats, FeedId, FeedRecord, FeedUpdate, Origin, SeedChange, Source,
-    StoredStory, StoryId, StoryQuery,
+    AlsoReported, ApplyStats, FeedId, FeedRecord, FeedUpdate, Fragment, Highlighted, Origin,
+    PRUNE_BATCH, PendingStory, Pruned, Recorded, ScoredStory, SearchHit, SearchQuery, SeedChange,
+    Source, StoredStory, StoredVerdict, StoryId, StoryQuery,
 };
 
 /// Opens (creating if needed) the configured database as the pipeline uses

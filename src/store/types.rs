@@ -1,13 +1,16 @@
 //! The backend-neutral data the storage traits speak: row ids, what the
 //! store remembers about a feed, one fetch's update and what writing it
-//! did, stored stories with their provenance, and which stories to read.
-//! Nothing here knows SQL, so every backend shares these types.
+//! did, stored stories with their provenance, which stories to read, a
+//! search and its hits, topic verdicts, and what pruning deleted. Nothing
+//! here knows SQL, so every backend shares these types.
 
 use chrono::{DateTime, Utc};
 use url::Url;
 
+use super::error::Result;
 use crate::config::{Config, Topic};
 use crate::normalize::Item;
+use crate::topic::Verdict;
 
 /// Row id of a feed. A newtype so that it cannot be swapped with a story id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -199,6 +202,152 @@ impl StoryQuery {
             feeds,
             limit,
             offset: 0,
+        }
+    }
+}
+
+/// One search: the text as typed, and whose verdicts put hits first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchQuery {
+    /// What the user typed; see
+    /// [`fts5_query`](crate::store::fts5_query) for what it means.
+    pub text: String,
+    /// The topic (slug) whose on-topic stories come first. A slug with no
+    /// verdicts only makes every hit "not scored".
+    pub topic: String,
+    /// At most this many hits.
+    pub limit: usize,
+    /// Skip this many hits first (paging).
+    pub offset: usize,
+}
+
+/// One story that matches, with where it matches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    /// The story with its sources, as the publishers take it.
+    pub story: StoredStory,
+    /// The whole title, matches marked.
+    pub title: Highlighted,
+    /// A few lines of the text around the matches, marked; "…" where cut.
+    pub snippet: Highlighted,
+    /// FTS5's bm25 score, title weighted: lower is a better match.
+    pub rank: f64,
+    /// The requested topic's verdict; `None` while the story waits to be
+    /// scored (or the topic has no verdicts).
+    pub on_topic: Option<bool>,
+}
+
+/// Text cut into plain and matching fragments, in order. Kept apart (not
+/// as markup) so that each output escapes the text its own way and marks
+/// matches its own way: `<mark>` in HTML, brackets on a terminal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Highlighted {
+    pub fragments: Vec<Fragment>,
+}
+
+/// A run of text that matched the query, or did not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fragment {
+    pub text: String,
+    pub matched: bool,
+}
+
+impl Highlighted {
+    /// The text without marks.
+    pub fn plain(&self) -> String {
+        self.fragments.iter().map(|f| f.text.as_str()).collect()
+    }
+
+    /// The text with every match between `open` and `close`, for plain-text
+    /// output (not for HTML: nothing is escaped).
+    pub fn marked(&self, open: &str, close: &str) -> String {
+        let mut out = String::new();
+        for fragment in &self.fragments {
+            if fragment.matched {
+                out.push_str(open);
+                out.push_str(&fragment.text);
+                out.push_str(close);
+            } else {
+                out.push_str(&fragment.text);
+            }
+        }
+        out
+    }
+
+    /// Whether anything matched.
+    pub fn has_match(&self) -> bool {
+        self.fragments.iter().any(|f| f.matched)
+    }
+}
+
+/// A story waiting for its verdicts.
+#[derive(Debug, Clone)]
+pub struct PendingStory {
+    pub id: StoryId,
+    pub title: String,
+    pub content_text: String,
+    /// What the verdicts will be about: a story edited meanwhile stays queued.
+    pub content_hash: String,
+}
+
+/// Every topic's verdict on one story, as scored from the content whose
+/// hash is given.
+#[derive(Debug, Clone)]
+pub struct ScoredStory {
+    pub id: StoryId,
+    /// The content the verdicts are about: a story edited since it was
+    /// read stays queued and is scored again.
+    pub content_hash: String,
+    /// (topic slug, verdict)
+    pub verdicts: Vec<(String, Verdict)>,
+}
+
+/// What [`TopicVerdicts::record_verdicts`](crate::store::TopicVerdicts::record_verdicts)
+/// did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// Written; `changed` stories changed their on-topic status for some
+    /// topic (or were new to it): the published feeds changed.
+    Done { changed: usize },
+    /// The topics changed since the verdicts were computed; nothing written.
+    Stale,
+}
+
+/// One topic's stored verdict on one story.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredVerdict {
+    pub topic: String,
+    pub score: f64,
+    pub on_topic: bool,
+    /// As stored: `score`, `seed`, `include:RULE` or `exclude:RULE`.
+    pub reason: String,
+    pub scored_at: Option<DateTime<Utc>>,
+}
+
+/// Clusters deleted per transaction: the daemon's other writers get the
+/// store between two batches.
+pub const PRUNE_BATCH: usize = 500;
+
+/// What pruning deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub clusters: usize,
+    pub stories: usize,
+}
+
+impl Pruned {
+    /// Runs `batch` (a [`Prune::prune_batch`](crate::store::Prune::prune_batch), each under its own lock if
+    /// the caller wants other writers in between) until a batch comes back
+    /// short, and adds up what they deleted.
+    pub fn until_done<E>(mut batch: impl FnMut() -> Result<Pruned, E>) -> Result<Pruned, E> {
+        let mut total = Pruned::default();
+        loop {
+            let done = batch()?;
+            total.clusters += done.clusters;
+            total.stories += done.stories;
+            if done.clusters < PRUNE_BATCH {
+                return Ok(total);
+            }
         }
     }
 }
