@@ -22,7 +22,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::{AlsoReported, Result, StoredStory, StoryId};
+use super::error::Result;
+use super::types::{AlsoReported, StoredStory, StoryId};
 use crate::cluster::{self, Fingerprint};
 
 /// Candidates confirmed per placement, most shared bands first. A story

@@ -6,7 +6,7 @@
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use super::Error;
+use super::error::Error;
 
 /// The migrations, in order; migration `n` (1-based) brings the schema to
 /// `user_version = n`. Append only: never edit a migration that has shipped.

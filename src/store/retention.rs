@@ -18,35 +18,10 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{TransactionBehavior, params};
 
-use super::{Prune, Result, Store};
-
-/// Clusters deleted per transaction: the daemon's other writers get the
-/// store between two batches.
-pub const PRUNE_BATCH: usize = 500;
-
-/// What pruning deleted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Pruned {
-    pub clusters: usize,
-    pub stories: usize,
-}
-
-impl Pruned {
-    /// Runs `batch` (a [`Prune::prune_batch`], each under its own lock if
-    /// the caller wants other writers in between) until a batch comes back
-    /// short, and adds up what they deleted.
-    pub fn until_done<E>(mut batch: impl FnMut() -> Result<Pruned, E>) -> Result<Pruned, E> {
-        let mut total = Pruned::default();
-        loop {
-            let done = batch()?;
-            total.clusters += done.clusters;
-            total.stories += done.stories;
-            if done.clusters < PRUNE_BATCH {
-                return Ok(total);
-            }
-        }
-    }
-}
+use super::error::Result;
+use super::sqlite::Store;
+use super::storage::Prune;
+use super::types::{PRUNE_BATCH, Pruned};
 
 impl Prune for Store {
     fn prune_batch(

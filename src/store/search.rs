@@ -11,10 +11,13 @@
 
 use rusqlite::{TransactionBehavior, params};
 
-use super::{
-    Result, SOURCE_COLUMNS, STORY_COLUMN_COUNT, STORY_COLUMNS, SearchIndex, Store, StoredStory,
-    source_from_row, story_from_row,
+use super::error::Result;
+use super::rows::{
+    SOURCE_COLUMNS, STORY_COLUMN_COUNT, STORY_COLUMNS, source_from_row, story_from_row,
 };
+use super::sqlite::Store;
+use super::storage::SearchIndex;
+use super::types::{Fragment, Highlighted, SearchHit, SearchQuery};
 
 /// Terms of a query beyond this many are ignored: each one is a posting
 /// list to merge, and nobody types twenty words into a news search.
@@ -39,51 +42,6 @@ const SNIPPET_TOKENS: i64 = 32;
 /// A title match weighs this many text matches in the ranking: a story
 /// whose headline names the subject is about it.
 const TITLE_WEIGHT: f64 = 5.0;
-
-/// One search: the text as typed, and whose verdicts put hits first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchQuery {
-    /// What the user typed; see [`fts5_query`] for what it means.
-    pub text: String,
-    /// The topic (slug) whose on-topic stories come first. A slug with no
-    /// verdicts only makes every hit "not scored".
-    pub topic: String,
-    /// At most this many hits.
-    pub limit: usize,
-    /// Skip this many hits first (paging).
-    pub offset: usize,
-}
-
-/// One story that matches, with where it matches.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SearchHit {
-    /// The story with its sources, as the publishers take it.
-    pub story: StoredStory,
-    /// The whole title, matches marked.
-    pub title: Highlighted,
-    /// A few lines of the text around the matches, marked; "…" where cut.
-    pub snippet: Highlighted,
-    /// FTS5's bm25 score, title weighted: lower is a better match.
-    pub rank: f64,
-    /// The requested topic's verdict; `None` while the story waits to be
-    /// scored (or the topic has no verdicts).
-    pub on_topic: Option<bool>,
-}
-
-/// Text cut into plain and matching fragments, in order. Kept apart (not
-/// as markup) so that each output escapes the text its own way and marks
-/// matches its own way: `<mark>` in HTML, brackets on a terminal.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Highlighted {
-    pub fragments: Vec<Fragment>,
-}
-
-/// A run of text that matched the query, or did not.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fragment {
-    pub text: String,
-    pub matched: bool,
-}
 
 impl Highlighted {
     /// Splits FTS5 output at the match markers. Unbalanced markers (only
@@ -117,32 +75,6 @@ impl Highlighted {
         }
         flush(&mut current, matched);
         Self { fragments }
-    }
-
-    /// The text without marks.
-    pub fn plain(&self) -> String {
-        self.fragments.iter().map(|f| f.text.as_str()).collect()
-    }
-
-    /// The text with every match between `open` and `close`, for plain-text
-    /// output (not for HTML: nothing is escaped).
-    pub fn marked(&self, open: &str, close: &str) -> String {
-        let mut out = String::new();
-        for fragment in &self.fragments {
-            if fragment.matched {
-                out.push_str(open);
-                out.push_str(&fragment.text);
-                out.push_str(close);
-            } else {
-                out.push_str(&fragment.text);
-            }
-        }
-        out
-    }
-
-    /// Whether anything matched.
-    pub fn has_match(&self) -> bool {
-        self.fragments.iter().any(|f| f.matched)
     }
 }
 
@@ -213,12 +145,6 @@ fn fts5_term(text: &str, prefix: bool) -> Option<String> {
     };
     Some(format!("\"{}\"{star}", text.replace('"', "\"\"")))
 }
-
-/// Stories indexed per statement by [`SearchIndex::index_all_pending`]:
-/// large enough that FTS5 writes a few big segments instead of many small
-/// ones, small enough that one batch holds the write lock for a fraction of
-/// a second.
-pub const INDEX_BATCH: usize = 1000;
 
 impl SearchIndex for Store {
     fn index_pending(&mut self, limit: usize) -> Result<usize> {
@@ -323,3 +249,6 @@ impl SearchIndex for Store {
         Ok(hits)
     }
 }
+
+#[cfg(test)]
+mod tests;

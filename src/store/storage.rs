@@ -28,12 +28,18 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use super::{
-    ApplyStats, FeedId, FeedRecord, FeedUpdate, INDEX_BATCH, PendingStory, Pruned, Recorded,
-    Result, ScoredStory, SearchHit, SearchQuery, SeedChange, StoredStory, StoredVerdict, StoryId,
-    StoryQuery,
+use super::error::Result;
+use super::types::{
+    ApplyStats, FeedId, FeedRecord, FeedUpdate, PendingStory, Pruned, Recorded, ScoredStory,
+    SearchHit, SearchQuery, SeedChange, StoredStory, StoredVerdict, StoryId, StoryQuery,
 };
 use crate::normalize::Story;
+
+/// Stories indexed per statement by [`SearchIndex::index_all_pending`]:
+/// large enough that FTS5 writes a few big segments instead of many small
+/// ones, small enough that one batch holds the write lock for a fraction of
+/// a second.
+pub const INDEX_BATCH: usize = 1000;
 
 /// Everything the pipeline uses, as one object. Implemented for every type
 /// that implements the parts, so a backend implements only those.

@@ -1,3 +1,7 @@
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, TransactionBehavior, params};
+use url::Url;
+
 use super::*;
 use crate::normalize::{Item, story_from_paragraphs};
 

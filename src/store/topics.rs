@@ -7,51 +7,12 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
-use super::{Result, Store, StoryId, TopicVerdicts};
-use crate::topic::{Reason, Verdict};
-
-/// A story waiting for its verdicts.
-#[derive(Debug, Clone)]
-pub struct PendingStory {
-    pub id: StoryId,
-    pub title: String,
-    pub content_text: String,
-    /// What the verdicts will be about: a story edited meanwhile stays queued.
-    pub content_hash: String,
-}
-
-/// Every topic's verdict on one story, as scored from the content whose
-/// hash is given.
-#[derive(Debug, Clone)]
-pub struct ScoredStory {
-    pub id: StoryId,
-    /// The content the verdicts are about: a story edited since it was
-    /// read stays queued and is scored again.
-    pub content_hash: String,
-    /// (topic slug, verdict)
-    pub verdicts: Vec<(String, Verdict)>,
-}
-
-/// What [`TopicVerdicts::record_verdicts`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Recorded {
-    /// Written; `changed` stories changed their on-topic status for some
-    /// topic (or were new to it): the published feeds changed.
-    Done { changed: usize },
-    /// The topics changed since the verdicts were computed; nothing written.
-    Stale,
-}
-
-/// One topic's stored verdict on one story.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredVerdict {
-    pub topic: String,
-    pub score: f64,
-    pub on_topic: bool,
-    /// As stored: `score`, `seed`, `include:RULE` or `exclude:RULE`.
-    pub reason: String,
-    pub scored_at: Option<DateTime<Utc>>,
-}
+use super::error::Result;
+use super::rows::from_unix;
+use super::sqlite::Store;
+use super::storage::TopicVerdicts;
+use super::types::{PendingStory, Recorded, ScoredStory, StoredVerdict, StoryId};
+use crate::topic::Reason;
 
 /// The stored form of a [`Reason`].
 pub fn reason_text(reason: &Reason) -> String {
@@ -204,7 +165,7 @@ impl TopicVerdicts for Store {
                 score: row.get(1)?,
                 on_topic: row.get(2)?,
                 reason: row.get(3)?,
-                scored_at: row.get::<_, Option<i64>>(4)?.and_then(super::from_unix),
+                scored_at: row.get::<_, Option<i64>>(4)?.and_then(from_unix),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -234,3 +195,6 @@ impl Store {
             .optional()?)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -5,6 +5,7 @@ use url::Url;
 
 use super::*;
 use crate::normalize::{Item, story_from_paragraphs};
+use crate::store::{FeedId, FeedLog, FeedUpdate, StoryQuery, StoryReader, StoryWriter};
 use crate::topic::{Reason, Verdict};
 
 fn now() -> DateTime<Utc> {

@@ -1,0 +1,46 @@
+//! The store's error type: what can go wrong with the database, whatever
+//! part of the store was at work.
+
+use std::path::PathBuf;
+
+/// What can go wrong with the database; every variant names what it was doing.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot create the database folder {}", path.display())]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open the database {}", path.display())]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("no database at {}; run `feedloom poll` first", path.display())]
+    Missing { path: PathBuf },
+    #[error(
+        "the database has schema version {found}, newer than this feedloom knows ({known}); \
+         upgrade feedloom or point it at another database"
+    )]
+    SchemaTooNew { found: u32, known: u32 },
+    #[error("database migration {name} failed")]
+    Migration {
+        name: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("database query failed")]
+    Sql(#[from] rusqlite::Error),
+    /// A batched write this caller queued was taken by another thread,
+    /// which crashed before it could say how it went.
+    #[error("the write was lost: the thread writing it crashed; the next poll retries")]
+    WriteLost,
+    /// A store call panicked on its blocking thread: a bug, but the store
+    /// is intact (the transaction rolled back).
+    #[error("a database call crashed (a bug; please report it): {0}")]
+    Crashed(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

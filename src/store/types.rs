@@ -1,0 +1,353 @@
+//! The backend-neutral data the storage traits speak: row ids, what the
+//! store remembers about a feed, one fetch's update and what writing it
+//! did, stored stories with their provenance, which stories to read, a
+//! search and its hits, topic verdicts, and what pruning deleted. Nothing
+//! here knows SQL, so every backend shares these types.
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+use super::error::Result;
+use crate::config::{Config, Topic};
+use crate::normalize::Item;
+use crate::topic::Verdict;
+
+/// Row id of a feed. A newtype so that it cannot be swapped with a story id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FeedId(pub i64);
+
+/// Row id of a story (internal; the public id is [`StoredStory::uid`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StoryId(pub i64);
+
+/// What the store remembers about a feed between polls.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedRecord {
+    pub id: FeedId,
+    pub url: String,
+    /// Title from the configuration.
+    pub title: Option<String>,
+    /// Title the feed gives itself.
+    pub feed_title: Option<String>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub last_status: Option<String>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: u32,
+    /// Where a permanent redirect moved the feed; fetched instead of `url`.
+    pub fetch_url: Option<String>,
+    pub last_fetch_at: Option<DateTime<Utc>>,
+    pub next_fetch_at: Option<DateTime<Utc>>,
+    /// Not before this, as the server asked (429/503 Retry-After).
+    pub retry_after: Option<DateTime<Utc>>,
+    /// The server answered 410: not polled until the configuration changes.
+    pub gone: bool,
+    /// The digest of the last body parsed (see [`FeedUpdate::body_sha256`]).
+    pub body_sha256: Option<String>,
+}
+
+/// The result of one successful fetch of one feed, ready to be written.
+#[derive(Debug, Clone, Default)]
+pub struct FeedUpdate {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub http_status: u16,
+    pub feed_title: Option<String>,
+    pub site_link: Option<Url>,
+    pub items: Vec<Item>,
+    /// SHA-256 of the Content-Type and body these items came from: the
+    /// next response with the same digest is not parsed again.
+    pub body_sha256: Option<String>,
+}
+
+/// Counts of what one
+/// [`StoryWriter::apply_update`](crate::store::StoryWriter::apply_update) did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ApplyStats {
+    /// Stories seen for the first time anywhere.
+    pub new_stories: usize,
+    /// Items whose content was already stored (from another feed or another
+    /// item): one more sighting, no new story.
+    pub merged: usize,
+    /// Items the feed re-published with edited content.
+    pub updated: usize,
+    /// Items already seen from this feed with the same content.
+    pub unchanged: usize,
+    /// Items whose id the feed had given before to a different story (new
+    /// title, new link, other text): stored as new stories, the earlier
+    /// story kept as it was.
+    pub reused_ids: usize,
+}
+
+impl std::ops::AddAssign for ApplyStats {
+    fn add_assign(&mut self, other: Self) {
+        self.new_stories += other.new_stories;
+        self.merged += other.merged;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.reused_ids += other.reused_ids;
+    }
+}
+
+/// What importing one seed article did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SeedChange {
+    Inserted,
+    Updated,
+    Unchanged,
+    /// The article reads exactly like another seed's; it is not stored twice.
+    Duplicate {
+        of: String,
+    },
+}
+
+/// Where a story came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Seed,
+    Feed,
+}
+
+/// A stored story with its provenance, as the publishers need it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredStory {
+    pub id: StoryId,
+    /// Public id: fixed when the story is first stored, unchanged by edits.
+    pub uid: String,
+    pub origin: Origin,
+    /// The seed file name, for seed stories.
+    pub seed_key: Option<String>,
+    pub title: String,
+    pub link: Option<String>,
+    pub author: Option<String>,
+    pub content_html: String,
+    pub content_text: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub first_seen_at: DateTime<Utc>,
+    /// Last insert or content change: what a re-render depends on.
+    pub changed_at: DateTime<Utc>,
+    /// Every feed that carried it, first sighting first.
+    pub sources: Vec<Source>,
+    /// The other members of its near-duplicate cluster, as links to where
+    /// they were reported ("Also reported by"), earliest first. Empty for a
+    /// story alone in its cluster.
+    pub also_reported_by: Vec<AlsoReported>,
+}
+
+/// Another outlet's report of the same event: one member of a story's
+/// near-duplicate cluster, seen through one of its sources.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlsoReported {
+    /// The member's public id (its own page is `/stories/{uid}`).
+    pub uid: String,
+    pub title: String,
+    /// The item link of the source it was seen through, else the member's
+    /// canonical link (which is the first source's: for a member carried
+    /// by several feeds, each feed's own link is the right one).
+    pub link: Option<String>,
+    pub feed_url: String,
+    /// Configured title, else the feed's own.
+    pub feed_title: Option<String>,
+}
+
+/// One feed that carried a story.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    pub feed_url: String,
+    /// Configured title, else the feed's own.
+    pub feed_title: Option<String>,
+    pub guid: String,
+    pub link: Option<String>,
+    pub seen_at: DateTime<Utc>,
+}
+
+/// Which stored stories to read, for a published document or an export.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoryQuery {
+    /// Only stories on this topic (its slug); `None`: every story.
+    pub topic: Option<String>,
+    /// With `topic`: only stories some of these feeds carried (their
+    /// configured URLs) and seed articles. `None`: any feed.
+    pub feeds: Option<Vec<String>>,
+    /// At most this many; `None`: all.
+    pub limit: Option<usize>,
+    /// Skip this many first (paging).
+    pub offset: usize,
+}
+
+impl StoryQuery {
+    /// Every story, newest first, at most `limit`.
+    pub fn all(limit: Option<usize>) -> Self {
+        Self {
+            limit,
+            ..Self::default()
+        }
+    }
+
+    /// What a topic publishes: its on-topic stories, from its feeds if it
+    /// names some (matched to `[[feeds]]` by canonical URL, and given as the
+    /// URLs the store knows them by).
+    pub fn for_topic(config: &Config, topic: &Topic, limit: Option<usize>) -> Self {
+        let feeds = topic.feeds.as_ref().map(|_| {
+            config
+                .feeds
+                .iter()
+                .filter(|feed| topic.admits_feed(&feed.url))
+                .map(|feed| feed.url.as_str().to_owned())
+                .collect()
+        });
+        Self {
+            topic: Some(topic.slug.clone()),
+            feeds,
+            limit,
+            offset: 0,
+        }
+    }
+}
+
+/// One search: the text as typed, and whose verdicts put hits first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchQuery {
+    /// What the user typed; see
+    /// [`fts5_query`](crate::store::fts5_query) for what it means.
+    pub text: String,
+    /// The topic (slug) whose on-topic stories come first. A slug with no
+    /// verdicts only makes every hit "not scored".
+    pub topic: String,
+    /// At most this many hits.
+    pub limit: usize,
+    /// Skip this many hits first (paging).
+    pub offset: usize,
+}
+
+/// One story that matches, with where it matches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    /// The story with its sources, as the publishers take it.
+    pub story: StoredStory,
+    /// The whole title, matches marked.
+    pub title: Highlighted,
+    /// A few lines of the text around the matches, marked; "…" where cut.
+    pub snippet: Highlighted,
+    /// FTS5's bm25 score, title weighted: lower is a better match.
+    pub rank: f64,
+    /// The requested topic's verdict; `None` while the story waits to be
+    /// scored (or the topic has no verdicts).
+    pub on_topic: Option<bool>,
+}
+
+/// Text cut into plain and matching fragments, in order. Kept apart (not
+/// as markup) so that each output escapes the text its own way and marks
+/// matches its own way: `<mark>` in HTML, brackets on a terminal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Highlighted {
+    pub fragments: Vec<Fragment>,
+}
+
+/// A run of text that matched the query, or did not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fragment {
+    pub text: String,
+    pub matched: bool,
+}
+
+impl Highlighted {
+    /// The text without marks.
+    pub fn plain(&self) -> String {
+        self.fragments.iter().map(|f| f.text.as_str()).collect()
+    }
+
+    /// The text with every match between `open` and `close`, for plain-text
+    /// output (not for HTML: nothing is escaped).
+    pub fn marked(&self, open: &str, close: &str) -> String {
+        let mut out = String::new();
+        for fragment in &self.fragments {
+            if fragment.matched {
+                out.push_str(open);
+                out.push_str(&fragment.text);
+                out.push_str(close);
+            } else {
+                out.push_str(&fragment.text);
+            }
+        }
+        out
+    }
+
+    /// Whether anything matched.
+    pub fn has_match(&self) -> bool {
+        self.fragments.iter().any(|f| f.matched)
+    }
+}
+
+/// A story waiting for its verdicts.
+#[derive(Debug, Clone)]
+pub struct PendingStory {
+    pub id: StoryId,
+    pub title: String,
+    pub content_text: String,
+    /// What the verdicts will be about: a story edited meanwhile stays queued.
+    pub content_hash: String,
+}
+
+/// Every topic's verdict on one story, as scored from the content whose
+/// hash is given.
+#[derive(Debug, Clone)]
+pub struct ScoredStory {
+    pub id: StoryId,
+    /// The content the verdicts are about: a story edited since it was
+    /// read stays queued and is scored again.
+    pub content_hash: String,
+    /// (topic slug, verdict)
+    pub verdicts: Vec<(String, Verdict)>,
+}
+
+/// What [`TopicVerdicts::record_verdicts`](crate::store::TopicVerdicts::record_verdicts)
+/// did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// Written; `changed` stories changed their on-topic status for some
+    /// topic (or were new to it): the published feeds changed.
+    Done { changed: usize },
+    /// The topics changed since the verdicts were computed; nothing written.
+    Stale,
+}
+
+/// One topic's stored verdict on one story.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredVerdict {
+    pub topic: String,
+    pub score: f64,
+    pub on_topic: bool,
+    /// As stored: `score`, `seed`, `include:RULE` or `exclude:RULE`.
+    pub reason: String,
+    pub scored_at: Option<DateTime<Utc>>,
+}
+
+/// Clusters deleted per transaction: the daemon's other writers get the
+/// store between two batches.
+pub const PRUNE_BATCH: usize = 500;
+
+/// What pruning deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub clusters: usize,
+    pub stories: usize,
+}
+
+impl Pruned {
+    /// Runs `batch` (a [`Prune::prune_batch`](crate::store::Prune::prune_batch), each under its own lock if
+    /// the caller wants other writers in between) until a batch comes back
+    /// short, and adds up what they deleted.
+    pub fn until_done<E>(mut batch: impl FnMut() -> Result<Pruned, E>) -> Result<Pruned, E> {
+        let mut total = Pruned::default();
+        loop {
+            let done = batch()?;
+            total.clusters += done.clusters;
+            total.stories += done.stories;
+            if done.clusters < PRUNE_BATCH {
+                return Ok(total);
+            }
+        }
+    }
+}

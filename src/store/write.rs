@@ -1,0 +1,402 @@
+//! Writing stories on SQLite: a batch of fetch results in one transaction
+//! (each item a new story, a merge, an edit or a reused id), and seed
+//! articles ([`StoryWriter`] for [`Store`]).
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use url::Url;
+
+use super::cluster;
+use super::error::Result;
+use super::rows::RETIRED_GUID;
+use super::sqlite::Store;
+use super::storage::StoryWriter;
+use super::types::{ApplyStats, FeedId, FeedUpdate, SeedChange, StoryId};
+use crate::normalize::{ContentHash, Item, Story};
+
+impl StoryWriter for Store {
+    /// One commit for many feeds is what makes a cold poll fast here: the
+    /// band index and the other indexes are written at random places, and
+    /// every page a transaction touches goes to the WAL once per commit,
+    /// not once per feed.
+    ///
+    /// The batch is first written without savepoints: under a savepoint
+    /// SQLite copies every page before its first change (the statement
+    /// journal), and with the band index's random pages that copying was
+    /// about a tenth of a cold poll. A feed the store refuses is rare, so
+    /// only then is the batch rolled back and written again with a
+    /// savepoint per feed, which leaves the refused feed out alone.
+    fn apply_updates(
+        &mut self,
+        now: DateTime<Utc>,
+        batch: &[(FeedId, &FeedUpdate)],
+    ) -> Result<Vec<Result<ApplyStats>>> {
+        {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut results = Vec::with_capacity(batch.len());
+            for &(feed, update) in batch {
+                match apply_feed(&tx, feed, now, update) {
+                    Ok(stats) => results.push(Ok(stats)),
+                    // Alone, the feed's error is the batch's result (the
+                    // transaction rolls back when dropped).
+                    Err(error) if batch.len() == 1 => return Ok(vec![Err(error)]),
+                    Err(_) => break,
+                }
+            }
+            if results.len() == batch.len() {
+                tx.commit()?;
+                return Ok(results);
+            }
+        }
+        let mut tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut results = Vec::with_capacity(batch.len());
+        for &(feed, update) in batch {
+            let savepoint = tx.savepoint()?;
+            match apply_feed(&savepoint, feed, now, update) {
+                Ok(stats) => {
+                    savepoint.commit()?;
+                    results.push(Ok(stats));
+                }
+                Err(error) => {
+                    // Dropping the savepoint rolls it back.
+                    drop(savepoint);
+                    // A full disk, an I/O error or no memory makes SQLite
+                    // roll back the whole transaction itself: the feeds
+                    // before this one are gone too, so none was written.
+                    if tx.is_autocommit() {
+                        return Err(error);
+                    }
+                    results.push(Err(error));
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(results)
+    }
+
+    fn upsert_seed(&mut self, key: &str, story: &Story, now: DateTime<Utc>) -> Result<SeedChange> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let existing: Option<(i64, String, Option<String>, Option<i64>)> = tx
+            .query_row(
+                "SELECT id, content_hash, link, published_at FROM stories WHERE seed_key = ?1",
+                [key],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .optional()?;
+        let holder = story_by_hash(&tx, &story.content_hash)?;
+        let link = story.link.as_ref().map(Url::as_str);
+        let published = story.published.map(|t| t.timestamp());
+        let change = match (existing, holder) {
+            // The hash covers title and text; front matter can also change
+            // the link and the date.
+            (Some((_, hash, old_link, old_published)), _)
+                if hash == story.content_hash.as_str()
+                    && old_link.as_deref() == link
+                    && old_published == published =>
+            {
+                SeedChange::Unchanged
+            }
+            (Some((id, ..)), Some(other)) if other.0 != id => {
+                // The edited seed now reads exactly like another stored
+                // story: keep both as they are rather than merge two
+                // identities.
+                duplicate_of(&tx, other, key)?
+            }
+            (Some((id, ..)), _) => {
+                update_story_content(&tx, StoryId(id), story, now)?;
+                SeedChange::Updated
+            }
+            (None, Some(other)) => {
+                let owner: Option<String> = tx.query_row(
+                    "SELECT seed_key FROM stories WHERE id = ?1",
+                    [other.0],
+                    |row| row.get(0),
+                )?;
+                if owner.is_some() {
+                    duplicate_of(&tx, other, key)?
+                } else {
+                    // A feed carried this very article before it became a
+                    // seed: the story becomes the seed's, and the seed's
+                    // title, link and date win.
+                    tx.execute(
+                        "UPDATE stories SET seed_key = ?2, origin = 'seed' WHERE id = ?1",
+                        params![other.0, key],
+                    )?;
+                    update_story_content(&tx, other, story, now)?;
+                    SeedChange::Updated
+                }
+            }
+            (None, None) => {
+                insert_story(&tx, "seed", Some(key), story, now)?;
+                SeedChange::Inserted
+            }
+        };
+        tx.commit()?;
+        Ok(change)
+    }
+}
+
+/// One feed's fetch: its items, then its row.
+fn apply_feed(
+    tx: &Connection,
+    feed: FeedId,
+    now: DateTime<Utc>,
+    update: &FeedUpdate,
+) -> Result<ApplyStats> {
+    let mut stats = ApplyStats::default();
+    for item in &update.items {
+        apply_item(tx, feed, now, item, &mut stats)?;
+    }
+    tx.prepare_cached(
+        "UPDATE feeds SET etag = ?2, last_modified = ?3, last_fetch_at = ?4,
+                last_success_at = ?4, last_status = 'ok', http_status = ?5,
+                last_error = NULL, consecutive_failures = 0,
+                feed_title = coalesce(?6, feed_title), site_link = coalesce(?7, site_link),
+                body_sha256 = ?8, last_parsed_at = ?4
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        feed.0,
+        update.etag,
+        update.last_modified,
+        now.timestamp(),
+        update.http_status,
+        update.feed_title,
+        update.site_link.as_ref().map(Url::as_str),
+        update.body_sha256,
+    ])?;
+    Ok(stats)
+}
+
+/// Writes one feed item: see the schema's comment on `sightings` for why the
+/// sighting keeps the hash the feed last sent.
+fn apply_item(
+    tx: &Connection,
+    feed: FeedId,
+    now: DateTime<Utc>,
+    item: &Item,
+    stats: &mut ApplyStats,
+) -> Result<()> {
+    let hash = &item.story.content_hash;
+    let link = item.story.link.as_ref().map(Url::as_str);
+    let sighting: Option<(i64, i64, String)> = tx
+        .prepare_cached(
+            "SELECT id, story_id, content_hash FROM sightings WHERE feed_id = ?1 AND guid = ?2",
+        )?
+        .query_row(params![feed.0, item.guid], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
+        .optional()?;
+    let holder = story_by_hash(tx, hash)?;
+    let sighting = match sighting {
+        Some((sighting_id, old, ref last_hash))
+            if last_hash != hash.as_str() && !is_same_story(tx, StoryId(old), &item.story)? =>
+        {
+            // The feed gave this id to another story (a CMS that reuses
+            // ids, a feed whose every item carries the site's URL as its
+            // guid): the earlier story stays as it was, under its sighting
+            // renamed out of the way, and the item is a new one.
+            let retired = format!("{}{RETIRED_GUID}{sighting_id}", item.guid);
+            tx.prepare_cached("UPDATE sightings SET guid = ?2 WHERE id = ?1")?
+                .execute(params![sighting_id, retired])?;
+            stats.reused_ids += 1;
+            None
+        }
+        sighting => sighting,
+    };
+    match sighting {
+        Some((sighting_id, _, ref last_hash)) if last_hash == hash.as_str() => {
+            tx.prepare_cached("UPDATE sightings SET last_seen_at = ?2, link = ?3 WHERE id = ?1")?
+                .execute(params![sighting_id, now.timestamp(), link])?;
+            stats.unchanged += 1;
+        }
+        Some((sighting_id, old, _)) => {
+            // The feed edited an item it had published before.
+            let old = StoryId(old);
+            let target = match holder {
+                Some(existing) => existing,
+                None if only_this_feed_has(tx, old)? => {
+                    update_story_content(tx, old, &item.story, now)?;
+                    old
+                }
+                // Other feeds (or a seed) still have the old version: leave
+                // theirs alone and give this feed's version its own story.
+                None => insert_story(tx, "feed", None, &item.story, now)?,
+            };
+            tx.prepare_cached("UPDATE sightings SET story_id = ?2, content_hash = ?3, link = ?4, last_seen_at = ?5
+                 WHERE id = ?1")?.execute(
+                params![sighting_id, target.0, hash.as_str(), link, now.timestamp()],
+            )?;
+            if target != old {
+                // The old version was this feed's alone: it is superseded.
+                cluster::delete_superseded(tx, old, now)?;
+            }
+            stats.updated += 1;
+        }
+        None => {
+            let story = match holder {
+                Some(existing) => {
+                    stats.merged += 1;
+                    existing
+                }
+                None => {
+                    stats.new_stories += 1;
+                    insert_story(tx, "feed", None, &item.story, now)?
+                }
+            };
+            tx.prepare_cached("INSERT INTO sightings (story_id, feed_id, guid, link, content_hash, seen_at, last_seen_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)")?.execute(
+                params![story.0, feed.0, item.guid, link, hash.as_str(), now.timestamp()],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether `item`, arriving under the id of the stored story `old`, is an
+/// edit of it rather than another story: it keeps the link, or a fifth of
+/// its wording, or its title where there are no links to compare. A story
+/// that keeps none of these is, for a reader, a different story.
+fn is_same_story(tx: &Connection, old: StoryId, item: &Story) -> Result<bool> {
+    let (title, link, text): (String, Option<String>, String) = tx
+        .prepare_cached("SELECT title, link, content_text FROM stories WHERE id = ?1")?
+        .query_row([old.0], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+    if link.is_some() && link.as_deref() == item.link.as_ref().map(Url::as_str) {
+        return Ok(true);
+    }
+    let theirs = crate::cluster::shingles(&title, &text);
+    let similarity = crate::cluster::similarity(item.fingerprint.shingles(), &theirs);
+    if similarity.containment >= SAME_STORY_CONTAINMENT {
+        return Ok(true);
+    }
+    // Rewritten under the same headline: an edit, unless the links say
+    // otherwise.
+    let same_title = title.trim().eq_ignore_ascii_case(item.title.trim());
+    Ok(same_title && (link.is_none() || item.link.is_none()))
+}
+
+/// The share of the shorter version's 3-word shingles an edit keeps, at
+/// least. Corrections, updates and added paragraphs keep far more; two
+/// unrelated stories share almost none.
+const SAME_STORY_CONTAINMENT: f64 = 0.2;
+
+/// True when `story` came from feeds and this feed's sighting is its only
+/// one, so an edit may change it in place.
+fn only_this_feed_has(tx: &Connection, story: StoryId) -> Result<bool> {
+    Ok(tx
+        .prepare_cached(
+            // Retired sightings (see `RETIRED_GUID`) do not count: the feed
+            // carries the story under its live one only.
+            "SELECT origin = 'feed'
+                    AND (SELECT count(*) FROM sightings
+                         WHERE story_id = ?1 AND instr(guid, char(31)) = 0) = 1
+         FROM stories WHERE id = ?1",
+        )?
+        .query_row([story.0], |row| row.get(0))?)
+}
+
+/// Reports `key` as a duplicate of the seed (or story) `other`.
+fn duplicate_of(tx: &Connection, other: StoryId, key: &str) -> Result<SeedChange> {
+    let of: Option<String> = tx
+        .prepare_cached("SELECT coalesce(seed_key, title) FROM stories WHERE id = ?1")?
+        .query_row([other.0], |row| row.get(0))?;
+    let of = of.unwrap_or_default();
+    tracing::warn!(seed = key, duplicate_of = %of, "seed has the same content as another story; not stored twice");
+    Ok(SeedChange::Duplicate { of })
+}
+
+fn story_by_hash(tx: &Connection, hash: &ContentHash) -> Result<Option<StoryId>> {
+    Ok(tx
+        .prepare_cached("SELECT id FROM stories WHERE content_hash = ?1")?
+        .query_row([hash.as_str()], |row| row.get(0).map(StoryId))
+        .optional()?)
+}
+
+/// Inserts a story with a fresh public id: 128 random bits from SQLite,
+/// fixed for the story's life (edits keep it), never derived from content
+/// that could come back. The story joins its near-duplicate cluster, or
+/// founds one.
+fn insert_story(
+    tx: &Connection,
+    origin: &str,
+    seed_key: Option<&str>,
+    story: &Story,
+    now: DateTime<Utc>,
+) -> Result<StoryId> {
+    // The cluster is chosen before the row exists, so the row is written
+    // once with its final `cluster_id`: a story's record holds its whole
+    // text, and an UPDATE rewrites all of it. The id is chosen here too
+    // (max + 1, what SQLite would pick; this connection is the only
+    // writer inside its transaction), so a founder can name itself.
+    let placement = cluster::choose(tx, &story.fingerprint)?;
+    tx.prepare_cached(
+        "INSERT INTO stories (id, uid, content_hash, origin, seed_key, title, link, author,
+                              content_html, content_text, published_at, updated_at,
+                              first_seen_at, changed_at, cluster_id)
+         SELECT n, lower(hex(randomblob(16))), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11,
+                coalesce(?12, n)
+         FROM (SELECT coalesce(max(id), 0) + 1 AS n FROM stories)",
+    )?
+    .execute(params![
+        story.content_hash.as_str(),
+        origin,
+        seed_key,
+        story.title,
+        story.link.as_ref().map(Url::as_str),
+        story.author,
+        story.content_html,
+        story.content_text,
+        plausible(story.published, now),
+        plausible(story.updated, now),
+        now.timestamp(),
+        placement.joined.map(|cluster| cluster.0),
+    ])?;
+    let id = StoryId(tx.last_insert_rowid());
+    cluster::index_new(tx, id, &story.fingerprint, &placement, now)?;
+    Ok(id)
+}
+
+/// A feed's date as stored: one more than a day ahead of `now` is a wrong
+/// clock or a placeholder ("2099-12-31"), and kept it would pin the story
+/// to the top of every newest-first feed for decades; it is dropped, so
+/// the story sorts by when it was first seen.
+fn plausible(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<i64> {
+    at.filter(|at| *at <= now + chrono::Duration::days(1))
+        .map(|at| at.timestamp())
+}
+
+/// Rewrites a story's content in place (same id and uid), re-indexing it
+/// for clustering.
+fn update_story_content(
+    tx: &Connection,
+    id: StoryId,
+    story: &Story,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE stories SET content_hash = ?2, title = ?3, link = ?4, author = ?5,
+                content_html = ?6, content_text = ?7, published_at = ?8, updated_at = ?9,
+                changed_at = ?10
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id.0,
+        story.content_hash.as_str(),
+        story.title,
+        story.link.as_ref().map(Url::as_str),
+        story.author,
+        story.content_html,
+        story.content_text,
+        plausible(story.published, now),
+        plausible(story.updated, now),
+        now.timestamp(),
+    ])?;
+    cluster::place_edited(tx, id, &story.fingerprint, now)?;
+    Ok(())
+}
