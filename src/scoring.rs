@@ -22,7 +22,7 @@ use crate::topic::{Background, Document, Scorer, Verdict};
 /// Why scoring stopped: the store failed (what is left stays queued).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("cannot score the stored stories")]
+    #[error(transparent)]
     Store(#[from] store::Error),
 }
 

@@ -353,8 +353,7 @@ fn daemon(path: PathBuf, config: Config) -> anyhow::Result<()> {
         .context("cannot start the async runtime")?;
     let result = runtime.block_on(async {
         let shutdown = crate::daemon::stop_signal()?;
-        let listener = crate::daemon::bind(&config).await?;
-        crate::daemon::run(path, config, listener, shutdown).await
+        crate::daemon::run(path, config, None, shutdown).await
     });
     // Blocking work still running (a parse, a write waiting for the lock)
     // must not hold the exit: SQLite rolls back what did not commit.

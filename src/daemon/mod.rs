@@ -1,10 +1,11 @@
 //! `feedloom run`: the long-running daemon. The only module that spawns
 //! tasks, handles signals and talks to systemd.
 //!
-//! One task runs the scheduler loop (`scheduler`); it spawns one task per
-//! due feed (`poll_task`, tracked, so shutdown can wait for them), the
-//! catching-up task (`catch_up`) and the HTTP server. Polls of one feed
-//! never overlap: a feed is not due again until its poll reported back.
+//! [`run`] starts the catching-up task (`catch_up`) and the HTTP server,
+//! then runs the scheduler loop (`scheduler`), which spawns one task per
+//! due feed (`poll_task`, tracked, so shutdown can wait for them). Polls of
+//! one feed never overlap: a feed is not due again until its poll reported
+//! back.
 //! Shutdown: notice (the `shutdown` future: SIGTERM/SIGINT for the CLI),
 //! tell (the cancellation token), wait (the task tracker, bounded by a
 //! grace period).
@@ -46,9 +47,8 @@ use self::systemd::Notifier;
 /// stop timeout).
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-/// Binds the configured listen address. Apart from [`run`] so that a
-/// caller (a test) can bind port 0 and learn the port first.
-pub async fn bind(config: &Config) -> anyhow::Result<TcpListener> {
+/// Binds the configured listen address.
+async fn bind(config: &Config) -> anyhow::Result<TcpListener> {
     TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))
@@ -68,13 +68,15 @@ pub fn stop_signal() -> anyhow::Result<impl Future<Output = ()>> {
     })
 }
 
-/// Runs the daemon on `listener` until `shutdown` completes (the CLI
-/// passes [`stop_signal`]; a test, any future). `config_path` is re-read
-/// on SIGHUP and when the file changes.
+/// Runs the daemon until `shutdown` completes (the CLI passes
+/// [`stop_signal`]; a test, any future). It serves on `listener` if given
+/// (a test binds port 0 to learn the port), else on `config.listen`, bound
+/// once the store is ready: until then connections are refused, not held.
+/// `config_path` is re-read on SIGHUP and when the file changes.
 pub async fn run(
     config_path: PathBuf,
     config: Config,
-    listener: TcpListener,
+    listener: Option<TcpListener>,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     // Until a handler exists, SIGHUP's default action would kill the
@@ -87,6 +89,10 @@ pub async fn run(
         store::connect(&config.database).context("cannot open the database for reading")?,
     );
     let topics = make_current(&writer, &config).await?;
+    let listener = match listener {
+        Some(listener) => listener,
+        None => bind(&config).await?,
+    };
     let local = listener
         .local_addr()
         .context("cannot read the bound address")?;

@@ -45,7 +45,7 @@ pub(super) struct Daemon {
     pub(super) changes: Arc<Changes>,
     /// Every topic's scorer; replaced on reload.
     pub(super) topics: watch::Sender<crate::scoring::Topics>,
-    /// Pokes the scoring task.
+    /// Pokes the catching-up task.
     pub(super) score_wake: Arc<Notify>,
     pub(super) notifier: Notifier,
     pub(super) tracker: TaskTracker,

@@ -42,6 +42,8 @@ pub struct Poller {
 }
 
 impl Poller {
+    /// A poller writing to `store`, with a group commit and limits of its
+    /// own: build one per process, so that every feed shares them.
     pub fn new(store: SharedStore) -> Self {
         Self {
             commits: GroupCommit::new(store.clone()),

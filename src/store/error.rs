@@ -37,9 +37,10 @@ pub enum Error {
     /// which crashed before it could say how it went.
     #[error("the write was lost: the thread writing it crashed; the next poll retries")]
     WriteLost,
-    /// A store call panicked on its blocking thread: a bug, but the store
-    /// is intact (the transaction rolled back).
-    #[error("a database call crashed (a bug; please report it): {0}")]
+    /// Work run on a blocking thread through a `SharedStore` (a store
+    /// call, or the scoring or rendering around one) panicked: a bug, but
+    /// the store is intact (an unfinished transaction rolls back).
+    #[error("a background task crashed (a bug; please report it): {0}")]
     Crashed(String),
 }
 

@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::Utc;
 
-use super::{Error, Pruned, Storage};
+use super::error::Error;
+use super::storage::{INDEX_BATCH, Storage};
+use super::types::Pruned;
 use crate::config::Retention;
 
 /// One store connection, shared. Cheap to clone (an `Arc`). Holds the
@@ -19,6 +21,7 @@ pub struct SharedStore {
 }
 
 impl SharedStore {
+    /// Shares `store`, as [`connect`](super::connect) or a test opened it.
     pub fn new(store: Box<dyn Storage>) -> Self {
         Self {
             store: Arc::new(Mutex::new(store)),
@@ -76,7 +79,7 @@ impl SharedStore {
         self.blocking(|store| {
             let mut total = 0;
             loop {
-                match store.lock().index_pending(super::INDEX_BATCH)? {
+                match store.lock().index_pending(INDEX_BATCH)? {
                     0 => return Ok(total),
                     n => total += n,
                 }

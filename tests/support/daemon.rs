@@ -218,7 +218,7 @@ impl InProcess {
                 let shutdown = async {
                     let _ = stopped.await;
                 };
-                feedloom::daemon::run(path, loaded, listener, shutdown).await
+                feedloom::daemon::run(path, loaded, Some(listener), shutdown).await
             });
             // As `feedloom run` does: blocking work still running must
             // not hold the stop.
