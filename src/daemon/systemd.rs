@@ -83,7 +83,7 @@ impl Notifier {
         self.send(&[NotifyState::Stopping], "STOPPING=1");
     }
 
-    /// STATUS=<text>: one line shown by `systemctl status`. Line breaks are
+    /// `STATUS=<text>`: one line shown by `systemctl status`. Line breaks are
     /// turned into spaces: the protocol is newline-separated, so a newline
     /// would end the status and start a bogus assignment.
     pub fn status(&self, text: &str) {

@@ -2,11 +2,11 @@
 //!
 //! feed-rs does the parsing; this module is the leniency layer around it,
 //! shaped by where feed-rs 3.0 fails on the corpus in `tests/corpus/`: it
-//! decodes the charset itself ([`charset`]), normalises roots feed-rs would
-//! reject or read as empty ([`root`]), repairs common XML breakage once and
-//! retries ([`repair`], with the Atom fixes both share in [`atom_types`]),
-//! makes JSON Feed tolerant ([`json`]), parses the dates feeds really use
-//! ([`dates`]), and maps the result into feedloom's own, smaller model.
+//! decodes the charset itself (`charset`), normalises roots feed-rs would
+//! reject or read as empty (`root`), repairs common XML breakage once and
+//! retries (`repair`, with the Atom fixes both share in `atom_types`),
+//! makes JSON Feed tolerant (`json`), parses the dates feeds really use
+//! (`dates`), and maps the result into feedloom's own, smaller model.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 

@@ -10,7 +10,7 @@ const NS: &str = "http://www.w3.org/2005/Atom";
 /// Renders `stories` (already ordered and limited) as a complete document.
 ///
 /// Every entry has an id that never changes (`urn:uuid:` from the story's
-/// public id), an author (Atom requires one; see [`markup::author`]), and the
+/// public id), an author (Atom requires one; see `markup::author`), and the
 /// full sanitized HTML as `<content type="html">`.
 pub fn render(meta: &FeedMeta, stories: &[StoredStory]) -> String {
     let mut xml = Xml::new();

@@ -2,7 +2,7 @@
 //!
 //! Same chrome as the river ([`super::html`]), no JavaScript: the form is a
 //! plain GET. Matches come from the store as text fragments, so every
-//! fragment goes through [`escape`] and only the `<mark>` around it is ours:
+//! fragment goes through `escape` and only the `<mark>` around it is ours:
 //! stored text never reaches the page as markup.
 
 use std::fmt::Write as _;

@@ -7,33 +7,22 @@
 //! flight, never a committed story. Deliberately synchronous: async callers
 //! run these methods on a blocking thread.
 
-mod cluster;
 mod error;
-mod feeds;
 mod handle;
-mod migrate;
-mod read;
-mod retention;
-mod rows;
-mod search;
 mod sqlite;
 mod storage;
-mod topics;
 mod types;
-mod write;
 
 use std::path::Path;
 
-pub use cluster::Placement;
 pub use error::{Error, Result};
 pub use handle::SharedStore;
-pub use migrate::SCHEMA_VERSION;
-pub use search::{MAX_TERMS, MIN_PREFIX_CHARS, fts5_query};
-pub use sqlite::Store;
+pub use sqlite::{
+    MAX_TERMS, MIN_PREFIX_CHARS, Placement, SCHEMA_VERSION, Store, fts5_query, reason_text,
+};
 pub use storage::{
     FeedLog, INDEX_BATCH, Prune, SearchIndex, Storage, StoryReader, StoryWriter, TopicVerdicts,
 };
-pub use topics::reason_text;
 pub use types::{
     AlsoReported, ApplyStats, FeedId, FeedRecord, FeedUpdate, Fragment, Highlighted, Origin,
     PRUNE_BATCH, PendingStory, Pruned, Recorded, ScoredStory, SearchHit, SearchQuery, SeedChange,
@@ -52,6 +41,3 @@ pub fn connect(database: &Path) -> Result<Box<dyn Storage>> {
 pub fn connect_existing(database: &Path) -> Result<Box<dyn Storage>> {
     Ok(Box::new(Store::open_existing(database)?))
 }
-
-#[cfg(test)]
-mod tests;

@@ -76,7 +76,7 @@ mark{background:#ffe58a;color:#1b1b1b}
 @media print{.search,.skip,.topics,.paging,footer{display:none}a{color:inherit}}
 ";
 
-/// The header every HTML response carries. Nothing but [`STYLE`] may
+/// The header every HTML response carries. Nothing but `STYLE` may
 /// style the page (by hash, so a `<style>` that slipped into a story body
 /// would not apply), and nothing may run, be fetched, framed or posted —
 /// except images, which story bodies may carry from their own sites. Those

@@ -18,10 +18,10 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{TransactionBehavior, params};
 
-use super::error::Result;
-use super::sqlite::Store;
-use super::storage::Prune;
-use super::types::{PRUNE_BATCH, Pruned};
+use super::open::Store;
+use crate::store::error::Result;
+use crate::store::storage::Prune;
+use crate::store::types::{PRUNE_BATCH, Pruned};
 
 impl Prune for Store {
     fn prune_batch(

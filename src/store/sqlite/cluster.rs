@@ -22,9 +22,9 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::error::Result;
-use super::types::{AlsoReported, StoredStory, StoryId};
 use crate::cluster::{self, Fingerprint};
+use crate::store::error::Result;
+use crate::store::types::{AlsoReported, StoredStory, StoryId};
 
 /// Candidates confirmed per placement, most shared bands first. A story
 /// with more candidates than this is in a crowd of near-identical ones,

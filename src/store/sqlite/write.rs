@@ -7,12 +7,12 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use url::Url;
 
 use super::cluster;
-use super::error::Result;
+use super::open::Store;
 use super::rows::RETIRED_GUID;
-use super::sqlite::Store;
-use super::storage::StoryWriter;
-use super::types::{ApplyStats, FeedId, FeedUpdate, SeedChange, StoryId};
 use crate::normalize::{ContentHash, Item, Story};
+use crate::store::error::Result;
+use crate::store::storage::StoryWriter;
+use crate::store::types::{ApplyStats, FeedId, FeedUpdate, SeedChange, StoryId};
 
 impl StoryWriter for Store {
     /// One commit for many feeds is what makes a cold poll fast here: the

@@ -4,6 +4,7 @@ use url::Url;
 
 use super::*;
 use crate::normalize::{Item, story_from_paragraphs};
+use crate::store::*;
 
 fn now() -> DateTime<Utc> {
     DateTime::from_timestamp(1_790_000_000, 0).unwrap()

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::types::{Origin, Source, StoredStory, StoryId};
+use crate::store::types::{Origin, Source, StoredStory, StoryId};
 
 /// Marks a sighting whose guid the feed later reused for another story:
 /// the guid, this, then the sighting's id (unique, and U+001F cannot occur

@@ -8,11 +8,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use url::Url;
 
-use super::error::{Error, Result};
+use super::open::Store;
 use super::rows::from_unix;
-use super::sqlite::Store;
-use super::storage::FeedLog;
-use super::types::{FeedId, FeedRecord};
+use crate::store::error::{Error, Result};
+use crate::store::storage::FeedLog;
+use crate::store::types::{FeedId, FeedRecord};
 
 impl FeedLog for Store {
     fn ensure_feed(

@@ -11,13 +11,13 @@
 
 use rusqlite::{TransactionBehavior, params};
 
-use super::error::Result;
+use super::open::Store;
 use super::rows::{
     SOURCE_COLUMNS, STORY_COLUMN_COUNT, STORY_COLUMNS, source_from_row, story_from_row,
 };
-use super::sqlite::Store;
-use super::storage::SearchIndex;
-use super::types::{Fragment, Highlighted, SearchHit, SearchQuery};
+use crate::store::error::Result;
+use crate::store::storage::SearchIndex;
+use crate::store::types::{Fragment, Highlighted, SearchHit, SearchQuery};
 
 /// Terms of a query beyond this many are ignored: each one is a posting
 /// list to merge, and nobody types twenty words into a news search.

@@ -6,38 +6,38 @@
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use super::error::Error;
+use crate::store::error::Error;
 
 /// The migrations, in order; migration `n` (1-based) brings the schema to
 /// `user_version = n`. Append only: never edit a migration that has shipped.
 const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0001_initial.sql",
-        include_str!("../../migrations/0001_initial.sql"),
+        include_str!("../../../migrations/0001_initial.sql"),
     ),
     (
         "0002_scheduling.sql",
-        include_str!("../../migrations/0002_scheduling.sql"),
+        include_str!("../../../migrations/0002_scheduling.sql"),
     ),
     (
         "0003_topics.sql",
-        include_str!("../../migrations/0003_topics.sql"),
+        include_str!("../../../migrations/0003_topics.sql"),
     ),
     (
         "0004_clusters.sql",
-        include_str!("../../migrations/0004_clusters.sql"),
+        include_str!("../../../migrations/0004_clusters.sql"),
     ),
     (
         "0005_search.sql",
-        include_str!("../../migrations/0005_search.sql"),
+        include_str!("../../../migrations/0005_search.sql"),
     ),
     (
         "0006_body_digest.sql",
-        include_str!("../../migrations/0006_body_digest.sql"),
+        include_str!("../../../migrations/0006_body_digest.sql"),
     ),
     (
         "0007_search_queue.sql",
-        include_str!("../../migrations/0007_search_queue.sql"),
+        include_str!("../../../migrations/0007_search_queue.sql"),
     ),
 ];
 

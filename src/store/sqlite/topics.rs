@@ -7,11 +7,11 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
-use super::error::Result;
+use super::open::Store;
 use super::rows::from_unix;
-use super::sqlite::Store;
-use super::storage::TopicVerdicts;
-use super::types::{PendingStory, Recorded, ScoredStory, StoredVerdict, StoryId};
+use crate::store::error::Result;
+use crate::store::storage::TopicVerdicts;
+use crate::store::types::{PendingStory, Recorded, ScoredStory, StoredVerdict, StoryId};
 use crate::topic::Reason;
 
 /// The stored form of a [`Reason`].

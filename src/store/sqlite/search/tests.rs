@@ -497,10 +497,10 @@ fn the_migration_indexes_stories_stored_before_it() {
     {
         let conn = Connection::open(&path).unwrap();
         for sql in [
-            include_str!("../../../migrations/0001_initial.sql"),
-            include_str!("../../../migrations/0002_scheduling.sql"),
-            include_str!("../../../migrations/0003_topics.sql"),
-            include_str!("../../../migrations/0004_clusters.sql"),
+            include_str!("../../../../migrations/0001_initial.sql"),
+            include_str!("../../../../migrations/0002_scheduling.sql"),
+            include_str!("../../../../migrations/0003_topics.sql"),
+            include_str!("../../../../migrations/0004_clusters.sql"),
         ] {
             conn.execute_batch(sql).unwrap();
         }

@@ -8,11 +8,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::cluster::{self, Placement};
-use super::error::{Error, Result};
 use super::migrate;
 use super::rows::from_unix;
-use super::types::StoryId;
 use crate::cluster::Fingerprint;
+use crate::store::error::{Error, Result};
+use crate::store::types::StoryId;
 
 /// The SQLite store. Not `Sync`: share it behind a mutex and use it from
 /// blocking threads.

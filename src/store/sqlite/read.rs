@@ -8,13 +8,13 @@ use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, params_from_iter};
 
 use super::cluster;
-use super::error::Result;
+use super::open::Store;
 use super::rows::{
     SOURCE_COLUMNS, STORY_COLUMN_COUNT, STORY_COLUMNS, source_from_row, story_from_row,
 };
-use super::sqlite::Store;
-use super::storage::StoryReader;
-use super::types::{Source, StoredStory, StoryId, StoryQuery};
+use crate::store::error::Result;
+use crate::store::storage::StoryReader;
+use crate::store::types::{Source, StoredStory, StoryId, StoryQuery};
 
 impl StoryQuery {
     /// Conditions over `stories` (each starting with AND) and their values

@@ -1,0 +1,24 @@
+//! The SQLite backend: [`Store`], one file in WAL mode, migrated at open,
+//! implementing every trait of `store/storage.rs`, one file per job. The
+//! only code that knows SQLite; everything above it speaks the traits and
+//! the types of `store/types.rs`.
+
+mod cluster;
+mod feeds;
+mod migrate;
+mod open;
+mod read;
+mod retention;
+mod rows;
+mod search;
+mod topics;
+mod write;
+
+pub use cluster::Placement;
+pub use migrate::SCHEMA_VERSION;
+pub use open::Store;
+pub use search::{MAX_TERMS, MIN_PREFIX_CHARS, fts5_query};
+pub use topics::reason_text;
+
+#[cfg(test)]
+mod tests;
