@@ -71,11 +71,11 @@ impl Prune for Store {
                      FROM stories s LEFT JOIN seen ON seen.story_id = s.id
                      GROUP BY s.cluster_id
                      HAVING sum(s.origin <> 'feed') = 0
-                        AND NOT EXISTS (SELECT 1 FROM stories m JOIN score_queue q ON q.story_id = m.id
+                        AND NOT EXISTS (SELECT 1 FROM stories m CROSS JOIN score_queue q ON q.story_id = m.id
                                         WHERE m.cluster_id = s.cluster_id)
                         AND max(max(s.first_seen_at, coalesce(seen.seen_at, 0))) <
                             CASE WHEN EXISTS (SELECT 1 FROM stories m
-                                              JOIN story_topics t ON t.story_id = m.id
+                                              CROSS JOIN story_topics t ON t.story_id = m.id
                                               WHERE m.cluster_id = s.cluster_id AND t.on_topic)
                                  THEN ?1 ELSE ?2 END
                      LIMIT ?3",

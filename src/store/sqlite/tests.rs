@@ -1142,3 +1142,59 @@ fn opening_does_not_wait_for_a_writer() {
     assert_eq!(reader.story_count().unwrap(), 0);
     writer.execute_batch("ROLLBACK").unwrap();
 }
+
+/// The plan of a topic page with a feed list: `EXPLAIN QUERY PLAN`'s
+/// details, one per step.
+fn page_plan(store: &Store) -> Vec<String> {
+    let query = StoryQuery {
+        topic: Some("main".to_owned()),
+        feeds: Some(vec!["http://127.0.0.1/a.xml".to_owned()]),
+        limit: Some(51),
+        offset: 0,
+    };
+    let (sql, values) = super::read::page_sql(&query);
+    let mut statement = store
+        .conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .unwrap();
+    statement
+        .query_map(rusqlite::params_from_iter(&values), |row| {
+            row.get::<_, String>(3)
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+#[test]
+fn a_topic_page_reads_each_candidates_verdicts_and_sightings_by_key() {
+    let store = Store::open_in_memory().unwrap();
+    let plan = page_plan(&store);
+    // The entries in date order, each candidate checked through its
+    // members: a subquery that reads a whole topic's verdicts, or a whole
+    // feed's sightings, per candidate makes a page cost grow with the
+    // square of the stories stored.
+    assert!(
+        plan[0].starts_with("SCAN stories USING INDEX stories_by_date"),
+        "{plan:#?}"
+    );
+    let verdicts: Vec<&String> = plan.iter().filter(|p| p.starts_with("SEARCH t ")).collect();
+    assert_eq!(verdicts.len(), 2, "{plan:#?}");
+    for step in verdicts {
+        assert!(step.contains("(topic=? AND story_id=?)"), "{plan:#?}");
+    }
+    let members: Vec<&String> = plan.iter().filter(|p| p.starts_with("SEARCH m ")).collect();
+    assert_eq!(members.len(), 2, "{plan:#?}");
+    for step in members {
+        assert!(
+            step.contains("stories_by_cluster (cluster_id=?)"),
+            "{plan:#?}"
+        );
+    }
+    let sightings: Vec<&String> = plan.iter().filter(|p| p.starts_with("SEARCH g ")).collect();
+    assert_eq!(sightings.len(), 1, "{plan:#?}");
+    assert!(
+        sightings[0].contains("sightings_by_story (story_id=?)"),
+        "{plan:#?}"
+    );
+}
