@@ -1,0 +1,66 @@
+//! Read-path benchmark: what a feed document or a river page costs as the
+//! store grows. N synthetic stories (default 100,000; one in ten on topic,
+//! a sparse topic being the costly case), then the median and worst time to
+//! pick and read the entries of: the topic's feed (50 entries), river pages
+//! 1, 2, 50 and 400 (51 entries from an OFFSET, as the server asks), the
+//! same feed for a topic restricted to a feed list, and every story.
+//!
+//! `cargo bench --bench read` or `cargo bench --bench read -- N`. A page's
+//! time should not grow with N (the feed and page 1) and grows with the
+//! page number only through the OFFSET scan.
+
+use std::time::{Duration, Instant};
+
+use chrono::DateTime;
+use feedloom::store::{Store, StoryQuery, StoryReader};
+
+#[path = "support/synthetic.rs"]
+mod synthetic;
+
+const RUNS: usize = 5;
+
+fn main() {
+    let stories = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(100_000usize);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("read.db");
+    let mut store = Store::open(&path).expect("open db");
+    let now = DateTime::from_timestamp(1_790_000_000, 0).expect("time");
+    let writes = synthetic::fill(&mut store, stories, now, |id| id.0 % 10 == 0);
+    println!(
+        "{stories} stories written in {:.1} s, one in ten on topic",
+        writes.as_secs_f64()
+    );
+    let topic = |limit: usize, offset: usize, feeds: Option<Vec<String>>| StoryQuery {
+        topic: Some("main".to_owned()),
+        feeds,
+        limit: Some(limit),
+        offset,
+    };
+    let feed_list = Some(vec!["https://bench.example/feed".to_owned()]);
+    for (label, query) in [
+        ("topic feed, 50 entries", topic(50, 0, None)),
+        ("river page 1", topic(51, 0, None)),
+        ("river page 2", topic(51, 50, None)),
+        ("river page 50", topic(51, 49 * 50, None)),
+        ("river page 400", topic(51, 399 * 50, None)),
+        ("topic with a feed list, 50", topic(50, 0, feed_list)),
+        ("every story, 50", StoryQuery::all(Some(50))),
+    ] {
+        let mut times: Vec<Duration> = Vec::with_capacity(RUNS);
+        let mut entries = 0;
+        for _ in 0..RUNS {
+            let start = Instant::now();
+            entries = store.stories(&query).expect("stories").len();
+            times.push(start.elapsed());
+        }
+        times.sort();
+        println!(
+            "{label:<28} entries {entries:>2}  median {:>8.2} ms  worst {:>8.2} ms",
+            times[RUNS / 2].as_secs_f64() * 1e3,
+            times[RUNS - 1].as_secs_f64() * 1e3,
+        );
+    }
+}
