@@ -6,6 +6,7 @@ mod support;
 mod architecture;
 mod cli;
 mod cluster;
+mod connections;
 mod crash;
 mod daemon;
 mod edit;
