@@ -10,6 +10,7 @@ mod connections;
 mod crash;
 mod daemon;
 mod edit;
+mod health;
 mod hostile;
 mod limits;
 mod pipeline;
