@@ -39,9 +39,9 @@ pub struct Metrics {
     started: AtomicI64,
 }
 
-/// How long [`WriteLog`] remembers writes: long enough to count a disk that
-/// fills up between two polls of an hourly feed set as a trend, short
-/// enough that a fixed problem stops showing soon.
+/// How long the poll writes are counted for `/healthz`: long enough to
+/// tell a trend (a filling disk fails write after write) from one failed
+/// write, short enough that a fixed problem stops showing within minutes.
 pub const WRITE_WINDOW: Duration = Duration::from_secs(5 * 60);
 
 /// Buckets of [`WRITE_WINDOW`]: ten-second steps.
