@@ -2,6 +2,8 @@
 //! records; the server renders. Counters only grow for the life of the
 //! process, as Prometheus expects.
 
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -11,7 +13,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use crate::poll::FeedOutcome;
+use crate::poll::{FeedError, FeedOutcome};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutcomeLabel {
@@ -30,6 +32,78 @@ pub struct Metrics {
     poll_seconds: Histogram,
     last_success: Gauge,
     rendered: Counter,
+    write_failures: Counter,
+    writes: Mutex<WriteLog>,
+    /// Unix time this was made (the daemon's start): the reference for
+    /// "nothing fetched since" before the first success.
+    started: AtomicI64,
+}
+
+/// How long the poll writes are counted for `/healthz`: long enough to
+/// tell a trend (a filling disk fails write after write) from one failed
+/// write, short enough that a fixed problem stops showing within minutes.
+pub const WRITE_WINDOW: Duration = Duration::from_secs(5 * 60);
+
+/// Buckets of [`WRITE_WINDOW`]: ten-second steps.
+const WRITE_BUCKETS: usize = 30;
+
+/// The poll writes of the last [`WRITE_WINDOW`], in ten-second buckets
+/// (bounded memory whatever the poll rate), and when the last of each
+/// kind happened.
+#[derive(Debug, Default)]
+struct WriteLog {
+    /// `(bucket number, succeeded, failed)`; bucket number = unix / 10.
+    buckets: [(i64, u64, u64); WRITE_BUCKETS],
+    last_ok: Option<i64>,
+    last_failed: Option<i64>,
+}
+
+/// What [`Metrics::writes`] reports: the figures `/healthz` judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Writes {
+    /// Writes that succeeded and failed in the last [`WRITE_WINDOW`].
+    pub succeeded: u64,
+    pub failed: u64,
+    /// Unix times of the last success and the last failure, ever.
+    pub last_ok: Option<i64>,
+    pub last_failed: Option<i64>,
+}
+
+impl WriteLog {
+    fn record(&mut self, ok: bool, now_unix: i64) {
+        let number = now_unix.div_euclid(10);
+        let slot = &mut self.buckets[bucket_index(number)];
+        if slot.0 != number {
+            *slot = (number, 0, 0);
+        }
+        if ok {
+            slot.1 += 1;
+            self.last_ok = Some(now_unix);
+        } else {
+            slot.2 += 1;
+            self.last_failed = Some(now_unix);
+        }
+    }
+
+    fn figures(&self, now_unix: i64) -> Writes {
+        let newest = now_unix.div_euclid(10);
+        let recent = self.buckets.iter().filter(|(number, _, _)| {
+            (newest - *number) < WRITE_BUCKETS as i64 && *number <= newest
+        });
+        let (succeeded, failed) =
+            recent.fold((0, 0), |(s, f), (_, ok, failed)| (s + ok, f + failed));
+        Writes {
+            succeeded,
+            failed,
+            last_ok: self.last_ok,
+            last_failed: self.last_failed,
+        }
+    }
+}
+
+fn bucket_index(number: i64) -> usize {
+    // `rem_euclid` of a positive modulus is in 0..WRITE_BUCKETS.
+    usize::try_from(number.rem_euclid(WRITE_BUCKETS as i64)).unwrap_or(0)
 }
 
 impl Default for Metrics {
@@ -50,6 +124,12 @@ impl Metrics {
         let poll_seconds = Histogram::new(exponential_buckets(0.01, 2.0, 14));
         let last_success = Gauge::default();
         let rendered = Counter::default();
+        let write_failures = Counter::default();
+        registry.register(
+            "store_write_failures",
+            "Poll writes the database refused (a feed's items, or the record of its poll)",
+            write_failures.clone(),
+        );
         registry.register(
             "documents_rendered",
             "Feed documents and pages rendered (the rest are served from the cache)",
@@ -98,6 +178,9 @@ impl Metrics {
             poll_seconds,
             last_success,
             rendered,
+            write_failures,
+            writes: Mutex::new(WriteLog::default()),
+            started: AtomicI64::new(chrono::Utc::now().timestamp()),
         }
     }
 
@@ -120,11 +203,54 @@ impl Metrics {
             FeedOutcome::Retired => "retired",
             FeedOutcome::Failed { error, .. } => error.kind(),
         };
+        // A failed feed's failure was recorded on its row: a write that
+        // worked. Only items the store refused count as a failed write.
+        let wrote = !matches!(
+            outcome,
+            FeedOutcome::Failed {
+                error: FeedError::Store(_),
+                ..
+            }
+        );
+        self.record_write(wrote, now_unix);
         self.outcomes
             .get_or_create(&OutcomeLabel {
                 outcome: label.to_owned(),
             })
             .inc();
+    }
+
+    /// Records a poll that could not be recorded at all (the database
+    /// refused even the feed's row): a failed write.
+    pub fn record_poll_not_recorded(&self, now_unix: i64) {
+        self.record_write(false, now_unix);
+    }
+
+    fn record_write(&self, ok: bool, now_unix: i64) {
+        if !ok {
+            self.write_failures.inc();
+        }
+        // A panic elsewhere while holding this cannot leave the log
+        // inconsistent beyond one count: take it over.
+        let mut log = self.writes.lock().unwrap_or_else(|p| p.into_inner());
+        log.record(ok, now_unix);
+    }
+
+    /// The poll writes of the last [`WRITE_WINDOW`] as of `now_unix`.
+    pub fn writes(&self, now_unix: i64) -> Writes {
+        let log = self.writes.lock().unwrap_or_else(|p| p.into_inner());
+        log.figures(now_unix)
+    }
+
+    /// Unix time of the last successful poll (fetched or not modified);
+    /// `None` before the first.
+    pub fn last_success(&self) -> Option<i64> {
+        Some(self.last_success.get()).filter(|t| *t > 0)
+    }
+
+    /// Unix time this daemon started recording.
+    pub fn started(&self) -> i64 {
+        self.started.load(Ordering::Relaxed)
     }
 
     /// Records one document rendered for the cache.
@@ -150,3 +276,6 @@ impl Metrics {
         out
     }
 }
+
+#[cfg(test)]
+mod tests;

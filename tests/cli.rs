@@ -305,3 +305,57 @@ fn poll_prunes_stories_past_their_retention_and_keeps_the_rest() {
         .unwrap();
     assert_eq!(seeds, 5, "seeds are never pruned, however old");
 }
+
+/// `feeds ls` prints titles from the configuration (`--title`, an OPML
+/// import) on a terminal: escape sequences are shown, not obeyed, and a
+/// title of any length is cut, not a panic (it was, at 65,536 characters).
+#[test]
+fn feeds_ls_escapes_control_characters_and_cuts_long_titles() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &[], "");
+    let huge = "A".repeat(70_000);
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "[[feeds]]\nurl = \"https://a.example/feed\"\n\
+         title = \"\\u001b]0;pwned\\u0007\\u001b[2J\\u001b[31mRed\\u009b1m \\u202eevil\"\n\n\
+         [[feeds]]\nurl = \"https://b.example/feed\"\ntitle = \"{huge}\"\n"
+    ));
+    std::fs::write(&config, text).unwrap();
+
+    let output = feedloom(&config, &["feeds", "ls"]);
+    assert_succeeded(&output);
+    let table = stdout(&output);
+    assert!(
+        !table.contains(|c: char| c.is_control() && c != '\n' || c == '\u{202e}'),
+        "{table:?}"
+    );
+    assert!(
+        table.contains("\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{1b}[31mRed\\u{9b}1m \\u{202e}e…"),
+        "{table}"
+    );
+    let long_row = table
+        .lines()
+        .find(|line| line.starts_with("AAA"))
+        .expect("the long title's row");
+    assert!(
+        long_row.contains(&format!("{}…", "A".repeat(59))),
+        "{long_row}"
+    );
+    assert!(!long_row.contains(&"A".repeat(61)), "{long_row}");
+    assert!(
+        table.lines().all(|line| line.chars().count() < 600),
+        "{table}"
+    );
+
+    // Scripts get the full values, escaped as JSON escapes them.
+    let json = feedloom(&config, &["feeds", "ls", "--json"]);
+    assert_succeeded(&json);
+    let rows: Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(rows[1]["title"].as_str().map(str::len), Some(70_000));
+    assert!(
+        rows[0]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("\u{1b}]0;pwned")
+    );
+}

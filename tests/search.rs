@@ -100,6 +100,7 @@ struct Reply {
     status: u16,
     cache_control: String,
     content_type: String,
+    nosniff: bool,
     body: String,
 }
 
@@ -124,10 +125,12 @@ fn request(method: &str, url: &str) -> Reply {
                 .to_owned()
         };
         let (cache_control, content_type) = (header("cache-control"), header("content-type"));
+        let nosniff = header("x-content-type-options") == "nosniff";
         Reply {
             status: response.status().as_u16(),
             cache_control,
             content_type,
+            nosniff,
             body: response.text().await.unwrap(),
         }
     })
@@ -211,6 +214,27 @@ fn search_page_highlights_matches_and_escapes_the_query() {
     assert_eq!(deep.status, 400);
     assert!(deep.body.contains("page must be"), "{}", deep.body);
     assert_eq!(get(&daemon.url("/search?q=kabul&topic=nope")).status, 400);
+
+    // An unknown topic is repeated in a plain-text 400: never sniffed as
+    // HTML. Nor is any other plain-text answer, axum's own included.
+    let reflected = get(&daemon.url("/search?q=kabul&topic=%3Cscript%3Ealert(1)%3C%2Fscript%3E"));
+    assert_eq!(reflected.status, 400);
+    assert!(reflected.content_type.starts_with("text/plain"));
+    assert!(reflected.nosniff, "400 without nosniff: {}", reflected.body);
+    for (method, path) in [
+        ("GET", "/healthz"),
+        ("GET", "/metrics"),
+        ("GET", "/nowhere"),
+        ("POST", "/search?q=kabul"),
+        ("GET", "/search?q=kabul&page=x"),
+    ] {
+        let reply = request(method, &daemon.url(path));
+        assert!(
+            reply.nosniff,
+            "{method} {path}: {} without nosniff",
+            reply.status
+        );
+    }
 
     // The empty form, HEAD, and the river's form.
     let empty = get(&daemon.url("/search"));

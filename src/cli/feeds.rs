@@ -17,6 +17,8 @@ use crate::discover;
 use crate::fetch::{Body, Fetched, Fetcher, Validators};
 use crate::store;
 
+use super::terminal;
+
 #[derive(Debug, Subcommand)]
 pub(super) enum FeedsCommand {
     /// List the configured feeds with what the database knows of each.
@@ -302,6 +304,13 @@ fn list(config: &Config, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The widest each column of `feeds ls` gets, in characters: titles and
+/// problems are anyone's text (a feed, an OPML file, a server's error), and
+/// one long cell would widen every row. `--json` has the full values.
+const WIDTHS: [usize; 8] = [60, 120, 7, 40, 40, 16, 10, 160];
+
+/// The table `feeds ls` prints: every cell safe for a terminal and bounded
+/// (see [`terminal::cell`]), columns padded to the widest cell.
 fn write_table(out: &mut impl Write, rows: &[Row]) -> std::io::Result<()> {
     let when = |time: Option<DateTime<Utc>>| {
         time.map_or_else(
@@ -309,7 +318,7 @@ fn write_table(out: &mut impl Write, rows: &[Row]) -> std::io::Result<()> {
             |t| t.format("%Y-%m-%d %H:%M").to_string(),
         )
     };
-    let table: Vec<[String; 8]> = rows
+    let table: Vec<Vec<String>> = rows
         .iter()
         .map(|row| {
             let status = match (&row.last_status, row.gone) {
@@ -334,6 +343,10 @@ fn write_table(out: &mut impl Write, rows: &[Row]) -> std::io::Result<()> {
                 row.stories.to_string(),
                 problem,
             ]
+            .into_iter()
+            .zip(WIDTHS)
+            .map(|(text, max)| terminal::cell(&text, max))
+            .collect::<Vec<_>>()
         })
         .collect();
     let header = [
@@ -349,7 +362,7 @@ fn write_table(out: &mut impl Write, rows: &[Row]) -> std::io::Result<()> {
         cells
             .iter()
             .zip(widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
+            .map(|(cell, width)| terminal::pad(cell, width))
             .collect::<Vec<_>>()
             .join("  ")
             .trim_end()

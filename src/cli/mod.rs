@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 mod feeds;
 mod opml;
 mod search;
+mod terminal;
 mod topics;
 
 use crate::config::{self, Config};

@@ -92,6 +92,9 @@ pub(super) struct RawScheduler {
 pub(super) struct RawServer {
     pub feed_items: Option<Spanned<Count>>,
     pub max_items: Option<Spanned<Count>>,
+    pub header_read_timeout: Option<Spanned<DurationText>>,
+    pub idle_timeout: Option<Spanned<DurationText>>,
+    pub max_connections: Option<Spanned<Count>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -97,8 +97,12 @@ fn defaults_apply_to_a_minimal_file() {
         ServerConfig {
             feed_items: 50,
             max_items: 500,
+            ..ServerConfig::default()
         }
     );
+    assert_eq!(config.server.header_read_timeout, Duration::from_secs(10));
+    assert_eq!(config.server.idle_timeout, Duration::from_secs(60));
+    assert_eq!(config.server.max_connections, 1024);
     // Empty tables are all defaults too.
     let config = ok(&format!(
         "{MINIMAL}[scheduler]
@@ -134,6 +138,9 @@ backoff_max = "1h"
 [server]
 feed_items = 20
 max_items = 20
+header_read_timeout = "5s"
+idle_timeout = "1m 30s"
+max_connections = 64
 [[feeds]]
 url = "https://a.example/feed"
 [[feeds]]
@@ -158,6 +165,9 @@ enabled = false
         ServerConfig {
             feed_items: 20,
             max_items: 20,
+            header_read_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(90),
+            max_connections: 64,
         }
     );
     assert_eq!(config.topic().title, "Topic");
@@ -737,6 +747,63 @@ fn bad_server() {
         13,
         "server.max_items",
         "feed_items (50) is more than max_items (10)",
+    );
+}
+
+#[test]
+fn bad_connection_limits_are_named_with_their_place() {
+    let at = |body: &str| problem(&format!("{MINIMAL}[server]\n{body}\n"));
+    assert_at(
+        &at("header_read_timeout = \"0s\""),
+        4,
+        23,
+        "server.header_read_timeout",
+        "longer than zero",
+    );
+    assert_at(
+        &at("idle_timeout = \"soon\""),
+        4,
+        16,
+        "server.idle_timeout",
+        "bad duration `soon`",
+    );
+    assert_at(
+        &at("idle_timeout = 60"),
+        4,
+        16,
+        "server.idle_timeout",
+        "duration string",
+    );
+    assert_at(
+        &at("max_connections = 0"),
+        4,
+        19,
+        "server.max_connections",
+        "at least 1",
+    );
+    assert_at(
+        &at("max_connections = 2000000"),
+        4,
+        19,
+        "server.max_connections",
+        "at most 1000000",
+    );
+    assert_at(
+        &at("max_conections = 10"),
+        4,
+        1,
+        "server.max_conections",
+        "max_connections",
+    );
+    // Every problem of the table at once, the item counts' conflict too.
+    let all = problems(&format!(
+        "{MINIMAL}[server]\nfeed_items = 600\nmax_connections = -1\n"
+    ));
+    let keys: Vec<&str> = all.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["server.feed_items", "server.max_connections"],
+        "{all:#?}"
     );
 }
 

@@ -112,6 +112,25 @@ pub struct ServerConfig {
     pub feed_items: usize,
     /// The largest `?limit=` honoured. Default 500.
     pub max_items: usize,
+    /// A request's head must arrive whole within this, counted from when
+    /// the server starts waiting for it: from the accept, and on a kept
+    /// alive connection from the end of the previous answer (so it is also
+    /// how long an HTTP/1 connection may sit idle between requests).
+    /// Default 10 s: a reader or proxy sends its head in one packet; a
+    /// connection that trickles it (slowloris) or sends nothing frees its
+    /// slot this soon.
+    pub header_read_timeout: Duration,
+    /// A connection on which no byte moved either way for this long while
+    /// the server waits to read or write is closed: a client that stops
+    /// reading an answer, or a request body that stalls. Default 60 s: far
+    /// more than any live reader needs between two packets.
+    pub idle_timeout: Duration,
+    /// Connections served at once; beyond it the daemon stops accepting
+    /// (the kernel queues the rest) until one closes. Each costs a file
+    /// descriptor, which polls and SQLite need too: the daemon lowers the
+    /// cap to what its open-file limit leaves (see `daemon::listen`).
+    /// Default 1,024.
+    pub max_connections: usize,
 }
 
 impl Default for ServerConfig {
@@ -119,6 +138,9 @@ impl Default for ServerConfig {
         Self {
             feed_items: 50,
             max_items: 500,
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 1024,
         }
     }
 }

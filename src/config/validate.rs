@@ -22,6 +22,10 @@ use super::types::{
 };
 use super::values::Validator;
 
+/// The largest `server.max_connections` accepted: each connection costs a
+/// file descriptor, and no open-file limit comes near a million.
+const MAX_CONNECTIONS: usize = 1_000_000;
+
 /// Loads and validates the file at `path`.
 pub fn load(path: &Path) -> Result<Config, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
@@ -271,6 +275,13 @@ impl Validator<'_> {
         let max_span = raw.max_items.as_ref().map(Spanned::span);
         let feed_items = self.count(raw.feed_items, "server.feed_items", d.feed_items, 1);
         let max_items = self.count(raw.max_items, "server.max_items", d.max_items, 1);
+        let header_read_timeout = self.duration(
+            raw.header_read_timeout,
+            "server.header_read_timeout",
+            d.header_read_timeout,
+        );
+        let idle_timeout = self.duration(raw.idle_timeout, "server.idle_timeout", d.idle_timeout);
+        let max_connections = self.max_connections(raw.max_connections, d.max_connections);
         if let (Some(feed), Some(max)) = (feed_items, max_items)
             && feed > max
         {
@@ -291,7 +302,40 @@ impl Validator<'_> {
         Some(ServerConfig {
             feed_items: feed_items?,
             max_items: max_items?,
+            header_read_timeout: header_read_timeout?,
+            idle_timeout: idle_timeout?,
+            max_connections: max_connections?,
         })
+    }
+
+    /// `server.max_connections`: at least one (none would serve nothing),
+    /// at most [`MAX_CONNECTIONS`] (far beyond any open-file limit, and
+    /// inside what a semaphore can count).
+    fn max_connections(&mut self, raw: Option<Spanned<Count>>, default: usize) -> Option<usize> {
+        let key = "server.max_connections";
+        let Some(raw) = raw else {
+            return Some(default);
+        };
+        let n = raw.get_ref().0;
+        match usize::try_from(n) {
+            Ok(n) if (1..=MAX_CONNECTIONS).contains(&n) => Some(n),
+            Ok(n) if n > MAX_CONNECTIONS => {
+                self.report(
+                    raw.span(),
+                    key,
+                    format!("{n} is too large: must be at most {MAX_CONNECTIONS}"),
+                );
+                None
+            }
+            _ => {
+                self.report(
+                    raw.span(),
+                    key,
+                    format!("{n} is too small: must be at least 1; 0 would refuse every reader"),
+                );
+                None
+            }
+        }
     }
 
     fn retention(&mut self, raw: Option<Spanned<RawRetention>>) -> Option<Retention> {

@@ -12,6 +12,7 @@
 
 mod catch_up;
 mod config_watch;
+mod listen;
 mod poll_task;
 mod scheduler;
 pub mod systemd;
@@ -97,6 +98,8 @@ pub async fn run(
         .local_addr()
         .context("cannot read the bound address")?;
 
+    let limits = connection_limits(&config).await;
+
     let metrics = Arc::new(Metrics::new());
     let changes = Arc::new(Changes::default());
     let (config_tx, config_rx) = watch::channel(Arc::new(config));
@@ -125,7 +128,7 @@ pub async fn run(
         changes.clone(),
         metrics.clone(),
     ));
-    let server = spawn_server(listener, state, token.clone());
+    let server = spawn_server(listener, state, limits, token.clone());
     tracing::info!(address = %local, url = %config_rx.borrow().public_url, "serving the merged feed");
 
     let mut daemon = Daemon {
@@ -158,18 +161,44 @@ pub async fn run(
     result
 }
 
-/// Serves `router` on `listener` until `token` is cancelled; then lets open
-/// connections finish (the caller bounds how long).
+/// Serves the router on `listener` under `limits` until `token` is
+/// cancelled; then lets open connections finish (the caller bounds how
+/// long). See `listen` for the limits.
 fn spawn_server(
     listener: TcpListener,
     state: Arc<ServerState>,
+    limits: listen::Limits,
     token: CancellationToken,
 ) -> JoinHandle<std::io::Result<()>> {
-    tokio::spawn(async move {
-        axum::serve(listener, server::router(state))
-            .with_graceful_shutdown(token.cancelled_owned())
-            .await
-    })
+    tokio::spawn(listen::serve(
+        listener,
+        server::router(state),
+        limits,
+        token,
+    ))
+}
+
+/// `[server]`'s connection limits, the cap lowered to what the open-file
+/// limit leaves once polls and SQLite have their share (said in the log
+/// when it is: the fix is a higher `LimitNOFILE=` or `ulimit -n`).
+async fn connection_limits(config: &Config) -> listen::Limits {
+    let mut limits = listen::Limits::from_config(&config.server);
+    let cap = listen::connection_cap(
+        limits.max_connections,
+        config.fetch.concurrency,
+        listen::open_file_limit().await,
+    );
+    if let Some((open_files, reserved)) = cap.lowered {
+        tracing::warn!(
+            configured = limits.max_connections,
+            used = cap.connections,
+            open_files,
+            reserved,
+            "server.max_connections lowered to fit the open-file limit next to the descriptors kept for polls and SQLite; raise the limit (LimitNOFILE= under systemd, ulimit -n) to serve more connections"
+        );
+    }
+    limits.max_connections = cap.connections;
+    limits
 }
 
 /// Stops in order: no new polls, in-flight ones get a bounded time to

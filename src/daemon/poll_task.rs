@@ -110,6 +110,7 @@ impl PollTask {
                 // The store failed: feedloom is wrong, not the feed. Retry
                 // after the backoff base rather than hammering it.
                 tracing::error!(feed = %self.feed.url, error = %error_chain(error), "poll failed");
+                self.metrics.record_poll_not_recorded(now.timestamp());
                 now + chrono::Duration::from_std(self.config.scheduler.backoff_base)
                     .unwrap_or(chrono::Duration::MAX)
             }

@@ -242,6 +242,18 @@ impl Daemon {
             ("listen", old.listen != new.listen),
             ("database", old.database != new.database),
             ("log", old.log != new.log),
+            (
+                "server.header_read_timeout",
+                old.server.header_read_timeout != new.server.header_read_timeout,
+            ),
+            (
+                "server.idle_timeout",
+                old.server.idle_timeout != new.server.idle_timeout,
+            ),
+            (
+                "server.max_connections",
+                old.server.max_connections != new.server.max_connections,
+            ),
         ] {
             if changed {
                 tracing::warn!(

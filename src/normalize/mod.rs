@@ -98,7 +98,7 @@ pub fn normalize_entry(entry: &ParsedEntry) -> Option<Item> {
             author: entry
                 .author
                 .as_deref()
-                .map(collapse_whitespace)
+                .map(plain_author)
                 .filter(|a| !a.is_empty()),
             published: entry.published.or(entry.updated),
             updated: entry.updated,
@@ -146,12 +146,26 @@ pub fn story_from_paragraphs(
 /// which keeps the words and drops scripts and styles with their content.
 /// Titles longer than [`MAX_TITLE_CHARS`] are cut.
 pub fn plain_title(title: &str) -> String {
+    plain_text(title, MAX_TITLE_CHARS)
+}
+
+/// An author as plain text, cleaned exactly as a title is (see
+/// [`plain_title`]): the same feeds put the same escaped markup in both,
+/// and a byline that kept `<b>` as text beside a title that lost it
+/// looked broken. Bylines longer than [`MAX_AUTHOR_CHARS`] are cut.
+pub fn plain_author(author: &str) -> String {
+    plain_text(author, MAX_AUTHOR_CHARS)
+}
+
+/// `text` with its markup (if it holds a tag) turned into plain text,
+/// whitespace collapsed, cut at `max` characters on a word boundary.
+fn plain_text(text: &str, max: usize) -> String {
     static TAG: std::sync::LazyLock<regex::Regex> =
         std::sync::LazyLock::new(|| crate::text::built_in_regex(r"<[A-Za-z/!?][^>]*>"));
-    if TAG.is_match(title) {
-        excerpt(&html_to_text(&sanitize_html(title, None)), MAX_TITLE_CHARS)
+    if TAG.is_match(text) {
+        excerpt(&html_to_text(&sanitize_html(text, None)), max)
     } else {
-        excerpt(title, MAX_TITLE_CHARS)
+        excerpt(text, max)
     }
 }
 
@@ -159,6 +173,10 @@ pub fn plain_title(title: &str) -> String {
 /// "title" holding a whole article (it happens) would flood every reader's
 /// list, so it is cut on a word boundary, never inside a character.
 pub const MAX_TITLE_CHARS: usize = 300;
+
+/// The longest byline kept, in characters: a dozen co-authors fit; a feed
+/// that puts a biography there does not flood every entry.
+pub const MAX_AUTHOR_CHARS: usize = 200;
 
 /// A title for an untitled item: its first sentence, cut at a word boundary.
 fn title_from_text(text: &str) -> Option<String> {

@@ -226,6 +226,31 @@ fn titles_that_hold_markup_become_plain_text_without_scripts() {
 }
 
 #[test]
+fn authors_lose_their_markup_as_titles_do() {
+    assert_eq!(plain_author("<b>Jane</b>   Doe"), "Jane Doe");
+    assert_eq!(
+        plain_author("<script>alert(1)</script><a href=\"https://x.example/\">Ann</a>, Bo"),
+        "Ann, Bo"
+    );
+    assert_eq!(plain_author("Tom & Jerry <3"), "Tom & Jerry <3");
+    assert_eq!(plain_author("  Plain\n name "), "Plain name");
+    let long = "Someone ".repeat(100);
+    let cut = plain_author(&long);
+    assert!(cut.chars().count() <= MAX_AUTHOR_CHARS + 1, "{cut}");
+    assert!(cut.ends_with('…'), "{cut}");
+
+    // Through the whole entry: title and author cleaned alike.
+    let mut e = entry("<i>Kabul</i> airport reopens", "<p>Body text.</p>");
+    e.author = Some("<i>Jane</i> <b>Doe</b>".to_owned());
+    let story = normalize_entry(&e).unwrap().story;
+    assert_eq!(story.title, "Kabul airport reopens");
+    assert_eq!(story.author.as_deref(), Some("Jane Doe"));
+    // An author that is only markup is no author.
+    e.author = Some("<script>alert(1)</script>".to_owned());
+    assert_eq!(normalize_entry(&e).unwrap().story.author, None);
+}
+
+#[test]
 fn very_long_titles_are_cut_on_a_word_and_char_boundary() {
     // 400 three-byte characters in words of five: the cut falls inside a
     // word and inside no character.

@@ -33,21 +33,33 @@ pub(super) enum ServerError {
 
 const PLAIN_TEXT: (header::HeaderName, &str) = (header::CONTENT_TYPE, "text/plain; charset=utf-8");
 
+/// On every error answer: a 400 repeats what the request said (an unknown
+/// `topic=`), and a browser that sniffed that text as HTML would run
+/// whatever markup the link carried. The router adds it to every other
+/// answer too (see `server::router`); here it holds wherever an error is
+/// rendered.
+pub(super) const NOSNIFF: (header::HeaderName, &str) = (header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+
 impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
         match self {
             ServerError::BadRequest(message) => (
                 StatusCode::BAD_REQUEST,
-                [PLAIN_TEXT],
+                [PLAIN_TEXT, NOSNIFF],
                 format!("{message}\n"),
             )
                 .into_response(),
             ServerError::NotFound => {
-                (StatusCode::NOT_FOUND, [PLAIN_TEXT], "not found\n").into_response()
+                (StatusCode::NOT_FOUND, [PLAIN_TEXT, NOSNIFF], "not found\n").into_response()
             }
             ServerError::Unavailable(error) => {
                 tracing::error!(error = %error_chain(&error), "health check: the database does not answer");
-                (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [PLAIN_TEXT, NOSNIFF],
+                    "database unavailable\n",
+                )
+                    .into_response()
             }
             internal @ (ServerError::Store(_)
             | ServerError::JsonFeed(_)
@@ -56,7 +68,7 @@ impl IntoResponse for ServerError {
                 tracing::error!(error = %error_chain(&internal), "cannot render a page");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    [PLAIN_TEXT],
+                    [PLAIN_TEXT, NOSNIFF],
                     "internal error; see the daemon's log\n",
                 )
                     .into_response()

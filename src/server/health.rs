@@ -1,36 +1,234 @@
-//! What supervisors and scrapers ask: `/healthz` (does the database answer,
-//! when did a poll last finish) and `/metrics`. Neither is a document, so
-//! neither goes through the cache or conditional GET.
+//! What supervisors and scrapers ask: `/healthz` and `/metrics`. Neither is
+//! a document, so neither goes through the cache or conditional GET.
+//!
+//! `/healthz` answers 200 `ok` or 503 `degraded`, in plain text with the
+//! figures behind the verdict, so that a supervisor or load balancer sees
+//! a daemon that serves but no longer stores anything (a full disk once
+//! failed 240 writes in 25 s under an `ok`). Degraded when:
+//! - the last poll write failed, or at least [`MIN_FAILED_WRITES`] of the
+//!   last five minutes' writes failed and they were half or more;
+//! - no feed was fetched (or found unchanged) for [`STALE_SLOTS`] slots of
+//!   the slowest enabled schedule, plus the jitter (at least
+//!   [`MIN_STALE`]);
+//! - the database does not answer (as before: `database unavailable`).
+//!
+//! It stays cheap and never queues behind a render: the figures are
+//! counters the polls keep, and the database is pinged only if the
+//! server's connection is free this instant (a busy one is answering).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 
-use super::error::ServerError;
+use super::error::{NOSNIFF, ServerError};
 use super::state::ServerState;
+use crate::config::Config;
+use crate::metrics::{WRITE_WINDOW, Writes};
 use crate::store;
+
+/// Slots of the slowest schedule without a single successful poll before
+/// `/healthz` says degraded: one missed slot is a slow or failing feed,
+/// three in a row of every feed is a daemon that no longer gets anything.
+pub(super) const STALE_SLOTS: u32 = 3;
+
+/// The shortest deadline for "no feed fetched", whatever the schedule: a
+/// single poll may take the whole fetch timeout, and an alarm that fires
+/// on every slow feed of a schedule of seconds is one nobody heeds.
+pub(super) const MIN_STALE: Duration = Duration::from_secs(5 * 60);
+
+/// Failed writes in the window that make a trend even when the last write
+/// worked: fewer is a passing lock or a blip.
+pub(super) const MIN_FAILED_WRITES: u64 = 5;
+
+/// Fire times looked at to find a schedule's longest gap (a weekday-only
+/// schedule has a weekend gap the next two fires would not show).
+const SLOT_LOOKAHEAD: usize = 32;
+
+/// What the server's database connection said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Database {
+    Answers,
+    /// In use this instant (a render or a search): it answers, to them.
+    Busy,
+}
+
+/// Everything `/healthz` judges, gathered without waiting.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Figures {
+    pub now: DateTime<Utc>,
+    pub started: DateTime<Utc>,
+    pub last_poll: Option<DateTime<Utc>>,
+    pub last_success: Option<DateTime<Utc>>,
+    pub writes: Writes,
+    /// How long without a successful poll is too long; `None` without an
+    /// enabled feed (nothing to fetch, nothing to miss).
+    pub stale_after: Option<Duration>,
+    pub database: Database,
+}
+
+/// The verdict and the plain-text body that shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Verdict {
+    pub degraded: bool,
+    pub body: String,
+}
+
+/// Judges `figures`: the reasons first, then every figure, one per line.
+pub(super) fn assess(figures: &Figures) -> Verdict {
+    let mut reasons = Vec::new();
+    let writes = &figures.writes;
+    let last_failed = writes
+        .last_failed
+        .is_some_and(|failed| writes.last_ok.is_none_or(|ok| failed > ok));
+    if last_failed {
+        reasons.push("the last write to the database failed".to_owned());
+    } else if writes.failed >= MIN_FAILED_WRITES && writes.failed >= writes.succeeded {
+        reasons.push(format!(
+            "{} of the last {} writes to the database failed",
+            writes.failed,
+            writes.failed + writes.succeeded
+        ));
+    }
+    if let Some(limit) = figures.stale_after {
+        let since = figures
+            .last_success
+            .unwrap_or(figures.started)
+            .max(figures.started);
+        let quiet = (figures.now - since).to_std().unwrap_or(Duration::ZERO);
+        if quiet > limit {
+            reasons.push(format!(
+                "no feed fetched for {} (allowed: {})",
+                human(quiet),
+                human(limit)
+            ));
+        }
+    }
+    let when =
+        |time: Option<DateTime<Utc>>| time.map_or_else(|| "never".to_owned(), |t| t.to_rfc3339());
+    let unix = |time: Option<i64>| when(time.and_then(|t| DateTime::from_timestamp(t, 0)));
+    let mut body = String::new();
+    if reasons.is_empty() {
+        body.push_str("ok\n");
+    } else {
+        for reason in &reasons {
+            body.push_str(&format!("degraded: {reason}\n"));
+        }
+    }
+    body.push_str(&format!("last_poll: {}\n", when(figures.last_poll)));
+    body.push_str(&format!("last_fetch: {}\n", when(figures.last_success)));
+    body.push_str(&format!(
+        "writes_last_{}: {} ok, {} failed\n",
+        human(WRITE_WINDOW),
+        writes.succeeded,
+        writes.failed
+    ));
+    body.push_str(&format!("last_write_ok: {}\n", unix(writes.last_ok)));
+    body.push_str(&format!(
+        "last_write_failed: {}\n",
+        unix(writes.last_failed)
+    ));
+    body.push_str(&format!(
+        "fetch_deadline: {}\n",
+        figures
+            .stale_after
+            .map_or_else(|| "none (no enabled feed)".to_owned(), human)
+    ));
+    body.push_str(match figures.database {
+        Database::Answers => "database: answers\n",
+        Database::Busy => "database: busy serving (not pinged)\n",
+    });
+    Verdict {
+        degraded: !reasons.is_empty(),
+        body,
+    }
+}
+
+fn human(duration: Duration) -> String {
+    humantime::format_duration(Duration::from_secs(duration.as_secs())).to_string()
+}
+
+/// How long without a successful poll is too long under `config`:
+/// [`STALE_SLOTS`] times the longest gap between two fire times of any
+/// enabled feed's schedule (the slowest feed sets the pace at which
+/// "nothing at all" becomes news), plus the jitter, and at least
+/// [`MIN_STALE`]. `None` without an enabled feed.
+pub(super) fn stale_after(config: &Config, now: DateTime<Utc>) -> Option<Duration> {
+    let mut expressions: Vec<&crate::config::Schedule> = Vec::new();
+    for feed in config.enabled_feeds() {
+        let schedule = feed.schedule_or(config);
+        if !expressions
+            .iter()
+            .any(|s| s.expression == schedule.expression)
+        {
+            expressions.push(schedule);
+        }
+    }
+    let slot = expressions
+        .iter()
+        .filter_map(|schedule| {
+            let times: Vec<DateTime<Utc>> =
+                schedule.cron.after(&now).take(SLOT_LOOKAHEAD).collect();
+            times
+                .windows(2)
+                .filter_map(|pair| (pair[1] - pair[0]).to_std().ok())
+                .max()
+        })
+        .max()?;
+    Some((slot.saturating_mul(STALE_SLOTS) + config.scheduler.jitter).max(MIN_STALE))
+}
 
 pub(super) async fn healthz(
     State(state): State<Arc<ServerState>>,
 ) -> Result<Response, ServerError> {
-    let answer = state.store.call(|store| store.ping()).await;
-    let last_poll = state
-        .changes
-        .last_poll()
-        .map_or_else(|| "never".to_owned(), |t| t.to_rfc3339());
-    match answer {
-        Ok(()) => Ok((
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            format!("ok\nlast_poll: {last_poll}\n"),
-        )
-            .into_response()),
+    // Only if the connection is free this instant: a render holding it
+    // must not hold the health check too.
+    let database = state
+        .store
+        .blocking(|store| Ok::<_, store::Error>(store.try_lock().map(|store| store.ping())))
+        .await;
+    let database = match database {
+        Ok(Some(Ok(()))) => Database::Answers,
+        Ok(None) => Database::Busy,
         // A crash is a bug in the check, not a database that is down.
-        Err(crashed @ store::Error::Crashed(_)) => Err(ServerError::Store(crashed)),
-        Err(error) => Err(ServerError::Unavailable(error)),
-    }
+        Err(crashed @ store::Error::Crashed(_))
+        | Ok(Some(Err(crashed @ store::Error::Crashed(_)))) => {
+            return Err(ServerError::Store(crashed));
+        }
+        Err(error) | Ok(Some(Err(error))) => return Err(ServerError::Unavailable(error)),
+    };
+    let now = Utc::now();
+    let stale = stale_after(&state.config.borrow(), now);
+    let metrics = &state.metrics;
+    let at = |unix: i64| DateTime::from_timestamp(unix, 0);
+    let figures = Figures {
+        now,
+        started: at(metrics.started()).unwrap_or(now),
+        last_poll: state.changes.last_poll(),
+        last_success: metrics.last_success().and_then(at),
+        writes: metrics.writes(now.timestamp()),
+        stale_after: stale,
+        database,
+    };
+    let verdict = assess(&figures);
+    let status = if verdict.degraded {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            NOSNIFF,
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        verdict.body,
+    )
+        .into_response())
 }
 
 pub(super) async fn metrics(State(state): State<Arc<ServerState>>) -> Response {
@@ -43,3 +241,6 @@ pub(super) async fn metrics(State(state): State<Arc<ServerState>>) -> Response {
     )
         .into_response()
 }
+
+#[cfg(test)]
+mod tests;

@@ -22,8 +22,10 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderValue, header};
 use axum::routing::get;
 use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 pub use cache::Changes;
@@ -33,7 +35,12 @@ use error::ServerError;
 use kind::Kind;
 
 /// The routes. HEAD is answered for every GET route (axum drops the body);
-/// responses are compressed (gzip, br) when the client asks.
+/// responses are compressed (gzip, br) when the client asks. Every answer
+/// says `X-Content-Type-Options: nosniff` (documents and error answers
+/// set it themselves; the layer covers every other answer, plain-text
+/// health and metrics and what axum answers on its own, such as a 405 or
+/// a rejected query), so that no browser runs as HTML a plain-text answer
+/// that repeats what a request said.
 pub fn router(state: Arc<ServerState>) -> Router {
     Router::new()
         .route("/", feeds::at_root(Kind::Html))
@@ -56,6 +63,10 @@ pub fn router(state: Arc<ServerState>) -> Router {
         .route("/metrics", get(health::metrics))
         .fallback(|| async { ServerError::NotFound })
         .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request| {
                 // The route template, not the raw URI: bounded cardinality.

@@ -3,7 +3,7 @@
 //! [`SharedStore::call`], so no store method ever runs on the async
 //! threads and no caller writes the `spawn_blocking` dance itself.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use chrono::Utc;
 
@@ -36,6 +36,17 @@ impl SharedStore {
         match self.store.lock() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// The store lock if no one holds it now; `None` if someone does. For
+    /// a check that must answer at once rather than queue behind a render
+    /// (`/healthz`). Poisoned is taken over, as in [`lock`](Self::lock).
+    pub fn try_lock(&self) -> Option<MutexGuard<'_, Box<dyn Storage>>> {
+        match self.store.try_lock() {
+            Ok(guard) => Some(guard),
+            Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
         }
     }
 

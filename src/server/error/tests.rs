@@ -57,3 +57,25 @@ async fn each_failure_answers_in_plain_text_with_its_status() {
         )
     );
 }
+
+#[tokio::test]
+async fn every_error_answer_forbids_sniffing() {
+    let errors = [
+        ServerError::BadRequest("unknown topic <script>".to_owned()),
+        ServerError::NotFound,
+        ServerError::Unavailable(store::Error::WriteLost),
+        ServerError::Store(store::Error::Crashed("boom".to_owned())),
+    ];
+    for error in errors {
+        let shown = format!("{error:?}");
+        let response = error.into_response();
+        assert_eq!(
+            response
+                .headers()
+                .get(header::X_CONTENT_TYPE_OPTIONS)
+                .and_then(|v| v.to_str().ok()),
+            Some("nosniff"),
+            "{shown}"
+        );
+    }
+}

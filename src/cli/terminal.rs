@@ -1,0 +1,88 @@
+//! Text from the configuration, the feeds and the servers they are on,
+//! made safe to print on a terminal. A feed title (from `--title`, an OPML
+//! import or the feed itself) or a server's error text is anyone's text:
+//! printed raw, an escape sequence in it can recolour the terminal,
+//! rewrite its title, move the cursor over earlier lines or, with some
+//! terminals, answer back; a bidirectional override can reorder the line.
+
+/// Bidirectional formatting characters: not control characters to
+/// `char::is_control`, but they reorder what follows them on the line.
+const BIDI: [char; 11] = [
+    '\u{200e}', '\u{200f}', '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}',
+    '\u{2067}', '\u{2068}', '\u{2069}',
+];
+
+/// How one character is printed: tabs and line breaks as a space (a table
+/// row stays one line), other control characters (C0, DEL, C1) and the
+/// bidirectional ones as a visible escape such as `\u{1b}`, anything else
+/// as itself.
+fn printable(c: char) -> Printable {
+    match c {
+        '\t' | '\n' | '\r' => Printable::Char(' '),
+        c if c.is_control() || BIDI.contains(&c) => {
+            Printable::Escaped(c.escape_unicode().to_string())
+        }
+        c => Printable::Char(c),
+    }
+}
+
+enum Printable {
+    Char(char),
+    Escaped(String),
+}
+
+impl Printable {
+    fn len(&self) -> usize {
+        match self {
+            Self::Char(_) => 1,
+            Self::Escaped(text) => text.chars().count(),
+        }
+    }
+
+    fn push_to(&self, out: &mut String) {
+        match self {
+            Self::Char(c) => out.push(*c),
+            Self::Escaped(text) => out.push_str(text),
+        }
+    }
+}
+
+/// `text` safe for a terminal (see [`printable`]) and at most `max`
+/// characters long: when it would be longer, it is cut before the
+/// character (or escape, never split) that would overflow, and ends in
+/// an ellipsis. Keeps a table readable and every column within what
+/// formatting can pad (a title of 65,536 characters once made `feeds ls`
+/// panic).
+pub(super) fn cell(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut width = 0;
+    let mut chars = text.chars().map(printable).peekable();
+    while let Some(piece) = chars.next() {
+        let last = chars.peek().is_none();
+        // Room for an ellipsis unless this piece ends the text.
+        let room = if last { max } else { max.saturating_sub(1) };
+        if width + piece.len() > room {
+            if max > 0 {
+                out.push('…');
+            }
+            return out;
+        }
+        piece.push_to(&mut out);
+        width += piece.len();
+    }
+    out
+}
+
+/// `text` left-aligned in `width` characters (longer text is left as it
+/// is: `cell` bounds it). Pads by hand, since `format!`'s width is
+/// limited to 65,535 and panics beyond.
+pub(super) fn pad(text: &str, width: usize) -> String {
+    let len = text.chars().count();
+    let mut out = String::with_capacity(text.len() + width.saturating_sub(len));
+    out.push_str(text);
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(len)));
+    out
+}
+
+#[cfg(test)]
+mod tests;
