@@ -2,12 +2,13 @@
 //! store grows. N synthetic stories (default 100,000; one in ten on topic,
 //! a sparse topic being the costly case), then the median and worst time to
 //! pick and read the entries of: the topic's feed (50 entries), river pages
-//! 1, 2, 50 and 400 (51 entries from an OFFSET, as the server asks), the
+//! 1, 2, 50, 150 and 400 (51 entries from an OFFSET, as old `?page=` links
+//! ask), page 150 by key (`?before=`, as the "Older stories" links ask), the
 //! same feed for a topic restricted to a feed list, and every story.
 //!
 //! `cargo bench --bench read` or `cargo bench --bench read -- N`. A page's
-//! time should not grow with N (the feed and page 1) and grows with the
-//! page number only through the OFFSET scan.
+//! time should not grow with N (the feed and page 1), nor with the page
+//! number when the page is asked by key.
 
 use std::time::{Duration, Instant};
 
@@ -38,13 +39,26 @@ fn main() {
         feeds,
         limit: Some(limit),
         offset,
+        before: None,
     };
     let feed_list = Some(vec!["https://bench.example/feed".to_owned()]);
+    // Page 150 by index: after the last entry of page 149.
+    let last_of_149 = store
+        .stories(&topic(1, 149 * 50 - 1, None))
+        .expect("stories")
+        .pop()
+        .map(|story| story.uid);
+    let by_key = StoryQuery {
+        before: last_of_149,
+        ..topic(51, 0, None)
+    };
     for (label, query) in [
         ("topic feed, 50 entries", topic(50, 0, None)),
         ("river page 1", topic(51, 0, None)),
         ("river page 2", topic(51, 50, None)),
         ("river page 50", topic(51, 49 * 50, None)),
+        ("river page 150", topic(51, 149 * 50, None)),
+        ("river page 150, by key", by_key),
         ("river page 400", topic(51, 399 * 50, None)),
         ("topic with a feed list, 50", topic(50, 0, feed_list)),
         ("every story, 50", StoryQuery::all(Some(50))),

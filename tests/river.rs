@@ -97,8 +97,12 @@ fn the_river_pages_through_older_stories() {
     // Page 1: the ten newest, a way to older ones, none to newer.
     let first = river(&daemon, "/?limit=10");
     assert_eq!(uids(&first), order[..10]);
+    // "Older" names the last story shown: the next page starts there.
     assert!(
-        first.contains("/?page=2&amp;limit=10\">Older stories"),
+        first.contains(&format!(
+            "/?page=2&amp;limit=10&amp;before={}\">Older stories",
+            order[9]
+        )),
         "{first}"
     );
     assert!(!first.contains("rel=\"prev\""));
@@ -108,7 +112,28 @@ fn the_river_pages_through_older_stories() {
     let second = river(&daemon, "/?limit=10&page=2");
     assert_eq!(uids(&second), order[10..20]);
     assert!(second.contains("/?limit=10\"><span aria-hidden=\"true\">←</span> Newer</a>"));
-    assert!(second.contains("/?page=3&amp;limit=10\">Older stories"));
+    assert!(second.contains(&format!(
+        "/?page=3&amp;limit=10&amp;before={}\">Older stories",
+        order[19]
+    )));
+    // Following "Older" (by index) gives the same pages as `?page=`.
+    let by_key =
+        |n: usize, last: &str| river(&daemon, &format!("/?limit=10&page={n}&before={last}"));
+    assert_eq!(uids(&by_key(2, &order[9])), order[10..20]);
+    let third = by_key(3, &order[19]);
+    assert_eq!(uids(&third), order[20..30]);
+    assert!(third.contains("<span>Page 3</span>"));
+    let last = by_key(4, &order[29]);
+    assert_eq!(uids(&last), order[30..]);
+    assert!(!last.contains("rel=\"next\""));
+    // A story id that is no longer stored leads to no stories, not an error;
+    // anything else is refused.
+    let gone = river(
+        &daemon,
+        "/?limit=10&before=00000000000000000000000000000000",
+    );
+    assert!(gone.contains("No older stories."));
+    assert_eq!(get(&daemon.url("/?before=x%27%3B")).status, 400);
     assert!(second.contains("<title>Test topic · page 2</title>"));
     assert!(second.contains("<span>Page 2</span>"));
 

@@ -737,18 +737,20 @@ fn river_pages_link_only_where_there_are_stories() {
     let only = river(1, false, None, &stories());
     assert!(!only.contains("class=\"paging\"") && !only.contains(older));
 
+    // "Older" starts the next page at the last story shown (by index).
+    let last = stories().last().map(|story| story.uid.clone()).unwrap();
     let first = river(1, true, None, &stories());
-    assert!(first.contains(
-        "<a class=\"older\" rel=\"next\" href=\"https://loom.example/topic/?page=2\">Older stories <span aria-hidden=\"true\">→</span></a>"
-    ));
+    assert!(first.contains(&format!(
+        "<a class=\"older\" rel=\"next\" href=\"https://loom.example/topic/?page=2&amp;before={last}\">Older stories <span aria-hidden=\"true\">→</span></a>"
+    )));
     assert!(!first.contains(newer));
     assert!(first.contains("<title>SCO &amp; friends</title>"));
 
     let second = river(2, true, Some(10), &stories());
     assert!(second.contains("rel=\"prev\" href=\"https://loom.example/topic/?limit=10\""));
-    assert!(
-        second.contains("rel=\"next\" href=\"https://loom.example/topic/?page=3&amp;limit=10\"")
-    );
+    assert!(second.contains(&format!(
+        "rel=\"next\" href=\"https://loom.example/topic/?page=3&amp;limit=10&amp;before={last}\""
+    )));
     assert!(second.contains("<span>Page 2</span>"));
     assert!(second.contains("<title>SCO &amp; friends · page 2</title>"));
 

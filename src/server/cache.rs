@@ -87,12 +87,15 @@ pub(super) struct DocumentKey {
     pub(super) slug: String,
     /// The river's page; 1 for every other kind.
     pub(super) page: usize,
+    /// The river's `?before=` story (a uid); `None` for every other kind.
+    pub(super) before: Option<String>,
 }
 
 impl DocumentKey {
     /// A topic's own document, the one its subscribers poll: always cached.
     fn is_standard(&self, feed_items: usize) -> bool {
-        self.kind == Kind::Opml || (self.page == 1 && self.limit == feed_items)
+        self.kind == Kind::Opml
+            || (self.page == 1 && self.before.is_none() && self.limit == feed_items)
     }
 }
 

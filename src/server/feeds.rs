@@ -26,6 +26,17 @@ pub(super) struct Params {
     /// The river's page (`?page=2`: the next `limit` older stories); the
     /// feeds ignore it.
     page: Option<usize>,
+    /// The river's next page by index: the stories older than this one (a
+    /// uid; "Older stories" links carry it). `page` then only numbers the
+    /// page. The feeds ignore it.
+    before: Option<String>,
+}
+
+/// Whether `text` has the shape of a story's public id (32 lowercase hex
+/// digits): anything else in `?before=` is refused before it reaches the
+/// cache key or the store.
+fn is_uid(text: &str) -> bool {
+    text.len() == 32 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// The default topic's document of `kind` at the site's root (`/`,
@@ -114,15 +125,30 @@ async fn document(
     };
     // Paging is the river's (clamped: a deep OFFSET costs a scan); the feeds
     // always start at the newest.
-    let page = match kind {
-        Kind::Html => params.page.unwrap_or(1).clamp(1, publish::html::MAX_PAGE),
-        _ => 1,
+    let (page, before) = match kind {
+        Kind::Html => match params.before {
+            Some(uid) if is_uid(&uid) => (
+                params.page.unwrap_or(2).clamp(2, publish::html::MAX_PAGE),
+                Some(uid),
+            ),
+            Some(_) => {
+                return Err(ServerError::BadRequest(
+                    "before must be a story id (32 hex digits)".to_owned(),
+                ));
+            }
+            None => (
+                params.page.unwrap_or(1).clamp(1, publish::html::MAX_PAGE),
+                None,
+            ),
+        },
+        _ => (1, None),
     };
     let key = DocumentKey {
         kind,
         limit: if kind == Kind::Opml { 0 } else { limit },
         slug,
         page,
+        before,
     };
     let rendered = match state.cache().get(&key, generation) {
         Some(rendered) => rendered,
@@ -166,7 +192,7 @@ fn render(
         Kind::Opml => {
             publish::opml::render(&config.topic().title, &publish::opml::from_config(config))
         }
-        Kind::Html => river_page(store, config, topic, key.limit, key.page)?,
+        Kind::Html => river_page(store, config, topic, key)?,
         Kind::Atom | Kind::Rss | Kind::Json => {
             let stories =
                 store
@@ -189,17 +215,22 @@ fn render(
     ))
 }
 
-/// One page of a topic's river: `limit` stories from `(page - 1) * limit`,
-/// reading one more to know whether an "Older stories" link leads anywhere.
+/// One page of a topic's river: `limit` stories older than `before` when
+/// given (by index, however deep), else from `(page - 1) * limit` (old
+/// `?page=` links; an OFFSET scan), reading one more to know whether an
+/// "Older stories" link leads anywhere.
 fn river_page(
     store: &SharedStore,
     config: &Config,
     topic: &Topic,
-    limit: usize,
-    page: usize,
+    key: &DocumentKey,
 ) -> Result<String, ServerError> {
+    let (limit, page) = (key.limit, key.page);
     let mut query = StoryQuery::for_topic(config, topic, Some(limit.saturating_add(1)));
-    query.offset = page.saturating_sub(1).saturating_mul(limit);
+    match &key.before {
+        Some(uid) => query.before = Some(uid.clone()),
+        None => query.offset = page.saturating_sub(1).saturating_mul(limit),
+    }
     let mut stories = store.lock().stories(&query)?;
     let has_older = stories.len() > limit;
     stories.truncate(limit);

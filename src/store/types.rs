@@ -172,8 +172,12 @@ pub struct StoryQuery {
     pub feeds: Option<Vec<String>>,
     /// At most this many; `None`: all.
     pub limit: Option<usize>,
-    /// Skip this many first (paging).
+    /// Skip this many first (paging by number: costs a scan of them).
     pub offset: usize,
+    /// Only entries older than this story (its uid), in the newest-first
+    /// order: the next page after the one that ended with it, found by
+    /// index however deep. A uid no longer stored gives no entries.
+    pub before: Option<String>,
 }
 
 impl StoryQuery {
@@ -202,6 +206,7 @@ impl StoryQuery {
             feeds,
             limit,
             offset: 0,
+            before: None,
         }
     }
 }

@@ -73,7 +73,7 @@ pub fn river(
         let _ = writeln!(
             main,
             "<p class=\"empty\">No older stories. <a href=\"{}\">Back to the newest</a></p>",
-            escape(&page_url(meta, 1, paging.limit))
+            escape(&page_url(meta, 1, paging.limit, None))
         );
     } else if stories.is_empty() {
         main.push_str(
@@ -84,8 +84,8 @@ pub fn river(
     for story in stories {
         item(&mut main, meta, story);
     }
-    if !stories.is_empty() {
-        paging_nav(&mut main, meta, paging);
+    if let Some(last) = stories.last() {
+        paging_nav(&mut main, meta, paging, &last.uid);
     }
     let title = if paging.page > 1 {
         format!("{} · page {}", meta.title, paging.page)
@@ -145,8 +145,11 @@ fn item(out: &mut String, meta: &FeedMeta, story: &StoredStory) {
 }
 
 /// "← Newer" and "Older stories →", each only where there is a page to go
-/// to; nothing at all on a first page with nothing older.
-fn paging_nav(out: &mut String, meta: &FeedMeta, paging: Paging) {
+/// to; nothing at all on a first page with nothing older. "Older" names
+/// the `last` story shown (`before=`), so the server starts the next page
+/// from it by index, however deep, instead of skipping an OFFSET; `page=`
+/// stays for the page's number and the "Newer" link.
+fn paging_nav(out: &mut String, meta: &FeedMeta, paging: Paging, last: &str) {
     let older = paging.has_older && paging.page < MAX_PAGE;
     if paging.page <= 1 && !older {
         return;
@@ -156,7 +159,7 @@ fn paging_nav(out: &mut String, meta: &FeedMeta, paging: Paging) {
         let _ = writeln!(
             out,
             "<a class=\"newer\" rel=\"prev\" href=\"{}\"><span aria-hidden=\"true\">←</span> Newer</a>",
-            escape(&page_url(meta, paging.page - 1, paging.limit))
+            escape(&page_url(meta, paging.page - 1, paging.limit, None))
         );
         let _ = writeln!(out, "<span>Page {}</span>", paging.page);
     }
@@ -164,21 +167,25 @@ fn paging_nav(out: &mut String, meta: &FeedMeta, paging: Paging) {
         let _ = writeln!(
             out,
             "<a class=\"older\" rel=\"next\" href=\"{}\">Older stories <span aria-hidden=\"true\">→</span></a>",
-            escape(&page_url(meta, paging.page + 1, paging.limit))
+            escape(&page_url(meta, paging.page + 1, paging.limit, Some(last)))
         );
     }
     out.push_str("</nav>\n");
 }
 
 /// The river's URL for `page` (the plain topic URL for the first page),
-/// keeping a non-default `limit`.
-fn page_url(meta: &FeedMeta, page: usize, limit: Option<usize>) -> String {
+/// keeping a non-default `limit`, and starting `before` a story (its uid)
+/// when given.
+fn page_url(meta: &FeedMeta, page: usize, limit: Option<usize>, before: Option<&str>) -> String {
     let mut query = Vec::new();
     if page > 1 {
         query.push(format!("page={page}"));
     }
     if let Some(limit) = limit {
         query.push(format!("limit={limit}"));
+    }
+    if let Some(before) = before {
+        query.push(format!("before={before}"));
     }
     let mut url = meta.site_url.clone();
     url.set_query(None);

@@ -68,6 +68,18 @@ impl StoryQuery {
                  WHERE m.cluster_id = stories.id AND t.topic = ?{t} AND t.reason LIKE 'exclude:%')"
             ));
         }
+        if let Some(uid) = &self.before {
+            values.push(Value::Text(uid.clone()));
+            let k = values.len();
+            // The first condition is the index range that starts the scan
+            // at the story (`stories_by_date`); the second breaks ties
+            // between stories of the same date as the order does.
+            let at = "coalesce(published_at, first_seen_at)";
+            clauses.push(format!(
+                "{at} <= (SELECT {at} FROM stories WHERE uid = ?{k}) \
+                 AND ({at}, id) < (SELECT {at}, id FROM stories WHERE uid = ?{k})"
+            ));
+        }
         // It follows `WHERE cluster_id = id`.
         let filter = clauses
             .iter()

@@ -1145,12 +1145,13 @@ fn opening_does_not_wait_for_a_writer() {
 
 /// The plan of a topic page with a feed list: `EXPLAIN QUERY PLAN`'s
 /// details, one per step.
-fn page_plan(store: &Store) -> Vec<String> {
+fn page_plan(store: &Store, before: Option<&str>) -> Vec<String> {
     let query = StoryQuery {
         topic: Some("main".to_owned()),
         feeds: Some(vec!["http://127.0.0.1/a.xml".to_owned()]),
         limit: Some(51),
         offset: 0,
+        before: before.map(str::to_owned),
     };
     let (sql, values) = super::read::page_sql(&query);
     let mut statement = store
@@ -1169,7 +1170,7 @@ fn page_plan(store: &Store) -> Vec<String> {
 #[test]
 fn a_topic_page_reads_each_candidates_verdicts_and_sightings_by_key() {
     let store = Store::open_in_memory().unwrap();
-    let plan = page_plan(&store);
+    let plan = page_plan(&store, None);
     // The entries in date order, each candidate checked through its
     // members: a subquery that reads a whole topic's verdicts, or a whole
     // feed's sightings, per candidate makes a page cost grow with the
@@ -1195,6 +1196,18 @@ fn a_topic_page_reads_each_candidates_verdicts_and_sightings_by_key() {
     assert_eq!(sightings.len(), 1, "{plan:#?}");
     assert!(
         sightings[0].contains("sightings_by_story (story_id=?)"),
+        "{plan:#?}"
+    );
+}
+
+#[test]
+fn a_page_after_a_story_starts_the_scan_at_that_story_by_index() {
+    let store = Store::open_in_memory().unwrap();
+    let plan = page_plan(&store, Some("0123456789abcdef0123456789abcdef"));
+    // A range of the date index, not a scan from the newest: a page's cost
+    // does not grow with how deep it is.
+    assert!(
+        plan[0].starts_with("SEARCH stories USING INDEX stories_by_date (<expr><?)"),
         "{plan:#?}"
     );
 }

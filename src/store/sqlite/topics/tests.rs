@@ -255,6 +255,7 @@ fn published(store: &Store, feeds: Option<Vec<&str>>) -> usize {
         feeds: feeds.map(|f| f.into_iter().map(str::to_owned).collect()),
         limit: None,
         offset: 0,
+        before: None,
     };
     store.stories(&query).unwrap().len()
 }
