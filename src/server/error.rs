@@ -26,6 +26,10 @@ pub(super) enum ServerError {
     JsonFeed(#[from] serde_json::Error),
     #[error("cannot build the document's URL")]
     Url(#[from] url::ParseError),
+    /// Every render slot stayed taken for [`QUEUE_WAIT`](super::flight::QUEUE_WAIT):
+    /// a 503 with `Retry-After`, rather than a queue that grows with the load.
+    #[error("too busy")]
+    Busy,
     /// A render on a blocking thread panicked.
     #[error(transparent)]
     Crashed(#[from] tokio::task::JoinError),
@@ -47,6 +51,12 @@ impl IntoResponse for ServerError {
                 StatusCode::BAD_REQUEST,
                 [PLAIN_TEXT, NOSNIFF],
                 format!("{message}\n"),
+            )
+                .into_response(),
+            ServerError::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [PLAIN_TEXT, NOSNIFF, (header::RETRY_AFTER, "5")],
+                "busy; try again in a few seconds\n",
             )
                 .into_response(),
             ServerError::NotFound => {

@@ -153,24 +153,29 @@ async fn document(
     let rendered = match state.cache().get(&key, generation) {
         Some(rendered) => rendered,
         None => {
-            let changes = state.changes.clone();
-            let config_for_render = config.clone();
-            let wanted = key.clone();
-            let rendered = state
-                .store
-                .blocking(move |store| {
-                    render(store, &changes, &config_for_render, &wanted, generation)
+            state
+                .flights()
+                .render(&key, generation, || async {
+                    let changes = state.changes.clone();
+                    let config_for_render = config.clone();
+                    let wanted = key.clone();
+                    let rendered = state
+                        .store
+                        .blocking(move |store| {
+                            render(store, &changes, &config_for_render, &wanted, generation)
+                        })
+                        .await?;
+                    let rendered = Arc::new(rendered);
+                    state.metrics.document_rendered();
+                    state.cache().insert(
+                        key.clone(),
+                        rendered.clone(),
+                        &state.changes,
+                        config.server.feed_items,
+                    );
+                    Ok(rendered)
                 })
-                .await?;
-            let rendered = Arc::new(rendered);
-            state.metrics.document_rendered();
-            state.cache().insert(
-                key,
-                rendered.clone(),
-                &state.changes,
-                config.server.feed_items,
-            );
-            rendered
+                .await?
         }
     };
     Ok(respond(&rendered, headers))

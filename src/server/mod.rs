@@ -11,6 +11,7 @@ mod cache;
 mod conditional;
 mod error;
 mod feeds;
+mod flight;
 mod health;
 mod kind;
 mod meta;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use super::cache::{Changes, DocumentCache};
+use super::flight::Flights;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::store::SharedStore;
@@ -18,6 +19,7 @@ pub struct ServerState {
     pub changes: Arc<Changes>,
     pub metrics: Arc<Metrics>,
     cache: DocumentCache,
+    flights: Flights,
 }
 
 impl ServerState {
@@ -33,10 +35,15 @@ impl ServerState {
             changes,
             metrics,
             cache: DocumentCache::default(),
+            flights: Flights::default(),
         }
     }
 
     pub(super) fn cache(&self) -> &DocumentCache {
         &self.cache
+    }
+
+    pub(super) fn flights(&self) -> &Flights {
+        &self.flights
     }
 }

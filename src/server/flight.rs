@@ -1,0 +1,92 @@
+//! Renders of uncached documents, bounded: requests for the same document
+//! at the same generation share one render (single flight), and at most
+//! one render per core runs at once; a request that waited [`QUEUE_WAIT`]
+//! for its turn is answered 503 with `Retry-After` instead of piling up.
+//! After a change, every reader of `/feed.atom` used to render it again;
+//! under a flood of river pages, renders filled the blocking pool that
+//! the polls need too.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::sync::{OnceCell, Semaphore};
+
+use super::cache::{DocumentKey, Rendered};
+use super::error::ServerError;
+
+/// The longest a request waits for a render slot before it is told to come
+/// back later.
+pub(super) const QUEUE_WAIT: Duration = Duration::from_secs(5);
+
+/// One document being rendered, and everyone waiting for it.
+type Flight = Arc<OnceCell<Arc<Rendered>>>;
+
+pub(super) struct Flights {
+    flights: Mutex<HashMap<(DocumentKey, u64), Flight>>,
+    /// One render per core: rendering is CPU work on blocking threads.
+    slots: Semaphore,
+    /// [`QUEUE_WAIT`], shorter in tests.
+    wait: Duration,
+}
+
+impl Default for Flights {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self::new(cores, QUEUE_WAIT)
+    }
+}
+
+impl Flights {
+    pub(super) fn new(slots: usize, wait: Duration) -> Self {
+        Self {
+            flights: Mutex::default(),
+            slots: Semaphore::new(slots.max(1)),
+            wait,
+        }
+    }
+
+    fn flights(&self) -> MutexGuard<'_, HashMap<(DocumentKey, u64), Flight>> {
+        match self.flights.lock() {
+            Ok(flights) => flights,
+            // A map of flights holds no invariant a panic could break.
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// The document `key` at `generation`: rendered by `render` in a free
+    /// slot, or by the request already rendering it. If that request's
+    /// client goes away (its future is dropped), the next waiter renders.
+    pub(super) async fn render<F, Fut>(
+        &self,
+        key: &DocumentKey,
+        generation: u64,
+        render: F,
+    ) -> Result<Arc<Rendered>, ServerError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Arc<Rendered>, ServerError>>,
+    {
+        let id = (key.clone(), generation);
+        let flight = self.flights().entry(id.clone()).or_default().clone();
+        let result = flight
+            .get_or_try_init(|| async {
+                let _slot = tokio::time::timeout(self.wait, self.slots.acquire())
+                    .await
+                    .map_err(|_| ServerError::Busy)?;
+                render().await
+            })
+            .await
+            .cloned();
+        // Done (or failed): later requests find the cache, or try afresh.
+        let mut flights = self.flights();
+        if flights.get(&id).is_some_and(|f| Arc::ptr_eq(f, &flight)) {
+            flights.remove(&id);
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests;
