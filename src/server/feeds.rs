@@ -155,13 +155,14 @@ async fn document(
         None => {
             state
                 .flights()
-                .render(&key, generation, || async {
+                .render(&key, generation, |slot| async {
                     let changes = state.changes.clone();
                     let config_for_render = config.clone();
                     let wanted = key.clone();
                     let rendered = state
                         .store
                         .blocking(move |store| {
+                            let _slot = slot;
                             render(store, &changes, &config_for_render, &wanted, generation)
                         })
                         .await?;

@@ -1,7 +1,10 @@
-//! Renders of uncached documents, bounded: requests for the same document
-//! at the same generation share one render (single flight), and at most
-//! one render per core runs at once; a request that waited [`QUEUE_WAIT`]
-//! for its turn is answered 503 with `Retry-After` instead of piling up.
+//! Renders of uncached documents and searches, bounded: requests for the
+//! same document at the same generation share one render (single flight),
+//! and at most one render or search per core runs at once; a request that
+//! waited [`QUEUE_WAIT`] for its turn is answered 503 with `Retry-After`
+//! instead of piling up. The slot travels with the work to its blocking
+//! thread, so a request whose client left still counts until the work
+//! stops.
 //! After a change, every reader of `/feed.atom` used to render it again;
 //! under a flood of river pages, renders filled the blocking pool that
 //! the polls need too.
@@ -11,7 +14,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
 
 use super::cache::{DocumentKey, Rendered};
 use super::error::ServerError;
@@ -25,8 +28,8 @@ type Flight = Arc<OnceCell<Arc<Rendered>>>;
 
 pub(super) struct Flights {
     flights: Mutex<HashMap<(DocumentKey, u64), Flight>>,
-    /// One render per core: rendering is CPU work on blocking threads.
-    slots: Semaphore,
+    /// One render or search per core: CPU work on blocking threads.
+    slots: Arc<Semaphore>,
     /// [`QUEUE_WAIT`], shorter in tests.
     wait: Duration,
 }
@@ -42,7 +45,7 @@ impl Flights {
     pub(super) fn new(slots: usize, wait: Duration) -> Self {
         Self {
             flights: Mutex::default(),
-            slots: Semaphore::new(slots.max(1)),
+            slots: Arc::new(Semaphore::new(slots.max(1))),
             wait,
         }
     }
@@ -55,9 +58,19 @@ impl Flights {
         }
     }
 
+    /// A slot for one render or search, waited for at most [`QUEUE_WAIT`].
+    pub(super) async fn slot(&self) -> Result<OwnedSemaphorePermit, ServerError> {
+        match tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await {
+            Ok(Ok(slot)) => Ok(slot),
+            // Timed out, or closed (never: nothing closes it).
+            _ => Err(ServerError::Busy),
+        }
+    }
+
     /// The document `key` at `generation`: rendered by `render` in a free
-    /// slot, or by the request already rendering it. If that request's
-    /// client goes away (its future is dropped), the next waiter renders.
+    /// slot (which it keeps until its work ends), or by the request already
+    /// rendering it. If that request's client goes away (its future is
+    /// dropped), the next waiter renders.
     pub(super) async fn render<F, Fut>(
         &self,
         key: &DocumentKey,
@@ -65,18 +78,13 @@ impl Flights {
         render: F,
     ) -> Result<Arc<Rendered>, ServerError>
     where
-        F: FnOnce() -> Fut,
+        F: FnOnce(OwnedSemaphorePermit) -> Fut,
         Fut: Future<Output = Result<Arc<Rendered>, ServerError>>,
     {
         let id = (key.clone(), generation);
         let flight = self.flights().entry(id.clone()).or_default().clone();
         let result = flight
-            .get_or_try_init(|| async {
-                let _slot = tokio::time::timeout(self.wait, self.slots.acquire())
-                    .await
-                    .map_err(|_| ServerError::Busy)?;
-                render().await
-            })
+            .get_or_try_init(|| async { render(self.slot().await?).await })
             .await
             .cloned();
         // Done (or failed): later requests find the cache, or try afresh.

@@ -101,7 +101,9 @@ pub(super) async fn search(
     let slug = topic.slug.clone();
     let changes = state.changes.clone();
     // Not the shared store's `call`: the search opens its own connection.
+    let slot = state.flights().slot().await?;
     let rendered = tokio::task::spawn_blocking(move || -> Result<Rendered, ServerError> {
+        let _slot = slot;
         let mut hits = if params.q.trim().is_empty() {
             Vec::new()
         } else {

@@ -33,7 +33,7 @@ async fn requests_for_one_document_share_one_render() {
         let (flights, renders) = (flights.clone(), renders.clone());
         waiting.push(tokio::spawn(async move {
             flights
-                .render(&key(), 7, || async {
+                .render(&key(), 7, |_slot| async {
                     renders.fetch_add(1, Ordering::SeqCst);
                     // Long enough that every request arrives meanwhile.
                     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -49,7 +49,7 @@ async fn requests_for_one_document_share_one_render() {
     assert_eq!(renders.load(Ordering::SeqCst), 1);
     // The flight is over: a later generation renders again.
     flights
-        .render(&key(), 8, || async { Ok(rendered(8)) })
+        .render(&key(), 8, |_slot| async { Ok(rendered(8)) })
         .await
         .unwrap();
     assert!(flights.flights().is_empty());
@@ -62,7 +62,8 @@ async fn a_request_that_waits_too_long_for_a_slot_is_told_to_come_back() {
     let busy = flights.clone();
     let (started, running) = tokio::sync::oneshot::channel();
     let holder = tokio::spawn(async move {
-        busy.render(&key(), 1, || async {
+        busy.render(&key(), 1, |slot| async move {
+            let _slot = slot;
             let _ = started.send(());
             tokio::time::sleep(wait * 10).await;
             Ok(rendered(1))
@@ -73,7 +74,7 @@ async fn a_request_that_waits_too_long_for_a_slot_is_told_to_come_back() {
     let mut other = key();
     other.page = 2;
     let refused = flights
-        .render(&other, 1, || async { Ok(rendered(1)) })
+        .render(&other, 1, |_slot| async { Ok(rendered(1)) })
         .await;
     let refused = refused.err();
     assert!(matches!(refused, Some(ServerError::Busy)), "{refused:?}");
