@@ -177,6 +177,12 @@ impl DocumentCache {
             .cloned()
     }
 
+    /// The copy of `key` cached last, whatever its generation: what a reader
+    /// gets while the current one is being rendered.
+    pub(super) fn latest(&self, key: &DocumentKey) -> Option<Arc<Rendered>> {
+        self.documents().get(key).cloned()
+    }
+
     /// Keeps `rendered` if it is of the newest generation and there is room
     /// (`feed_items` is the configured default limit: documents at it are
     /// the standard ones, always kept).

@@ -152,6 +152,13 @@ async fn document(
     };
     let rendered = match state.cache().get(&key, generation) {
         Some(rendered) => rendered,
+        // Being rendered for this change already: the previous copy now
+        // (its own validators say what it is), the new one when it is done.
+        None if state.flights().in_flight(&key, generation)
+            && let Some(stale) = state.cache().latest(&key) =>
+        {
+            stale
+        }
         None => {
             state
                 .flights()

@@ -58,6 +58,12 @@ impl Flights {
         }
     }
 
+    /// Whether `key` at `generation` is being rendered now: a reader can be
+    /// given the previous copy meanwhile instead of waiting for it.
+    pub(super) fn in_flight(&self, key: &DocumentKey, generation: u64) -> bool {
+        self.flights().contains_key(&(key.clone(), generation))
+    }
+
     /// A slot for one render or search, waited for at most [`QUEUE_WAIT`].
     pub(super) async fn slot(&self) -> Result<OwnedSemaphorePermit, ServerError> {
         match tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await {

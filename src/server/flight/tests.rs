@@ -42,6 +42,15 @@ async fn requests_for_one_document_share_one_render() {
                 .await
         }));
     }
+    // Bounded: until every request has joined, and while it renders.
+    for _ in 0..100 {
+        if flights.in_flight(&key(), 7) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(flights.in_flight(&key(), 7));
+    assert!(!flights.in_flight(&key(), 8));
     for request in waiting {
         let document = request.await.unwrap().unwrap();
         assert_eq!(document.generation, 7);
@@ -53,6 +62,7 @@ async fn requests_for_one_document_share_one_render() {
         .await
         .unwrap();
     assert!(flights.flights().is_empty());
+    assert!(!flights.in_flight(&key(), 7));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
