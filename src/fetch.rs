@@ -3,9 +3,15 @@
 //! Every request is bounded: connect and total timeouts, a redirect limit, a
 //! body cap enforced while streaming (on the decompressed bytes, so a gzip
 //! bomb stops at the cap), a global concurrency limit and a per-host limit.
-//! This module knows nothing of parsing or storage.
+//! Every request, redirects included, goes only where the SSRF guard
+//! allows: IP literals are checked before each request, names when the
+//! resolver (`resolve`) answers. This module knows nothing of parsing or
+//! storage.
+
+mod resolve;
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,6 +25,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 use crate::config::FetchLimits;
+use crate::guard::{GuardError, literal_address};
 
 /// Sent with every request, so that publishers can tell who polls them.
 pub const USER_AGENT: &str = concat!(
@@ -71,15 +78,6 @@ pub struct Body {
     pub bytes: Vec<u8>,
 }
 
-/// Which addresses a fetch may reach, redirects included.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Hops {
-    /// The configuration may list any URL on purpose.
-    Any,
-    /// Only public addresses: the SSRF guard of `feeds add`.
-    PublicOnly,
-}
-
 /// Why a fetch failed. Each variant is one kind of failure that callers and
 /// metrics tell apart; none is fatal to anything but this fetch.
 #[derive(Debug, thiserror::Error)]
@@ -113,9 +111,10 @@ pub enum Error {
     TooLarge { limit: u64 },
     #[error("the request failed")]
     Request(#[source] reqwest::Error),
-    /// The URL, or a redirect, leads to an address that is not public.
+    /// The URL, a redirect, or the address a name resolved to is not
+    /// public, and the guard's policy does not allow it.
     #[error(transparent)]
-    Refused(Box<crate::guard::GuardError>),
+    Refused(Box<GuardError>),
 }
 
 impl Error {
@@ -164,16 +163,41 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
+    /// A fetcher with `limits`, whose `allow_private` is the guard's policy
+    /// for every request it makes.
     pub fn new(limits: &FetchLimits) -> Result<Self, Error> {
+        Self::build(limits, HashMap::new())
+    }
+
+    /// [`Fetcher::new`] with names pinned to addresses, as a hosts file
+    /// would, for tests: a test cannot change real DNS, but can make
+    /// `evil.test` resolve to 127.0.0.1. The guard judges pinned answers
+    /// like any other.
+    pub fn with_hosts<'a>(
+        limits: &FetchLimits,
+        hosts: impl IntoIterator<Item = (&'a str, IpAddr)>,
+    ) -> Result<Self, Error> {
+        let mut pinned: HashMap<String, Vec<IpAddr>> = HashMap::new();
+        for (name, address) in hosts {
+            let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
+            pinned.entry(name).or_default().push(address);
+        }
+        Self::build(limits, pinned)
+    }
+
+    fn build(limits: &FetchLimits, pinned: HashMap<String, Vec<IpAddr>>) -> Result<Self, Error> {
         // reqwest is built without a default crypto provider (ring instead
         // of aws-lc, which halves the build); installing twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        let resolver = resolve::GuardedResolver::new(limits.allow_private.clone(), pinned);
         let client = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .connect_timeout(limits.connect_timeout)
             .timeout(limits.timeout)
             // Redirects are followed in `exchange`, which needs to see them.
             .redirect(reqwest::redirect::Policy::none())
+            // Every name is resolved, and judged, by the guard.
+            .dns_resolver(Arc::new(resolver))
             .build()
             .map_err(Error::Client)?;
         Ok(Self {
@@ -184,43 +208,71 @@ impl Fetcher {
         })
     }
 
-    /// GETs `url`, conditionally when `validators` has any, following up to
-    /// `max_redirects` redirects itself (so that it can tell a permanent move
-    /// from a temporary one). Waits for a per-host slot, then a global one,
-    /// so that a slow host does not hold global slots while it queues. The
-    /// whole exchange, redirects and body included, is bounded by `timeout`.
+    /// GETs the configured feed `url`, conditionally when `validators` has
+    /// any, following up to `max_redirects` redirects itself (so that it can
+    /// tell a permanent move from a temporary one). Waits for a per-host
+    /// slot, then a global one, so that a slow host does not hold global
+    /// slots while it queues. The whole exchange, redirects and body
+    /// included, is bounded by `timeout`.
+    ///
+    /// The guard applies to every request: a private address `url` names
+    /// literally is trusted (the operator wrote it), redirects to that same
+    /// address too; any other non-public address must be allowed by the
+    /// policy (see [`crate::guard`]).
     pub async fn fetch(&self, url: &Url, validators: &Validators) -> Result<Fetched, Error> {
-        self.fetch_with(url, validators, Hops::Any).await
+        self.fetch_from(url, url, validators).await
     }
 
-    /// [`Fetcher::fetch`] for a URL a user just typed (`feeds add`): the URL
-    /// and every redirect target must resolve to public addresses only
-    /// (see [`crate::guard`]), so that a public URL cannot redirect the probe
-    /// into the local network.
+    /// [`Fetcher::fetch`] of the configured feed `feed` from `from`, where
+    /// a permanent redirect moved it: the trust still comes from `feed`'s
+    /// own URL. A `from` the guard refuses outright (a move recorded before
+    /// redirects were checked) is ignored and the fetch starts at `feed`.
+    pub async fn fetch_from(
+        &self,
+        feed: &Url,
+        from: &Url,
+        validators: &Validators,
+    ) -> Result<Fetched, Error> {
+        let trusted = literal_address(feed);
+        let start = if from != feed && self.limits.allow_private.check_url(from, trusted).is_err() {
+            tracing::warn!(%from, "the feed's recorded new location is refused by the SSRF guard; fetching its configured URL");
+            feed
+        } else {
+            from
+        };
+        self.fetch_with(start, validators, trusted).await
+    }
+
+    /// [`Fetcher::fetch`] for a URL a user just typed (`feeds add`): no
+    /// address is trusted for being written down, so the URL and every
+    /// redirect must lead to public addresses or ones the policy allows,
+    /// and a public URL cannot redirect the probe into the local network.
     pub async fn fetch_public(&self, url: &Url) -> Result<Fetched, Error> {
-        self.fetch_with(url, &Validators::default(), Hops::PublicOnly)
-            .await
+        self.fetch_with(url, &Validators::default(), None).await
     }
 
     async fn fetch_with(
         &self,
         url: &Url,
         validators: &Validators,
-        reach: Hops,
+        trusted: Option<IpAddr>,
     ) -> Result<Fetched, Error> {
         let _host_permit = self.host_permit(url).await;
         let _global_permit = self.global.clone().acquire_owned().await;
         let timeout = self.limits.timeout;
-        tokio::time::timeout(timeout, self.exchange(url, validators, reach))
+        tokio::time::timeout(timeout, self.exchange(url, validators, trusted))
             .await
             .unwrap_or(Err(Error::Timeout { after: timeout }))
     }
 
+    /// Follows the redirects from `url`; `trusted` is the one non-public
+    /// address reachable without the policy's leave (see
+    /// [`crate::guard::Policy::check_url`]).
     async fn exchange(
         &self,
         url: &Url,
         validators: &Validators,
-        reach: Hops,
+        trusted: Option<IpAddr>,
     ) -> Result<Fetched, Error> {
         let mut current = url.clone();
         // The URL after the leading run of permanent redirects: where the
@@ -229,11 +281,14 @@ impl Fetcher {
         let mut permanent_so_far = true;
         let mut hops = 0;
         let mut response = loop {
-            if reach == Hops::PublicOnly {
-                crate::guard::check_public(&current)
-                    .await
-                    .map_err(|refusal| Error::Refused(Box::new(refusal)))?;
-            }
+            // IP literals and local-only names, before the request; the
+            // resolver judges where other names lead as it connects. A
+            // refused redirect ends the fetch in an error, so it is never
+            // reported as a move.
+            self.limits
+                .allow_private
+                .check_url(&current, trusted)
+                .map_err(Error::Refused)?;
             let response = self.send(&current, validators).await?;
             let status = response.status();
             if !status.is_redirection() || status == StatusCode::NOT_MODIFIED {
@@ -359,7 +414,9 @@ impl Fetcher {
     fn classify(&self, error: reqwest::Error) -> Error {
         // The feed's URL is already on every message about it.
         let error = error.without_url();
-        if error.is_timeout() {
+        if let Some(refusal) = guard_refusal(&error) {
+            Error::Refused(Box::new(refusal.clone()))
+        } else if error.is_timeout() {
             Error::Timeout {
                 after: self.limits.timeout,
             }
@@ -371,6 +428,19 @@ impl Fetcher {
             Error::Request(error)
         }
     }
+}
+
+/// The guard's refusal, when the resolver refused the connection (reqwest
+/// and hyper wrap it as a connect error).
+fn guard_refusal<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a GuardError> {
+    let mut cause = Some(error);
+    while let Some(current) = cause {
+        if let Some(refusal) = current.downcast_ref::<GuardError>() {
+            return Some(refusal);
+        }
+        cause = current.source();
+    }
+    None
 }
 
 fn innermost_cause(error: &(dyn std::error::Error + 'static)) -> String {

@@ -16,4 +16,5 @@ mod limits;
 mod pipeline;
 mod river;
 mod search;
+mod ssrf;
 mod topics;

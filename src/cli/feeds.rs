@@ -12,9 +12,10 @@ use serde::Serialize;
 use url::Url;
 
 use crate::config::edit::{self, FeedChange, NewFeed, SelectorArg};
-use crate::config::{self, Config};
+use crate::config::{self, Config, FetchLimits};
 use crate::discover;
-use crate::fetch::{Body, Fetched, Fetcher, Validators};
+use crate::fetch::{self, Body, Fetched, Fetcher};
+use crate::guard::{CONFIG_KEY, OVERRIDE_FLAG, Policy};
 use crate::store;
 
 use super::terminal;
@@ -100,16 +101,27 @@ pub(super) fn run(
                         .unwrap_or_default()
                 );
             }
-            // The probe checks the URL and every redirect against the
-            // guard as it fetches; without a probe, the URL is checked here.
+            // The same rule as the daemon's polls, with `--allow-private`
+            // allowing everything. The probe checks the URL and every
+            // redirect as it fetches (names where they resolve); without a
+            // probe, only what can be told without DNS is checked here, and
+            // the daemon's resolver judges the rest at every poll.
+            let policy = if allow_private {
+                Policy::everything()
+            } else {
+                config.fetch.allow_private.clone()
+            };
             let (url, found_title) = if no_probe {
-                if !allow_private {
-                    runtime()?.block_on(crate::guard::check_public(&url))?;
-                }
+                policy.check_url(&url, None).with_context(|| {
+                    format!("not adding {url} ({OVERRIDE_FLAG} adds it anyway)")
+                })?;
                 (url, None)
             } else {
-                probe(config, url, pick, allow_private)?
+                probe(config, url, pick, policy)?
             };
+            if allow_private {
+                warn_if_name_not_allowed(config, &url);
+            }
             edit::add_feed(
                 config_path,
                 &NewFeed {
@@ -157,11 +169,15 @@ fn probe(
     config: &Config,
     url: Url,
     pick: Option<usize>,
-    allow_private: bool,
+    policy: Policy,
 ) -> anyhow::Result<(Url, Option<String>)> {
-    let fetcher = Fetcher::new(&config.fetch).context("cannot set up the HTTP client")?;
+    let limits = FetchLimits {
+        allow_private: policy,
+        ..config.fetch.clone()
+    };
+    let fetcher = Fetcher::new(&limits).context("cannot set up the HTTP client")?;
     runtime()?.block_on(async {
-        let body = fetch_public(&fetcher, &url, allow_private).await?;
+        let body = fetch_public(&fetcher, &url).await?;
         if !discover::looks_like_html(&body.bytes, body.content_type.as_deref()) {
             let title = read_feed(&url, &body)?;
             return Ok((url, title));
@@ -197,7 +213,7 @@ fn probe(
                 );
             }
         };
-        let feed_body = fetch_public(&fetcher, &chosen.url, allow_private).await?;
+        let feed_body = fetch_public(&fetcher, &chosen.url).await?;
         let title = read_feed(&chosen.url, &feed_body)?;
         Ok((chosen.url.clone(), title.or_else(|| chosen.title.clone())))
     })
@@ -210,19 +226,38 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-/// Fetches `url` for the probe; unless `allow_private`, the URL and every
-/// redirect must lead to public addresses.
-async fn fetch_public(fetcher: &Fetcher, url: &Url, allow_private: bool) -> anyhow::Result<Body> {
-    let fetched = if allow_private {
-        fetcher.fetch(url, &Validators::default()).await
-    } else {
-        fetcher.fetch_public(url).await
-    };
-    match fetched.with_context(|| format!("cannot fetch {url}; nothing added"))? {
+/// Fetches `url` for the probe: the URL and every redirect must lead where
+/// the fetcher's policy allows (everything, with `--allow-private`).
+async fn fetch_public(fetcher: &Fetcher, url: &Url) -> anyhow::Result<Body> {
+    let fetched = fetcher.fetch_public(url).await;
+    let refused = matches!(fetched, Err(fetch::Error::Refused(_)));
+    match fetched.with_context(|| {
+        let hint = if refused {
+            format!(" ({OVERRIDE_FLAG} adds it anyway)")
+        } else {
+            String::new()
+        };
+        format!("cannot fetch {url}; nothing added{hint}")
+    })? {
         Fetched::Body(body) => Ok(body),
         Fetched::NotModified { .. } => {
             anyhow::bail!("{url} answered 304 to a plain GET; nothing added")
         }
+    }
+}
+
+/// `--allow-private` lets the probe through, but the daemon's polls follow
+/// the configuration's `[fetch] allow_private`: a literal address is trusted
+/// there, a name is not, so say what the daemon will need if the name
+/// resolves to a private address.
+fn warn_if_name_not_allowed(config: &Config, url: &Url) {
+    if let Some(url::Host::Domain(name)) = url.host()
+        && !config.fetch.allow_private.allows_name(name)
+    {
+        eprintln!(
+            "note: the daemon fetches {name} only while it resolves to public addresses; \
+             if it is private, add \"{name}\" to {CONFIG_KEY}"
+        );
     }
 }
 

@@ -8,6 +8,7 @@ use clap::Subcommand;
 
 use crate::config::Config;
 use crate::config::edit::{self, NewFeed};
+use crate::guard::{OVERRIDE_FLAG, Policy};
 use crate::publish::opml as render;
 
 #[derive(Debug, Subcommand)]
@@ -31,7 +32,7 @@ pub(super) fn run(config_path: &Path, config: &Config, command: OpmlCommand) -> 
         OpmlCommand::Import {
             file,
             allow_private,
-        } => import(config_path, &file, allow_private),
+        } => import(config_path, config, &file, allow_private),
     }
 }
 
@@ -43,30 +44,34 @@ fn export(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Whether `url` names a local address outright (an IP literal or
-/// `localhost`). Names are not resolved here: an import of hundreds of feeds
-/// should not wait on hundreds of lookups; the daemon fetches what the
-/// configuration lists.
-fn names_local_address(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => !crate::guard::is_public(ip.into()),
-        Some(url::Host::Ipv6(ip)) => !crate::guard::is_public(ip.into()),
-        Some(url::Host::Domain(name)) => {
-            name.eq_ignore_ascii_case("localhost")
-                || name.to_ascii_lowercase().ends_with(".localhost")
-        }
-        None => true,
-    }
-}
-
-fn import(config_path: &Path, file: &Path, allow_private: bool) -> anyhow::Result<()> {
+/// Adds what the file lists, under the same guard as `feeds add --no-probe`
+/// and the daemon ([`Policy::check_url`]): IP literals and local-only names
+/// are refused unless `[fetch] allow_private` or `--allow-private` allows
+/// them. Names are not resolved here (an import of hundreds of feeds should
+/// not wait on hundreds of lookups); the daemon's resolver judges where
+/// they lead at every poll.
+fn import(
+    config_path: &Path,
+    config: &Config,
+    file: &Path,
+    allow_private: bool,
+) -> anyhow::Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let subscriptions = crate::opml::read(&bytes)
         .with_context(|| format!("{} is not a usable OPML file", file.display()))?;
-    let (local, public): (Vec<_>, Vec<_>) = subscriptions
-        .feeds
-        .iter()
-        .partition(|subscription| !allow_private && names_local_address(&subscription.url));
+    let policy = if allow_private {
+        Policy::everything()
+    } else {
+        config.fetch.allow_private.clone()
+    };
+    let mut local = Vec::new();
+    let mut public = Vec::new();
+    for subscription in &subscriptions.feeds {
+        match policy.check_url(&subscription.url, None) {
+            Ok(()) => public.push(subscription),
+            Err(refusal) => local.push(refusal),
+        }
+    }
     let feeds: Vec<NewFeed> = public
         .iter()
         .map(|subscription| NewFeed {
@@ -94,12 +99,8 @@ fn import(config_path: &Path, file: &Path, allow_private: bool) -> anyhow::Resul
     for skipped in &outcome.skipped {
         writeln!(out, "  {skipped}")?;
     }
-    for refused in &local {
-        writeln!(
-            out,
-            "  refused: {} is a local address (--allow-private imports it)",
-            refused.url
-        )?;
+    for refusal in &local {
+        writeln!(out, "  {refusal} ({OVERRIDE_FLAG} imports it)")?;
     }
     for invalid in &subscriptions.invalid {
         writeln!(

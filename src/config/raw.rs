@@ -77,6 +77,7 @@ pub(super) struct RawFetch {
     pub concurrency: Option<Spanned<Count>>,
     pub per_host: Option<Spanned<Count>>,
     pub max_redirects: Option<Spanned<Count>>,
+    pub allow_private: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 #[derive(Debug, Deserialize)]

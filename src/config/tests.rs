@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::error::Lines;
 use super::values::{cron_detail, parse_size};
 use super::*;
+use crate::guard::{Allowed, Policy};
 
 const MINIMAL: &str = "[topic]\ntitle = \"T\"\n";
 
@@ -131,6 +132,7 @@ max_body_size = "512KiB"
 concurrency = 4
 per_host = 1
 max_redirects = 0
+allow_private = ["RSSHub.lan.", "*.home.arpa", "10.0.0.0/8", "192.168.1.20", "[fd00::1]"]
 [scheduler]
 jitter = "0s"
 backoff_base = "2m"
@@ -180,6 +182,22 @@ enabled = false
             concurrency: 4,
             per_host: 1,
             max_redirects: 0,
+            allow_private: Policy::new(vec![
+                Allowed::Name("rsshub.lan".into()),
+                Allowed::Subdomains("home.arpa".into()),
+                Allowed::Network {
+                    base: "10.0.0.0".parse().unwrap(),
+                    prefix: 8
+                },
+                Allowed::Network {
+                    base: "192.168.1.20".parse().unwrap(),
+                    prefix: 32
+                },
+                Allowed::Network {
+                    base: "fd00::1".parse().unwrap(),
+                    prefix: 128
+                },
+            ]),
         }
     );
     assert_eq!(config.feeds.len(), 2);
@@ -869,4 +887,34 @@ fn retention_defaults_zero_means_forever_and_bad_values_are_named() {
         "retention.keep",
         "known keys: on_topic_days, off_topic_days",
     );
+}
+
+#[test]
+fn allow_private_entries_are_checked_one_by_one() {
+    let text = format!(
+        "{MINIMAL}[fetch]\nallow_private = [\n  \"rsshub.lan\",\n  \"http://nas.lan/feed\",\n  \"10.0.0.0/33\",\n  \"nas.lan:8080\",\n  \"\",\n]\n"
+    );
+    let all = problems(&text);
+    let found: Vec<(usize, &str)> = all.iter().map(|p| (p.line, p.key.as_str())).collect();
+    assert_eq!(
+        found,
+        [
+            (6, "fetch.allow_private[1]"),
+            (7, "fetch.allow_private[2]"),
+            (8, "fetch.allow_private[3]"),
+            (9, "fetch.allow_private[4]"),
+        ],
+        "{all:#?}"
+    );
+    assert!(all[0].message.contains("write its host alone"), "{all:#?}");
+    assert!(
+        all[1].message.contains("prefix length from 0 to 32"),
+        "{all:#?}"
+    );
+    assert!(all[2].message.contains("ports and paths"), "{all:#?}");
+    assert!(all[3].message.contains("empty entry"), "{all:#?}");
+    let wrong_type = problem(&format!(
+        "{MINIMAL}[fetch]\nallow_private = \"rsshub.lan\"\n"
+    ));
+    assert_eq!(wrong_type.key, "fetch.allow_private", "{wrong_type:?}");
 }

@@ -256,6 +256,10 @@ pub struct FetchLimits {
     pub per_host: usize,
     /// Redirects followed. Default 5.
     pub max_redirects: usize,
+    /// The SSRF guard's leave (`allow_private`): the names, subdomains and
+    /// networks that may be private. Default: none; a feed whose URL names
+    /// a private address literally needs no entry (see [`crate::guard`]).
+    pub allow_private: crate::guard::Policy,
 }
 
 impl Default for FetchLimits {
@@ -267,6 +271,7 @@ impl Default for FetchLimits {
             concurrency: 16,
             per_host: 2,
             max_redirects: 5,
+            allow_private: crate::guard::Policy::default(),
         }
     }
 }

@@ -21,6 +21,7 @@ use super::types::{
     Config, FeedConfig, FetchLimits, Retention, SchedulerConfig, ServerConfig, canonical,
 };
 use super::values::Validator;
+use crate::guard::{Allowed, Policy};
 
 /// The largest `server.max_connections` accepted: each connection costs a
 /// file descriptor, and no open-file limit comes near a million.
@@ -416,6 +417,7 @@ impl Validator<'_> {
         let per_host = self.count(raw.per_host, "fetch.per_host", d.per_host, 1);
         let max_redirects =
             self.count(raw.max_redirects, "fetch.max_redirects", d.max_redirects, 0);
+        let allow_private = self.allow_private(raw.allow_private);
         Some(FetchLimits {
             timeout: timeout?,
             connect_timeout: connect_timeout?,
@@ -423,7 +425,28 @@ impl Validator<'_> {
             concurrency: concurrency?,
             per_host: per_host?,
             max_redirects: max_redirects?,
+            allow_private: allow_private?,
         })
+    }
+
+    /// `[fetch] allow_private`: each entry a host name, `*.` and a domain,
+    /// an address or a network, reported on its own line when it is none.
+    fn allow_private(&mut self, raw: Option<Spanned<Vec<Spanned<String>>>>) -> Option<Policy> {
+        let Some(raw) = raw else {
+            return Some(Policy::default());
+        };
+        let mut allowed = Vec::new();
+        let mut ok = true;
+        for (i, entry) in raw.into_inner().into_iter().enumerate() {
+            match Allowed::parse(entry.get_ref()) {
+                Ok(parsed) => allowed.push(parsed),
+                Err(message) => {
+                    self.report(entry.span(), format!("fetch.allow_private[{i}]"), message);
+                    ok = false;
+                }
+            }
+        }
+        ok.then(|| Policy::new(allowed))
     }
 
     fn feeds(&mut self, raw: Vec<Spanned<RawFeed>>) -> Option<Vec<FeedConfig>> {

@@ -65,13 +65,14 @@ impl Poller {
             etag: record.etag.clone(),
             last_modified: record.last_modified.clone(),
         };
-        // A permanent redirect recorded earlier is followed directly.
+        // A permanent redirect recorded earlier is followed directly; the
+        // SSRF guard's trust still comes from the configured URL.
         let target = record
             .fetch_url
             .as_deref()
             .and_then(|url| Url::parse(url).ok())
             .unwrap_or_else(|| feed.url.clone());
-        let fetched = fetcher.fetch(&target, &validators).await;
+        let fetched = fetcher.fetch_from(&feed.url, &target, &validators).await;
         let mut fetch = Fetch {
             moved_to: match &fetched {
                 Ok(Fetched::NotModified { moved_to }) => moved_to.clone(),
