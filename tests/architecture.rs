@@ -484,11 +484,11 @@ fn check_sql(tree: &Tree) -> Vec<String> {
 
 fn check_network(tree: &Tree) -> Vec<String> {
     let http = "only `fetch` makes HTTP requests";
-    let dns = "only `fetch` and `guard` resolve DNS";
+    let dns = "only `fetch` resolves DNS";
     let mut out = forbidden_idents(tree, &["fetch"], &["reqwest"], http);
     out.extend(forbidden_idents(
         tree,
-        &["fetch", "guard"],
+        &["fetch"],
         &["to_socket_addrs", "lookup_host"],
         dns,
     ));
@@ -552,13 +552,18 @@ fn check_tasks(tree: &Tree) -> Vec<String> {
 /// only reads: see [`check_io`].)
 #[rustfmt::skip]
 const PURE: &[&str] = &[
-    "cluster", "discover", "normalize", "opml", "parse", "publish", "schedule", "text",
+    "cluster", "discover", "guard", "normalize", "opml", "parse", "publish", "schedule", "text",
 ];
-/// Paths that reach the filesystem, the network or another process.
+/// Paths that reach the filesystem or another process.
 #[rustfmt::skip]
 const IO: &[[&str; 2]] = &[
-    ["std", "fs"], ["tokio", "fs"], ["std", "net"], ["tokio", "net"], ["std", "process"],
-    ["tokio", "process"],
+    ["std", "fs"], ["tokio", "fs"], ["std", "process"], ["tokio", "process"],
+];
+/// What reaches the network (`std::net`'s address types are plain values).
+#[rustfmt::skip]
+const NET: &[&str] = &[
+    "TcpStream", "TcpListener", "TcpSocket", "UdpSocket", "UnixStream", "UnixListener",
+    "UnixDatagram", "lookup_host", "to_socket_addrs",
 ];
 /// Calls that write, move or delete files.
 #[rustfmt::skip]
@@ -595,6 +600,16 @@ fn check_io(tree: &Tree) -> Vec<String> {
                     "{}: only `config::edit` writes the configuration file (and `config::check` its probes, `store` its folder): `{}`",
                     s.at(n.line),
                     n.written.join("::")
+                ));
+            }
+        }
+        if pure {
+            for t in s.tokens.iter().filter(|t| NET.contains(&t.text.as_str())) {
+                out.push(format!(
+                    "{}: `{}` does no I/O beyond reading what it is given: `{}`",
+                    s.at(t.line),
+                    s.top(),
+                    t.text
                 ));
             }
         }
@@ -819,7 +834,7 @@ fn architecture_only_store_writes_sql() {
 }
 
 #[test]
-fn architecture_only_fetch_makes_http_requests_and_only_fetch_and_guard_resolve_dns() {
+fn architecture_only_fetch_makes_http_requests_and_resolves_dns() {
     assert_holds(check_network(&real_tree()));
 }
 
@@ -942,16 +957,17 @@ fn invariants_sql_outside_store_is_reported() {
 }
 
 #[test]
-fn invariants_http_outside_fetch_and_dns_outside_fetch_and_guard_are_reported() {
+fn invariants_http_and_dns_outside_fetch_are_reported() {
     let tree = fake(&[
         ("fetch.rs", "use reqwest::Client;"),
+        ("fetch/resolve.rs", "fn f() { tokio::net::lookup_host(h); }"),
         ("guard.rs", "fn f() { tokio::net::lookup_host(h); }"),
         ("parse/mod.rs", "\nuse reqwest::Client;"),
         ("normalize.rs", "fn f() { a.to_socket_addrs(); }"),
     ]);
     reports(
         check_network(&tree),
-        &["src/parse/mod.rs:2", "src/normalize.rs:1"],
+        &["src/guard.rs:1", "src/parse/mod.rs:2", "src/normalize.rs:1"],
     );
 }
 
@@ -1111,6 +1127,7 @@ fn invariants_io_in_a_pure_stage_and_file_writes_outside_the_writers_are_reporte
         ),
         ("seeds.rs", "use std::fs;\nfn f() { fs::read(p); }"),
         ("parse/mod.rs", "\nuse std::fs::File;"),
+        ("guard.rs", "use std::net::IpAddr;"),
         (
             "publish/atom.rs",
             "fn f() { let s = tokio::net::TcpStream::connect(a); }",
