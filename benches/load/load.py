@@ -205,6 +205,9 @@ def main():
         ]
         rows, quiet_polls = [], None
         for name, paths in scenarios:
+            # Each window starts 1 s after a schedule slot, so that every
+            # window spans the same number of slots (4 in 20 s).
+            time.sleep((1.0 - time.time()) % 5)
             rss0, threads0 = proc_figures(daemon.pid)
             health = Health(base)
             before = polls(base)
