@@ -10,10 +10,7 @@
 //! time should not grow with N (the feed and page 1), nor with the page
 //! number when the page is asked by key.
 
-use std::time::{Duration, Instant};
-
-use chrono::DateTime;
-use feedloom::store::{Store, StoryQuery, StoryReader};
+use feedloom::store::{StoryQuery, StoryReader};
 
 #[path = "support/synthetic.rs"]
 mod synthetic;
@@ -21,18 +18,13 @@ mod synthetic;
 const RUNS: usize = 5;
 
 fn main() {
-    let stories = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(100_000usize);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("read.db");
-    let mut store = Store::open(&path).expect("open db");
-    let now = DateTime::from_timestamp(1_790_000_000, 0).expect("time");
-    let writes = synthetic::fill(&mut store, stories, now, |id| id.0 % 10 == 0);
+    let filled = synthetic::filled("read.db", |id| id.0 % 10 == 0);
+    let store = &filled.store;
     println!(
-        "{stories} stories written in {:.1} s, one in ten on topic",
-        writes.as_secs_f64()
+        "{} stories written in {:.1} s, one in ten on topic; database {:.0} MB",
+        filled.stories,
+        filled.writes.as_secs_f64(),
+        filled.database_bytes() as f64 / 1e6
     );
     let topic = |limit: usize, offset: usize, feeds: Option<Vec<String>>| StoryQuery {
         topic: Some("main".to_owned()),
@@ -63,18 +55,10 @@ fn main() {
         ("topic with a feed list, 50", topic(50, 0, feed_list)),
         ("every story, 50", StoryQuery::all(Some(50))),
     ] {
-        let mut times: Vec<Duration> = Vec::with_capacity(RUNS);
-        let mut entries = 0;
-        for _ in 0..RUNS {
-            let start = Instant::now();
-            entries = store.stories(&query).expect("stories").len();
-            times.push(start.elapsed());
-        }
-        times.sort();
+        let (entries, median, worst) =
+            synthetic::timed(RUNS, || store.stories(&query).expect("stories").len());
         println!(
-            "{label:<28} entries {entries:>2}  median {:>8.2} ms  worst {:>8.2} ms",
-            times[RUNS / 2].as_secs_f64() * 1e3,
-            times[RUNS - 1].as_secs_f64() * 1e3,
+            "{label:<28} entries {entries:>2}  median {median:>8.2} ms  worst {worst:>8.2} ms"
         );
     }
 }

@@ -7,10 +7,7 @@
 //! and, per query, the hit count of the first page and the median and
 //! worst of repeated runs.
 
-use std::time::{Duration, Instant};
-
-use chrono::DateTime;
-use feedloom::store::{SearchIndex, SearchQuery, Store};
+use feedloom::store::{SearchIndex, SearchQuery};
 
 #[path = "support/synthetic.rs"]
 mod synthetic;
@@ -18,20 +15,10 @@ mod synthetic;
 const RUNS: usize = 15;
 
 fn main() {
-    let stories = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(100_000usize);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("search.db");
-    let mut store = Store::open(&path).expect("open db");
-    let now = DateTime::from_timestamp(1_790_000_000, 0).expect("time");
     // Every other story on topic.
-    let insert = synthetic::fill(&mut store, stories, now, |id| id.0 % 2 == 0);
-    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)
-        + std::fs::metadata(path.with_extension("db-wal"))
-            .map(|m| m.len())
-            .unwrap_or(0);
+    let filled = synthetic::filled("search.db", |id| id.0 % 2 == 0);
+    let (store, stories, insert) = (&filled.store, filled.stories, filled.writes);
+    let size = filled.database_bytes();
     println!(
         "{stories} stories written in {:.1} s ({:.0}/s, FTS triggers included); database {:.0} MB",
         insert.as_secs_f64(),
@@ -56,18 +43,10 @@ fn main() {
             limit: 21,
             offset,
         };
-        let mut times: Vec<Duration> = Vec::with_capacity(RUNS);
-        let mut hits = 0;
-        for _ in 0..RUNS {
-            let start = Instant::now();
-            hits = store.search(&query).expect("search").len();
-            times.push(start.elapsed());
-        }
-        times.sort();
+        let (hits, median, worst) =
+            synthetic::timed(RUNS, || store.search(&query).expect("search").len());
         println!(
-            "{label:<28} {text:<32} hits {hits:>2}  median {:>7.2} ms  worst {:>7.2} ms",
-            times[RUNS / 2].as_secs_f64() * 1e3,
-            times[RUNS - 1].as_secs_f64() * 1e3,
+            "{label:<28} {text:<32} hits {hits:>2}  median {median:>7.2} ms  worst {worst:>7.2} ms"
         );
     }
 }

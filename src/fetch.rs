@@ -25,7 +25,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 use crate::config::FetchLimits;
-use crate::guard::{GuardError, literal_address};
+use crate::guard::{GuardError, literal_address, normalize_name};
 
 /// Sent with every request, so that publishers can tell who polls them.
 pub const USER_AGENT: &str = concat!(
@@ -179,8 +179,10 @@ impl Fetcher {
     ) -> Result<Self, Error> {
         let mut pinned: HashMap<String, Vec<IpAddr>> = HashMap::new();
         for (name, address) in hosts {
-            let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
-            pinned.entry(name).or_default().push(address);
+            pinned
+                .entry(normalize_name(name))
+                .or_default()
+                .push(address);
         }
         Self::build(limits, pinned)
     }
@@ -433,14 +435,8 @@ impl Fetcher {
 /// The guard's refusal, when the resolver refused the connection (reqwest
 /// and hyper wrap it as a connect error).
 fn guard_refusal<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a GuardError> {
-    let mut cause = Some(error);
-    while let Some(current) = cause {
-        if let Some(refusal) = current.downcast_ref::<GuardError>() {
-            return Some(refusal);
-        }
-        cause = current.source();
-    }
-    None
+    std::iter::successors(Some(error), |cause| cause.source())
+        .find_map(|cause| cause.downcast_ref::<GuardError>())
 }
 
 fn innermost_cause(error: &(dyn std::error::Error + 'static)) -> String {

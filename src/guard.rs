@@ -37,6 +37,7 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use ipnet::IpNet;
 use url::{Host, Url};
 
 /// The command-line flag that allows every address for one command
@@ -131,7 +132,7 @@ pub enum Allowed {
     /// Every name under this domain, not the domain itself (`*.lan`).
     Subdomains(String),
     /// Addresses in this network; a single address has the full prefix.
-    Network { base: IpAddr, prefix: u8 },
+    Network(IpNet),
 }
 
 impl Allowed {
@@ -154,25 +155,21 @@ impl Allowed {
                 .parse()
                 .map_err(|_| format!("`{address}` in `{text}` is not an IP address"))?;
             let bits = if base.is_ipv4() { 32 } else { 128 };
-            let prefix: u8 = prefix.parse().ok().filter(|&p| p <= bits).ok_or_else(|| {
-                format!("`{prefix}` in `{text}` is not a prefix length from 0 to {bits}")
-            })?;
-            return Ok(Allowed::Network {
-                base: mask(base, prefix),
-                prefix,
-            });
+            let network = prefix
+                .parse()
+                .ok()
+                .and_then(|prefix| IpNet::new(base, prefix).ok())
+                .ok_or_else(|| {
+                    format!("`{prefix}` in `{text}` is not a prefix length from 0 to {bits}")
+                })?;
+            return Ok(Allowed::Network(network.trunc()));
         }
         let unbracketed = text
             .strip_prefix('[')
             .and_then(|t| t.strip_suffix(']'))
             .unwrap_or(text);
         if let Ok(address) = unbracketed.parse::<IpAddr>() {
-            let address = address.to_canonical();
-            let prefix = if address.is_ipv4() { 32 } else { 128 };
-            return Ok(Allowed::Network {
-                base: address,
-                prefix,
-            });
+            return Ok(Allowed::Network(IpNet::from(address.to_canonical())));
         }
         let (wildcard, name) = match text.strip_prefix("*.") {
             Some(rest) => (true, rest),
@@ -205,15 +202,13 @@ impl Allowed {
             Allowed::Subdomains(domain) => name
                 .strip_suffix(domain.as_str())
                 .is_some_and(|head| head.len() > 1 && head.ends_with('.')),
-            Allowed::Network { .. } => false,
+            Allowed::Network(_) => false,
         }
     }
 
     fn allows_address(&self, address: IpAddr) -> bool {
-        match *self {
-            Allowed::Network { base, prefix } => {
-                base.is_ipv4() == address.is_ipv4() && mask(address, prefix) == base
-            }
+        match self {
+            Allowed::Network(network) => network.contains(&address),
             _ => false,
         }
     }
@@ -224,7 +219,7 @@ impl fmt::Display for Allowed {
         match self {
             Allowed::Name(name) => f.write_str(name),
             Allowed::Subdomains(domain) => write!(f, "*.{domain}"),
-            Allowed::Network { base, prefix } => write!(f, "{base}/{prefix}"),
+            Allowed::Network(network) => write!(f, "{network}"),
         }
     }
 }
@@ -392,25 +387,10 @@ pub fn local_name(host: &str) -> Option<&'static str> {
 }
 
 /// Lowercase, without the trailing dot that makes a name absolute
-/// (`localhost.` is `localhost`).
-fn normalize_name(name: &str) -> String {
+/// (`localhost.` is `localhost`): how every rule and the resolver's pinned
+/// names compare host names.
+pub fn normalize_name(name: &str) -> String {
     name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase()
-}
-
-/// `address` with the bits past `prefix` cleared.
-fn mask(address: IpAddr, prefix: u8) -> IpAddr {
-    match address {
-        IpAddr::V4(v4) => {
-            let bits = u32::from(v4);
-            let kept = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
-            IpAddr::V4(Ipv4Addr::from(bits & kept))
-        }
-        IpAddr::V6(v6) => {
-            let bits = u128::from(v6);
-            let kept = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
-            IpAddr::V6(Ipv6Addr::from(bits & kept))
-        }
-    }
 }
 
 /// True when `ip` is a public unicast address: one a feed on the internet

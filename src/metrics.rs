@@ -3,7 +3,6 @@
 //! process, as Prometheus expects.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -36,7 +35,7 @@ pub struct Metrics {
     writes: Mutex<WriteLog>,
     /// Unix time this was made (the daemon's start): the reference for
     /// "nothing fetched since" before the first success.
-    started: AtomicI64,
+    started: i64,
 }
 
 /// How long the poll writes are counted for `/healthz`: long enough to
@@ -180,7 +179,7 @@ impl Metrics {
             rendered,
             write_failures,
             writes: Mutex::new(WriteLog::default()),
-            started: AtomicI64::new(chrono::Utc::now().timestamp()),
+            started: chrono::Utc::now().timestamp(),
         }
     }
 
@@ -250,7 +249,7 @@ impl Metrics {
 
     /// Unix time this daemon started recording.
     pub fn started(&self) -> i64 {
-        self.started.load(Ordering::Relaxed)
+        self.started
     }
 
     /// Records one document rendered for the cache.

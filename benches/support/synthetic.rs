@@ -18,11 +18,71 @@ const BATCH: usize = 1000;
 const VOCABULARY: usize = 20_000;
 const WORDS_PER_STORY: usize = 120;
 
+/// A store filled by [`fill`] in a temporary folder (removed on drop).
+pub struct Filled {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    pub store: Store,
+    pub stories: usize,
+    /// How long the writes took (the verdicts not included).
+    pub writes: Duration,
+}
+
+/// A store of N synthetic stories, N the first number among the
+/// command-line arguments (default 100,000), dated back from a fixed
+/// moment: what every store benchmark starts from.
+pub fn filled(file: &str, on_topic: impl Fn(StoryId) -> bool) -> Filled {
+    let stories = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(100_000usize);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(file);
+    let mut store = Store::open(&path).expect("open db");
+    let now = DateTime::from_timestamp(1_790_000_000, 0).expect("time");
+    let writes = fill(&mut store, stories, now, on_topic);
+    Filled {
+        _dir: dir,
+        path,
+        store,
+        stories,
+        writes,
+    }
+}
+
+impl Filled {
+    /// The database's size on disk, its WAL included.
+    pub fn database_bytes(&self) -> u64 {
+        let size = |path: &std::path::Path| std::fs::metadata(path).map_or(0, |m| m.len());
+        size(&self.path) + size(&self.path.with_extension("db-wal"))
+    }
+}
+
+/// Runs `f` `runs` times; its last result, and the median and worst times
+/// in milliseconds.
+pub fn timed<T>(runs: usize, mut f: impl FnMut() -> T) -> (T, f64, f64) {
+    let mut times: Vec<Duration> = Vec::with_capacity(runs);
+    let mut result = None;
+    for _ in 0..runs.max(1) {
+        let start = Instant::now();
+        result = Some(f());
+        times.push(start.elapsed());
+    }
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let result = result.expect("ran at least once");
+    (
+        result,
+        ms(times[times.len() / 2]),
+        ms(times[times.len() - 1]),
+    )
+}
+
 /// Writes `stories` synthetic stories from one feed, the newest at `now`
 /// and one a minute older each, then records a verdict on each for topic
 /// `main`: on topic where `on_topic` says so. Returns how long the writes
 /// took (the verdicts not included).
-pub fn fill(
+fn fill(
     store: &mut Store,
     stories: usize,
     now: DateTime<Utc>,

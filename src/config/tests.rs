@@ -185,18 +185,9 @@ enabled = false
             allow_private: Policy::new(vec![
                 Allowed::Name("rsshub.lan".into()),
                 Allowed::Subdomains("home.arpa".into()),
-                Allowed::Network {
-                    base: "10.0.0.0".parse().unwrap(),
-                    prefix: 8
-                },
-                Allowed::Network {
-                    base: "192.168.1.20".parse().unwrap(),
-                    prefix: 32
-                },
-                Allowed::Network {
-                    base: "fd00::1".parse().unwrap(),
-                    prefix: 128
-                },
+                Allowed::Network("10.0.0.0/8".parse().unwrap()),
+                Allowed::Network("192.168.1.20/32".parse().unwrap()),
+                Allowed::Network("fd00::1/128".parse().unwrap()),
             ]),
         }
     );

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-use crate::guard::Policy;
+use crate::guard::{Policy, normalize_name};
 
 /// Resolves with the system resolver (through tokio), or with `pinned`
 /// for the names it lists, and applies the guard to the answer.
@@ -40,8 +40,7 @@ impl Resolve for GuardedResolver {
         let policy = Arc::clone(&self.policy);
         let pinned = Arc::clone(&self.pinned);
         Box::pin(async move {
-            let key = host.strip_suffix('.').unwrap_or(&host).to_ascii_lowercase();
-            let addresses: Vec<IpAddr> = match pinned.get(&key) {
+            let addresses: Vec<IpAddr> = match pinned.get(&normalize_name(&host)) {
                 Some(addresses) => addresses.clone(),
                 // Port 0: reqwest puts in the URL's port (or the scheme's).
                 None => tokio::net::lookup_host((host.as_str(), 0))

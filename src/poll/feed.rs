@@ -73,17 +73,14 @@ impl Poller {
             .and_then(|url| Url::parse(url).ok())
             .unwrap_or_else(|| feed.url.clone());
         let fetched = fetcher.fetch_from(&feed.url, &target, &validators).await;
-        let mut fetch = Fetch {
-            moved_to: match &fetched {
-                Ok(Fetched::NotModified { moved_to }) => moved_to.clone(),
-                Ok(Fetched::Body(body)) => body.moved_to.clone(),
-                Err(_) => None,
-            },
-            retry_after: fetched.as_ref().err().and_then(fetch::Error::retry_after),
-            received: Ok(Received::NotModified),
-            backlog: None,
+        let moved_to = match &fetched {
+            Ok(Fetched::NotModified { moved_to }) => moved_to.clone(),
+            Ok(Fetched::Body(body)) => body.moved_to.clone(),
+            Err(_) => None,
         };
-        fetch.received = match fetched {
+        let retry_after = fetched.as_ref().err().and_then(fetch::Error::retry_after);
+        let mut backlog = None;
+        let received = match fetched {
             Ok(Fetched::NotModified { .. }) => Ok(Received::NotModified),
             Ok(Fetched::Body(body)) => {
                 let digest = body_digest(&body);
@@ -94,13 +91,18 @@ impl Poller {
                     })
                 } else {
                     // Held until the feed is written.
-                    fetch.backlog = self.limits.backlog(body.bytes.len()).await;
+                    backlog = self.limits.backlog(body.bytes.len()).await;
                     self.parse(body, digest, feed.url.clone()).await
                 }
             }
             Err(error) => Err(FeedError::Fetch(error)),
         };
-        fetch
+        Fetch {
+            received,
+            moved_to,
+            retry_after,
+            backlog,
+        }
     }
 
     /// Parses a new body on a blocking thread, in one of the poller's parse

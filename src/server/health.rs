@@ -7,9 +7,9 @@
 //! failed 240 writes in 25 s under an `ok`). Degraded when:
 //! - the last poll write failed, or at least [`MIN_FAILED_WRITES`] of the
 //!   last five minutes' writes failed and they were half or more;
-//! - no feed was fetched (or found unchanged) for [`STALE_SLOTS`] slots of
+//! - no feed was fetched (or found unchanged) for [`STALE_SLOTS`](super::deadline::STALE_SLOTS) slots of
 //!   the slowest enabled schedule, plus the jitter (at least
-//!   [`MIN_STALE`]);
+//!   [`MIN_STALE`](super::deadline::MIN_STALE));
 //! - the database does not answer (as before: `database unavailable`).
 //!
 //! It stays cheap and never queues behind a render: the figures are
@@ -26,27 +26,12 @@ use chrono::{DateTime, Utc};
 
 use super::error::{NOSNIFF, ServerError};
 use super::state::ServerState;
-use crate::config::Config;
 use crate::metrics::{WRITE_WINDOW, Writes};
 use crate::store;
-
-/// Slots of the slowest schedule without a single successful poll before
-/// `/healthz` says degraded: one missed slot is a slow or failing feed,
-/// three in a row of every feed is a daemon that no longer gets anything.
-pub(super) const STALE_SLOTS: u32 = 3;
-
-/// The shortest deadline for "no feed fetched", whatever the schedule: a
-/// single poll may take the whole fetch timeout, and an alarm that fires
-/// on every slow feed of a schedule of seconds is one nobody heeds.
-pub(super) const MIN_STALE: Duration = Duration::from_secs(5 * 60);
 
 /// Failed writes in the window that make a trend even when the last write
 /// worked: fewer is a passing lock or a blip.
 pub(super) const MIN_FAILED_WRITES: u64 = 5;
-
-/// Fire times looked at to find a schedule's longest gap (a weekday-only
-/// schedule has a weekend gap the next two fires would not show).
-const SLOT_LOOKAHEAD: usize = 32;
 
 /// What the server's database connection said.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,36 +136,6 @@ fn human(duration: Duration) -> String {
     humantime::format_duration(Duration::from_secs(duration.as_secs())).to_string()
 }
 
-/// How long without a successful poll is too long under `config`:
-/// [`STALE_SLOTS`] times the longest gap between two fire times of any
-/// enabled feed's schedule (the slowest feed sets the pace at which
-/// "nothing at all" becomes news), plus the jitter, and at least
-/// [`MIN_STALE`]. `None` without an enabled feed.
-pub(super) fn stale_after(config: &Config, now: DateTime<Utc>) -> Option<Duration> {
-    let mut expressions: Vec<&crate::config::Schedule> = Vec::new();
-    for feed in config.enabled_feeds() {
-        let schedule = feed.schedule_or(config);
-        if !expressions
-            .iter()
-            .any(|s| s.expression == schedule.expression)
-        {
-            expressions.push(schedule);
-        }
-    }
-    let slot = expressions
-        .iter()
-        .filter_map(|schedule| {
-            let times: Vec<DateTime<Utc>> =
-                schedule.cron.after(&now).take(SLOT_LOOKAHEAD).collect();
-            times
-                .windows(2)
-                .filter_map(|pair| (pair[1] - pair[0]).to_std().ok())
-                .max()
-        })
-        .max()?;
-    Some((slot.saturating_mul(STALE_SLOTS) + config.scheduler.jitter).max(MIN_STALE))
-}
-
 pub(super) async fn healthz(
     State(state): State<Arc<ServerState>>,
 ) -> Result<Response, ServerError> {
@@ -201,7 +156,8 @@ pub(super) async fn healthz(
         Err(error) | Ok(Some(Err(error))) => return Err(ServerError::Unavailable(error)),
     };
     let now = Utc::now();
-    let stale = stale_after(&state.config.borrow(), now);
+    let config = state.config.borrow().clone();
+    let stale = state.stale_deadline().get(&config, now);
     let metrics = &state.metrics;
     let at = |unix: i64| DateTime::from_timestamp(unix, 0);
     let figures = Figures {

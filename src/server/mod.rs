@@ -9,6 +9,7 @@
 
 mod cache;
 mod conditional;
+mod deadline;
 mod error;
 mod feeds;
 mod flight;

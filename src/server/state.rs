@@ -6,6 +6,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use super::cache::{Changes, DocumentCache};
+use super::deadline::StaleDeadline;
 use super::flight::Flights;
 use crate::config::Config;
 use crate::metrics::Metrics;
@@ -20,6 +21,7 @@ pub struct ServerState {
     pub metrics: Arc<Metrics>,
     cache: DocumentCache,
     flights: Flights,
+    stale_deadline: StaleDeadline,
 }
 
 impl ServerState {
@@ -36,6 +38,7 @@ impl ServerState {
             metrics,
             cache: DocumentCache::default(),
             flights: Flights::default(),
+            stale_deadline: StaleDeadline::default(),
         }
     }
 
@@ -45,5 +48,9 @@ impl ServerState {
 
     pub(super) fn flights(&self) -> &Flights {
         &self.flights
+    }
+
+    pub(super) fn stale_deadline(&self) -> &StaleDeadline {
+        &self.stale_deadline
     }
 }

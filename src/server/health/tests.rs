@@ -3,8 +3,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 
-use super::{Database, Figures, MIN_FAILED_WRITES, MIN_STALE, assess, stale_after};
+use super::{Database, Figures, MIN_FAILED_WRITES, assess};
 use crate::metrics::Writes;
+use crate::server::deadline::{MIN_STALE, stale_after};
 
 fn at(seconds: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_700_000_000 + seconds, 0).unwrap()
