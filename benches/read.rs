@@ -40,21 +40,28 @@ fn main() {
         .expect("stories")
         .pop()
         .map(|story| story.uid);
-    let by_key = StoryQuery {
-        before: last_of_149,
+    // Without a page 149 (a small N), no key to start from: the row is
+    // left out rather than measuring page 1 under its name.
+    let by_key = last_of_149.map(|uid| StoryQuery {
+        before: Some(uid),
         ..topic(51, 0, None)
-    };
-    for (label, query) in [
-        ("topic feed, 50 entries", topic(50, 0, None)),
-        ("river page 1", topic(51, 0, None)),
-        ("river page 2", topic(51, 50, None)),
-        ("river page 50", topic(51, 49 * 50, None)),
-        ("river page 150", topic(51, 149 * 50, None)),
+    });
+    if by_key.is_none() {
+        println!("river page 150, by key: the topic has fewer than 149 pages; not measured");
+    }
+    let rows = [
+        ("topic feed, 50 entries", Some(topic(50, 0, None))),
+        ("river page 1", Some(topic(51, 0, None))),
+        ("river page 2", Some(topic(51, 50, None))),
+        ("river page 50", Some(topic(51, 49 * 50, None))),
+        ("river page 150", Some(topic(51, 149 * 50, None))),
         ("river page 150, by key", by_key),
-        ("river page 400", topic(51, 399 * 50, None)),
-        ("topic with a feed list, 50", topic(50, 0, feed_list)),
-        ("every story, 50", StoryQuery::all(Some(50))),
-    ] {
+        ("river page 400", Some(topic(51, 399 * 50, None))),
+        ("topic with a feed list, 50", Some(topic(50, 0, feed_list))),
+        ("every story, 50", Some(StoryQuery::all(Some(50)))),
+    ];
+    for (label, query) in rows {
+        let Some(query) = query else { continue };
         let (entries, median, worst) =
             synthetic::timed(RUNS, || store.stories(&query).expect("stories").len());
         println!(
