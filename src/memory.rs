@@ -34,3 +34,18 @@ pub fn limit_malloc_arenas() {
         }
     }
 }
+
+/// Hands the memory malloc holds free back to the kernel (glibc's
+/// `malloc_trim`): after a flood of requests or a large poll, the freed
+/// pages stay with malloc's arenas otherwise, and the daemon's RSS stays at
+/// its peak for good (110 MiB more after the load bench's floods). Cheap
+/// when there is nothing to give back; the daemon calls it every few
+/// seconds from a blocking thread. Elsewhere than glibc it does nothing.
+pub fn release_free() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `malloc_trim` takes no pointers; it only returns free pages
+    // of malloc's own heaps to the kernel, under malloc's own locks.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}

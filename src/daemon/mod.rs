@@ -34,6 +34,7 @@ use tokio_util::task::TaskTracker;
 use crate::config::Config;
 use crate::error::error_chain;
 use crate::fetch::Fetcher;
+use crate::memory;
 use crate::metrics::Metrics;
 use crate::poll::{self, Poller};
 use crate::scoring::Topics;
@@ -86,9 +87,6 @@ pub async fn run(
     let notifier = Notifier::from_env();
     let writer =
         SharedStore::new(store::connect(&config.database).context("cannot open the database")?);
-    let reader = SharedStore::new(
-        store::connect(&config.database).context("cannot open the database for reading")?,
-    );
     let topics = make_current(&writer, &config).await?;
     let listener = match listener {
         Some(listener) => listener,
@@ -122,8 +120,11 @@ pub async fn run(
         .run(),
     );
 
+    tracker.spawn(release_memory(token.clone()));
+
     let state = Arc::new(ServerState::new(
-        reader,
+        ServerState::read_pool(&config_rx.borrow().database)
+            .context("cannot open the database for reading")?,
         config_rx.clone(),
         changes.clone(),
         metrics.clone(),
@@ -159,6 +160,26 @@ pub async fn run(
     let server = (!(daemon.server.is_finished() && result.is_err())).then_some(daemon.server);
     stop(&notifier, &token, &tracker, server).await;
     result
+}
+
+/// How often malloc's free pages go back to the kernel.
+const RELEASE_EVERY: Duration = Duration::from_secs(10);
+
+/// Every [`RELEASE_EVERY`] until `token` is cancelled, hands the memory
+/// malloc holds free back to the kernel ([`memory::release_free`]), so that
+/// RSS falls back after a flood of requests or a large poll.
+async fn release_memory(token: CancellationToken) {
+    let mut tick = tokio::time::interval(RELEASE_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = token.cancelled() => return,
+            _ = tick.tick() => {
+                // Its own blocking thread: it walks malloc's heaps.
+                let _ = tokio::task::spawn_blocking(memory::release_free).await;
+            }
+        }
+    }
 }
 
 /// Serves the router on `listener` under `limits` until `token` is

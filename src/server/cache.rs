@@ -99,6 +99,57 @@ impl DocumentKey {
     }
 }
 
+/// What a search page was rendered for (its generation is beside it).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) struct SearchKey {
+    pub(super) q: String,
+    /// The topic searched (its slug) and whether the query named it (the
+    /// page's links keep `topic=` only then).
+    pub(super) topic: String,
+    pub(super) named_topic: bool,
+    pub(super) page: usize,
+}
+
+/// Search pages bounded in bytes: the same query asked again (a reload, a
+/// flood of it) costs a lookup until the next change, while a flood of
+/// distinct queries only turns the oldest out.
+pub(super) struct SearchCache {
+    pages: quick_cache::sync::Cache<(SearchKey, u64), Arc<Rendered>, BodyBytes>,
+}
+
+/// The cache's bound, in bytes of page bodies.
+const SEARCH_CACHE_BYTES: u64 = 8 << 20;
+
+/// Weighs a page by its body.
+#[derive(Clone)]
+struct BodyBytes;
+
+impl quick_cache::Weighter<(SearchKey, u64), Arc<Rendered>> for BodyBytes {
+    fn weight(&self, key: &(SearchKey, u64), page: &Arc<Rendered>) -> u64 {
+        u64::try_from(page.body.len() + key.0.q.len()).unwrap_or(u64::MAX)
+    }
+}
+
+impl Default for SearchCache {
+    fn default() -> Self {
+        Self {
+            // About 20 KB a page.
+            pages: quick_cache::sync::Cache::with_weighter(400, SEARCH_CACHE_BYTES, BodyBytes),
+        }
+    }
+}
+
+impl SearchCache {
+    /// The page for `key` rendered at `generation`, if kept.
+    pub(super) fn get(&self, key: &SearchKey, generation: u64) -> Option<Arc<Rendered>> {
+        self.pages.get(&(key.clone(), generation))
+    }
+
+    pub(super) fn insert(&self, key: SearchKey, page: Arc<Rendered>) {
+        self.pages.insert((key, page.generation), page);
+    }
+}
+
 /// A rendered document with its validators.
 pub(super) struct Rendered {
     pub(super) generation: u64,

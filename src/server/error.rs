@@ -21,18 +21,35 @@ pub(super) enum ServerError {
     #[error("the database does not answer")]
     Unavailable(#[source] store::Error),
     #[error(transparent)]
-    Store(#[from] store::Error),
+    Store(store::Error),
     #[error(transparent)]
     JsonFeed(#[from] serde_json::Error),
     #[error("cannot build the document's URL")]
     Url(#[from] url::ParseError),
-    /// Every render slot stayed taken for [`QUEUE_WAIT`](super::flight::QUEUE_WAIT):
-    /// a 503 with `Retry-After`, rather than a queue that grows with the load.
+    /// The request's document was not ready within
+    /// [`QUEUE_WAIT`](super::flight::QUEUE_WAIT), or no read connection came
+    /// free in time: a 503 with `Retry-After`, rather than a queue that
+    /// grows with the load.
     #[error("too busy")]
     Busy,
+    /// A render shared by several requests failed; the render logged why,
+    /// once, so its waiters answer 500 without logging it again.
+    #[error("the page could not be rendered (logged)")]
+    Logged,
     /// A render on a blocking thread panicked.
     #[error(transparent)]
     Crashed(#[from] tokio::task::JoinError),
+}
+
+impl From<store::Error> for ServerError {
+    /// Every read connection in use is "busy", like a render slot
+    /// taken; the rest are failures.
+    fn from(error: store::Error) -> Self {
+        match error {
+            store::Error::Busy => ServerError::Busy,
+            error => ServerError::Store(error),
+        }
+    }
 }
 
 const PLAIN_TEXT: (header::HeaderName, &str) = (header::CONTENT_TYPE, "text/plain; charset=utf-8");
@@ -57,6 +74,12 @@ impl IntoResponse for ServerError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 [PLAIN_TEXT, NOSNIFF, (header::RETRY_AFTER, "5")],
                 "busy; try again in a few seconds\n",
+            )
+                .into_response(),
+            ServerError::Logged => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [PLAIN_TEXT, NOSNIFF],
+                "internal error; see the daemon's log\n",
             )
                 .into_response(),
             ServerError::NotFound => {

@@ -10,15 +10,16 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 
-use super::cache::{Changes, DocumentKey, Rendered};
+use super::cache::{DocumentKey, Rendered};
 use super::conditional::respond;
 use super::error::ServerError;
 use super::kind::Kind;
 use super::meta::{meta, topic_links};
+use super::paging::Start;
 use super::state::ServerState;
 use crate::config::{Config, Topic};
 use crate::publish;
-use crate::store::{SharedStore, StoryQuery};
+use crate::store::{Storage, StoryQuery};
 
 #[derive(Debug, Default, serde::Deserialize)]
 pub(super) struct Params {
@@ -102,7 +103,7 @@ pub(super) async fn topic_feed(
 /// Serves a cached document, rendering it first when the stories changed
 /// since it was cached. `slug` is `None` for the default topic at the root.
 async fn document(
-    state: &ServerState,
+    state: &Arc<ServerState>,
     kind: Kind,
     slug: Option<String>,
     params: Params,
@@ -123,8 +124,7 @@ async fn document(
         Some(_) => return Err(ServerError::NotFound),
         None => config.topic().slug.clone(),
     };
-    // Paging is the river's (clamped: a deep OFFSET costs a scan); the feeds
-    // always start at the newest.
+    // Paging is the river's; the feeds always start at the newest.
     let (page, before) = match kind {
         Kind::Html => match params.before {
             Some(uid) if is_uid(&uid) => (
@@ -160,40 +160,35 @@ async fn document(
             stale
         }
         None => {
-            state
-                .flights()
-                .render(&key, generation, |slot| async {
-                    let changes = state.changes.clone();
-                    let config_for_render = config.clone();
+            let render = {
+                let (state, key) = (state.clone(), key.clone());
+                || async move {
                     let wanted = key.clone();
+                    let reader = state.clone();
                     let rendered = state
-                        .store
-                        .blocking(move |store| {
-                            let _slot = slot;
-                            render(store, &changes, &config_for_render, &wanted, generation)
-                        })
+                        .readers
+                        .read(move |store| render(store, &reader, &config, &wanted, generation))
                         .await?;
                     let rendered = Arc::new(rendered);
                     state.metrics.document_rendered();
-                    state.cache().insert(
-                        key.clone(),
-                        rendered.clone(),
-                        &state.changes,
-                        config.server.feed_items,
-                    );
+                    let feed_items = state.config.borrow().server.feed_items;
+                    state
+                        .cache()
+                        .insert(key, rendered.clone(), &state.changes, feed_items);
                     Ok(rendered)
-                })
-                .await?
+                }
+            };
+            state.flights().render(&key, generation, render).await?
         }
     };
     Ok(respond(&rendered, headers))
 }
 
-/// Renders the document `key` names from the store as it is now. Takes
-/// the store lock only to read the stories, not to write the document.
+/// Renders the document `key` names from the store as it is now, on one
+/// of the server's read connections.
 fn render(
-    store: &SharedStore,
-    changes: &Changes,
+    store: &dyn Storage,
+    state: &ServerState,
     config: &Config,
     key: &DocumentKey,
     generation: u64,
@@ -205,12 +200,9 @@ fn render(
         Kind::Opml => {
             publish::opml::render(&config.topic().title, &publish::opml::from_config(config))
         }
-        Kind::Html => river_page(store, config, topic, key)?,
+        Kind::Html => river_page(store, state, config, topic, key, generation)?,
         Kind::Atom | Kind::Rss | Kind::Json => {
-            let stories =
-                store
-                    .lock()
-                    .stories(&StoryQuery::for_topic(config, topic, Some(key.limit)))?;
+            let stories = store.stories(&StoryQuery::for_topic(config, topic, Some(key.limit)))?;
             let meta = meta(config, topic, key.kind, &stories)?;
             match key.kind {
                 Kind::Rss => publish::rss::render(&meta, &stories),
@@ -224,27 +216,39 @@ fn render(
         generation,
         body,
         key.kind,
-        changes.changed_at(),
+        state.changes.changed_at(),
     ))
 }
 
 /// One page of a topic's river: `limit` stories older than `before` when
-/// given (by index, however deep), else from `(page - 1) * limit` (old
-/// `?page=` links; an OFFSET scan), reading one more to know whether an
-/// "Older stories" link leads anywhere.
+/// given, else page `page` (old `?page=` links), which starts where
+/// [`PageMarks`](super::paging::PageMarks) says; either way by key, however
+/// deep. Reads one more story to know whether an "Older stories" link
+/// leads anywhere.
 fn river_page(
-    store: &SharedStore,
+    store: &dyn Storage,
+    state: &ServerState,
     config: &Config,
     topic: &Topic,
     key: &DocumentKey,
+    generation: u64,
 ) -> Result<String, ServerError> {
     let (limit, page) = (key.limit, key.page);
     let mut query = StoryQuery::for_topic(config, topic, Some(limit.saturating_add(1)));
-    match &key.before {
-        Some(uid) => query.before = Some(uid.clone()),
-        None => query.offset = page.saturating_sub(1).saturating_mul(limit),
-    }
-    let mut stories = store.lock().stories(&query)?;
+    let start = match &key.before {
+        Some(uid) => Start::After(uid.clone()),
+        None => state
+            .page_marks()
+            .start(store, &query, limit, page, generation)?,
+    };
+    let mut stories = match start {
+        Start::Newest => store.stories(&query)?,
+        Start::After(uid) => {
+            query.before = Some(uid);
+            store.stories(&query)?
+        }
+        Start::PastEnd => Vec::new(),
+    };
     let has_older = stories.len() > limit;
     stories.truncate(limit);
     let meta = meta(config, topic, Kind::Html, &stories)?;

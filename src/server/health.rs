@@ -13,8 +13,9 @@
 //! - the database does not answer (as before: `database unavailable`).
 //!
 //! It stays cheap and never queues behind a render: the figures are
-//! counters the polls keep, and the database is pinged only if the
-//! server's connection is free this instant (a busy one is answering).
+//! counters the polls keep, and the database is pinged only if one of the
+//! server's read connections is free this instant (busy ones are
+//! answering).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -139,21 +140,14 @@ fn human(duration: Duration) -> String {
 pub(super) async fn healthz(
     State(state): State<Arc<ServerState>>,
 ) -> Result<Response, ServerError> {
-    // Only if the connection is free this instant: a render holding it
-    // must not hold the health check too.
-    let database = state
-        .store
-        .blocking(|store| Ok::<_, store::Error>(store.try_lock().map(|store| store.ping())))
-        .await;
-    let database = match database {
-        Ok(Some(Ok(()))) => Database::Answers,
-        Ok(None) => Database::Busy,
+    // Only if a read connection is free this instant: renders holding
+    // them all must not hold the health check too.
+    let database = match state.readers.try_read(|store| store.ping()).await {
+        Ok(()) => Database::Answers,
+        Err(store::Error::Busy) => Database::Busy,
         // A crash is a bug in the check, not a database that is down.
-        Err(crashed @ store::Error::Crashed(_))
-        | Ok(Some(Err(crashed @ store::Error::Crashed(_)))) => {
-            return Err(ServerError::Store(crashed));
-        }
-        Err(error) | Ok(Some(Err(error))) => return Err(ServerError::Unavailable(error)),
+        Err(crashed @ store::Error::Crashed(_)) => return Err(ServerError::Store(crashed)),
+        Err(error) => return Err(ServerError::Unavailable(error)),
     };
     let now = Utc::now();
     let config = state.config.borrow().clone();

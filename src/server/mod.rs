@@ -16,6 +16,7 @@ mod flight;
 mod health;
 mod kind;
 mod meta;
+mod paging;
 mod search;
 mod state;
 mod story;

@@ -1,6 +1,6 @@
 //! `/search`: the one page whose input is free text, so the one that must
-//! bound what a request may cost (query length, page depth, its own
-//! connection) and say in a 400 what it refused.
+//! bound what a request may cost (query length, page depth, a read
+//! connection of the pool's) and say in a 400 what it refused.
 
 use std::sync::Arc;
 
@@ -8,14 +8,15 @@ use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::cache::Rendered;
+use super::cache::{Changes, Rendered, SearchKey};
 use super::conditional::respond;
 use super::error::ServerError;
 use super::kind::Kind;
 use super::meta::{meta, topic_links};
 use super::state::ServerState;
+use crate::config::Config;
 use crate::publish;
-use crate::store::{self, SearchQuery};
+use crate::store::{SearchQuery, Storage};
 
 /// Hits per search page.
 const SEARCH_PAGE_SIZE: usize = 20;
@@ -74,11 +75,13 @@ impl SearchParams {
     }
 }
 
-/// `/search?q=…&page=N&topic=SLUG`: rendered per request, never put in
-/// the document cache (queries are unbounded, a cache of them would be a
-/// memory leak), but bounded: the query's length, the page depth and one
-/// page of highlights. It keeps the validators and max-age of every other
-/// page, so a reader's back button and reloads within the minute are free.
+/// `/search?q=…&page=N&topic=SLUG`: bounded (the query's length, the
+/// page depth, one page of highlights), rendered once per query and change
+/// however many ask at once (single flight, like the documents), and kept
+/// in a cache bounded in bytes ([`SearchCache`](super::cache::SearchCache))
+/// until the next change. It keeps the validators and max-age of every
+/// other page, so a reader's back button and reloads within the minute are
+/// free.
 pub(super) async fn search(
     State(state): State<Arc<ServerState>>,
     RawQuery(raw): RawQuery,
@@ -98,54 +101,79 @@ pub(super) async fn search(
             ))
         })?,
     };
-    let slug = topic.slug.clone();
-    let changes = state.changes.clone();
-    // Not the shared store's `call`: the search opens its own connection.
-    let slot = state.flights().slot().await?;
-    let rendered = tokio::task::spawn_blocking(move || -> Result<Rendered, ServerError> {
-        let _slot = slot;
-        let mut hits = if params.q.trim().is_empty() {
-            Vec::new()
-        } else {
-            // Its own connection: ranking a common word over a large store
-            // takes a while, and the shared reader serves every feed.
-            store::connect_existing(&config.database)?.search(&SearchQuery {
-                text: params.q.clone(),
-                topic: slug.clone(),
-                // One more than shown: whether there is a next page.
-                limit: SEARCH_PAGE_SIZE + 1,
-                offset: (params.page - 1) * SEARCH_PAGE_SIZE,
-            })?
-        };
-        let has_more = hits.len() > SEARCH_PAGE_SIZE;
-        hits.truncate(SEARCH_PAGE_SIZE);
-        let topic = config
-            .topic_by_slug(&slug)
-            .unwrap_or_else(|| config.topic());
-        let mut meta = meta(&config, topic, Kind::Html, &[])?;
-        if let Ok(url) = meta.root_url.join("search") {
-            meta.self_url = url;
+    let key = SearchKey {
+        q: params.q,
+        topic: topic.slug.clone(),
+        named_topic: params.topic.is_some(),
+        page: params.page,
+    };
+    if let Some(page) = state.search_cache().get(&key, generation) {
+        return Ok(respond(&page, &headers));
+    }
+    let render = {
+        let (state, key) = (state.clone(), key.clone());
+        || async move {
+            let wanted = key.clone();
+            let changes = state.changes.clone();
+            let page = state
+                .readers
+                .read(move |store| render(store, &config, &changes, &wanted, generation))
+                .await?;
+            let page = Arc::new(page);
+            state.search_cache().insert(key, page.clone());
+            Ok(page)
         }
-        let body = publish::search::page(
-            &meta,
-            &topic_links(&config),
-            &publish::search::SearchPage {
-                query: &params.q,
-                topic: params.topic.as_deref(),
-                page: params.page,
-                hits: &hits,
-                has_more,
-            },
-        );
-        Ok(Rendered::new(
-            generation,
-            body,
-            Kind::Html,
-            changes.changed_at(),
-        ))
-    })
-    .await??;
-    Ok(respond(&rendered, &headers))
+    };
+    let page = state.searches().render(&key, generation, render).await?;
+    Ok(respond(&page, &headers))
+}
+
+/// Runs the search `key` names on one of the server's read connections
+/// and renders its page.
+fn render(
+    store: &dyn Storage,
+    config: &Config,
+    changes: &Changes,
+    key: &SearchKey,
+    generation: u64,
+) -> Result<Rendered, ServerError> {
+    let mut hits = if key.q.trim().is_empty() {
+        Vec::new()
+    } else {
+        store.search(&SearchQuery {
+            text: key.q.clone(),
+            topic: key.topic.clone(),
+            // One more than shown: whether there is a next page.
+            limit: SEARCH_PAGE_SIZE + 1,
+            offset: (key.page - 1) * SEARCH_PAGE_SIZE,
+        })?
+    };
+    let has_more = hits.len() > SEARCH_PAGE_SIZE;
+    hits.truncate(SEARCH_PAGE_SIZE);
+    let topic = config
+        .topic_by_slug(&key.topic)
+        .unwrap_or_else(|| config.topic());
+    let mut meta = meta(config, topic, Kind::Html, &[])?;
+    if let Ok(url) = meta.root_url.join("search") {
+        meta.self_url = url;
+    }
+    let body = publish::search::page(
+        &meta,
+        &topic_links(config),
+        &publish::search::SearchPage {
+            query: &key.q,
+            topic: key.named_topic.then_some(key.topic.as_str()),
+            page: key.page,
+            hits: &hits,
+            has_more,
+        },
+    );
+    Ok(Rendered::new(
+        generation,
+        body,
+        Kind::Html,
+        changes.changed_at(),
+    ))
 }
 
 #[cfg(test)]

@@ -24,14 +24,13 @@ pub(super) async fn story(
     let generation = state.changes.generation();
     let config = state.config.borrow().clone();
     let changes = state.changes.clone();
-    // A slot like every render: a flood of story pages must not fill the
-    // blocking pool the polls need.
-    let slot = state.flights().slot().await?;
+    // On a read connection like every render: a flood of story pages
+    // waits for one (a bounded time), never fills the blocking pool the
+    // polls need.
     let rendered = state
-        .store
-        .blocking(move |store| -> Result<Option<Rendered>, ServerError> {
-            let _slot = slot;
-            let Some(story) = store.lock().story_by_uid(&uid)? else {
+        .readers
+        .read(move |store| -> Result<Option<Rendered>, ServerError> {
+            let Some(story) = store.story_by_uid(&uid)? else {
                 return Ok(None);
             };
             let mut meta = meta(

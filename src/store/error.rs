@@ -42,6 +42,10 @@ pub enum Error {
     /// the store is intact (an unfinished transaction rolls back).
     #[error("a background task crashed (a bug; please report it): {0}")]
     Crashed(String),
+    /// Every read connection stayed in use for as long as the caller was
+    /// willing to wait (see `ReadPool`).
+    #[error("every database connection for reading is in use")]
+    Busy,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

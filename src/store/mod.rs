@@ -9,6 +9,7 @@
 
 mod error;
 mod handle;
+mod pool;
 mod sqlite;
 mod storage;
 mod types;
@@ -17,11 +18,13 @@ use std::path::Path;
 
 pub use error::{Error, Result};
 pub use handle::SharedStore;
+pub use pool::ReadPool;
 pub use sqlite::{
     MAX_TERMS, MIN_PREFIX_CHARS, Placement, SCHEMA_VERSION, Store, fts5_query, reason_text,
 };
 pub use storage::{
-    FeedLog, INDEX_BATCH, Prune, SearchIndex, Storage, StoryReader, StoryWriter, TopicVerdicts,
+    FeedLog, INDEX_BATCH, Interrupt, Prune, SearchIndex, Storage, StoryReader, StoryWriter,
+    TopicVerdicts,
 };
 pub use types::{
     AlsoReported, ApplyStats, FeedId, FeedRecord, FeedUpdate, Fragment, Highlighted, Origin,

@@ -53,6 +53,13 @@ impl<T> Storage for T where
 {
 }
 
+/// Stops the statement a connection is running, from any thread; the
+/// interrupted call returns an error (and rolls back). A no-op when the
+/// connection runs nothing.
+pub trait Interrupt: Send + Sync {
+    fn interrupt(&self);
+}
+
 /// The feeds' rows: what the scheduler and the conditional GET remember
 /// between polls, and why a feed failed. None of these touches a story: a
 /// feed that fails, answers 304 or disappears keeps every story it carried,
@@ -199,6 +206,16 @@ pub trait StoryReader {
     /// of its cluster. Every member keeps its own page, so this answers for
     /// any stored story, not only the entries of the feeds.
     fn story_by_uid(&self, uid: &str) -> Result<Option<StoredStory>>;
+
+    /// The public ids of the entries `query` selects, in its order, and
+    /// nothing else of them: where a deep page begins (the server turns
+    /// `?page=N` into a key once per change, instead of an OFFSET scan
+    /// per request).
+    fn story_uids(&self, query: &StoryQuery) -> Result<Vec<String>>;
+
+    /// A handle that stops whatever statement this connection is running,
+    /// from another thread: the server's work for a client that went away.
+    fn interrupter(&self) -> Box<dyn Interrupt>;
 
     /// Number of stored stories (a metric).
     fn story_count(&self) -> Result<i64>;

@@ -181,7 +181,7 @@ async fn healthz_answers_while_a_render_holds_the_connection() {
 
     use crate::metrics::Metrics;
     use crate::server::{Changes, ServerState};
-    use crate::store::{self, SharedStore};
+    use crate::store::{self, ReadPool};
 
     let dir = tempfile::tempdir().unwrap();
     let config = crate::config::from_str(
@@ -189,10 +189,14 @@ async fn healthz_answers_while_a_render_holds_the_connection() {
         &dir.path().join("feedloom.toml"),
     )
     .unwrap();
-    let store = SharedStore::new(store::connect(&dir.path().join("db.sqlite")).unwrap());
+    let path = dir.path().join("db.sqlite");
+    drop(store::connect(&path).unwrap());
+    // One connection, as on a one-core machine: a render holding it holds
+    // them all.
+    let readers = ReadPool::new(&path, 1, Duration::from_secs(30)).unwrap();
     let (_config_tx, config_rx) = tokio::sync::watch::channel(Arc::new(config));
     let state = Arc::new(ServerState::new(
-        store.clone(),
+        readers.clone(),
         config_rx,
         Arc::new(Changes::default()),
         Arc::new(Metrics::new()),
@@ -201,21 +205,28 @@ async fn healthz_answers_while_a_render_holds_the_connection() {
     let free = super::healthz(State(state.clone())).await.unwrap();
     assert_eq!(free.status(), 200);
 
-    // A thread holds the lock, as a render on a blocking thread does.
-    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    // A render holds the connection.
+    let (locked_tx, locked_rx) = tokio::sync::oneshot::channel();
     let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
-    let holder = std::thread::spawn(move || {
-        let _held = store.lock();
-        let _ = locked_tx.send(());
-        let _ = release_rx.recv_timeout(Duration::from_secs(30));
+    let holder = tokio::spawn(async move {
+        readers
+            .read(move |_store| {
+                let _ = locked_tx.send(());
+                let _ = release_rx.recv_timeout(Duration::from_secs(30));
+                Ok::<_, store::Error>(())
+            })
+            .await
     });
-    locked_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), locked_rx)
+        .await
+        .unwrap()
+        .unwrap();
     let answer = tokio::time::timeout(Duration::from_secs(10), super::healthz(State(state)))
         .await
         .expect("/healthz waited behind the held connection")
         .unwrap();
     release_tx.send(()).unwrap();
-    holder.join().unwrap();
+    holder.await.unwrap().unwrap();
     assert_eq!(answer.status(), 200);
     let body = axum::body::to_bytes(answer.into_body(), usize::MAX)
         .await

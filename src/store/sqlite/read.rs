@@ -13,7 +13,7 @@ use super::rows::{
     SOURCE_COLUMNS, STORY_COLUMN_COUNT, STORY_COLUMNS, source_from_row, story_from_row,
 };
 use crate::store::error::Result;
-use crate::store::storage::StoryReader;
+use crate::store::storage::{Interrupt, StoryReader};
 use crate::store::types::{Source, StoredStory, StoryId, StoryQuery};
 
 impl StoryQuery {
@@ -89,6 +89,12 @@ impl StoryQuery {
     }
 }
 
+impl Interrupt for rusqlite::InterruptHandle {
+    fn interrupt(&self) {
+        rusqlite::InterruptHandle::interrupt(self);
+    }
+}
+
 /// Ids bound per `IN (…)` list when reading a page of stories: well under
 /// SQLite's limit on bound parameters, however large the page.
 const ID_CHUNK: usize = 500;
@@ -99,9 +105,9 @@ const NEWEST_FIRST: &str = "ORDER BY coalesce(published_at, first_seen_at) DESC,
 /// The published entries: one story per near-duplicate cluster, its founder.
 const FOUNDERS: &str = "WHERE cluster_id = id";
 
-/// The query that picks a page's entries (their ids, in order), and its
-/// values.
-pub(super) fn page_sql(query: &StoryQuery) -> (String, Vec<Value>) {
+/// The query that picks a page's entries (their `column`, `id` or `uid`,
+/// in order), and its values.
+pub(super) fn page_sql(query: &StoryQuery, column: &str) -> (String, Vec<Value>) {
     let (filter, mut values) = query.filter();
     let limit = query
         .limit
@@ -112,7 +118,7 @@ pub(super) fn page_sql(query: &StoryQuery) -> (String, Vec<Value>) {
     ));
     let n = values.len();
     let sql = format!(
-        "SELECT id FROM stories {FOUNDERS} {filter} {NEWEST_FIRST} LIMIT ?{} OFFSET ?{n}",
+        "SELECT {column} FROM stories {FOUNDERS} {filter} {NEWEST_FIRST} LIMIT ?{} OFFSET ?{n}",
         n - 1
     );
     (sql, values)
@@ -120,7 +126,7 @@ pub(super) fn page_sql(query: &StoryQuery) -> (String, Vec<Value>) {
 
 impl StoryReader for Store {
     fn stories(&self, query: &StoryQuery) -> Result<Vec<StoredStory>> {
-        let (sql, values) = page_sql(query);
+        let (sql, values) = page_sql(query, "id");
         // One snapshot for the page, its stories, their sources and their
         // clusters: a poll committing between the queries must not show up
         // in one part only.
@@ -201,6 +207,19 @@ impl StoryReader for Store {
             cluster::attach(&mut story, rows);
         }
         Ok(Some(story))
+    }
+
+    fn story_uids(&self, query: &StoryQuery) -> Result<Vec<String>> {
+        let (sql, values) = page_sql(query, "uid");
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_map(params_from_iter(&values), |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn interrupter(&self) -> Box<dyn Interrupt> {
+        Box::new(self.conn.get_interrupt_handle())
     }
 
     fn ping(&self) -> Result<()> {

@@ -1153,7 +1153,7 @@ fn page_plan(store: &Store, before: Option<&str>) -> Vec<String> {
         offset: 0,
         before: before.map(str::to_owned),
     };
-    let (sql, values) = super::read::page_sql(&query);
+    let (sql, values) = super::read::page_sql(&query, "id");
     let mut statement = store
         .conn
         .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
@@ -1210,4 +1210,43 @@ fn a_page_after_a_story_starts_the_scan_at_that_story_by_index() {
         plan[0].starts_with("SEARCH stories USING INDEX stories_by_date (<expr><?)"),
         "{plan:#?}"
     );
+}
+
+/// The server's reader stops its statement when the client goes away: the
+/// handle from `interrupter` ends a statement running on another thread
+/// (here one that would never end) with an error, and the connection
+/// serves the next statement.
+#[test]
+fn the_interrupter_stops_a_running_statement() {
+    let store = Store::open_in_memory().unwrap();
+    let interrupter = store.interrupter();
+    let (started, running) = std::sync::mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        started.send(()).unwrap();
+        let endless = store.conn.query_row(
+            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) \
+             SELECT count(*) FROM n",
+            [],
+            |row| row.get::<_, i64>(0),
+        );
+        (store, endless)
+    });
+    running.recv().unwrap();
+    // Bounded: interrupt until the worker ends (a first interrupt may come
+    // before its statement starts, which SQLite ignores).
+    for _ in 0..500 {
+        interrupter.interrupt();
+        if worker.is_finished() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let (store, endless) = worker.join().unwrap();
+    let error = endless.unwrap_err();
+    assert_eq!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::OperationInterrupted),
+        "{error}"
+    );
+    store.ping().unwrap();
 }
