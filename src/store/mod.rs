@@ -10,6 +10,8 @@
 mod error;
 mod handle;
 mod pool;
+pub mod postgres;
+mod search_terms;
 mod sqlite;
 mod storage;
 mod types;
@@ -19,9 +21,8 @@ use std::path::Path;
 pub use error::{Error, Result};
 pub use handle::SharedStore;
 pub use pool::ReadPool;
-pub use sqlite::{
-    MAX_TERMS, MIN_PREFIX_CHARS, Placement, SCHEMA_VERSION, Store, fts5_query, reason_text,
-};
+pub use search_terms::{MAX_TERMS, MIN_PREFIX_CHARS, Term, search_terms};
+pub use sqlite::{Placement, SCHEMA_VERSION, Store, fts5_query, reason_text};
 pub use storage::{
     FeedLog, INDEX_BATCH, Interrupt, Prune, SearchIndex, Storage, StoryReader, StoryWriter,
     TopicVerdicts,
@@ -44,3 +45,5 @@ pub fn connect(database: &Path) -> Result<Box<dyn Storage>> {
 pub fn connect_existing(database: &Path) -> Result<Box<dyn Storage>> {
     Ok(Box::new(Store::open_existing(database)?))
 }
+#[cfg(test)]
+mod tests;

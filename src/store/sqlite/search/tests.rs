@@ -6,6 +6,7 @@ use url::Url;
 
 use super::*;
 use crate::normalize::{Item, story_from_paragraphs};
+use crate::store::MAX_TERMS;
 use crate::store::{
     FeedId, FeedLog, FeedUpdate, ScoredStory, StoryReader, StoryWriter, TopicVerdicts,
 };

@@ -1,0 +1,1 @@
+//! PostgreSQL-only tests (the contract suite is in store/tests).
