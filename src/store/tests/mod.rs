@@ -8,4 +8,6 @@ mod backend;
 mod clusters;
 mod common;
 mod feeds;
+mod search;
+mod verdicts;
 mod writes;
