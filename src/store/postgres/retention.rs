@@ -52,7 +52,7 @@ impl Prune for Store {
                         CASE WHEN EXISTS (SELECT 1 FROM stories m
                                           JOIN story_topics t ON t.story_id = m.id
                                           WHERE m.cluster_id = s.cluster_id AND t.on_topic)
-                             THEN $1 ELSE $2 END
+                             THEN $1::bigint ELSE $2::bigint END
                  LIMIT $3
              )
              DELETE FROM stories WHERE cluster_id IN (SELECT cluster_id FROM doomed)

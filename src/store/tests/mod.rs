@@ -7,7 +7,10 @@
 mod backend;
 mod clusters;
 mod common;
+mod concurrency;
 mod feeds;
+mod paging;
+mod retention;
 mod search;
 mod verdicts;
 mod writes;
