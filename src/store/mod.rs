@@ -46,4 +46,4 @@ pub fn connect_existing(database: &Path) -> Result<Box<dyn Storage>> {
     Ok(Box::new(Store::open_existing(database)?))
 }
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

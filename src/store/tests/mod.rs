@@ -4,7 +4,7 @@
 //! backend's own machinery (SQLite's pragmas, FTS5 syntax, query plans;
 //! PostgreSQL's locks and leases) stay beside that backend.
 
-mod backend;
+pub(crate) mod backend;
 mod clusters;
 mod common;
 mod concurrency;
