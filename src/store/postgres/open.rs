@@ -75,6 +75,12 @@ impl Store {
         })
     }
 
+    /// Whether the connection is gone (the server restarted or the network
+    /// dropped it): a pool drops such a connection instead of lending it.
+    pub fn is_closed(&self) -> bool {
+        self.client.try_borrow().map_or(false, |client| client.is_closed())
+    }
+
     /// The URL with its password hidden.
     pub fn url(&self) -> &str {
         &self.url
@@ -107,19 +113,19 @@ struct Cancel {
 
 impl Interrupt for Cancel {
     fn interrupt(&self) {
-        // The request opens a connection of its own and may be made from
-        // async code (a dropped future), where the synchronous client's
-        // runtime cannot run: it goes on a thread of its own.
+        // The request opens a connection of its own through the
+        // synchronous client, whose runtime cannot run inside async code
+        // (a dropped read's future calls this): within a runtime it goes
+        // to a blocking thread, elsewhere it runs here.
         let (token, tls) = (self.token.clone(), self.tls.clone());
-        let spawned = std::thread::Builder::new()
-            .name("feedloom-pg-cancel".into())
-            .spawn(move || {
-                if let Err(error) = token.cancel_query(tls) {
-                    tracing::debug!(%error, "PostgreSQL cancel request failed");
-                }
-            });
-        if let Err(error) = spawned {
-            tracing::warn!(%error, "cannot start a thread to cancel a PostgreSQL statement");
+        let cancel = move || {
+            if let Err(error) = token.cancel_query(tls) {
+                tracing::debug!(%error, "PostgreSQL cancel request failed");
+            }
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn_blocking(cancel)),
+            Err(_) => cancel(),
         }
     }
 }
