@@ -78,7 +78,9 @@ impl Store {
     /// Whether the connection is gone (the server restarted or the network
     /// dropped it): a pool drops such a connection instead of lending it.
     pub fn is_closed(&self) -> bool {
-        self.client.try_borrow().is_ok_and(|client| client.is_closed())
+        self.client
+            .try_borrow()
+            .is_ok_and(|client| client.is_closed())
     }
 
     /// The URL with its password hidden.

@@ -248,3 +248,88 @@ fn the_interrupter_stops_a_running_statement() {
     assert!(outcome.is_err(), "the statement was cancelled");
     assert!(started.elapsed() < Duration::from_secs(10));
 }
+
+/// Not a check: how long storing new stories takes on one writer and on
+/// two at once (disjoint content), so the cost of the placement locks can
+/// be seen. `cargo test --lib store::postgres::tests::measure -- --ignored
+/// --nocapture` with FEEDLOOM_TEST_POSTGRES set.
+#[test]
+#[ignore]
+fn measure_writers() {
+    let Some(db) = backend::postgres() else {
+        return;
+    };
+    fn updates(writer: usize, feeds: usize) -> Vec<FeedUpdate> {
+        (0..feeds)
+            .map(|f| FeedUpdate {
+                http_status: 200,
+                items: (0..50)
+                    .map(|i| {
+                        let mut state = ((writer * 1_000_000 + f * 1000 + i) as u64 + 1)
+                            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                        let words: Vec<String> = (0..120)
+                            .map(|_| {
+                                state ^= state << 13;
+                                state ^= state >> 7;
+                                state ^= state << 17;
+                                format!("w{}", state % 5000)
+                            })
+                            .collect();
+                        Item {
+                            guid: format!("{f}-{i}"),
+                            story: story_from_paragraphs(
+                                &format!("Story {writer} {f} {i}"),
+                                None,
+                                None,
+                                &[words.join(" ")],
+                            ),
+                        }
+                    })
+                    .collect(),
+                ..FeedUpdate::default()
+            })
+            .collect()
+    }
+    fn run(writer: usize, feeds: usize, url: String) -> Duration {
+        let mut store = Store::open(&url).unwrap();
+        let ids: Vec<_> = (0..feeds)
+            .map(|f| {
+                store
+                    .ensure_feed(
+                        &Url::parse(&format!("https://w{writer}-{f}.example/")).unwrap(),
+                        None,
+                        now(),
+                    )
+                    .unwrap()
+                    .id
+            })
+            .collect();
+        let updates = updates(writer, feeds);
+        let started = Instant::now();
+        for chunk in ids.iter().zip(&updates).collect::<Vec<_>>().chunks(10) {
+            let batch: Vec<_> = chunk.iter().map(|(id, u)| (**id, *u)).collect();
+            for result in store.apply_updates(now(), &batch).unwrap() {
+                result.unwrap();
+            }
+        }
+        started.elapsed()
+    }
+    let alone = run(0, 40, db.url.clone());
+    eprintln!("one writer, 40 feeds x 50 new items: {alone:?}");
+    let barrier = Arc::new(Barrier::new(2));
+    let together: Vec<_> = (1..=2)
+        .map(|writer| {
+            let (url, barrier) = (db.url.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                run(writer, 20, url)
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    let times: Vec<_> = together.into_iter().map(|t| t.join().unwrap()).collect();
+    eprintln!(
+        "two writers at once, 20 feeds x 50 new items each: {:?} ({times:?})",
+        started.elapsed()
+    );
+}
