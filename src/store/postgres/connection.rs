@@ -48,16 +48,36 @@ pub(super) fn tls() -> Result<MakeRustlsConnect> {
     Ok(MakeRustlsConnect::new(config))
 }
 
-/// Connects to `url` (a `postgres://` or `postgresql://` URL, or a
-/// key=value string), naming it only redacted in errors.
-pub(super) fn connect(url: &str, tls: &MakeRustlsConnect) -> Result<Client> {
-    let failed = |source| Error::PostgresConnect {
+/// The connection settings in `url` (a `postgres://` or `postgresql://`
+/// URL, or a key=value string), kept to reconnect; errors name the URL
+/// only redacted.
+pub(super) fn config(url: &str) -> Result<Config> {
+    let mut config: Config = url.parse().map_err(|source| Error::PostgresConnect {
         url: redact(url),
         source,
-    };
-    let mut config: Config = url.parse().map_err(failed)?;
+    })?;
     config
         .connect_timeout(CONNECT_TIMEOUT)
         .application_name("feedloom");
-    config.connect(tls.clone()).map_err(failed)
+    Ok(config)
+}
+
+/// Opens a connection; `shown` is the redacted URL errors name.
+pub(super) fn connect(config: &Config, shown: &str, tls: &MakeRustlsConnect) -> Result<Client> {
+    config
+        .connect(tls.clone())
+        .map_err(|source| Error::PostgresConnect {
+            url: shown.to_owned(),
+            source,
+        })
+}
+
+/// Whether an error is PostgreSQL breaking a tie between transactions (a
+/// deadlock it detected, a serialization failure): the transaction was
+/// rolled back whole and may simply be run again.
+pub(super) fn is_transient(error: &Error) -> bool {
+    use postgres::error::SqlState;
+    matches!(error, Error::Postgres(error)
+        if matches!(error.code(), Some(code) if *code == SqlState::T_R_DEADLOCK_DETECTED
+            || *code == SqlState::T_R_SERIALIZATION_FAILURE))
 }

@@ -2,9 +2,9 @@
 //! [`Store::open`]) from a URL, and what the other files share to use it
 //! from `&self` and `&mut self` alike.
 
-use std::cell::{RefCell, RefMut};
+use std::cell::{Cell, RefCell, RefMut};
 
-use postgres::{CancelToken, Client, IsolationLevel, Transaction};
+use postgres::{CancelToken, Client, Config, IsolationLevel, Transaction};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::cluster;
@@ -21,9 +21,15 @@ pub struct Store {
     /// every statement: a `RefCell`, which is never borrowed twice because
     /// no method calls another while it holds the client.
     client: RefCell<Client>,
+    /// To connect again when the connection is lost (the server
+    /// restarted): the next call reconnects, so a node resumes by itself.
+    config: Config,
     tls: MakeRustlsConnect,
     /// The URL as messages may show it.
     url: String,
+    /// The connection was lost and not yet regained: the outage is logged
+    /// once, not at every call that finds the server still down.
+    lost: Cell<bool>,
 }
 
 impl Store {
@@ -60,19 +66,33 @@ impl Store {
 
     fn connect(url: &str) -> Result<Self> {
         let tls = connection::tls()?;
-        let client = connection::connect(url, &tls)?;
+        let config = connection::config(url)?;
+        let shown = connection::redact(url);
+        let client = connection::connect(&config, &shown, &tls)?;
         Ok(Self {
             client: RefCell::new(client),
+            config,
             tls,
-            url: connection::redact(url),
+            url: shown,
+            lost: Cell::new(false),
         })
     }
 
-    /// The connection, for one method's statements.
+    /// The connection, for one method's statements; a lost one is
+    /// replaced first (the failed call before it returned its error).
     pub(super) fn client(&self) -> Result<RefMut<'_, Client>> {
-        self.client.try_borrow_mut().map_err(|_| {
+        let mut client = self.client.try_borrow_mut().map_err(|_| {
             Error::Crashed("the PostgreSQL connection was used re-entrantly (a bug)".into())
-        })
+        })?;
+        if client.is_closed() {
+            if !self.lost.replace(true) {
+                tracing::warn!(database = %self.url, "lost the PostgreSQL connection; reconnecting");
+            }
+            *client = connection::connect(&self.config, &self.url, &self.tls)?;
+            self.lost.set(false);
+            tracing::info!(database = %self.url, "reconnected to PostgreSQL");
+        }
+        Ok(client)
     }
 
     /// Whether the connection is gone (the server restarted or the network

@@ -333,3 +333,34 @@ fn measure_writers() {
         started.elapsed()
     );
 }
+
+#[test]
+fn a_lost_connection_is_replaced_by_the_next_call() {
+    let Some((db, store)) = stories(3) else {
+        return;
+    };
+    let pid: i32 = store
+        .client()
+        .unwrap()
+        .query_one("SELECT pg_backend_pid()", &[])
+        .unwrap()
+        .get(0);
+    let admin = Store::open_existing(&db.url).unwrap();
+    admin
+        .client()
+        .unwrap()
+        .execute("SELECT pg_terminate_backend($1)", &[&pid])
+        .unwrap();
+    // The call that meets the closed connection fails; the next one
+    // connects again and answers.
+    let first = store.story_count();
+    let mut answered = first.ok();
+    for _ in 0..3 {
+        if answered.is_some() {
+            break;
+        }
+        answered = store.story_count().ok();
+    }
+    assert_eq!(answered, Some(3));
+    assert!(!store.is_closed());
+}

@@ -13,6 +13,7 @@ use postgres::Transaction;
 use url::Url;
 
 use super::cluster;
+use super::connection::is_transient;
 use super::locks::{self, Slots};
 use super::open::Store;
 use super::rows::RETIRED_GUID;
@@ -22,39 +23,29 @@ use crate::store::storage::StoryWriter;
 use crate::store::types::{ApplyStats, FeedId, FeedUpdate, SeedChange, StoryId};
 
 impl StoryWriter for Store {
+    /// A batch PostgreSQL rolled back to break a deadlock (writers
+    /// touching the same founders in another order, a verdict's row lock)
+    /// is written again, at most [`ATTEMPTS`] times in all.
     fn apply_updates(
         &mut self,
         now: DateTime<Utc>,
         batch: &[(FeedId, &FeedUpdate)],
     ) -> Result<Vec<Result<ApplyStats>>> {
-        let mut client = self.client()?;
-        let mut tx = client.transaction()?;
-        let mut slots = Slots::default();
-        for &(feed, update) in batch {
-            let known = known_hashes(&mut tx, feed, update)?;
-            for item in &update.items {
-                let hash = item.story.content_hash.as_str();
-                if known.get(&item.guid).map(String::as_str) != Some(hash) {
-                    slots.add(&item.story.content_hash, &item.story.fingerprint);
+        let mut attempt = 1;
+        loop {
+            match self.try_apply_updates(now, batch) {
+                Err(error) if is_transient(&error) && attempt < ATTEMPTS => attempt += 1,
+                Ok(results)
+                    if attempt < ATTEMPTS
+                        && results
+                            .iter()
+                            .any(|result| result.as_ref().is_err_and(is_transient)) =>
+                {
+                    attempt += 1
                 }
+                outcome => return outcome,
             }
         }
-        locks::lock(&mut tx, slots)?;
-        let mut results = Vec::with_capacity(batch.len());
-        for &(feed, update) in batch {
-            let mut savepoint = tx.savepoint("feed")?;
-            match apply_feed(&mut savepoint, feed, now, update) {
-                Ok(stats) => {
-                    savepoint.commit()?;
-                    results.push(Ok(stats));
-                }
-                // Dropping the savepoint rolls it back. A lost connection
-                // fails the next statement, and with it the call.
-                Err(error) => results.push(Err(error)),
-            }
-        }
-        tx.commit()?;
-        Ok(results)
     }
 
     fn upsert_seed(&mut self, key: &str, story: &Story, now: DateTime<Utc>) -> Result<SeedChange> {
@@ -135,6 +126,50 @@ fn known_hashes(
     .iter()
     .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
     .collect()
+}
+
+/// Tries at most this many times to write a batch PostgreSQL rolled back
+/// to break a deadlock.
+const ATTEMPTS: usize = 3;
+
+impl Store {
+    /// One attempt at [`StoryWriter::apply_updates`]. A feed whose
+    /// savepoint was rolled back for a deadlock leaves a transient error in
+    /// its slot, which makes the caller write the whole batch again.
+    fn try_apply_updates(
+        &mut self,
+        now: DateTime<Utc>,
+        batch: &[(FeedId, &FeedUpdate)],
+    ) -> Result<Vec<Result<ApplyStats>>> {
+        let mut client = self.client()?;
+        let mut tx = client.transaction()?;
+        let mut slots = Slots::default();
+        for &(feed, update) in batch {
+            let known = known_hashes(&mut tx, feed, update)?;
+            for item in &update.items {
+                let hash = item.story.content_hash.as_str();
+                if known.get(&item.guid).map(String::as_str) != Some(hash) {
+                    slots.add(&item.story.content_hash, &item.story.fingerprint);
+                }
+            }
+        }
+        locks::lock(&mut tx, slots)?;
+        let mut results = Vec::with_capacity(batch.len());
+        for &(feed, update) in batch {
+            let mut savepoint = tx.savepoint("feed")?;
+            match apply_feed(&mut savepoint, feed, now, update) {
+                Ok(stats) => {
+                    savepoint.commit()?;
+                    results.push(Ok(stats));
+                }
+                // Dropping the savepoint rolls it back. A lost connection
+                // fails the next statement, and with it the call.
+                Err(error) => results.push(Err(error)),
+            }
+        }
+        tx.commit()?;
+        Ok(results)
+    }
 }
 
 /// One feed's fetch: its items, then its row.
