@@ -46,14 +46,26 @@ impl FeedLog for Store {
         title: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<FeedRecord> {
-        let row = self.client()?.query_one(
+        // Run for every feed at every start and reload, by every node: a
+        // row whose title is unchanged is not written (a new row version
+        // each time would bloat the table), only read.
+        let mut client = self.client()?;
+        let written = client.query_opt(
             &format!(
                 "INSERT INTO feeds (url, title, created_at) VALUES ($1, $2, $3)
                  ON CONFLICT (url) DO UPDATE SET title = excluded.title
+                 WHERE feeds.title IS DISTINCT FROM excluded.title
                  RETURNING {FEED_COLUMNS}"
             ),
             &[&url.as_str(), &title, &now.timestamp()],
         )?;
+        let row = match written {
+            Some(row) => row,
+            None => client.query_one(
+                &format!("SELECT {FEED_COLUMNS} FROM feeds WHERE url = $1"),
+                &[&url.as_str()],
+            )?,
+        };
         feed_from_row(&row)
     }
 
