@@ -8,9 +8,9 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use postgres::Transaction;
 
 use super::rows::big;
+use super::statements::Run;
 use crate::cluster::{self, Fingerprint};
 use crate::store::error::Result;
 use crate::store::types::{AlsoReported, StoredStory, StoryId};
@@ -28,10 +28,7 @@ const MAX_RECHECKED: usize = 32;
 const ALGORITHM_KEY: &str = "cluster_algorithm";
 
 /// The cluster a story about to be inserted joins, if any.
-pub(super) fn choose(
-    tx: &mut Transaction<'_>,
-    fingerprint: &Fingerprint,
-) -> Result<Option<StoryId>> {
+pub(super) fn choose(tx: &mut impl Run, fingerprint: &Fingerprint) -> Result<Option<StoryId>> {
     if !fingerprint.is_clusterable() {
         return Ok(None);
     }
@@ -40,7 +37,7 @@ pub(super) fn choose(
 
 /// Indexes a newly inserted story's bands; the cluster it joined changes.
 pub(super) fn index_new(
-    tx: &mut Transaction<'_>,
+    tx: &mut impl Run,
     id: StoryId,
     fingerprint: &Fingerprint,
     joined: Option<StoryId>,
@@ -58,7 +55,7 @@ pub(super) fn index_new(
 
 /// Re-indexes an edited story and keeps or changes its cluster.
 pub(super) fn place_edited(
-    tx: &mut Transaction<'_>,
+    tx: &mut impl Run,
     id: StoryId,
     fingerprint: &Fingerprint,
     now: DateTime<Utc>,
@@ -101,11 +98,7 @@ pub(super) fn place_edited(
 
 /// Deletes a superseded feed story no feed carries any more; if it founded
 /// a cluster with members, the earliest member founds it from now on.
-pub(super) fn delete_superseded(
-    tx: &mut Transaction<'_>,
-    old: StoryId,
-    now: DateTime<Utc>,
-) -> Result<()> {
+pub(super) fn delete_superseded(tx: &mut impl Run, old: StoryId, now: DateTime<Utc>) -> Result<()> {
     let deleted = tx.query_opt(
         "DELETE FROM stories WHERE id = $1 AND origin = 'feed'
            AND NOT EXISTS (SELECT 1 FROM sightings WHERE story_id = $1)
@@ -137,7 +130,7 @@ pub(super) fn delete_superseded(
 /// The cluster of the first candidate the exact similarity confirms, most
 /// shared bands first (the oldest on ties); `id` itself is skipped.
 fn best_match(
-    tx: &mut Transaction<'_>,
+    tx: &mut impl Run,
     id: StoryId,
     fingerprint: &Fingerprint,
 ) -> Result<Option<StoryId>> {
@@ -173,7 +166,7 @@ fn best_match(
 /// The cluster of the stored story `other` if it is a near duplicate of
 /// `fingerprint` (its shingles recomputed from its stored text).
 fn confirmed(
-    tx: &mut Transaction<'_>,
+    tx: &mut impl Run,
     other: StoryId,
     fingerprint: &Fingerprint,
 ) -> Result<Option<StoryId>> {
@@ -193,7 +186,7 @@ fn confirmed(
     Ok(similarity.confirms().then_some(StoryId(row.try_get(2)?)))
 }
 
-fn write_bands(tx: &mut Transaction<'_>, id: StoryId, fingerprint: &Fingerprint) -> Result<()> {
+fn write_bands(tx: &mut impl Run, id: StoryId, fingerprint: &Fingerprint) -> Result<()> {
     if fingerprint.bands().is_empty() {
         return Ok(());
     }
@@ -210,7 +203,7 @@ fn write_bands(tx: &mut Transaction<'_>, id: StoryId, fingerprint: &Fingerprint)
     Ok(())
 }
 
-fn set_cluster(tx: &mut Transaction<'_>, id: StoryId, cluster: StoryId) -> Result<()> {
+fn set_cluster(tx: &mut impl Run, id: StoryId, cluster: StoryId) -> Result<()> {
     tx.execute(
         "UPDATE stories SET cluster_id = $2 WHERE id = $1",
         &[&id.0, &cluster.0],
@@ -219,7 +212,7 @@ fn set_cluster(tx: &mut Transaction<'_>, id: StoryId, cluster: StoryId) -> Resul
 }
 
 /// Moves a founder's `changed_at`: its entry changed.
-fn touch(tx: &mut Transaction<'_>, founder: StoryId, now: DateTime<Utc>) -> Result<()> {
+fn touch(tx: &mut impl Run, founder: StoryId, now: DateTime<Utc>) -> Result<()> {
     tx.execute(
         "UPDATE stories SET changed_at = greatest(changed_at, $2) WHERE id = $1",
         &[&founder.0, &now.timestamp()],
@@ -265,7 +258,7 @@ pub(super) fn backfill_bands(client: &mut postgres::Client) -> Result<()> {
     Ok(())
 }
 
-fn filled_by(tx: &mut Transaction<'_>) -> Result<Option<String>> {
+fn filled_by(tx: &mut impl Run) -> Result<Option<String>> {
     Ok(tx
         .query_opt("SELECT value FROM meta WHERE key = $1", &[&ALGORITHM_KEY])?
         .map(|row| row.try_get(0))
@@ -282,7 +275,7 @@ pub(super) struct MemberRow {
 /// The member rows of the clusters `clusters` names, grouped by cluster,
 /// earliest member first, then first sighting first.
 pub(super) fn member_rows(
-    tx: &mut Transaction<'_>,
+    tx: &mut impl Run,
     clusters: &[i64],
 ) -> Result<HashMap<i64, Vec<MemberRow>>> {
     let rows = tx.query(

@@ -15,8 +15,7 @@
 //! slot only make one writer wait for the other. Items a feed sent before
 //! with the same content (most items of a warm poll) need no lock.
 
-use postgres::Transaction;
-
+use super::statements::Run;
 use crate::cluster::Fingerprint;
 use crate::normalize::ContentHash;
 use crate::store::error::Result;
@@ -52,7 +51,7 @@ impl Slots {
 }
 
 /// Takes the slots' locks, in ascending order, until the transaction ends.
-pub(super) fn lock(tx: &mut Transaction<'_>, mut slots: Slots) -> Result<()> {
+pub(super) fn lock(tx: &mut impl Run, mut slots: Slots) -> Result<()> {
     slots.slots.sort_unstable();
     slots.slots.dedup();
     if slots.slots.is_empty() {

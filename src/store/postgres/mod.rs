@@ -15,6 +15,7 @@ mod read;
 mod retention;
 mod rows;
 mod search;
+mod statements;
 mod topics;
 mod write;
 

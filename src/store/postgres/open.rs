@@ -3,13 +3,15 @@
 //! from `&self` and `&mut self` alike.
 
 use std::cell::{Cell, RefCell, RefMut};
+use std::collections::HashMap;
 
-use postgres::{CancelToken, Client, Config, IsolationLevel, Transaction};
+use postgres::{CancelToken, Client, Config, IsolationLevel, Statement, Transaction};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::cluster;
 use super::connection;
 use super::migrate;
+use super::statements::Tx;
 use crate::store::error::{Error, Result};
 use crate::store::storage::Interrupt;
 
@@ -21,6 +23,9 @@ pub struct Store {
     /// every statement: a `RefCell`, which is never borrowed twice because
     /// no method calls another while it holds the client.
     client: RefCell<Client>,
+    /// The write path's statements, prepared once per connection (an
+    /// unprepared statement costs a second round trip to the server).
+    statements: RefCell<HashMap<String, Statement>>,
     /// To connect again when the connection is lost (the server
     /// restarted): the next call reconnects, so a node resumes by itself.
     config: Config,
@@ -71,6 +76,7 @@ impl Store {
         let client = connection::connect(&config, &shown, &tls)?;
         Ok(Self {
             client: RefCell::new(client),
+            statements: RefCell::new(HashMap::new()),
             config,
             tls,
             url: shown,
@@ -89,6 +95,10 @@ impl Store {
                 tracing::warn!(database = %self.url, "lost the PostgreSQL connection; reconnecting");
             }
             *client = connection::connect(&self.config, &self.url, &self.tls)?;
+            // Prepared statements belong to the connection that is gone.
+            if let Ok(mut statements) = self.statements.try_borrow_mut() {
+                statements.clear();
+            }
             self.lost.set(false);
             tracing::info!(database = %self.url, "reconnected to PostgreSQL");
         }
@@ -114,6 +124,22 @@ impl Store {
             token: self.client()?.cancel_token(),
             tls: self.tls.clone(),
         }))
+    }
+}
+
+impl Store {
+    /// Runs `work` in a transaction whose statements are prepared once per
+    /// connection ([`Tx`]); it commits when `work` returns `Ok` and rolls
+    /// back otherwise.
+    pub(super) fn write<T>(&self, work: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        let mut client = self.client()?;
+        let mut statements = self.statements.try_borrow_mut().map_err(|_| {
+            Error::Crashed("the PostgreSQL statements were used re-entrantly (a bug)".into())
+        })?;
+        let mut tx = Tx::begin(&mut client, &mut statements)?;
+        let value = work(&mut tx)?;
+        tx.commit()?;
+        Ok(value)
     }
 }
 

@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 
 use super::open::Store;
 use super::rows::{big, from_unix};
+use super::statements::Run;
 use crate::store::error::Result;
 use crate::store::reason_text;
 use crate::store::storage::TopicVerdicts;
@@ -75,72 +76,72 @@ impl TopicVerdicts for Store {
         scored: &[ScoredStory],
         now: DateTime<Utc>,
     ) -> Result<Recorded> {
-        let mut client = self.client()?;
-        let mut tx = client.transaction()?;
-        for (slug, digest) in digests {
-            // Locked, so that a rescore cannot commit new digests between
-            // this check and the verdicts' commit.
-            let recorded: Option<String> = tx
-                .query_opt(
-                    "SELECT value FROM meta WHERE key = $1 FOR SHARE",
-                    &[&format!("topic_digest:{slug}")],
-                )?
-                .map(|row| row.try_get(0))
-                .transpose()?;
-            if recorded.as_deref() != Some(digest.as_str()) {
-                return Ok(Recorded::Stale);
-            }
-        }
-        let mut changed = 0;
-        for ScoredStory {
-            id: story,
-            content_hash,
-            verdicts,
-        } in scored
-        {
-            // Locked against an edit committing between the check and the
-            // verdicts: an edit waits, then queues the story again.
-            let now_hash: Option<String> = tx
-                .query_opt(
-                    "SELECT content_hash FROM stories WHERE id = $1 FOR SHARE",
-                    &[&story.0],
-                )?
-                .map(|row| row.try_get(0))
-                .transpose()?;
-            if now_hash.as_deref() != Some(content_hash.as_str()) {
-                continue;
-            }
-            let mut story_changed = false;
-            for (topic, verdict) in verdicts {
-                let before: Option<bool> = tx
+        // Statements prepared once: this runs once per story scored.
+        self.write(|tx| {
+            for (slug, digest) in digests {
+                // Locked, so that a rescore cannot commit new digests between
+                // this check and the verdicts' commit.
+                let recorded: Option<String> = tx
                     .query_opt(
-                        "SELECT on_topic FROM story_topics WHERE topic = $1 AND story_id = $2",
-                        &[topic, &story.0],
+                        "SELECT value FROM meta WHERE key = $1 FOR SHARE",
+                        &[&format!("topic_digest:{slug}")],
                     )?
                     .map(|row| row.try_get(0))
                     .transpose()?;
-                story_changed |= before != Some(verdict.on_topic);
-                tx.execute(
-                    "INSERT INTO story_topics (topic, story_id, score, on_topic, reason, scored_at)
-                     VALUES ($1, $2, $3, $4, $5, $6)
-                     ON CONFLICT (topic, story_id) DO UPDATE SET score = excluded.score,
-                       on_topic = excluded.on_topic, reason = excluded.reason,
-                       scored_at = excluded.scored_at",
-                    &[
-                        topic,
-                        &story.0,
-                        &verdict.score,
-                        &verdict.on_topic,
-                        &reason_text(&verdict.reason),
-                        &now.timestamp(),
-                    ],
-                )?;
+                if recorded.as_deref() != Some(digest.as_str()) {
+                    return Ok(Recorded::Stale);
+                }
             }
-            tx.execute("DELETE FROM score_queue WHERE story_id = $1", &[&story.0])?;
-            changed += usize::from(story_changed);
-        }
-        tx.commit()?;
-        Ok(Recorded::Done { changed })
+            let mut changed = 0;
+            for ScoredStory {
+                id: story,
+                content_hash,
+                verdicts,
+            } in scored
+            {
+                // Locked against an edit committing between the check and the
+                // verdicts: an edit waits, then queues the story again.
+                let now_hash: Option<String> = tx
+                    .query_opt(
+                        "SELECT content_hash FROM stories WHERE id = $1 FOR SHARE",
+                        &[&story.0],
+                    )?
+                    .map(|row| row.try_get(0))
+                    .transpose()?;
+                if now_hash.as_deref() != Some(content_hash.as_str()) {
+                    continue;
+                }
+                let mut story_changed = false;
+                for (topic, verdict) in verdicts {
+                    let before: Option<bool> = tx
+                        .query_opt(
+                            "SELECT on_topic FROM story_topics WHERE topic = $1 AND story_id = $2",
+                            &[topic, &story.0],
+                        )?
+                        .map(|row| row.try_get(0))
+                        .transpose()?;
+                    story_changed |= before != Some(verdict.on_topic);
+                    tx.execute(
+                        "INSERT INTO story_topics (topic, story_id, score, on_topic, reason, scored_at)
+                         VALUES ($1, $2, $3, $4, $5, $6)
+                         ON CONFLICT (topic, story_id) DO UPDATE SET score = excluded.score,
+                           on_topic = excluded.on_topic, reason = excluded.reason,
+                           scored_at = excluded.scored_at",
+                        &[
+                            topic,
+                            &story.0,
+                            &verdict.score,
+                            &verdict.on_topic,
+                            &reason_text(&verdict.reason),
+                            &now.timestamp(),
+                        ],
+                    )?;
+                }
+                tx.execute("DELETE FROM score_queue WHERE story_id = $1", &[&story.0])?;
+                changed += usize::from(story_changed);
+            }
+            Ok(Recorded::Done { changed })
+        })
     }
 
     fn topic_digests(&self) -> Result<Vec<(String, String)>> {

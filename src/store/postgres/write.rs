@@ -9,7 +9,6 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use postgres::Transaction;
 use url::Url;
 
 use super::cluster;
@@ -17,6 +16,7 @@ use super::connection::is_transient;
 use super::locks::{self, Slots};
 use super::open::Store;
 use super::rows::RETIRED_GUID;
+use super::statements::Run;
 use crate::normalize::{ContentHash, Item, Story};
 use crate::store::error::Result;
 use crate::store::storage::StoryWriter;
@@ -49,69 +49,68 @@ impl StoryWriter for Store {
     }
 
     fn upsert_seed(&mut self, key: &str, story: &Story, now: DateTime<Utc>) -> Result<SeedChange> {
-        let mut client = self.client()?;
-        let mut tx = client.transaction()?;
-        let mut slots = Slots::default();
-        slots.add(&story.content_hash, &story.fingerprint);
-        locks::lock(&mut tx, slots)?;
-        let existing = tx.query_opt(
-            "SELECT id, content_hash, link, published_at FROM stories WHERE seed_key = $1",
-            &[&key],
-        )?;
-        let existing: Option<(i64, String, Option<String>, Option<i64>)> = match existing {
-            Some(row) => Some((
-                row.try_get(0)?,
-                row.try_get(1)?,
-                row.try_get(2)?,
-                row.try_get(3)?,
-            )),
-            None => None,
-        };
-        let holder = story_by_hash(&mut tx, &story.content_hash)?;
-        let link = story.link.as_ref().map(Url::as_str);
-        let published = story.published.map(|t| t.timestamp());
-        let change = match (existing, holder) {
-            (Some((_, hash, old_link, old_published)), _)
-                if hash == story.content_hash.as_str()
-                    && old_link.as_deref() == link
-                    && old_published == published =>
-            {
-                SeedChange::Unchanged
-            }
-            (Some((id, ..)), Some(other)) if other.0 != id => duplicate_of(&mut tx, other, key)?,
-            (Some((id, ..)), _) => {
-                update_story_content(&mut tx, StoryId(id), story, now)?;
-                SeedChange::Updated
-            }
-            (None, Some(other)) => {
-                let owner: Option<String> = tx
-                    .query_one("SELECT seed_key FROM stories WHERE id = $1", &[&other.0])?
-                    .try_get(0)?;
-                if owner.is_some() {
-                    duplicate_of(&mut tx, other, key)?
-                } else {
-                    tx.execute(
-                        "UPDATE stories SET seed_key = $2, origin = 'seed' WHERE id = $1",
-                        &[&other.0, &key],
-                    )?;
-                    update_story_content(&mut tx, other, story, now)?;
+        self.write(|tx| {
+            let mut slots = Slots::default();
+            slots.add(&story.content_hash, &story.fingerprint);
+            locks::lock(tx, slots)?;
+            let existing = tx.query_opt(
+                "SELECT id, content_hash, link, published_at FROM stories WHERE seed_key = $1",
+                &[&key],
+            )?;
+            let existing: Option<(i64, String, Option<String>, Option<i64>)> = match existing {
+                Some(row) => Some((
+                    row.try_get(0)?,
+                    row.try_get(1)?,
+                    row.try_get(2)?,
+                    row.try_get(3)?,
+                )),
+                None => None,
+            };
+            let holder = story_by_hash(tx, &story.content_hash)?;
+            let link = story.link.as_ref().map(Url::as_str);
+            let published = story.published.map(|t| t.timestamp());
+            let change = match (existing, holder) {
+                (Some((_, hash, old_link, old_published)), _)
+                    if hash == story.content_hash.as_str()
+                        && old_link.as_deref() == link
+                        && old_published == published =>
+                {
+                    SeedChange::Unchanged
+                }
+                (Some((id, ..)), Some(other)) if other.0 != id => duplicate_of(tx, other, key)?,
+                (Some((id, ..)), _) => {
+                    update_story_content(tx, StoryId(id), story, now)?;
                     SeedChange::Updated
                 }
-            }
-            (None, None) => {
-                insert_story(&mut tx, "seed", Some(key), story, now)?;
-                SeedChange::Inserted
-            }
-        };
-        tx.commit()?;
-        Ok(change)
+                (None, Some(other)) => {
+                    let owner: Option<String> = tx
+                        .query_one("SELECT seed_key FROM stories WHERE id = $1", &[&other.0])?
+                        .try_get(0)?;
+                    if owner.is_some() {
+                        duplicate_of(tx, other, key)?
+                    } else {
+                        tx.execute(
+                            "UPDATE stories SET seed_key = $2, origin = 'seed' WHERE id = $1",
+                            &[&other.0, &key],
+                        )?;
+                        update_story_content(tx, other, story, now)?;
+                        SeedChange::Updated
+                    }
+                }
+                (None, None) => {
+                    insert_story(tx, "seed", Some(key), story, now)?;
+                    SeedChange::Inserted
+                }
+            };
+            Ok(change)
+        })
     }
 }
 
 /// The hash each of the update's guids last sent from this feed: items
 /// that send it again write no story, so they need no lock.
 fn known_hashes(
-    tx: &mut Transaction<'_>,
+    tx: &mut impl Run,
     feed: FeedId,
     update: &FeedUpdate,
 ) -> Result<HashMap<String, String>> {
@@ -141,40 +140,39 @@ impl Store {
         now: DateTime<Utc>,
         batch: &[(FeedId, &FeedUpdate)],
     ) -> Result<Vec<Result<ApplyStats>>> {
-        let mut client = self.client()?;
-        let mut tx = client.transaction()?;
-        let mut slots = Slots::default();
-        for &(feed, update) in batch {
-            let known = known_hashes(&mut tx, feed, update)?;
-            for item in &update.items {
-                let hash = item.story.content_hash.as_str();
-                if known.get(&item.guid).map(String::as_str) != Some(hash) {
-                    slots.add(&item.story.content_hash, &item.story.fingerprint);
+        self.write(|tx| {
+            let mut slots = Slots::default();
+            for &(feed, update) in batch {
+                let known = known_hashes(tx, feed, update)?;
+                for item in &update.items {
+                    let hash = item.story.content_hash.as_str();
+                    if known.get(&item.guid).map(String::as_str) != Some(hash) {
+                        slots.add(&item.story.content_hash, &item.story.fingerprint);
+                    }
                 }
             }
-        }
-        locks::lock(&mut tx, slots)?;
-        let mut results = Vec::with_capacity(batch.len());
-        for &(feed, update) in batch {
-            let mut savepoint = tx.savepoint("feed")?;
-            match apply_feed(&mut savepoint, feed, now, update) {
-                Ok(stats) => {
-                    savepoint.commit()?;
-                    results.push(Ok(stats));
+            locks::lock(tx, slots)?;
+            let mut results = Vec::with_capacity(batch.len());
+            for &(feed, update) in batch {
+                let mut savepoint = tx.savepoint("feed")?;
+                match apply_feed(&mut savepoint, feed, now, update) {
+                    Ok(stats) => {
+                        savepoint.commit()?;
+                        results.push(Ok(stats));
+                    }
+                    // Dropping the savepoint rolls it back. A lost connection
+                    // fails the next statement, and with it the call.
+                    Err(error) => results.push(Err(error)),
                 }
-                // Dropping the savepoint rolls it back. A lost connection
-                // fails the next statement, and with it the call.
-                Err(error) => results.push(Err(error)),
             }
-        }
-        tx.commit()?;
-        Ok(results)
+            Ok(results)
+        })
     }
 }
 
 /// One feed's fetch: its items, then its row.
 fn apply_feed(
-    tx: &mut Transaction<'_>,
+    tx: &mut impl Run,
     feed: FeedId,
     now: DateTime<Utc>,
     update: &FeedUpdate,
@@ -206,7 +204,7 @@ fn apply_feed(
 
 /// Writes one feed item (the rules of `store/sqlite/write.rs`).
 fn apply_item(
-    tx: &mut Transaction<'_>,
+    tx: &mut impl Run,
     feed: FeedId,
     now: DateTime<Utc>,
     item: &Item,
@@ -290,7 +288,7 @@ fn apply_item(
 /// Whether `item`, under the id of the stored story `old`, is an edit of
 /// it: it keeps the link, or a fifth of its wording, or its title where
 /// there are no links to compare.
-fn is_same_story(tx: &mut Transaction<'_>, old: StoryId, item: &Story) -> Result<bool> {
+fn is_same_story(tx: &mut impl Run, old: StoryId, item: &Story) -> Result<bool> {
     let row = tx.query_one(
         "SELECT title, link, content_text FROM stories WHERE id = $1",
         &[&old.0],
@@ -315,7 +313,7 @@ const SAME_STORY_CONTAINMENT: f64 = 0.2;
 
 /// True when `story` came from feeds and this feed's live sighting is its
 /// only one.
-fn only_this_feed_has(tx: &mut Transaction<'_>, story: StoryId) -> Result<bool> {
+fn only_this_feed_has(tx: &mut impl Run, story: StoryId) -> Result<bool> {
     Ok(tx
         .query_one(
             "SELECT origin = 'feed'
@@ -327,7 +325,7 @@ fn only_this_feed_has(tx: &mut Transaction<'_>, story: StoryId) -> Result<bool> 
         .try_get(0)?)
 }
 
-fn duplicate_of(tx: &mut Transaction<'_>, other: StoryId, key: &str) -> Result<SeedChange> {
+fn duplicate_of(tx: &mut impl Run, other: StoryId, key: &str) -> Result<SeedChange> {
     let of: Option<String> = tx
         .query_one(
             "SELECT coalesce(seed_key, title) FROM stories WHERE id = $1",
@@ -339,7 +337,7 @@ fn duplicate_of(tx: &mut Transaction<'_>, other: StoryId, key: &str) -> Result<S
     Ok(SeedChange::Duplicate { of })
 }
 
-fn story_by_hash(tx: &mut Transaction<'_>, hash: &ContentHash) -> Result<Option<StoryId>> {
+fn story_by_hash(tx: &mut impl Run, hash: &ContentHash) -> Result<Option<StoryId>> {
     Ok(tx
         .query_opt(
             "SELECT id FROM stories WHERE content_hash = $1",
@@ -353,7 +351,7 @@ fn story_by_hash(tx: &mut Transaction<'_>, hash: &ContentHash) -> Result<Option<
 /// SQLite's form, fixed for the story's life) in the cluster it joins, or
 /// founding its own: the id is drawn first so that a founder names itself.
 fn insert_story(
-    tx: &mut Transaction<'_>,
+    tx: &mut impl Run,
     origin: &str,
     seed_key: Option<&str>,
     story: &Story,
@@ -398,7 +396,7 @@ fn plausible(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<i64> {
 
 /// Rewrites a story's content in place (same id and uid), re-placing it.
 fn update_story_content(
-    tx: &mut Transaction<'_>,
+    tx: &mut impl Run,
     id: StoryId,
     story: &Story,
     now: DateTime<Utc>,
