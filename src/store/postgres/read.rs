@@ -20,7 +20,7 @@ use crate::store::types::{Source, StoredStory, StoryId, StoryQuery};
 /// The query that picks a page's entries (their `column`, `id` or `uid`,
 /// newest first: publication date, else first seen; ties by insertion),
 /// and its values.
-fn page_sql(query: &StoryQuery, column: &str) -> (String, Vec<Box<dyn ToSql + Sync>>) {
+pub(super) fn page_sql(query: &StoryQuery, column: &str) -> (String, Vec<Box<dyn ToSql + Sync>>) {
     let mut values: Vec<Box<dyn ToSql + Sync>> = Vec::new();
     let mut clauses = String::new();
     if let Some(topic) = &query.topic {

@@ -20,6 +20,32 @@ use crate::store::types::{SearchHit, SearchQuery, Source, StoryId};
 /// text matches (D), as on SQLite.
 const WEIGHTS: &str = "{0.2, 0.2, 0.2, 1.0}";
 
+/// The search: rank every match from the index and two lookups, then
+/// read one page of stories. `$1` the tsquery, `$2` the topic, `$3`/`$4`
+/// limit and offset.
+pub(super) fn search_sql() -> String {
+    // Rank every match from the index and two lookups, then read one
+    // page of stories.
+    format!(
+        "WITH page AS MATERIALIZED (
+             SELECT x.story_id AS id,
+                    ts_rank('{WEIGHTS}', x.document, q.query, 1) AS rank,
+                    t.on_topic AS on_topic,
+                    coalesce(t.on_topic, false) AS first,
+                    coalesce(d.published_at, d.first_seen_at) AS date
+             FROM to_tsquery('english', $1) AS q(query)
+             JOIN story_search x ON x.document @@ q.query
+             JOIN stories d ON d.id = x.story_id
+             LEFT JOIN story_topics t ON t.topic = $2 AND t.story_id = x.story_id
+             ORDER BY first DESC, rank DESC, date DESC, id DESC
+             LIMIT $3 OFFSET $4
+         )
+         SELECT {STORY_COLUMNS}, page.rank, page.on_topic
+         FROM page JOIN stories s ON s.id = page.id
+         ORDER BY page.first DESC, page.rank DESC, page.date DESC, page.id DESC"
+    )
+}
+
 impl SearchIndex for Store {
     fn index_pending(&mut self, limit: usize) -> Result<usize> {
         let mut client = self.client()?;
@@ -61,26 +87,7 @@ impl SearchIndex for Store {
         let Some(tsquery) = highlight::tsquery(&terms) else {
             return Ok(Vec::new());
         };
-        // Rank every match from the index and two lookups, then read one
-        // page of stories.
-        let sql = format!(
-            "WITH page AS MATERIALIZED (
-                 SELECT x.story_id AS id,
-                        ts_rank('{WEIGHTS}', x.document, q.query, 1) AS rank,
-                        t.on_topic AS on_topic,
-                        coalesce(t.on_topic, false) AS first,
-                        coalesce(d.published_at, d.first_seen_at) AS date
-                 FROM to_tsquery('english', $1) AS q(query)
-                 JOIN story_search x ON x.document @@ q.query
-                 JOIN stories d ON d.id = x.story_id
-                 LEFT JOIN story_topics t ON t.topic = $2 AND t.story_id = x.story_id
-                 ORDER BY first DESC, rank DESC, date DESC, id DESC
-                 LIMIT $3 OFFSET $4
-             )
-             SELECT {STORY_COLUMNS}, page.rank, page.on_topic
-             FROM page JOIN stories s ON s.id = page.id
-             ORDER BY page.first DESC, page.rank DESC, page.date DESC, page.id DESC"
-        );
+        let sql = search_sql();
         let mut client = self.client()?;
         let mut tx = snapshot(&mut client)?;
         let rows = tx.query(

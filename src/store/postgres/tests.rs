@@ -364,3 +364,40 @@ fn a_lost_connection_is_replaced_by_the_next_call() {
     assert_eq!(answered, Some(3));
     assert!(!store.is_closed());
 }
+
+/// The plan of a statement, one line per node.
+fn plan(store: &Store, sql: &str, values: &[Box<dyn postgres::types::ToSql + Sync>]) -> String {
+    let params: Vec<&(dyn postgres::types::ToSql + Sync)> =
+        values.iter().map(|value| &**value).collect();
+    store
+        .client()
+        .unwrap()
+        .query(&format!("EXPLAIN {sql}"), &params)
+        .unwrap()
+        .iter()
+        .map(|row| row.get::<_, String>(0))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_page_reads_the_founders_by_their_date_index_however_deep() {
+    let Some((_db, store)) = stories(2000) else {
+        return;
+    };
+    store.client().unwrap().batch_execute("ANALYZE").unwrap();
+    let uids = store
+        .story_uids(&crate::store::StoryQuery::all(None))
+        .unwrap();
+    for before in [None, Some(uids[1500].clone())] {
+        let query = crate::store::StoryQuery {
+            limit: Some(20),
+            before,
+            ..crate::store::StoryQuery::default()
+        };
+        let (sql, values) = super::read::page_sql(&query, "id");
+        let plan = plan(&store, &sql, &values);
+        assert!(plan.contains("stories_founders_by_date"), "{plan}");
+        assert!(!plan.contains("Seq Scan on stories"), "{plan}");
+    }
+}
