@@ -6,6 +6,7 @@ use std::cell::{Cell, RefCell, RefMut};
 use std::collections::HashMap;
 
 use postgres::{CancelToken, Client, Config, IsolationLevel, Statement, Transaction};
+use tokio::runtime::RuntimeFlavor;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::cluster;
@@ -160,11 +161,15 @@ struct Cancel {
 }
 
 impl Interrupt for Cancel {
+    /// Sends PostgreSQL's cancel request and returns once the server has
+    /// it: the caller (`ReadPool`) holds the connection meanwhile, and a
+    /// request that arrived after the connection went back to the pool
+    /// would cancel the next reader's statement. The synchronous client
+    /// runs a runtime of its own, which cannot start inside async code
+    /// (a dropped read's future calls this): there it runs under
+    /// `block_in_place`; on a current-thread runtime, which cannot block,
+    /// it goes to a blocking thread.
     fn interrupt(&self) {
-        // The request opens a connection of its own through the
-        // synchronous client, whose runtime cannot run inside async code
-        // (a dropped read's future calls this): within a runtime it goes
-        // to a blocking thread, elsewhere it runs here.
         let (token, tls) = (self.token.clone(), self.tls.clone());
         let cancel = move || {
             if let Err(error) = token.cancel_query(tls) {
@@ -172,6 +177,9 @@ impl Interrupt for Cancel {
             }
         };
         match tokio::runtime::Handle::try_current() {
+            Ok(runtime) if runtime.runtime_flavor() == RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(cancel)
+            }
             Ok(runtime) => drop(runtime.spawn_blocking(cancel)),
             Err(_) => cancel(),
         }

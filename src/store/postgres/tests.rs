@@ -401,3 +401,35 @@ fn a_page_reads_the_founders_by_their_date_index_however_deep() {
         assert!(!plan.contains("Seq Scan on stories"), "{plan}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_interrupter_works_from_async_code_as_a_dropped_read_calls_it() {
+    // Everything the synchronous client does is blocking work (it starts
+    // a runtime of its own): the database is made and dropped on blocking
+    // threads, as the store is opened.
+    let Some(db) = tokio::task::spawn_blocking(backend::postgres)
+        .await
+        .unwrap()
+    else {
+        return;
+    };
+    let url = db.url.clone();
+    let store = tokio::task::spawn_blocking(move || Store::open(&url).unwrap())
+        .await
+        .unwrap();
+    let interrupt = store.interrupter();
+    let started = Instant::now();
+    let sleeper = tokio::task::spawn_blocking(move || {
+        store
+            .client()
+            .unwrap()
+            .query_one("SELECT pg_sleep(30)", &[])
+            .map(drop)
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    interrupt.interrupt();
+    let outcome = sleeper.await.unwrap();
+    assert!(outcome.is_err(), "the statement was cancelled");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
+}
