@@ -157,7 +157,7 @@ fn latency(fill: usize) {
 /// The last lines of every run: the database's size and the peak RSS
 /// (KiB).
 fn report_end(config: &config::Config, peak_kib: u64) {
-    let size = std::fs::metadata(&config.database).map_or(0, |m| m.len());
+    let size = std::fs::metadata(sqlite_path(config)).map_or(0, |m| m.len());
     println!("database: {:.1} MB", size as f64 / 1e6);
     println!("peak RSS (feedloom alone): {} MB", peak_kib / 1024);
 }
@@ -186,7 +186,7 @@ impl Bench {
                 .build()
                 .expect("runtime"),
             poller: Poller::new(SharedStore::new(Box::new(
-                Store::open(&config.database).expect("open db"),
+                Store::open(sqlite_path(config)).expect("open db"),
             ))),
             fetcher: Fetcher::new(&config.fetch).expect("fetcher"),
             topics: feedloom::scoring::build(config),
@@ -334,7 +334,7 @@ fn bench_config(
 
 /// One number from the bench database.
 fn count(config: &config::Config, sql: &str) -> i64 {
-    rusqlite::Connection::open(&config.database)
+    rusqlite::Connection::open(sqlite_path(config))
         .and_then(|db| db.query_row(sql, [], |row| row.get(0)))
         .unwrap_or_default()
 }
@@ -792,4 +792,12 @@ fn status_kib(field: &str) -> u64 {
                 .and_then(|line| line.split_whitespace().nth(1)?.parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// The bench's database: always a SQLite file, which its configuration names.
+fn sqlite_path(config: &feedloom::config::Config) -> &std::path::Path {
+    config
+        .database
+        .sqlite_path()
+        .expect("the bench's configuration names a SQLite file")
 }

@@ -14,7 +14,7 @@ mod search;
 mod terminal;
 mod topics;
 
-use crate::config::{self, Config};
+use crate::config::{self, Config, Database};
 use crate::fetch::Fetcher;
 use crate::poll::{PollSummary, Poller};
 use crate::publish::{self, FeedMeta};
@@ -341,7 +341,7 @@ fn check_config(path: &Path) -> anyhow::Result<()> {
         path.display(),
         config.feeds.len(),
         config.enabled_feeds().count(),
-        config.database.display(),
+        config.database,
         config.topic().seeds.display()
     );
     Ok(())
@@ -362,8 +362,8 @@ fn daemon(path: PathBuf, config: Config) -> anyhow::Result<()> {
     result
 }
 
-fn open_store(path: &Path) -> anyhow::Result<SharedStore> {
-    Ok(SharedStore::new(store::connect(path)?))
+fn open_store(database: &Database) -> anyhow::Result<SharedStore> {
+    Ok(SharedStore::new(store::connect(database)?))
 }
 
 /// Logging to stderr. The filter comes from FEEDLOOM_LOG or RUST_LOG, else

@@ -11,14 +11,18 @@ use std::time::Duration;
 
 use url::Url;
 
+use super::database::Database;
+
 /// The validated configuration: every field has its final type, so nothing
 /// downstream re-checks it.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The file this was loaded from.
     pub path: PathBuf,
-    /// SQLite database file, resolved against the config file's folder.
-    pub database: PathBuf,
+    /// Where the stories live: a SQLite file (resolved against the config
+    /// file's folder) or a PostgreSQL server; `FEEDLOOM_DATABASE_URL`
+    /// replaces the file's `database` key (see [`super::load`]).
+    pub database: Database,
     /// Where the published feed is served; an address, not a host name, so
     /// binding never depends on DNS.
     pub listen: SocketAddr,

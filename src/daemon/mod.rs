@@ -39,7 +39,7 @@ use crate::metrics::Metrics;
 use crate::poll::{self, Poller};
 use crate::scoring::Topics;
 use crate::server::{self, Changes, ServerState};
-use crate::store::{self, SharedStore};
+use crate::store::{self, ReadPool, SharedStore};
 
 use self::scheduler::Daemon;
 use self::systemd::Notifier;
@@ -120,11 +120,12 @@ pub async fn run(
         .run(),
     );
 
-    tracker.spawn(release_memory(token.clone()));
+    let readers = ServerState::read_pool(&config_rx.borrow().database)
+        .context("cannot open the database for reading")?;
+    tracker.spawn(release_memory(readers.clone(), token.clone()));
 
     let state = Arc::new(ServerState::new(
-        ServerState::read_pool(&config_rx.borrow().database)
-            .context("cannot open the database for reading")?,
+        readers,
         config_rx.clone(),
         changes.clone(),
         metrics.clone(),
@@ -165,10 +166,11 @@ pub async fn run(
 /// How often malloc's free pages go back to the kernel.
 const RELEASE_EVERY: Duration = Duration::from_secs(10);
 
-/// Every [`RELEASE_EVERY`] until `token` is cancelled, hands the memory
-/// malloc holds free back to the kernel ([`memory::release_free`]), so that
-/// RSS falls back after a flood of requests or a large poll.
-async fn release_memory(token: CancellationToken) {
+/// Every [`RELEASE_EVERY`] until `token` is cancelled, empties the caches
+/// of read connections left idle that long and hands the memory malloc
+/// holds free back to the kernel ([`memory::release_free`]), so that RSS
+/// falls back after a flood of requests or a large poll.
+async fn release_memory(readers: ReadPool, token: CancellationToken) {
     let mut tick = tokio::time::interval(RELEASE_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -176,7 +178,12 @@ async fn release_memory(token: CancellationToken) {
             () = token.cancelled() => return,
             _ = tick.tick() => {
                 // Its own blocking thread: it walks malloc's heaps.
-                let _ = tokio::task::spawn_blocking(memory::release_free).await;
+                let readers = readers.clone();
+                let _ = tokio::task::spawn_blocking(move || {
+                    readers.release_idle(RELEASE_EVERY);
+                    memory::release_free();
+                })
+                .await;
             }
         }
     }

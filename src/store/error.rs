@@ -46,6 +46,9 @@ pub enum Error {
     /// willing to wait (see `ReadPool`).
     #[error("every database connection for reading is in use")]
     Busy,
+    /// The configured database needs a backend this build lacks.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -16,6 +16,8 @@ mod types;
 
 use std::path::Path;
 
+use crate::config::Database;
+
 pub use error::{Error, Result};
 pub use handle::SharedStore;
 pub use pool::ReadPool;
@@ -34,13 +36,31 @@ pub use types::{
 
 /// Opens (creating if needed) the configured database as the pipeline uses
 /// it. The one place that chooses a backend, so the daemon, the server and
-/// the commands never name one: today every database is a SQLite file.
-pub fn connect(database: &Path) -> Result<Box<dyn Storage>> {
-    Ok(Box::new(Store::open(database)?))
+/// the commands never name one.
+pub fn connect(database: &Database) -> Result<Box<dyn Storage>> {
+    match database {
+        Database::Sqlite(path) => Ok(Box::new(Store::open(path)?)),
+        Database::Postgres(url) => Err(postgres_not_built(url)),
+    }
 }
 
 /// [`connect`] for commands and requests that only read: a wrong path is an
 /// error instead of a new, empty database.
-pub fn connect_existing(database: &Path) -> Result<Box<dyn Storage>> {
-    Ok(Box::new(Store::open_existing(database)?))
+pub fn connect_existing(database: &Database) -> Result<Box<dyn Storage>> {
+    match database {
+        Database::Sqlite(path) => Ok(Box::new(Store::open_existing(path)?)),
+        Database::Postgres(url) => Err(postgres_not_built(url)),
+    }
+}
+
+/// Whether the configured database exists already (a PostgreSQL server is
+/// assumed to: it is reached, and refused, on connecting).
+pub fn exists(database: &Database) -> bool {
+    database.sqlite_path().is_none_or(Path::exists)
+}
+
+fn postgres_not_built(url: &crate::config::PostgresUrl) -> Error {
+    Error::Unsupported(format!(
+        "{url}: the PostgreSQL backend is not in this build yet (issue 19); use a SQLite file"
+    ))
 }

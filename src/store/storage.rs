@@ -223,6 +223,11 @@ pub trait StoryReader {
     /// Answers when the database does: `/healthz` asks the server's own
     /// handle, so it fails when pages cannot be served.
     fn ping(&self) -> Result<()>;
+
+    /// Hands back the memory this connection keeps as cache: called on a
+    /// read connection left idle after a flood, so the process shrinks
+    /// back instead of keeping every connection's cache full for good.
+    fn release_memory(&self) {}
 }
 
 /// The score queue and the verdicts. Scoring is pure and slow, so it runs

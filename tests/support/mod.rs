@@ -273,6 +273,7 @@ pub fn feedloom(config: &Path, args: &[&str]) -> std::process::Output {
         .args(args)
         .env_remove("FEEDLOOM_LOG")
         .env_remove("RUST_LOG")
+        .env_remove("FEEDLOOM_DATABASE_URL")
         .output()
         .unwrap()
 }
