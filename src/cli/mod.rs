@@ -15,6 +15,7 @@ mod terminal;
 mod topics;
 
 use crate::config::{self, Config, Database};
+use crate::daemon::Role;
 use crate::fetch::Fetcher;
 use crate::poll::{PollSummary, Poller};
 use crate::publish::{self, FeedMeta};
@@ -52,7 +53,12 @@ struct Cli {
 enum Command {
     /// Run the daemon: poll on schedule, serve the merged feed over HTTP,
     /// reload on SIGHUP or file change, stop on SIGTERM/SIGINT.
-    Run,
+    Run {
+        /// What this node does; nodes sharing one database split the work
+        /// (see the README, "Running several nodes").
+        #[arg(long, value_enum, default_value_t = Role::All)]
+        role: Role,
+    },
     /// Import the seed articles, poll every enabled feed once, print a summary and exit.
     Poll,
     /// Print the stored stories, newest first.
@@ -160,14 +166,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let config = config::load(&cli.config)?;
     // The daemon logs what it does; one-shot commands print a summary and
     // log only errors unless asked.
-    let quiet_default = if matches!(cli.command, Command::Run) {
+    let quiet_default = if matches!(cli.command, Command::Run { .. }) {
         "info"
     } else {
         "error"
     };
     init_logging(cli.verbose, config.log.as_deref(), quiet_default);
     match cli.command {
-        Command::Run => daemon(cli.config, config),
+        Command::Run { role } => daemon(cli.config, config, role),
         Command::Poll => poll(&config),
         Command::Export {
             format,
@@ -347,14 +353,14 @@ fn check_config(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn daemon(path: PathBuf, config: Config) -> anyhow::Result<()> {
+fn daemon(path: PathBuf, config: Config, role: Role) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     let result = runtime.block_on(async {
         let shutdown = crate::daemon::stop_signal()?;
-        crate::daemon::run(path, config, None, shutdown).await
+        crate::daemon::run(path, config, role, None, shutdown).await
     });
     // Blocking work still running (a parse, a write waiting for the lock)
     // must not hold the exit: SQLite rolls back what did not commit.

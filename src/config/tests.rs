@@ -103,6 +103,7 @@ fn defaults_apply_to_a_minimal_file() {
             jitter: Duration::from_secs(30),
             backoff_base: Duration::from_secs(60),
             backoff_max: Duration::from_secs(6 * 3600),
+            lease: Duration::from_secs(120),
         }
     );
     assert_eq!(
@@ -172,6 +173,7 @@ enabled = false
             jitter: Duration::ZERO,
             backoff_base: Duration::from_secs(120),
             backoff_max: Duration::from_secs(3600),
+            lease: Duration::from_secs(120),
         }
     );
     assert_eq!(

@@ -97,6 +97,10 @@ pub struct SchedulerConfig {
     pub backoff_base: Duration,
     /// Retry delays never exceed this. Default 6 h.
     pub backoff_max: Duration,
+    /// How long a node's claim on a feed it polls holds (nodes sharing a
+    /// store): longer than any poll takes, and as long as a feed waits for
+    /// another node when its poller died mid-poll. Default 2 min.
+    pub lease: Duration,
 }
 
 impl Default for SchedulerConfig {
@@ -105,6 +109,7 @@ impl Default for SchedulerConfig {
             jitter: Duration::from_secs(30),
             backoff_base: Duration::from_secs(60),
             backoff_max: Duration::from_secs(6 * 3600),
+            lease: Duration::from_secs(120),
         }
     }
 }

@@ -271,6 +271,7 @@ impl Validator<'_> {
         let backoff_base =
             self.duration(raw.backoff_base, "scheduler.backoff_base", d.backoff_base);
         let backoff_max = self.duration(raw.backoff_max, "scheduler.backoff_max", d.backoff_max);
+        let lease = self.duration(raw.lease, "scheduler.lease", d.lease);
         if let (Some(base), Some(max)) = (backoff_base, backoff_max)
             && max < base
         {
@@ -296,6 +297,7 @@ impl Validator<'_> {
             jitter: jitter?,
             backoff_base: backoff_base?,
             backoff_max: backoff_max?,
+            lease: lease?,
         })
     }
 

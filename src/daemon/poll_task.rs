@@ -18,7 +18,7 @@ use crate::metrics::Metrics;
 use crate::poll::{FeedOutcome, Poller};
 use crate::schedule::{self, FeedState};
 use crate::server::Changes;
-use crate::store::SharedStore;
+use crate::store::{Claim, SharedStore};
 use url::Url;
 
 /// What a finished poll reports to the scheduler loop.
@@ -33,6 +33,8 @@ pub(super) struct Done {
 
 /// One feed's poll, as a task of its own.
 pub(super) struct PollTask {
+    /// This node's name in the feeds' claims ([`super::node_name`]).
+    pub(super) node: Arc<str>,
     pub(super) feed: FeedConfig,
     pub(super) config: Arc<Config>,
     pub(super) poller: Poller,
@@ -74,8 +76,44 @@ impl PollTask {
         });
     }
 
+    /// Claims the feed for this node's poll. `Err` holds when to look
+    /// again: when the node that polled it plans it next, or when the
+    /// claim of the node polling it now runs out.
+    async fn claim(&self) -> Result<(), DateTime<Utc>> {
+        let (url, node) = (self.feed.url.clone(), self.node.clone());
+        let now = Utc::now();
+        let lease = chrono::Duration::from_std(self.config.scheduler.lease)
+            .unwrap_or(chrono::Duration::MAX);
+        let until = now.checked_add_signed(lease).unwrap_or(now);
+        let claim = self
+            .poller
+            .store()
+            .call(move |store| store.claim_feed(&url, &node, now, until))
+            .await;
+        let soon = now + chrono::Duration::seconds(1);
+        match claim {
+            Ok(Claim::Won) => Ok(()),
+            Ok(Claim::NotDue { next }) => Err(next.max(soon)),
+            Ok(Claim::Held { node, until }) => {
+                tracing::debug!(feed = %self.feed.url, %node, until = %until.to_rfc3339(), "another node is polling this feed");
+                Err(until.max(soon))
+            }
+            // A store that cannot take the claim will not take the poll's
+            // writes either: polling anyway records that failure where
+            // `/healthz` sees it, and the store's dedup makes a second
+            // node's poll of the same feed harmless.
+            Err(error) => {
+                tracing::warn!(feed = %self.feed.url, error = %error_chain(&error), "cannot claim the feed; polling it anyway");
+                Ok(())
+            }
+        }
+    }
+
     /// The poll itself; returns a STATUS line and the next poll time.
     async fn poll(&self) -> (String, DateTime<Utc>) {
+        if let Err(next) = self.claim().await {
+            return (format!("{} polled by another node", self.feed.url), next);
+        }
         let started = Instant::now();
         let outcome = self.poller.poll_feed(&self.fetcher, &self.feed).await;
         let now = Utc::now();
@@ -89,7 +127,7 @@ impl PollTask {
                 // is cheap and the ETag is the content's hash, so readers
                 // only see a change when there is one.
                 if matches!(outcome, FeedOutcome::Fetched { .. }) {
-                    self.changes.bump();
+                    self.changes.note();
                     // New stories are published once scored.
                     self.score_wake.notify_one();
                 }

@@ -25,8 +25,8 @@ pub use sqlite::{
     MAX_TERMS, MIN_PREFIX_CHARS, Placement, SCHEMA_VERSION, Store, fts5_query, reason_text,
 };
 pub use storage::{
-    FeedLog, INDEX_BATCH, Interrupt, Prune, SearchIndex, Storage, StoryReader, StoryWriter,
-    TopicVerdicts,
+    Claim, FeedLog, INDEX_BATCH, Interrupt, Nodes, Prune, SearchIndex, Storage, StoryReader,
+    StoryWriter, TopicVerdicts,
 };
 pub use types::{
     AlsoReported, ApplyStats, FeedId, FeedRecord, FeedUpdate, Fragment, Highlighted, Origin,

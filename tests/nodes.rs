@@ -1,0 +1,193 @@
+//! Several `feedloom run` processes sharing one store, as several machines
+//! would share one database: each feed is polled once per schedule slot,
+//! every node serves the same documents, and a node killed mid-poll leaves
+//! its feed to another once its claim runs out.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use crate::daemon::{get, header, wait_until};
+use crate::support::daemon::Daemon;
+use crate::support::{FixtureServer, Route, fixture, serve_fixtures, write_config_with};
+
+const EVERY_TWO_SECONDS: &str = "*/2 * * * * *";
+
+/// Who holds the claim on `url` now, as its process id.
+fn claim_holder(db: &Path, url: &str) -> Option<u32> {
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .ok()?;
+    conn.busy_timeout(Duration::from_secs(5)).ok()?;
+    let node: Option<String> = conn
+        .query_row(
+            "SELECT lease_node FROM feeds WHERE url = ?1 AND lease_until > unixepoch()",
+            [url],
+            |row| row.get(0),
+        )
+        .ok()?;
+    node?.rsplit('/').next()?.parse().ok()
+}
+
+#[test]
+fn two_nodes_poll_each_feed_once_per_slot_and_serve_the_same_feed() {
+    let server = FixtureServer::start();
+    serve_fixtures(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let urls: Vec<String> = ["/wire.rss", "/mirror.atom", "/desk.json"]
+        .iter()
+        .map(|path| server.url(path))
+        .collect();
+    let config = write_config_with(
+        dir.path(),
+        &urls,
+        EVERY_TWO_SECONDS,
+        "[scheduler]\njitter = \"0s\"\nlease = \"20s\"\n",
+    );
+    let first = Daemon::start(&config);
+    let second = Daemon::start(&config);
+
+    // Both serve what either stored: the same entries, the same document.
+    let feed_of = |daemon: &Daemon| get(&daemon.url("/feed.atom")).body;
+    wait_until(&first, "both nodes serving the same stories", || {
+        let (a, b) = (feed_of(&first), feed_of(&second));
+        a.contains("<entry>") && a == b
+    });
+    let (a, b) = (
+        get(&first.url("/feed.atom")),
+        get(&second.url("/feed.atom")),
+    );
+    assert_eq!((a.status, b.status), (200, 200));
+    assert_eq!(header(&a, "etag"), header(&b, "etag"));
+
+    // Four slots of both nodes running: no feed fetched twice in a slot.
+    server.clear_seen();
+    std::thread::sleep(Duration::from_secs(8));
+    let mut per_slot: HashMap<(String, u64), usize> = HashMap::new();
+    let seen = server.seen();
+    for request in &seen {
+        let second = request
+            .arrived
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        *per_slot
+            .entry((request.path.clone(), second / 2))
+            .or_default() += 1;
+    }
+    for ((path, slot), count) in &per_slot {
+        assert_eq!(
+            *count, 1,
+            "{path} fetched {count} times in slot {slot}: {seen:?}"
+        );
+    }
+    for path in ["/wire.rss", "/mirror.atom", "/desk.json"] {
+        let polls = seen.iter().filter(|r| r.path == path).count();
+        assert!(
+            (3..=5).contains(&polls),
+            "{path} polled {polls} times in four slots"
+        );
+    }
+}
+
+#[test]
+fn a_node_killed_mid_poll_leaves_its_feed_to_another() {
+    let server = FixtureServer::start();
+    let slow = fixture("wire.rss").into_bytes();
+    server.route(
+        "/slow.rss",
+        Route::Slow {
+            delay: Duration::from_secs(3),
+            body: slow,
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let url = server.url("/slow.rss");
+    let config = write_config_with(
+        dir.path(),
+        std::slice::from_ref(&url),
+        // Hourly: a feed never polled is due at start, and the next slot is
+        // far off, so a second poll within the test can only be a takeover.
+        "0 0 * * * *",
+        "[scheduler]\njitter = \"0s\"\nlease = \"4s\"\nbackoff_base = \"1s\"\n",
+    );
+    let db = dir.path().join("feedloom.db");
+    let mut nodes = vec![Daemon::start(&config), Daemon::start(&config)];
+
+    // Whichever node claimed the feed is killed while it waits for the body.
+    let deadline = Instant::now() + Duration::from_secs(45);
+    let holder = loop {
+        if let Some(pid) = claim_holder(&db, &url) {
+            break pid;
+        }
+        assert!(Instant::now() < deadline, "no node claimed the feed");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let index = nodes
+        .iter()
+        .position(|node| node.pid() == holder)
+        .expect("the claim names one of the two nodes");
+    let mut killed = nodes.remove(index);
+    killed.signal("KILL");
+    killed.wait_exit(Duration::from_secs(10));
+    let survivor = nodes.remove(0);
+    // The killed node's request never completed, so the farm has not
+    // recorded it.
+    let fetched_before = server.seen().len();
+
+    // Once the dead node's claim runs out, the survivor polls the feed in
+    // the same slot and stores its stories.
+    wait_until(
+        &survivor,
+        "the survivor's poll of the dead node's feed",
+        || {
+            get(&survivor.url("/feed.atom"))
+                .body
+                .contains("SCO summit opens in Dushanbe")
+        },
+    );
+    let seen = server.seen();
+    assert!(seen.len() > fetched_before, "{seen:?}");
+    // And its poll, planned, ends its claim.
+    wait_until(&survivor, "the survivor's claim to end", || {
+        claim_holder(&db, &url).is_none()
+    });
+}
+
+#[test]
+fn a_server_node_serves_what_a_poller_node_stored_and_polls_nothing() {
+    let server = FixtureServer::start();
+    serve_fixtures(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config_with(
+        dir.path(),
+        &[server.url("/wire.rss")],
+        EVERY_TWO_SECONDS,
+        "[scheduler]\njitter = \"0s\"\n",
+    );
+    // The server alone: nothing is polled.
+    let front = Daemon::start_role(&config, "server");
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(server.seen().is_empty(), "{:?}", server.seen());
+    assert!(
+        !get(&front.url("/feed.atom"))
+            .body
+            .contains("SCO summit opens in Dushanbe")
+    );
+
+    // A poller beside it: its stories reach the server's pages.
+    let poller = Daemon::start_role(&config, "poller");
+    wait_until(&front, "the poller's stories on the server's feed", || {
+        get(&front.url("/feed.atom"))
+            .body
+            .contains("SCO summit opens in Dushanbe")
+    });
+    assert!(
+        poller
+            .messages()
+            .iter()
+            .all(|m| !m.starts_with("STATUS=serving on")),
+        "{:?}",
+        poller.messages()
+    );
+}
