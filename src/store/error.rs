@@ -33,6 +33,26 @@ pub enum Error {
     },
     #[error("database query failed")]
     Sql(#[from] rusqlite::Error),
+    /// `url` has its password replaced (see `postgres::redact`): errors
+    /// reach logs and `/healthz`.
+    #[error("cannot connect to the PostgreSQL database {url}")]
+    PostgresConnect {
+        url: String,
+        #[source]
+        source: postgres::Error,
+    },
+    #[error(
+        "the PostgreSQL database {url} has no feedloom schema; open it for writing (`feedloom poll`) first"
+    )]
+    PostgresUnmigrated { url: String },
+    #[error("PostgreSQL migration {name} failed")]
+    PostgresMigration {
+        name: String,
+        #[source]
+        source: postgres::Error,
+    },
+    #[error("PostgreSQL query failed")]
+    Postgres(#[from] postgres::Error),
     /// A batched write this caller queued was taken by another thread,
     /// which crashed before it could say how it went.
     #[error("the write was lost: the thread writing it crashed; the next poll retries")]

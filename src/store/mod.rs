@@ -10,6 +10,8 @@
 mod error;
 mod handle;
 mod pool;
+pub mod postgres;
+mod search_terms;
 mod sqlite;
 mod storage;
 mod types;
@@ -21,9 +23,8 @@ use crate::config::Database;
 pub use error::{Error, Result};
 pub use handle::SharedStore;
 pub use pool::ReadPool;
-pub use sqlite::{
-    MAX_TERMS, MIN_PREFIX_CHARS, Placement, SCHEMA_VERSION, Store, fts5_query, reason_text,
-};
+pub use search_terms::{MAX_TERMS, MIN_PREFIX_CHARS, Term, search_terms};
+pub use sqlite::{Placement, SCHEMA_VERSION, Store, fts5_query, reason_text};
 pub use storage::{
     Claim, FeedLog, INDEX_BATCH, Interrupt, Nodes, Prune, SearchIndex, Storage, StoryReader,
     StoryWriter, TopicVerdicts,
@@ -64,3 +65,5 @@ fn postgres_not_built(url: &crate::config::PostgresUrl) -> Error {
         "{url}: the PostgreSQL backend is not in this build yet (issue 19); use a SQLite file"
     ))
 }
+#[cfg(test)]
+pub(crate) mod tests;

@@ -18,7 +18,7 @@ mod write;
 pub use cluster::Placement;
 pub use migrate::SCHEMA_VERSION;
 pub use open::Store;
-pub use search::{MAX_TERMS, MIN_PREFIX_CHARS, fts5_query};
+pub use search::fts5_query;
 pub use topics::reason_text;
 
 #[cfg(test)]

@@ -16,17 +16,9 @@ use super::rows::{
     SOURCE_COLUMNS, STORY_COLUMN_COUNT, STORY_COLUMNS, source_from_row, story_from_row,
 };
 use crate::store::error::Result;
+use crate::store::search_terms::search_terms;
 use crate::store::storage::SearchIndex;
 use crate::store::types::{Fragment, Highlighted, SearchHit, SearchQuery};
-
-/// Terms of a query beyond this many are ignored: each one is a posting
-/// list to merge, and nobody types twenty words into a news search.
-pub const MAX_TERMS: usize = 16;
-
-/// The shortest prefix a trailing `*` applies to: a one-letter prefix
-/// expands to a good share of the vocabulary for next to no precision, so
-/// `a*` searches for the word `a`.
-pub const MIN_PREFIX_CHARS: usize = 2;
 
 /// Marks the start and the end of a match in what `highlight()` and
 /// `snippet()` return. Control characters: normalized story text has none
@@ -80,70 +72,18 @@ impl Highlighted {
 
 /// Turns what a person typed into an FTS5 query that cannot fail to parse;
 /// `None` when nothing searchable is left (empty, blank, only punctuation).
-///
-/// The subset understood:
-/// - words: each is one term; all terms must match (AND);
-/// - `"a quoted phrase"`: its words next to each other, in order (an
-///   unclosed quote runs to the end of the text);
-/// - a trailing `*` on a word or after a closing quote: a prefix (of the
-///   phrase's last word), when at least [`MIN_PREFIX_CHARS`] letters long.
-///
-/// Everything else is literal: `AND`, `OR`, `NOT`, `NEAR(`, `col:term`,
-/// `^`, `+`, parentheses are searched for as words (punctuation separates
-/// words, so `col:term` is the phrase "col term"). Control characters are
-/// dropped; terms without a letter or digit are skipped; only the first
-/// [`MAX_TERMS`] terms count.
+/// The terms are [`search_terms`]'s (the language every backend shares);
+/// each becomes a quoted FTS5 string, inside which nothing but `"` is
+/// special (quotes doubled), `*` appended for a prefix.
 pub fn fts5_query(text: &str) -> Option<String> {
-    let mut terms: Vec<String> = Vec::new();
-    let mut rest = text;
-    while terms.len() < MAX_TERMS {
-        rest = rest.trim_start();
-        if rest.is_empty() {
-            break;
-        }
-        let (term, prefix, tail) = if let Some(after) = rest.strip_prefix('"') {
-            let (phrase, tail) = match after.find('"') {
-                Some(end) => (&after[..end], &after[end + 1..]),
-                None => (after, ""),
-            };
-            match tail.strip_prefix('*') {
-                Some(tail) => (phrase, true, tail.trim_start_matches('*')),
-                None => (phrase, false, tail),
-            }
-        } else {
-            let end = rest
-                .find(|c: char| c.is_whitespace() || c == '"')
-                .unwrap_or(rest.len());
-            let word = &rest[..end];
-            let bare = word.trim_end_matches('*');
-            (bare, bare.len() < word.len(), &rest[end..])
-        };
-        rest = tail;
-        if let Some(term) = fts5_term(term, prefix) {
-            terms.push(term);
-        }
-    }
+    let terms: Vec<String> = search_terms(text)
+        .into_iter()
+        .map(|term| {
+            let star = if term.prefix { "*" } else { "" };
+            format!("\"{}\"{star}", term.text.replace('"', "\"\""))
+        })
+        .collect();
     (!terms.is_empty()).then(|| terms.join(" "))
-}
-
-/// One term as an FTS5 string (`"..."`, quotes doubled), `*` appended for a
-/// prefix long enough to be worth it.
-fn fts5_term(text: &str, prefix: bool) -> Option<String> {
-    let text: String = text.chars().filter(|c| !c.is_control()).collect();
-    if !text.chars().any(char::is_alphanumeric) {
-        return None;
-    }
-    let trailing_letters = text
-        .chars()
-        .rev()
-        .take_while(|c| c.is_alphanumeric())
-        .count();
-    let star = if prefix && trailing_letters >= MIN_PREFIX_CHARS {
-        "*"
-    } else {
-        ""
-    };
-    Some(format!("\"{}\"{star}", text.replace('"', "\"\"")))
 }
 
 impl SearchIndex for Store {

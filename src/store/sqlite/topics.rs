@@ -195,6 +195,3 @@ impl Store {
             .optional()?)
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,15 +1,26 @@
-//! The score queue and stored verdicts.
+//! The score queue and stored verdicts: what waits, what is recorded,
+//! what is stale, and what a topic publishes.
 
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use super::*;
+use super::backend::{TestDb, contract};
 use crate::normalize::{Item, story_from_paragraphs};
-use crate::store::{FeedId, FeedLog, FeedUpdate, StoryQuery, StoryReader, StoryWriter};
+use crate::store::*;
 use crate::topic::{Reason, Verdict};
 
 fn now() -> DateTime<Utc> {
     DateTime::from_timestamp(1_790_000_000, 0).unwrap()
+}
+
+/// The digest recorded for a topic, if any.
+fn digest(store: &dyn Storage, slug: &str) -> Option<String> {
+    store
+        .topic_digests()
+        .unwrap()
+        .into_iter()
+        .find(|(topic, _)| topic == slug)
+        .map(|(_, digest)| digest)
 }
 
 fn update(items: Vec<(&str, &str, &str)>) -> FeedUpdate {
@@ -27,8 +38,8 @@ fn update(items: Vec<(&str, &str, &str)>) -> FeedUpdate {
 }
 
 /// An empty store with one feed.
-fn store_with_feed() -> (Store, FeedId) {
-    let mut store = Store::open_in_memory().unwrap();
+fn store_with_feed(db: &dyn TestDb) -> (Box<dyn Storage>, FeedId) {
+    let mut store = db.open();
     let feed = store
         .ensure_feed(&Url::parse("https://a.example/feed").unwrap(), None, now())
         .unwrap()
@@ -44,7 +55,7 @@ fn verdict(on_topic: bool) -> Verdict {
     }
 }
 
-fn score_all(store: &mut Store, topics: &[&str], on_topic: bool) -> usize {
+fn score_all(store: &mut dyn Storage, topics: &[&str], on_topic: bool) -> usize {
     let pending = store.pending_scores(100).unwrap();
     let scored: Vec<ScoredStory> = pending
         .into_iter()
@@ -63,9 +74,8 @@ fn score_all(store: &mut Store, topics: &[&str], on_topic: bool) -> usize {
     }
 }
 
-#[test]
-fn new_and_edited_stories_wait_for_scoring() {
-    let (mut store, feed) = store_with_feed();
+contract!(fn new_and_edited_stories_wait_for_scoring(db) {
+    let (mut store, feed) = store_with_feed(db);
     store
         .apply_update(
             feed,
@@ -77,7 +87,7 @@ fn new_and_edited_stories_wait_for_scoring() {
         )
         .unwrap();
     assert_eq!(store.pending_score_count().unwrap(), 2);
-    assert_eq!(score_all(&mut store, &["main"], true), 2);
+    assert_eq!(score_all(&mut *store, &["main"], true), 2);
     assert_eq!(store.pending_score_count().unwrap(), 0);
     assert_eq!(store.topic_counts("main").unwrap(), (2, 0));
 
@@ -90,7 +100,7 @@ fn new_and_edited_stories_wait_for_scoring() {
         )
         .unwrap();
     assert_eq!(store.pending_score_count().unwrap(), 1);
-    assert_eq!(score_all(&mut store, &["main"], true), 0);
+    assert_eq!(score_all(&mut *store, &["main"], true), 0);
     // A flipped verdict does.
     store
         .apply_update(
@@ -99,13 +109,12 @@ fn new_and_edited_stories_wait_for_scoring() {
             &update(vec![("1", "One", "First body, edited twice.")]),
         )
         .unwrap();
-    assert_eq!(score_all(&mut store, &["main"], false), 1);
+    assert_eq!(score_all(&mut *store, &["main"], false), 1);
     assert_eq!(store.topic_counts("main").unwrap(), (1, 1));
-}
+});
 
-#[test]
-fn verdicts_on_content_that_changed_meanwhile_are_dropped() {
-    let (mut store, feed) = store_with_feed();
+contract!(fn verdicts_on_content_that_changed_meanwhile_are_dropped(db) {
+    let (mut store, feed) = store_with_feed(db);
     store
         .apply_update(feed, now(), &update(vec![("1", "One", "Old text.")]))
         .unwrap();
@@ -129,29 +138,27 @@ fn verdicts_on_content_that_changed_meanwhile_are_dropped() {
     assert_eq!(store.pending_score_count().unwrap(), 1, "still queued");
     let again = store.pending_scores(10).unwrap();
     assert!(again[0].content_text.contains("New text"));
-}
+});
 
-#[test]
-fn rescore_all_requeues_and_forgets_removed_topics() {
-    let (mut store, feed) = store_with_feed();
+contract!(fn rescore_all_requeues_and_forgets_removed_topics(db) {
+    let (mut store, feed) = store_with_feed(db);
     store
         .apply_update(feed, now(), &update(vec![("1", "One", "Text.")]))
         .unwrap();
-    score_all(&mut store, &["main", "old"], true);
-    assert_eq!(store.topic_digest("main").unwrap(), None);
+    score_all(&mut *store, &["main", "old"], true);
+    assert_eq!(digest(&*store, "main"), None);
     let queued = store
         .rescore_all(&[("main".to_owned(), "d1".to_owned())])
         .unwrap();
     assert_eq!(queued, 1);
-    assert_eq!(store.topic_digest("main").unwrap().as_deref(), Some("d1"));
-    assert_eq!(store.topic_digest("old").unwrap(), None);
+    assert_eq!(digest(&*store, "main").as_deref(), Some("d1"));
+    assert_eq!(digest(&*store, "old"), None);
     assert_eq!(store.topic_counts("old").unwrap(), (0, 0));
     assert_eq!(store.topic_counts("main").unwrap(), (1, 0));
-}
+});
 
-#[test]
-fn verdicts_from_a_superseded_definition_are_not_recorded() {
-    let (mut store, feed) = store_with_feed();
+contract!(fn verdicts_from_a_superseded_definition_are_not_recorded(db) {
+    let (mut store, feed) = store_with_feed(db);
     store
         .apply_update(feed, now(), &update(vec![("1", "One", "Text.")]))
         .unwrap();
@@ -181,11 +188,10 @@ fn verdicts_from_a_superseded_definition_are_not_recorded() {
         Recorded::Done { changed: 1 }
     );
     assert_eq!(store.topic_digests().unwrap(), new);
-}
+});
 
-#[test]
-fn the_newest_stories_are_scored_first() {
-    let (mut store, feed) = store_with_feed();
+contract!(fn the_newest_stories_are_scored_first(db) {
+    let (mut store, feed) = store_with_feed(db);
     store
         .apply_update(
             feed,
@@ -195,10 +201,10 @@ fn the_newest_stories_are_scored_first() {
         .unwrap();
     let pending = store.pending_scores(1).unwrap();
     assert_eq!(pending[0].title, "New");
-}
+});
 
 /// A wire story and its light rewrite: one cluster.
-fn wire_and_rewrite(store: &mut Store) -> (FeedId, FeedId) {
+fn wire_and_rewrite(store: &mut dyn Storage) -> (FeedId, FeedId) {
     let a = store
         .ensure_feed(&Url::parse("https://a.example/feed").unwrap(), None, now())
         .unwrap()
@@ -235,7 +241,7 @@ fn wire_and_rewrite(store: &mut Store) -> (FeedId, FeedId) {
 }
 
 /// Records `verdict_for(title)` as each story's verdict on "main".
-fn record(store: &mut Store, verdict_for: impl Fn(&str) -> Verdict) {
+fn record(store: &mut dyn Storage, verdict_for: impl Fn(&str) -> Verdict) {
     let scored: Vec<ScoredStory> = store
         .pending_scores(100)
         .unwrap()
@@ -249,7 +255,7 @@ fn record(store: &mut Store, verdict_for: impl Fn(&str) -> Verdict) {
     store.record_verdicts(&[], &scored, now()).unwrap();
 }
 
-fn published(store: &Store, feeds: Option<Vec<&str>>) -> usize {
+fn published(store: &dyn Storage, feeds: Option<Vec<&str>>) -> usize {
     let query = StoryQuery {
         topic: Some("main".to_owned()),
         feeds: feeds.map(|f| f.into_iter().map(str::to_owned).collect()),
@@ -260,24 +266,22 @@ fn published(store: &Store, feeds: Option<Vec<&str>>) -> usize {
     store.stories(&query).unwrap().len()
 }
 
-#[test]
-fn a_topics_feed_list_applies_to_the_member_that_is_on_topic() {
-    let mut store = Store::open_in_memory().unwrap();
-    wire_and_rewrite(&mut store);
+contract!(fn a_topics_feed_list_applies_to_the_member_that_is_on_topic(db) {
+    let mut store = db.open();
+    wire_and_rewrite(&mut *store);
     // Only feed B's version is on topic.
-    record(&mut store, |title| verdict(title == "CSTO ministers meet"));
-    assert_eq!(published(&store, None), 1);
-    assert_eq!(published(&store, Some(vec!["https://b.example/feed"])), 1);
+    record(&mut *store, |title| verdict(title == "CSTO ministers meet"));
+    assert_eq!(published(&*store, None), 1);
+    assert_eq!(published(&*store, Some(vec!["https://b.example/feed"])), 1);
     // Feed A carried the cluster, but not the version that is on topic.
-    assert_eq!(published(&store, Some(vec!["https://a.example/feed"])), 0);
-    assert_eq!(published(&store, Some(vec![])), 0);
-}
+    assert_eq!(published(&*store, Some(vec!["https://a.example/feed"])), 0);
+    assert_eq!(published(&*store, Some(vec![])), 0);
+});
 
-#[test]
-fn an_excluded_member_keeps_its_cluster_out() {
-    let mut store = Store::open_in_memory().unwrap();
-    wire_and_rewrite(&mut store);
-    record(&mut store, |title| {
+contract!(fn an_excluded_member_keeps_its_cluster_out(db) {
+    let mut store = db.open();
+    wire_and_rewrite(&mut *store);
+    record(&mut *store, |title| {
         if title == "Ministers meet in Dushanbe" {
             Verdict {
                 score: 0.6,
@@ -288,5 +292,5 @@ fn an_excluded_member_keeps_its_cluster_out() {
             verdict(true)
         }
     });
-    assert_eq!(published(&store, None), 0);
-}
+    assert_eq!(published(&*store, None), 0);
+});

@@ -1,0 +1,26 @@
+//! The PostgreSQL backend: [`Store`], one connection to a database that
+//! any number of feedloom nodes share, implementing every trait of
+//! `store/storage.rs` with the SQLite backend's behaviour, one file per
+//! job. The only code that knows PostgreSQL (see ARCHITECTURE.md,
+//! "PostgreSQL").
+
+mod cluster;
+mod connection;
+mod feeds;
+mod highlight;
+mod locks;
+mod migrate;
+mod open;
+mod read;
+mod retention;
+mod rows;
+mod search;
+mod topics;
+mod write;
+
+pub use connection::redact;
+pub use migrate::SCHEMA_VERSION;
+pub use open::Store;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,131 @@
+//! The PostgreSQL store: one connection, opened (and migrated, for
+//! [`Store::open`]) from a URL, and what the other files share to use it
+//! from `&self` and `&mut self` alike.
+
+use std::cell::{RefCell, RefMut};
+
+use postgres::{CancelToken, Client, IsolationLevel, Transaction};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use super::cluster;
+use super::connection;
+use super::migrate;
+use crate::store::error::{Error, Result};
+use crate::store::storage::Interrupt;
+
+/// One connection to a PostgreSQL database feedloom nodes share. Not
+/// `Sync`, like the SQLite store: share it behind a mutex or a pool, and
+/// use it from blocking threads (the client runs its own small runtime).
+pub struct Store {
+    /// The readers' methods take `&self` and the client needs `&mut` for
+    /// every statement: a `RefCell`, which is never borrowed twice because
+    /// no method calls another while it holds the client.
+    client: RefCell<Client>,
+    tls: MakeRustlsConnect,
+    /// The URL as messages may show it.
+    url: String,
+}
+
+impl Store {
+    /// Connects to the database at `url` and migrates it (under an advisory
+    /// lock: nodes starting together migrate once). Refuses a database a
+    /// newer feedloom migrated.
+    pub fn open(url: &str) -> Result<Self> {
+        let store = Self::connect(url)?;
+        {
+            let mut client = store.client()?;
+            migrate::migrate(&mut client)?;
+            cluster::backfill_bands(&mut client)?;
+        }
+        Ok(store)
+    }
+
+    /// Connects to a database that is already feedloom's, for readers and
+    /// commands that must not create a schema: an empty database is
+    /// [`Error::PostgresUnmigrated`], a newer one [`Error::SchemaTooNew`].
+    pub fn open_existing(url: &str) -> Result<Self> {
+        let store = Self::connect(url)?;
+        let version = migrate::version(&mut *store.client()?)?;
+        match version {
+            0 => Err(Error::PostgresUnmigrated {
+                url: store.url.clone(),
+            }),
+            found if found > migrate::SCHEMA_VERSION => Err(Error::SchemaTooNew {
+                found,
+                known: migrate::SCHEMA_VERSION,
+            }),
+            _ => Ok(store),
+        }
+    }
+
+    fn connect(url: &str) -> Result<Self> {
+        let tls = connection::tls()?;
+        let client = connection::connect(url, &tls)?;
+        Ok(Self {
+            client: RefCell::new(client),
+            tls,
+            url: connection::redact(url),
+        })
+    }
+
+    /// The connection, for one method's statements.
+    pub(super) fn client(&self) -> Result<RefMut<'_, Client>> {
+        self.client.try_borrow_mut().map_err(|_| {
+            Error::Crashed("the PostgreSQL connection was used re-entrantly (a bug)".into())
+        })
+    }
+
+    /// Whether the connection is gone (the server restarted or the network
+    /// dropped it): a pool drops such a connection instead of lending it.
+    pub fn is_closed(&self) -> bool {
+        self.client.try_borrow().is_ok_and(|client| client.is_closed())
+    }
+
+    /// The URL with its password hidden.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// A stop handle for [`crate::store::StoryReader::interrupter`].
+    pub(super) fn cancel_handle(&self) -> Result<Box<dyn Interrupt>> {
+        Ok(Box::new(Cancel {
+            token: self.client()?.cancel_token(),
+            tls: self.tls.clone(),
+        }))
+    }
+}
+
+/// Starts a read-only transaction that sees one snapshot, for a read of
+/// several statements (a page, its sources and its clusters).
+pub(super) fn snapshot(client: &mut Client) -> Result<Transaction<'_>> {
+    Ok(client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()?)
+}
+
+/// PostgreSQL's cancel request for the statement a connection runs.
+struct Cancel {
+    token: CancelToken,
+    tls: MakeRustlsConnect,
+}
+
+impl Interrupt for Cancel {
+    fn interrupt(&self) {
+        // The request opens a connection of its own through the
+        // synchronous client, whose runtime cannot run inside async code
+        // (a dropped read's future calls this): within a runtime it goes
+        // to a blocking thread, elsewhere it runs here.
+        let (token, tls) = (self.token.clone(), self.tls.clone());
+        let cancel = move || {
+            if let Err(error) = token.cancel_query(tls) {
+                tracing::debug!(%error, "PostgreSQL cancel request failed");
+            }
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn_blocking(cancel)),
+            Err(_) => cancel(),
+        }
+    }
+}
