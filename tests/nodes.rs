@@ -9,41 +9,95 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use crate::daemon::{get, header, wait_until};
 use crate::support::daemon::Daemon;
+use crate::support::postgres::{self, TestDatabase};
 use crate::support::{FixtureServer, Route, fixture, serve_fixtures, write_config_with};
 
 const EVERY_TWO_SECONDS: &str = "*/2 * * * * *";
 
-/// Who holds the claim on `url` now, as its process id.
-fn claim_holder(db: &Path, url: &str) -> Option<u32> {
-    let conn =
-        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .ok()?;
-    conn.busy_timeout(Duration::from_secs(5)).ok()?;
-    let node: Option<String> = conn
-        .query_row(
-            "SELECT lease_node FROM feeds WHERE url = ?1 AND lease_until > unixepoch()",
-            [url],
-            |row| row.get(0),
-        )
-        .ok()?;
-    node?.rsplit('/').next()?.parse().ok()
+/// The store the nodes of a test share: a SQLite file in the test's
+/// folder, or a PostgreSQL database of the test's own.
+enum Shared {
+    Sqlite(std::path::PathBuf),
+    Postgres(TestDatabase),
+}
+
+impl Shared {
+    fn sqlite(dir: &Path) -> Self {
+        Shared::Sqlite(dir.join("feedloom.db"))
+    }
+
+    fn postgres(test: &str) -> Option<Self> {
+        postgres::database(test).map(Shared::Postgres)
+    }
+
+    /// Points the configuration at this store.
+    fn configure(&self, config: &Path) {
+        if let Shared::Postgres(db) = self {
+            let text = std::fs::read_to_string(config).unwrap();
+            let text = text.replace(
+                "database = \"feedloom.db\"",
+                &format!("database = \"{}\"", db.url),
+            );
+            std::fs::write(config, text).unwrap();
+        }
+    }
+
+    /// Who holds the claim on `url` now, as its process id.
+    fn claim_holder(&self, url: &str) -> Option<u32> {
+        let query = "SELECT lease_node FROM feeds WHERE url = $1 AND lease_until > $2";
+        let now = std::time::SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let node: Option<String> = match self {
+            Shared::Sqlite(path) => {
+                let conn = rusqlite::Connection::open_with_flags(
+                    path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+                )
+                .ok()?;
+                conn.busy_timeout(Duration::from_secs(5)).ok()?;
+                conn.query_row(
+                    &query.replace('$', "?"),
+                    rusqlite::params![url, now],
+                    |row| row.get(0),
+                )
+                .ok()?
+            }
+            Shared::Postgres(db) => db.client().query_opt(query, &[&url, &now]).ok()??.get(0),
+        };
+        node?.rsplit('/').next()?.parse().ok()
+    }
 }
 
 #[test]
 fn two_nodes_poll_each_feed_once_per_slot_and_serve_the_same_feed() {
+    let dir = tempfile::tempdir().unwrap();
+    two_nodes_share_the_polls(dir.path(), Shared::sqlite(dir.path()));
+}
+
+#[test]
+fn two_nodes_on_postgres_poll_each_feed_once_per_slot_and_serve_the_same_feed() {
+    let dir = tempfile::tempdir().unwrap();
+    if let Some(shared) = Shared::postgres("two_nodes_share_the_polls") {
+        two_nodes_share_the_polls(dir.path(), shared);
+    }
+}
+
+fn two_nodes_share_the_polls(dir: &Path, shared: Shared) {
     let server = FixtureServer::start();
     serve_fixtures(&server);
-    let dir = tempfile::tempdir().unwrap();
     let urls: Vec<String> = ["/wire.rss", "/mirror.atom", "/desk.json"]
         .iter()
         .map(|path| server.url(path))
         .collect();
     let config = write_config_with(
-        dir.path(),
+        dir,
         &urls,
         EVERY_TWO_SECONDS,
         "[scheduler]\njitter = \"0s\"\nlease = \"20s\"\n",
     );
+    shared.configure(&config);
     let first = Daemon::start(&config);
     let second = Daemon::start(&config);
 
@@ -92,6 +146,19 @@ fn two_nodes_poll_each_feed_once_per_slot_and_serve_the_same_feed() {
 
 #[test]
 fn a_node_killed_mid_poll_leaves_its_feed_to_another() {
+    let dir = tempfile::tempdir().unwrap();
+    a_killed_node_is_taken_over(dir.path(), Shared::sqlite(dir.path()));
+}
+
+#[test]
+fn a_node_on_postgres_killed_mid_poll_leaves_its_feed_to_another() {
+    let dir = tempfile::tempdir().unwrap();
+    if let Some(shared) = Shared::postgres("a_killed_node_is_taken_over") {
+        a_killed_node_is_taken_over(dir.path(), shared);
+    }
+}
+
+fn a_killed_node_is_taken_over(dir: &Path, shared: Shared) {
     let server = FixtureServer::start();
     let slow = fixture("wire.rss").into_bytes();
     server.route(
@@ -101,23 +168,22 @@ fn a_node_killed_mid_poll_leaves_its_feed_to_another() {
             body: slow,
         },
     );
-    let dir = tempfile::tempdir().unwrap();
     let url = server.url("/slow.rss");
     let config = write_config_with(
-        dir.path(),
+        dir,
         std::slice::from_ref(&url),
         // Hourly: a feed never polled is due at start, and the next slot is
         // far off, so a second poll within the test can only be a takeover.
         "0 0 * * * *",
         "[scheduler]\njitter = \"0s\"\nlease = \"4s\"\nbackoff_base = \"1s\"\n",
     );
-    let db = dir.path().join("feedloom.db");
+    shared.configure(&config);
     let mut nodes = vec![Daemon::start(&config), Daemon::start(&config)];
 
     // Whichever node claimed the feed is killed while it waits for the body.
     let deadline = Instant::now() + Duration::from_secs(45);
     let holder = loop {
-        if let Some(pid) = claim_holder(&db, &url) {
+        if let Some(pid) = shared.claim_holder(&url) {
             break pid;
         }
         assert!(Instant::now() < deadline, "no node claimed the feed");
@@ -150,7 +216,7 @@ fn a_node_killed_mid_poll_leaves_its_feed_to_another() {
     assert!(seen.len() > fetched_before, "{seen:?}");
     // And its poll, planned, ends its claim.
     wait_until(&survivor, "the survivor's claim to end", || {
-        claim_holder(&db, &url).is_none()
+        shared.claim_holder(&url).is_none()
     });
 }
 

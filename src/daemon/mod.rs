@@ -124,9 +124,14 @@ pub async fn run(
     // process: watched from the very start.
     let hangup: Signal = signal(SignalKind::hangup()).context("cannot watch SIGHUP")?;
     let notifier = Notifier::from_env();
+    // Opening is blocking work (a file, or a server's handshake by a
+    // synchronous client that must not run inside async code).
+    let database = config.database.clone();
+    let opened = tokio::task::spawn_blocking(move || store::connect(&database))
+        .await
+        .context("opening the database crashed")?;
     let writer = SharedStore::new(
-        store::connect(&config.database)
-            .with_context(|| format!("cannot open the database {}", config.database))?,
+        opened.with_context(|| format!("cannot open the database {}", config.database))?,
     );
     let topics = make_current(&writer, &config).await?;
     let listener = match (role.serves(), listener) {

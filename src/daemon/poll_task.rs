@@ -4,6 +4,7 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::Context;
@@ -20,6 +21,10 @@ use crate::schedule::{self, FeedState};
 use crate::server::Changes;
 use crate::store::{Claim, SharedStore};
 use url::Url;
+
+/// Whether the last poll found the database unreachable: an outage is
+/// logged when it starts and when it ends, not once per feed polled.
+static STORE_DOWN: AtomicBool = AtomicBool::new(false);
 
 /// What a finished poll reports to the scheduler loop.
 pub(super) struct Done {
@@ -119,6 +124,9 @@ impl PollTask {
         let now = Utc::now();
         let next = match &outcome {
             Ok(outcome) => {
+                if STORE_DOWN.swap(false, Ordering::SeqCst) {
+                    tracing::info!("the database answers again; polls store their stories");
+                }
                 self.metrics
                     .record_poll(outcome, started.elapsed(), now.timestamp());
                 self.changes.polled(now);
@@ -143,6 +151,16 @@ impl PollTask {
                     );
                 }
                 next
+            }
+            Err(error @ crate::poll::Error::Store(store_error)) if store_error.is_unavailable() => {
+                // A database outage: said once for all the polls it fails,
+                // and once when it is over (below).
+                if !STORE_DOWN.swap(true, Ordering::SeqCst) {
+                    tracing::error!(error = %error_chain(error), "the database cannot be reached; polls are retried, cached pages are still served");
+                }
+                self.metrics.record_poll_not_recorded(now.timestamp());
+                now + chrono::Duration::from_std(self.config.scheduler.backoff_base)
+                    .unwrap_or(chrono::Duration::MAX)
             }
             Err(error) => {
                 // The store failed: feedloom is wrong, not the feed. Retry

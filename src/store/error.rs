@@ -66,9 +66,19 @@ pub enum Error {
     /// willing to wait (see `ReadPool`).
     #[error("every database connection for reading is in use")]
     Busy,
-    /// The configured database needs a backend this build lacks.
-    #[error("{0}")]
-    Unsupported(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Whether the database could not be reached (a server down or
+    /// restarting, a dropped connection), rather than refusing a statement:
+    /// an outage to report once and wait out, not a failure per call.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Error::PostgresConnect { .. } => true,
+            Error::Postgres(error) => error.is_closed() || error.as_db_error().is_none(),
+            _ => false,
+        }
+    }
+}

@@ -41,7 +41,7 @@ pub use types::{
 pub fn connect(database: &Database) -> Result<Box<dyn Storage>> {
     match database {
         Database::Sqlite(path) => Ok(Box::new(Store::open(path)?)),
-        Database::Postgres(url) => Err(postgres_not_built(url)),
+        Database::Postgres(url) => Ok(Box::new(postgres::Store::open(url.connect_str())?)),
     }
 }
 
@@ -50,7 +50,7 @@ pub fn connect(database: &Database) -> Result<Box<dyn Storage>> {
 pub fn connect_existing(database: &Database) -> Result<Box<dyn Storage>> {
     match database {
         Database::Sqlite(path) => Ok(Box::new(Store::open_existing(path)?)),
-        Database::Postgres(url) => Err(postgres_not_built(url)),
+        Database::Postgres(url) => Ok(Box::new(postgres::Store::open_existing(url.connect_str())?)),
     }
 }
 
@@ -60,10 +60,5 @@ pub fn exists(database: &Database) -> bool {
     database.sqlite_path().is_none_or(Path::exists)
 }
 
-fn postgres_not_built(url: &crate::config::PostgresUrl) -> Error {
-    Error::Unsupported(format!(
-        "{url}: the PostgreSQL backend is not in this build yet (issue 19); use a SQLite file"
-    ))
-}
 #[cfg(test)]
 pub(crate) mod tests;

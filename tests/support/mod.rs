@@ -328,3 +328,4 @@ pub fn write_config_with(dir: &Path, feed_urls: &[String], schedule: &str, extra
 }
 
 pub mod daemon;
+pub mod postgres;

@@ -20,10 +20,14 @@ pub struct Store {
     /// The readers' methods take `&self` and the client needs `&mut` for
     /// every statement: a `RefCell`, which is never borrowed twice because
     /// no method calls another while it holds the client.
-    client: RefCell<Client>,
+    /// `None` only while the store is dropped (see `Drop`).
+    client: RefCell<Option<Client>>,
     tls: MakeRustlsConnect,
     /// The URL as messages may show it.
     url: String,
+    /// The URL to connect with, password and all: only for reconnecting,
+    /// never shown (no `Debug` here on purpose).
+    connect_url: String,
 }
 
 impl Store {
@@ -62,23 +66,35 @@ impl Store {
         let tls = connection::tls()?;
         let client = connection::connect(url, &tls)?;
         Ok(Self {
-            client: RefCell::new(client),
+            client: RefCell::new(Some(client)),
             tls,
             url: connection::redact(url),
+            connect_url: url.to_owned(),
         })
     }
 
     /// The connection, for one method's statements.
+    /// A connection that was dropped (the server restarted, the network
+    /// failed) is opened again here, so a node resumes by itself once the
+    /// server is back; until then this is the error that says why not.
     pub(super) fn client(&self) -> Result<RefMut<'_, Client>> {
-        self.client.try_borrow_mut().map_err(|_| {
+        let mut client = self.client.try_borrow_mut().map_err(|_| {
             Error::Crashed("the PostgreSQL connection was used re-entrantly (a bug)".into())
-        })
+        })?;
+        if client.as_ref().is_none_or(Client::is_closed) {
+            *client = Some(connection::connect(&self.connect_url, &self.tls)?);
+            tracing::info!(url = %self.url, "connected to PostgreSQL again");
+        }
+        RefMut::filter_map(client, Option::as_mut)
+            .map_err(|_| Error::Crashed("the PostgreSQL connection is gone (a bug)".into()))
     }
 
     /// Whether the connection is gone (the server restarted or the network
     /// dropped it): a pool drops such a connection instead of lending it.
     pub fn is_closed(&self) -> bool {
-        self.client.try_borrow().is_ok_and(|client| client.is_closed())
+        self.client
+            .try_borrow()
+            .is_ok_and(|client| client.as_ref().is_none_or(Client::is_closed))
     }
 
     /// The URL with its password hidden.
@@ -92,6 +108,21 @@ impl Store {
             token: self.client()?.cancel_token(),
             tls: self.tls.clone(),
         }))
+    }
+}
+
+impl Drop for Store {
+    /// Closing the synchronous client blocks on its own runtime, which
+    /// cannot run inside async code (the daemon drops its stores there):
+    /// within a runtime the client is closed on a blocking thread.
+    fn drop(&mut self) {
+        let Some(client) = self.client.get_mut().take() else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn_blocking(move || drop(client))),
+            Err(_) => drop(client),
+        }
     }
 }
 

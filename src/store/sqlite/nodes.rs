@@ -106,6 +106,3 @@ impl Nodes for Store {
             .unwrap_or(0))
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,24 +1,18 @@
+//! Several nodes on one store: claims on due feeds, the shared plan, and
+//! the change count every node watches.
+
 use chrono::{DateTime, Duration, Utc};
 use url::Url;
 
-use crate::store::{Claim, FeedLog, Nodes, Store};
+use super::backend::contract;
+use crate::store::Claim;
 
 fn at(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(1_800_000_000 + seconds, 0).unwrap()
 }
 
-/// Two handles on one file, as two nodes would have.
-fn two_nodes() -> (tempfile::TempDir, Store, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("db.sqlite");
-    let first = Store::open(&path).unwrap();
-    let second = Store::open(&path).unwrap();
-    (dir, first, second)
-}
-
-#[test]
-fn one_node_polls_a_due_feed_and_the_others_wait_for_its_plan_or_its_lease() {
-    let (_dir, mut a, mut b) = two_nodes();
+contract!(fn one_node_polls_a_due_feed_and_the_others_wait_for_its_plan_or_its_lease(db) {
+    let (mut a, mut b) = (db.open(), db.open());
     let url = Url::parse("https://news.example/feed.xml").unwrap();
     let feed = a.ensure_feed(&url, None, at(0)).unwrap().id;
     let lease = Duration::seconds(120);
@@ -66,21 +60,19 @@ fn one_node_polls_a_due_feed_and_the_others_wait_for_its_plan_or_its_lease() {
         a.claim_feed(&url, "a", at(1020), at(1020) + lease).unwrap(),
         Claim::Won
     );
-}
+});
 
-#[test]
-fn every_node_sees_the_change_count_move() {
-    let (_dir, mut a, b) = two_nodes();
+contract!(fn every_node_sees_the_change_count_move(db) {
+    let (mut a, b) = (db.open(), db.open());
     let before = b.change_count().unwrap();
     let marked = a.mark_changed().unwrap();
     assert_eq!(marked, before + 1);
     assert_eq!(b.change_count().unwrap(), marked);
     assert_eq!(a.mark_changed().unwrap(), marked + 1);
-}
+});
 
-#[test]
-fn a_faster_schedule_brings_the_stored_plan_forward_and_dead_claims_can_be_ended() {
-    let (_dir, mut a, mut b) = two_nodes();
+contract!(fn a_faster_schedule_brings_the_stored_plan_forward_and_dead_claims_can_be_ended(db) {
+    let (mut a, mut b) = (db.open(), db.open());
     let url = Url::parse("https://news.example/feed.xml").unwrap();
     let feed = a.ensure_feed(&url, None, at(0)).unwrap().id;
     a.set_next_fetch(feed, at(3600)).unwrap();
@@ -104,4 +96,4 @@ fn a_faster_schedule_brings_the_stored_plan_forward_and_dead_claims_can_be_ended
         Claim::Won
     );
     assert!(a.claim_holders().unwrap() == vec!["a".to_owned()]);
-}
+});
