@@ -11,7 +11,8 @@
 //! child process (this binary, started with `--farm`), so the peak RSS
 //! printed is feedloom's alone. CPU time is this process's user + system
 //! time, from /proc/self/stat. `--farm FEEDS ITEMS` runs the farm alone
-//! (it prints "ADDR BYTES", then serves until killed; `GET /_stats` counts
+//! (it prints "ADDR BYTES", then serves until killed, each answer after
+//! `FEEDLOOM_FARM_DELAY_MS` if set; `GET /_stats` counts
 //! its 200s and 304s, `GET /_bump` gives feed 0 new stories), for
 //! benches/compare. `--latency [FILL]` measures the steady-state poll of
 //! 200 feeds with 10,000 stories stored and again with a million (FILL
@@ -745,6 +746,9 @@ async fn serve(State(farm): State<Arc<FarmState>>, request: Request) -> Response
             .insert("/feed/0.xml".to_owned(), next);
         return Response::new(Body::from(format!("edition {edition}\n")));
     }
+    if let Some(delay) = farm_delay() {
+        tokio::time::sleep(delay).await;
+    }
     let documents = farm.documents.read().expect("farm lock");
     let Some(document) = documents.get(request.uri().path()) else {
         return Response::builder()
@@ -772,6 +776,21 @@ async fn serve(State(farm): State<Arc<FarmState>>, request: Request) -> Response
         .header(header::CONTENT_TYPE, document.content_type)
         .body(Body::from(document.body.clone()))
         .unwrap_or_default()
+}
+
+/// `FEEDLOOM_FARM_DELAY_MS`: how long the farm waits before each answer,
+/// as real sites take (benches/nodes sets 200 ms, so that polling is bound
+/// by the network and more nodes can help).
+fn farm_delay() -> Option<Duration> {
+    static DELAY: std::sync::OnceLock<Option<Duration>> = std::sync::OnceLock::new();
+    *DELAY.get_or_init(|| {
+        std::env::var("FEEDLOOM_FARM_DELAY_MS")
+            .ok()?
+            .parse()
+            .ok()
+            .filter(|ms| *ms > 0)
+            .map(Duration::from_millis)
+    })
 }
 
 fn rss_kib() -> u64 {

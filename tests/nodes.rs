@@ -5,12 +5,13 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use crate::daemon::{get, header, wait_until};
 use crate::support::daemon::Daemon;
 use crate::support::postgres::{self, TestDatabase};
-use crate::support::{FixtureServer, Route, fixture, serve_fixtures, write_config_with};
+use crate::support::{FixtureServer, Route, fixture, repo_path, serve_fixtures, write_config_with};
 
 const EVERY_TWO_SECONDS: &str = "*/2 * * * * *";
 
@@ -256,4 +257,118 @@ fn a_server_node_serves_what_a_poller_node_stored_and_polls_nothing() {
         "{:?}",
         poller.messages()
     );
+}
+
+/// A PostgreSQL cluster of this test's own (`.ci/postgres`), so that
+/// stopping it under a running node disturbs no other test.
+struct PrivateCluster {
+    env: Vec<(String, String)>,
+}
+
+impl PrivateCluster {
+    fn start() -> Self {
+        let out = Command::new(repo_path(".ci/postgres"))
+            .arg("start")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let env = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|line| line.strip_prefix("export ")?.split_once('='))
+            .map(|(name, value)| (name.to_owned(), value.trim_matches('\'').to_owned()))
+            .collect();
+        Self { env }
+    }
+
+    fn var(&self, name: &str) -> &str {
+        self.env
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap()
+    }
+
+    fn ctl(&self, action: &str) {
+        let status = Command::new(repo_path(".ci/postgres"))
+            .arg(action)
+            .envs(self.env.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+            .status()
+            .unwrap();
+        assert!(status.success(), ".ci/postgres {action} failed");
+    }
+}
+
+impl Drop for PrivateCluster {
+    fn drop(&mut self) {
+        let _ = Command::new(repo_path(".ci/postgres"))
+            .arg("stop")
+            .envs(self.env.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+            .status();
+    }
+}
+
+#[test]
+fn a_node_outlives_a_postgres_restart_serving_its_cache_and_resumes_by_itself() {
+    // Runs where the PostgreSQL tests run; its server is its own.
+    if postgres::database("a_node_outlives_a_postgres_restart").is_none() {
+        return;
+    }
+    let cluster = PrivateCluster::start();
+    let server = FixtureServer::start();
+    server.feed("/wire.rss", fixture("wire.rss"), "application/rss+xml");
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config_with(
+        dir.path(),
+        &[server.url("/wire.rss")],
+        EVERY_TWO_SECONDS,
+        "[scheduler]\njitter = \"0s\"\nbackoff_base = \"1s\"\n",
+    );
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "database = \"feedloom.db\"",
+        &format!("database = \"{}\"", cluster.var("FEEDLOOM_TEST_POSTGRES")),
+    );
+    std::fs::write(&config, text).unwrap();
+    let node = Daemon::start(&config);
+    wait_until(&node, "the feed's stories", || {
+        get(&node.url("/feed.atom"))
+            .body
+            .contains("SCO summit opens in Dushanbe")
+    });
+    let before = get(&node.url("/feed.atom"));
+
+    // The server goes away: the cached feed is still served, as it was.
+    cluster.ctl("down");
+    std::thread::sleep(Duration::from_secs(4));
+    let during = get(&node.url("/feed.atom"));
+    assert_eq!(during.status, 200);
+    assert_eq!(header(&during, "etag"), header(&before, "etag"));
+
+    // A new story appears while the database is down; once the server is
+    // back, the node stores and serves it without being told.
+    let newer = fixture("wire.rss").replacen(
+        "<item>",
+        "<item><title>Ferry service restored after the storm</title>\
+         <guid>restart-1</guid><description>Boats run again across the strait \
+         after three days of storms closed the port.</description></item><item>",
+        1,
+    );
+    server.feed("/wire.rss", newer, "application/rss+xml");
+    std::thread::sleep(Duration::from_secs(2));
+    cluster.ctl("up");
+    wait_until(&node, "the story stored after the restart", || {
+        get(&node.url("/feed.atom"))
+            .body
+            .contains("Ferry service restored after the storm")
+    });
+    let log = node.stderr();
+    assert_eq!(
+        log.matches("the database cannot be reached").count(),
+        1,
+        "the outage is said once:\n{log}"
+    );
+    assert!(log.contains("the database answers again"), "{log}");
 }

@@ -108,7 +108,10 @@ impl PollTask {
             // `/healthz` sees it, and the store's dedup makes a second
             // node's poll of the same feed harmless.
             Err(error) => {
-                tracing::warn!(feed = %self.feed.url, error = %error_chain(&error), "cannot claim the feed; polling it anyway");
+                // An outage is logged once, by the poll (below).
+                if !error.is_unavailable() {
+                    tracing::warn!(feed = %self.feed.url, error = %error_chain(&error), "cannot claim the feed; polling it anyway");
+                }
                 Ok(())
             }
         }

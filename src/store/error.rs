@@ -77,7 +77,15 @@ impl Error {
     pub fn is_unavailable(&self) -> bool {
         match self {
             Error::PostgresConnect { .. } => true,
-            Error::Postgres(error) => error.is_closed() || error.as_db_error().is_none(),
+            Error::Postgres(error) => {
+                error.is_closed()
+                    || error.as_db_error().is_none_or(|db| {
+                        // Class 08, connection exceptions; class 57P, the
+                        // server shutting down or starting up.
+                        let code = db.code().code();
+                        code.starts_with("08") || code.starts_with("57P")
+                    })
+            }
             _ => false,
         }
     }

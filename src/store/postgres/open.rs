@@ -103,11 +103,21 @@ impl Store {
     }
 
     /// A stop handle for [`crate::store::StoryReader::interrupter`].
-    pub(super) fn cancel_handle(&self) -> Result<Box<dyn Interrupt>> {
-        Ok(Box::new(Cancel {
-            token: self.client()?.cancel_token(),
-            tls: self.tls.clone(),
-        }))
+    /// Never connects (it is asked for on async threads, where the
+    /// synchronous client cannot): a connection that is gone has nothing
+    /// running to stop, and `None` says so.
+    pub(super) fn cancel_handle(&self) -> Result<Option<Box<dyn Interrupt>>> {
+        let client = self.client.try_borrow().map_err(|_| {
+            Error::Crashed("the PostgreSQL connection was used re-entrantly (a bug)".into())
+        })?;
+        Ok(client.as_ref().filter(|client| !client.is_closed()).map(
+            |client| -> Box<dyn Interrupt> {
+                Box::new(Cancel {
+                    token: client.cancel_token(),
+                    tls: self.tls.clone(),
+                })
+            },
+        ))
     }
 }
 
