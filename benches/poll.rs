@@ -11,7 +11,8 @@
 //! child process (this binary, started with `--farm`), so the peak RSS
 //! printed is feedloom's alone. CPU time is this process's user + system
 //! time, from /proc/self/stat. `--farm FEEDS ITEMS` runs the farm alone
-//! (it prints "ADDR BYTES", then serves until killed; `GET /_stats` counts
+//! (it prints "ADDR BYTES", then serves until killed, each answer after
+//! `FEEDLOOM_FARM_DELAY_MS` if set; `GET /_stats` counts
 //! its 200s and 304s, `GET /_bump` gives feed 0 new stories), for
 //! benches/compare. `--latency [FILL]` measures the steady-state poll of
 //! 200 feeds with 10,000 stories stored and again with a million (FILL
@@ -157,7 +158,7 @@ fn latency(fill: usize) {
 /// The last lines of every run: the database's size and the peak RSS
 /// (KiB).
 fn report_end(config: &config::Config, peak_kib: u64) {
-    let size = std::fs::metadata(&config.database).map_or(0, |m| m.len());
+    let size = std::fs::metadata(sqlite_path(config)).map_or(0, |m| m.len());
     println!("database: {:.1} MB", size as f64 / 1e6);
     println!("peak RSS (feedloom alone): {} MB", peak_kib / 1024);
 }
@@ -186,7 +187,7 @@ impl Bench {
                 .build()
                 .expect("runtime"),
             poller: Poller::new(SharedStore::new(Box::new(
-                Store::open(&config.database).expect("open db"),
+                Store::open(sqlite_path(config)).expect("open db"),
             ))),
             fetcher: Fetcher::new(&config.fetch).expect("fetcher"),
             topics: feedloom::scoring::build(config),
@@ -334,7 +335,7 @@ fn bench_config(
 
 /// One number from the bench database.
 fn count(config: &config::Config, sql: &str) -> i64 {
-    rusqlite::Connection::open(&config.database)
+    rusqlite::Connection::open(sqlite_path(config))
         .and_then(|db| db.query_row(sql, [], |row| row.get(0)))
         .unwrap_or_default()
 }
@@ -745,6 +746,9 @@ async fn serve(State(farm): State<Arc<FarmState>>, request: Request) -> Response
             .insert("/feed/0.xml".to_owned(), next);
         return Response::new(Body::from(format!("edition {edition}\n")));
     }
+    if let Some(delay) = farm_delay() {
+        tokio::time::sleep(delay).await;
+    }
     let documents = farm.documents.read().expect("farm lock");
     let Some(document) = documents.get(request.uri().path()) else {
         return Response::builder()
@@ -774,6 +778,21 @@ async fn serve(State(farm): State<Arc<FarmState>>, request: Request) -> Response
         .unwrap_or_default()
 }
 
+/// `FEEDLOOM_FARM_DELAY_MS`: how long the farm waits before each answer,
+/// as real sites take (benches/nodes sets 200 ms, so that polling is bound
+/// by the network and more nodes can help).
+fn farm_delay() -> Option<Duration> {
+    static DELAY: std::sync::OnceLock<Option<Duration>> = std::sync::OnceLock::new();
+    *DELAY.get_or_init(|| {
+        std::env::var("FEEDLOOM_FARM_DELAY_MS")
+            .ok()?
+            .parse()
+            .ok()
+            .filter(|ms| *ms > 0)
+            .map(Duration::from_millis)
+    })
+}
+
 fn rss_kib() -> u64 {
     status_kib("VmRSS:")
 }
@@ -792,4 +811,12 @@ fn status_kib(field: &str) -> u64 {
                 .and_then(|line| line.split_whitespace().nth(1)?.parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// The bench's database: always a SQLite file, which its configuration names.
+fn sqlite_path(config: &feedloom::config::Config) -> &std::path::Path {
+    config
+        .database
+        .sqlite_path()
+        .expect("the bench's configuration names a SQLite file")
 }

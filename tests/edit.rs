@@ -261,6 +261,58 @@ fn check_config_points_at_each_mistake() {
 }
 
 #[test]
+fn a_postgres_password_never_shows_and_the_environment_names_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("feedloom.toml");
+    let seeds = repo_path("config/seeds");
+    let file = |database: &str| {
+        std::fs::write(
+            &config,
+            format!("database = \"{database}\"\n\n[topic]\ntitle = \"T\"\nseeds = {seeds:?}\n"),
+        )
+        .unwrap()
+    };
+    file("postgres://feedloom:in-the-file@db.internal:5433/feeds");
+    let output = feedloom(&config, &["check-config"]);
+    let text = out(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(
+        text.contains("database postgres://feedloom:***@db.internal:5433/feeds"),
+        "{text}"
+    );
+    assert!(!text.contains("in-the-file"), "{text}");
+
+    // The environment wins over the file, and its password stays hidden.
+    file("feedloom.db");
+    let with_env = |value: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_feedloom"))
+            .arg("--config")
+            .arg(&config)
+            .arg("check-config")
+            .env_remove("FEEDLOOM_LOG")
+            .env_remove("RUST_LOG")
+            .env("FEEDLOOM_DATABASE_URL", value)
+            .output()
+            .unwrap()
+    };
+    let output = with_env("postgresql://node@10.0.0.5/feeds?password=from-the-env");
+    let text = out(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(
+        text.contains("database postgresql://node@10.0.0.5/feeds?password=***"),
+        "{text}"
+    );
+    assert!(!text.contains("from-the-env"), "{text}");
+
+    // A variable that names no server is refused, by name, without its value.
+    let output = with_env("postgres://node:from-the-env@/feeds");
+    let text = out(&output);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(text.contains("FEEDLOOM_DATABASE_URL"), "{text}");
+    assert!(!text.contains("from-the-env"), "{text}");
+}
+
+#[test]
 fn a_running_daemon_polls_a_feed_the_cli_added() {
     let server = FixtureServer::start();
     server.feed("/wire.rss", fixture("wire.rss"), "application/rss+xml");

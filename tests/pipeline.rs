@@ -20,7 +20,7 @@ fn setup(server: &FixtureServer, paths: &[&str], extra: &str) -> Setup {
     let urls: Vec<String> = paths.iter().map(|p| server.url(p)).collect();
     let config = config::load(&write_config(dir.path(), &urls, extra)).unwrap();
     let poller = Poller::new(SharedStore::new(Box::new(
-        Store::open(&config.database).unwrap(),
+        Store::open(config.database.sqlite_path().unwrap()).unwrap(),
     )));
     let fetcher = Fetcher::new(&config.fetch).unwrap();
     Setup {
@@ -212,7 +212,7 @@ async fn dead_and_garbage_feeds_do_not_stop_the_others() {
     ];
     let config = config::load(&write_config(dir.path(), &urls, "")).unwrap();
     let poller = Poller::new(SharedStore::new(Box::new(
-        Store::open(&config.database).unwrap(),
+        Store::open(config.database.sqlite_path().unwrap()).unwrap(),
     )));
     let fetcher = Fetcher::new(&config.fetch).unwrap();
     let summary = poller.poll_all(&config, &fetcher, |_, _| {}).await.unwrap();
@@ -378,7 +378,7 @@ async fn a_missing_seeds_folder_is_reported_and_the_feeds_still_polled() {
     std::fs::write(dir.path().join("feedloom.toml"), text).unwrap();
     let config = config::load(&dir.path().join("feedloom.toml")).unwrap();
     let poller = Poller::new(SharedStore::new(Box::new(
-        Store::open(&config.database).unwrap(),
+        Store::open(config.database.sqlite_path().unwrap()).unwrap(),
     )));
     let fetcher = Fetcher::new(&config.fetch).unwrap();
     let summary = poller.poll_all(&config, &fetcher, |_, _| {}).await.unwrap();
@@ -457,7 +457,7 @@ async fn a_410_retires_the_feed_until_the_configuration_changes() {
     let path = write_config(dir.path(), std::slice::from_ref(&gone), "");
     let config = config::load(&path).unwrap();
     let poller = Poller::new(SharedStore::new(Box::new(
-        Store::open(&config.database).unwrap(),
+        Store::open(config.database.sqlite_path().unwrap()).unwrap(),
     )));
     let fetcher = Fetcher::new(&config.fetch).unwrap();
 

@@ -29,7 +29,7 @@ fn setup(urls: &[String], extra: &str) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let config = config::load(&write_config(dir.path(), urls, extra)).unwrap();
     let poller = Poller::new(SharedStore::new(Box::new(
-        Store::open(&config.database).unwrap(),
+        Store::open(config.database.sqlite_path().unwrap()).unwrap(),
     )));
     let fetcher = Fetcher::with_hosts(&config.fetch, [("evil.test", LOOPBACK)]).unwrap();
     Setup {

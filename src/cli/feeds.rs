@@ -293,7 +293,7 @@ struct Row {
 fn list(config: &Config, json: bool) -> anyhow::Result<()> {
     // Listing must work before the first poll: without a database, every
     // feed is simply "never fetched".
-    let store = if config.database.exists() {
+    let store = if store::exists(&config.database) {
         Some(store::connect_existing(&config.database)?)
     } else {
         None

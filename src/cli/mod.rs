@@ -14,7 +14,8 @@ mod search;
 mod terminal;
 mod topics;
 
-use crate::config::{self, Config};
+use crate::config::{self, Config, Database};
+use crate::daemon::Role;
 use crate::fetch::Fetcher;
 use crate::poll::{PollSummary, Poller};
 use crate::publish::{self, FeedMeta};
@@ -52,7 +53,12 @@ struct Cli {
 enum Command {
     /// Run the daemon: poll on schedule, serve the merged feed over HTTP,
     /// reload on SIGHUP or file change, stop on SIGTERM/SIGINT.
-    Run,
+    Run {
+        /// What this node does; nodes sharing one database split the work
+        /// (see the README, "Running several nodes").
+        #[arg(long, value_enum, default_value_t = Role::All)]
+        role: Role,
+    },
     /// Import the seed articles, poll every enabled feed once, print a summary and exit.
     Poll,
     /// Print the stored stories, newest first.
@@ -160,14 +166,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let config = config::load(&cli.config)?;
     // The daemon logs what it does; one-shot commands print a summary and
     // log only errors unless asked.
-    let quiet_default = if matches!(cli.command, Command::Run) {
+    let quiet_default = if matches!(cli.command, Command::Run { .. }) {
         "info"
     } else {
         "error"
     };
     init_logging(cli.verbose, config.log.as_deref(), quiet_default);
     match cli.command {
-        Command::Run => daemon(cli.config, config),
+        Command::Run { role } => daemon(cli.config, config, role),
         Command::Poll => poll(&config),
         Command::Export {
             format,
@@ -341,20 +347,20 @@ fn check_config(path: &Path) -> anyhow::Result<()> {
         path.display(),
         config.feeds.len(),
         config.enabled_feeds().count(),
-        config.database.display(),
+        config.database,
         config.topic().seeds.display()
     );
     Ok(())
 }
 
-fn daemon(path: PathBuf, config: Config) -> anyhow::Result<()> {
+fn daemon(path: PathBuf, config: Config, role: Role) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     let result = runtime.block_on(async {
         let shutdown = crate::daemon::stop_signal()?;
-        crate::daemon::run(path, config, None, shutdown).await
+        crate::daemon::run(path, config, role, None, shutdown).await
     });
     // Blocking work still running (a parse, a write waiting for the lock)
     // must not hold the exit: SQLite rolls back what did not commit.
@@ -362,8 +368,8 @@ fn daemon(path: PathBuf, config: Config) -> anyhow::Result<()> {
     result
 }
 
-fn open_store(path: &Path) -> anyhow::Result<SharedStore> {
-    Ok(SharedStore::new(store::connect(path)?))
+fn open_store(database: &Database) -> anyhow::Result<SharedStore> {
+    Ok(SharedStore::new(store::connect(database)?))
 }
 
 /// Logging to stderr. The filter comes from FEEDLOOM_LOG or RUST_LOG, else

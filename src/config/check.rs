@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::Item;
 
+use super::database::Database;
 use super::defaults;
 use super::error::{Error, Lines};
 use super::types::Config;
@@ -40,10 +41,17 @@ pub fn check(path: &Path) -> Result<Config, Error> {
         || base.join(spans.seeds_text.as_deref().unwrap_or(defaults::SEEDS)),
         |c| c.topic().seeds.clone(),
     );
-    let database = config.as_ref().map_or_else(
-        || base.join(spans.database_text.as_deref().unwrap_or(defaults::DATABASE)),
-        |c| c.database.clone(),
-    );
+    // The environment's database wins, as in `load`; a file path is
+    // checked below, a PostgreSQL server is not reached from here.
+    let from_env = validate::database_from_env()?;
+    let database: Option<PathBuf> = match (&from_env, &config) {
+        (Some(database), _) => database.sqlite_path().map(Path::to_owned),
+        (None, Some(config)) => config.database.sqlite_path().map(Path::to_owned),
+        (None, None) => match spans.database_text.as_deref() {
+            Some(text) if Database::is_postgres_url(text) => None,
+            text => Some(base.join(text.unwrap_or(defaults::DATABASE))),
+        },
+    };
 
     if let Some(message) = seeds_problem(&seeds) {
         let (offset, note) = match (spans.seeds, spans.topic) {
@@ -73,7 +81,7 @@ pub fn check(path: &Path) -> Result<Config, Error> {
             }
         }
     }
-    if let Some(message) = database_problem(&database) {
+    if let Some(message) = database.as_deref().and_then(database_problem) {
         let (offset, note) = match spans.database {
             Some(offset) => (offset, String::new()),
             None => (
@@ -84,7 +92,12 @@ pub fn check(path: &Path) -> Result<Config, Error> {
         problems.push(lines.problem(offset, "database".to_owned(), format!("{message}{note}")));
     }
     match config {
-        Some(config) if problems.is_empty() => Ok(config),
+        Some(mut config) if problems.is_empty() => {
+            if let Some(database) = from_env {
+                config.database = database;
+            }
+            Ok(config)
+        }
         _ => {
             problems.sort_by_key(|p| (p.line, p.column));
             Err(Error::Invalid {

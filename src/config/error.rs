@@ -18,6 +18,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// An environment variable that stands in for a key is unusable.
+    #[error("{name}: {message}")]
+    Environment { name: &'static str, message: String },
     /// One or more problems in the text; Display prints one per line as
     /// `path:line:column: key: message`.
     #[error("{}", problems.iter().map(|p| format!("{}:{p}", path.display())).collect::<Vec<_>>().join("\n"))]

@@ -10,10 +10,11 @@
 //! This file is the module's front: it names the files and re-exports what
 //! the rest of feedloom uses, and no file below it uses it. The files depend
 //! on one another in one direction: `types`, `defaults` and `error` at the
-//! bottom; then `raw`, `values`, `topics` and `validate`, each using only
+//! bottom (with `database`); then `raw`, `values`, `topics` and `validate`, each using only
 //! those before it; `check` and `edit` on top of `validate`.
 
 mod check;
+mod database;
 pub mod defaults;
 pub mod edit;
 mod error;
@@ -24,6 +25,7 @@ mod validate;
 mod values;
 
 pub use check::check;
+pub use database::{DATABASE_URL_VAR, Database, PostgresUrl, UrlError};
 pub use error::{Error, Problem};
 pub(crate) use types::canonical;
 pub use types::{

@@ -86,6 +86,7 @@ pub(super) struct RawScheduler {
     pub jitter: Option<Spanned<DurationText>>,
     pub backoff_base: Option<Spanned<DurationText>>,
     pub backoff_max: Option<Spanned<DurationText>>,
+    pub lease: Option<Spanned<DurationText>>,
 }
 
 #[derive(Debug, Deserialize)]

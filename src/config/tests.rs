@@ -60,8 +60,17 @@ fn shipped_default_file_is_valid() {
     };
     assert_eq!(config.fetch, FetchLimits::default());
     let config_dir = path.parent().map(Path::to_owned).unwrap_or_default();
-    assert_eq!(config.database, config_dir.join("data/feedloom.db"));
-    assert!(config.database.ends_with("config/data/feedloom.db"));
+    assert_eq!(
+        config.database,
+        Database::Sqlite(config_dir.join("data/feedloom.db"))
+    );
+    assert!(
+        config
+            .database
+            .sqlite_path()
+            .unwrap()
+            .ends_with("config/data/feedloom.db")
+    );
     assert_eq!(config.topic().seeds, config_dir.join("seeds"));
     assert_eq!(config.topic().title, "Russia, Afghanistan and the SCO");
     assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
@@ -77,7 +86,10 @@ fn shipped_default_file_is_valid() {
 #[test]
 fn defaults_apply_to_a_minimal_file() {
     let config = ok(MINIMAL);
-    assert_eq!(config.database, dir().join(defaults::DATABASE));
+    assert_eq!(
+        config.database,
+        Database::Sqlite(dir().join(defaults::DATABASE))
+    );
     assert_eq!(config.topic().seeds, dir().join(defaults::SEEDS));
     assert_eq!(config.listen.to_string(), defaults::LISTEN);
     assert_eq!(config.schedule.expression, defaults::SCHEDULE);
@@ -91,6 +103,7 @@ fn defaults_apply_to_a_minimal_file() {
             jitter: Duration::from_secs(30),
             backoff_base: Duration::from_secs(60),
             backoff_max: Duration::from_secs(6 * 3600),
+            lease: Duration::from_secs(120),
         }
     );
     assert_eq!(
@@ -160,6 +173,7 @@ enabled = false
             jitter: Duration::ZERO,
             backoff_base: Duration::from_secs(120),
             backoff_max: Duration::from_secs(3600),
+            lease: Duration::from_secs(120),
         }
     );
     assert_eq!(
@@ -213,21 +227,27 @@ fn relative_paths_resolve_against_the_config_folder() {
         Ok(c) => c,
         Err(e) => panic!("{e}"),
     };
-    assert_eq!(config.database, Path::new("conf/sub/x/y.db"));
+    assert_eq!(
+        config.database.sqlite_path(),
+        Some(Path::new("conf/sub/x/y.db"))
+    );
     assert_eq!(config.topic().seeds, Path::new("conf/sub/../seeds"));
     // A bare file name has an empty folder: paths stay relative to it.
     let config = match from_str(text, Path::new("feedloom.toml")) {
         Ok(c) => c,
         Err(e) => panic!("{e}"),
     };
-    assert_eq!(config.database, Path::new("x/y.db"));
+    assert_eq!(config.database.sqlite_path(), Some(Path::new("x/y.db")));
 }
 
 #[test]
 fn absolute_paths_are_kept() {
     let config =
         ok("database = \"/var/lib/feedloom/db\"\n[topic]\ntitle = \"T\"\nseeds = \"/srv/seeds\"\n");
-    assert_eq!(config.database, Path::new("/var/lib/feedloom/db"));
+    assert_eq!(
+        config.database.sqlite_path(),
+        Some(Path::new("/var/lib/feedloom/db"))
+    );
     assert_eq!(config.topic().seeds, Path::new("/srv/seeds"));
 }
 

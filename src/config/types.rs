@@ -11,14 +11,18 @@ use std::time::Duration;
 
 use url::Url;
 
+use super::database::Database;
+
 /// The validated configuration: every field has its final type, so nothing
 /// downstream re-checks it.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The file this was loaded from.
     pub path: PathBuf,
-    /// SQLite database file, resolved against the config file's folder.
-    pub database: PathBuf,
+    /// Where the stories live: a SQLite file (resolved against the config
+    /// file's folder) or a PostgreSQL server; `FEEDLOOM_DATABASE_URL`
+    /// replaces the file's `database` key (see [`super::load`]).
+    pub database: Database,
     /// Where the published feed is served; an address, not a host name, so
     /// binding never depends on DNS.
     pub listen: SocketAddr,
@@ -93,6 +97,10 @@ pub struct SchedulerConfig {
     pub backoff_base: Duration,
     /// Retry delays never exceed this. Default 6 h.
     pub backoff_max: Duration,
+    /// How long a node's claim on a feed it polls holds (nodes sharing a
+    /// store): longer than any poll takes, and as long as a feed waits for
+    /// another node when its poller died mid-poll. Default 2 min.
+    pub lease: Duration,
 }
 
 impl Default for SchedulerConfig {
@@ -101,6 +109,7 @@ impl Default for SchedulerConfig {
             jitter: Duration::from_secs(30),
             backoff_base: Duration::from_secs(60),
             backoff_max: Duration::from_secs(6 * 3600),
+            lease: Duration::from_secs(120),
         }
     }
 }

@@ -12,6 +12,7 @@ use std::path::Path;
 use serde_spanned::Spanned;
 use url::Url;
 
+use super::database::{DATABASE_URL_VAR, Database, PostgresUrl};
 use super::defaults;
 use super::error::{Error, Lines, Problem};
 use super::raw::{
@@ -27,13 +28,45 @@ use crate::guard::{Allowed, Policy};
 /// file descriptor, and no open-file limit comes near a million.
 const MAX_CONNECTIONS: usize = 1_000_000;
 
-/// Loads and validates the file at `path`.
+/// Loads and validates the file at `path`; `FEEDLOOM_DATABASE_URL`, when
+/// set, names the database instead of the file's `database` key.
 pub fn load(path: &Path) -> Result<Config, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
         path: path.to_owned(),
         source,
     })?;
-    from_str(&text, path)
+    let mut config = from_str(&text, path)?;
+    if let Some(database) = database_from_env()? {
+        config.database = database;
+    }
+    Ok(config)
+}
+
+/// The database `FEEDLOOM_DATABASE_URL` names, if it is set and not empty:
+/// a PostgreSQL URL (a password in the environment rather than in a file
+/// that is often world-readable and under version control).
+pub(super) fn database_from_env() -> Result<Option<Database>, Error> {
+    let Some(value) = std::env::var_os(DATABASE_URL_VAR) else {
+        return Ok(None);
+    };
+    let value = value.to_string_lossy();
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    if !Database::is_postgres_url(&value) {
+        return Err(Error::Environment {
+            name: DATABASE_URL_VAR,
+            message:
+                "is not a postgres:// or postgresql:// URL; unset it to use the file's `database`"
+                    .to_owned(),
+        });
+    }
+    PostgresUrl::parse(&value)
+        .map(|url| Some(Database::Postgres(url)))
+        .map_err(|e| Error::Environment {
+            name: DATABASE_URL_VAR,
+            message: e.to_string(),
+        })
 }
 
 /// Validates `text` as if it were the file at `path` (relative paths resolve
@@ -72,7 +105,7 @@ pub fn from_str(text: &str, path: &Path) -> Result<Config, Error> {
 impl Validator<'_> {
     /// `None` if anything was wrong; the problems say what.
     fn config(&mut self, raw: RawConfig, path: &Path) -> Option<Config> {
-        let database = self.path(raw.database, "database", defaults::DATABASE);
+        let database = self.database(raw.database, "database", defaults::DATABASE);
         let listen = self.listen(raw.listen);
         let schedule = match raw.schedule {
             Some(s) => self.schedule(&s, "schedule"),
@@ -238,6 +271,7 @@ impl Validator<'_> {
         let backoff_base =
             self.duration(raw.backoff_base, "scheduler.backoff_base", d.backoff_base);
         let backoff_max = self.duration(raw.backoff_max, "scheduler.backoff_max", d.backoff_max);
+        let lease = self.duration(raw.lease, "scheduler.lease", d.lease);
         if let (Some(base), Some(max)) = (backoff_base, backoff_max)
             && max < base
         {
@@ -263,6 +297,7 @@ impl Validator<'_> {
             jitter: jitter?,
             backoff_base: backoff_base?,
             backoff_max: backoff_max?,
+            lease: lease?,
         })
     }
 

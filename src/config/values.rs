@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde_spanned::Spanned;
 use url::Url;
 
+use super::database::{Database, PostgresUrl};
 use super::defaults;
 use super::error::{Lines, Problem};
 use super::raw::{Count, DurationText, RawSize};
@@ -88,6 +89,27 @@ impl<'a> Validator<'a> {
         }
         // Absolute paths replace the base in `join`, so they are kept as is.
         Some(self.base.join(raw.get_ref()))
+    }
+
+    /// `database`: a PostgreSQL URL, or else a file path like [`Self::path`].
+    pub(super) fn database(
+        &mut self,
+        raw: Option<Spanned<String>>,
+        key: &str,
+        default: &str,
+    ) -> Option<Database> {
+        match raw {
+            Some(raw) if Database::is_postgres_url(raw.get_ref()) => {
+                match PostgresUrl::parse(raw.get_ref()) {
+                    Ok(url) => Some(Database::Postgres(url)),
+                    Err(e) => {
+                        self.report(raw.span(), key, e.to_string());
+                        None
+                    }
+                }
+            }
+            raw => self.path(raw, key, default).map(Database::Sqlite),
+        }
     }
 
     pub(super) fn schedule(&mut self, raw: &Spanned<String>, key: &str) -> Option<Schedule> {

@@ -47,7 +47,7 @@ impl CatchUpTask {
                 move || topics.borrow().clone(),
                 Some(self.token.clone()),
                 // Readers see a long rescore progress batch by batch.
-                move |_| changes.bump(),
+                move |_| changes.note(),
             );
             match run.await {
                 Ok(summary) => {
@@ -71,7 +71,11 @@ impl CatchUpTask {
             }
             match self.store.index_all_pending().await {
                 Ok(0) => {}
-                Ok(indexed) => tracing::debug!(indexed, "stories indexed for search"),
+                Ok(indexed) => {
+                    tracing::debug!(indexed, "stories indexed for search");
+                    // Search pages are cached per generation.
+                    self.changes.note();
+                }
                 // They stay queued; the next poll retries.
                 Err(error) => {
                     tracing::error!(error = %error_chain(&error), "indexing stories for search failed")
@@ -87,7 +91,7 @@ impl CatchUpTask {
                             stories = pruned.stories,
                             "pruned stories past their retention"
                         );
-                        self.changes.bump();
+                        self.changes.note();
                     }
                     Ok(_) => {}
                     Err(error) => {

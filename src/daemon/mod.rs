@@ -11,6 +11,7 @@
 //! grace period).
 
 mod catch_up;
+mod changes_watch;
 mod config_watch;
 mod listen;
 mod poll_task;
@@ -39,7 +40,7 @@ use crate::metrics::Metrics;
 use crate::poll::{self, Poller};
 use crate::scoring::Topics;
 use crate::server::{self, Changes, ServerState};
-use crate::store::{self, SharedStore};
+use crate::store::{self, ReadPool, SharedStore};
 
 use self::scheduler::Daemon;
 use self::systemd::Notifier;
@@ -70,14 +71,52 @@ pub fn stop_signal() -> anyhow::Result<impl Future<Output = ()>> {
     })
 }
 
+/// What a node does: everything (one machine, the default), or one half,
+/// so that a site can run the pollers apart from the servers that face
+/// subscribers. Any number of each may share one store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Role {
+    /// Polls the feeds and serves the merged feeds.
+    #[default]
+    All,
+    /// Polls, scores and indexes; serves nothing.
+    Poller,
+    /// Serves what the pollers stored; polls nothing.
+    Server,
+}
+
+impl Role {
+    fn polls(self) -> bool {
+        self != Role::Server
+    }
+
+    fn serves(self) -> bool {
+        self != Role::Poller
+    }
+}
+
+/// This node's name in the feeds' claims: host and process, so that a
+/// node restarted after a crash is a new claimant (its old claims run out
+/// as any dead node's do).
+fn node_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned());
+    format!("{host}/{}", std::process::id())
+}
+
 /// Runs the daemon until `shutdown` completes (the CLI passes
-/// [`stop_signal`]; a test, any future). It serves on `listener` if given
-/// (a test binds port 0 to learn the port), else on `config.listen`, bound
-/// once the store is ready: until then connections are refused, not held.
-/// `config_path` is re-read on SIGHUP and when the file changes.
+/// [`stop_signal`]; a test, any future). A node that serves does so on
+/// `listener` if given (a test binds port 0 to learn the port), else on
+/// `config.listen`, bound once the store is ready: until then connections
+/// are refused, not held. `config_path` is re-read on SIGHUP and when the
+/// file changes.
 pub async fn run(
     config_path: PathBuf,
     config: Config,
+    role: Role,
     listener: Option<TcpListener>,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
@@ -85,17 +124,21 @@ pub async fn run(
     // process: watched from the very start.
     let hangup: Signal = signal(SignalKind::hangup()).context("cannot watch SIGHUP")?;
     let notifier = Notifier::from_env();
-    let writer =
-        SharedStore::new(store::connect(&config.database).context("cannot open the database")?);
+    // Opening is blocking work (a file, or a server's handshake by a
+    // synchronous client that must not run inside async code).
+    let database = config.database.clone();
+    let opened = tokio::task::spawn_blocking(move || store::connect(&database))
+        .await
+        .context("opening the database crashed")?;
+    let writer = SharedStore::new(
+        opened.with_context(|| format!("cannot open the database {}", config.database))?,
+    );
     let topics = make_current(&writer, &config).await?;
-    let listener = match listener {
-        Some(listener) => listener,
-        None => bind(&config).await?,
+    let listener = match (role.serves(), listener) {
+        (true, Some(listener)) => Some(listener),
+        (true, None) => Some(bind(&config).await?),
+        (false, _) => None,
     };
-    let local = listener
-        .local_addr()
-        .context("cannot read the bound address")?;
-
     let limits = connection_limits(&config).await;
 
     let metrics = Arc::new(Metrics::new());
@@ -105,34 +148,53 @@ pub async fn run(
     let tracker = TaskTracker::new();
     let (topics_tx, topics_rx) = watch::channel(topics);
     let score_wake = Arc::new(Notify::new());
-    // Whatever was queued before this start (a crash, an upgrade) is
-    // scored now.
-    score_wake.notify_one();
-    tracker.spawn(
-        catch_up::CatchUpTask {
-            store: writer.clone(),
-            topics: topics_rx,
-            wake: score_wake.clone(),
-            changes: changes.clone(),
-            token: token.clone(),
-            config: config_rx.clone(),
-        }
-        .run(),
-    );
-
-    tracker.spawn(release_memory(token.clone()));
-
-    let state = Arc::new(ServerState::new(
-        ServerState::read_pool(&config_rx.borrow().database)
-            .context("cannot open the database for reading")?,
-        config_rx.clone(),
+    if role.polls() {
+        // Whatever was queued before this start (a crash, an upgrade) is
+        // scored now.
+        score_wake.notify_one();
+        tracker.spawn(
+            catch_up::CatchUpTask {
+                store: writer.clone(),
+                topics: topics_rx,
+                wake: score_wake.clone(),
+                changes: changes.clone(),
+                token: token.clone(),
+                config: config_rx.clone(),
+            }
+            .run(),
+        );
+    }
+    tracker.spawn(changes_watch::watch_changes(
+        writer.clone(),
         changes.clone(),
-        metrics.clone(),
+        token.clone(),
     ));
-    let server = spawn_server(listener, state, limits, token.clone());
-    tracing::info!(address = %local, url = %config_rx.borrow().public_url, "serving the merged feed");
+
+    let mut server = None;
+    let mut serving = String::new();
+    if let Some(listener) = listener {
+        let local = listener
+            .local_addr()
+            .context("cannot read the bound address")?;
+        let readers = ServerState::read_pool(&config_rx.borrow().database)
+            .context("cannot open the database for reading")?;
+        tracker.spawn(release_memory(Some(readers.clone()), token.clone()));
+        let state = Arc::new(ServerState::new(
+            readers,
+            config_rx.clone(),
+            changes.clone(),
+            metrics.clone(),
+        ));
+        server = Some(spawn_server(listener, state, limits, token.clone()));
+        tracing::info!(address = %local, url = %config_rx.borrow().public_url, "serving the merged feed");
+        serving = format!("serving on {local}; ");
+    } else {
+        tracker.spawn(release_memory(None, token.clone()));
+    }
 
     let mut daemon = Daemon {
+        node: node_name().into(),
+        polls: role.polls(),
         config_path,
         config: config_tx,
         poller: Poller::new(writer),
@@ -151,24 +213,79 @@ pub async fn run(
     daemon.plan_all().await?;
     notifier.ready();
     notifier.status(&format!(
-        "serving on {local}; {} feeds scheduled",
-        daemon.next.len()
+        "{serving}{} feeds scheduled on node {} ({role:?})",
+        daemon.next.len(),
+        daemon.node
     ));
 
+    if role.polls() {
+        release_dead_claims(daemon.poller.store(), &daemon.node).await;
+    }
     let result = daemon.schedule_loop(hangup, shutdown).await;
     // A server that ended on its own was awaited (and reported) by the loop.
-    let server = (!(daemon.server.is_finished() && result.is_err())).then_some(daemon.server);
+    let server = daemon
+        .server
+        .take()
+        .filter(|server| !(server.is_finished() && result.is_err()));
     stop(&notifier, &token, &tracker, server).await;
+    // Polls abandoned at the stop leave no claim for others to wait out.
+    let node = daemon.node.to_string();
+    if let Err(error) = daemon
+        .poller
+        .store()
+        .call(move |store| store.release_claims(&node))
+        .await
+    {
+        tracing::warn!(error = %error_chain(&error), "cannot end this node's claims; other nodes wait for them to run out");
+    }
     result
+}
+
+/// Ends the claims of this host's feedloom processes that are gone (a
+/// `kill -9`, a crash): their feeds are polled now, not when the leases
+/// run out. Other hosts' claims are left to run out: no process list
+/// says whether those nodes live.
+async fn release_dead_claims(store: &SharedStore, node: &str) {
+    let Some((host, _)) = node.rsplit_once('/') else {
+        return;
+    };
+    let prefix = format!("{host}/");
+    let own = node.to_owned();
+    let released = store
+        .call(move |store| {
+            let mut released = 0;
+            for holder in store.claim_holders()? {
+                let dead = holder
+                    .strip_prefix(&prefix)
+                    .and_then(|pid| pid.parse::<u32>().ok())
+                    .is_some_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists());
+                if dead && holder != own {
+                    released += store.release_claims(&holder)?;
+                }
+            }
+            Ok::<_, store::Error>(released)
+        })
+        .await;
+    match released {
+        Ok(0) => {}
+        Ok(feeds) => tracing::info!(
+            feeds,
+            "ended the claims of this host's feedloom processes that died mid-poll"
+        ),
+        Err(error) => {
+            tracing::warn!(error = %error_chain(&error), "cannot end dead processes' claims; their feeds wait for the leases to run out")
+        }
+    }
 }
 
 /// How often malloc's free pages go back to the kernel.
 const RELEASE_EVERY: Duration = Duration::from_secs(10);
 
-/// Every [`RELEASE_EVERY`] until `token` is cancelled, hands the memory
-/// malloc holds free back to the kernel ([`memory::release_free`]), so that
-/// RSS falls back after a flood of requests or a large poll.
-async fn release_memory(token: CancellationToken) {
+/// Every [`RELEASE_EVERY`] until `token` is cancelled, empties the caches
+/// of read connections left idle that long and hands the memory malloc
+/// holds free back to the kernel ([`memory::release_free`]), so that RSS
+/// falls back after a flood of requests or a large poll.
+async fn release_memory(readers: Option<ReadPool>, token: CancellationToken) {
     let mut tick = tokio::time::interval(RELEASE_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -176,7 +293,14 @@ async fn release_memory(token: CancellationToken) {
             () = token.cancelled() => return,
             _ = tick.tick() => {
                 // Its own blocking thread: it walks malloc's heaps.
-                let _ = tokio::task::spawn_blocking(memory::release_free).await;
+                let readers = readers.clone();
+                let _ = tokio::task::spawn_blocking(move || {
+                    if let Some(readers) = &readers {
+                        readers.release_idle(RELEASE_EVERY);
+                    }
+                    memory::release_free();
+                })
+                .await;
             }
         }
     }

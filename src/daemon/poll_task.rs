@@ -4,6 +4,7 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::Context;
@@ -18,8 +19,12 @@ use crate::metrics::Metrics;
 use crate::poll::{FeedOutcome, Poller};
 use crate::schedule::{self, FeedState};
 use crate::server::Changes;
-use crate::store::SharedStore;
+use crate::store::{Claim, SharedStore};
 use url::Url;
+
+/// Whether the last poll found the database unreachable: an outage is
+/// logged when it starts and when it ends, not once per feed polled.
+static STORE_DOWN: AtomicBool = AtomicBool::new(false);
 
 /// What a finished poll reports to the scheduler loop.
 pub(super) struct Done {
@@ -33,6 +38,8 @@ pub(super) struct Done {
 
 /// One feed's poll, as a task of its own.
 pub(super) struct PollTask {
+    /// This node's name in the feeds' claims ([`super::node_name`]).
+    pub(super) node: Arc<str>,
     pub(super) feed: FeedConfig,
     pub(super) config: Arc<Config>,
     pub(super) poller: Poller,
@@ -74,13 +81,55 @@ impl PollTask {
         });
     }
 
+    /// Claims the feed for this node's poll. `Err` holds when to look
+    /// again: when the node that polled it plans it next, or when the
+    /// claim of the node polling it now runs out.
+    async fn claim(&self) -> Result<(), DateTime<Utc>> {
+        let (url, node) = (self.feed.url.clone(), self.node.clone());
+        let now = Utc::now();
+        let lease = chrono::Duration::from_std(self.config.scheduler.lease)
+            .unwrap_or(chrono::Duration::MAX);
+        let until = now.checked_add_signed(lease).unwrap_or(now);
+        let claim = self
+            .poller
+            .store()
+            .call(move |store| store.claim_feed(&url, &node, now, until))
+            .await;
+        let soon = now + chrono::Duration::seconds(1);
+        match claim {
+            Ok(Claim::Won) => Ok(()),
+            Ok(Claim::NotDue { next }) => Err(next.max(soon)),
+            Ok(Claim::Held { node, until }) => {
+                tracing::debug!(feed = %self.feed.url, %node, until = %until.to_rfc3339(), "another node is polling this feed");
+                Err(until.max(soon))
+            }
+            // A store that cannot take the claim will not take the poll's
+            // writes either: polling anyway records that failure where
+            // `/healthz` sees it, and the store's dedup makes a second
+            // node's poll of the same feed harmless.
+            Err(error) => {
+                // An outage is logged once, by the poll (below).
+                if !error.is_unavailable() {
+                    tracing::warn!(feed = %self.feed.url, error = %error_chain(&error), "cannot claim the feed; polling it anyway");
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// The poll itself; returns a STATUS line and the next poll time.
     async fn poll(&self) -> (String, DateTime<Utc>) {
+        if let Err(next) = self.claim().await {
+            return (format!("{} polled by another node", self.feed.url), next);
+        }
         let started = Instant::now();
         let outcome = self.poller.poll_feed(&self.fetcher, &self.feed).await;
         let now = Utc::now();
         let next = match &outcome {
             Ok(outcome) => {
+                if STORE_DOWN.swap(false, Ordering::SeqCst) {
+                    tracing::info!("the database answers again; polls store their stories");
+                }
                 self.metrics
                     .record_poll(outcome, started.elapsed(), now.timestamp());
                 self.changes.polled(now);
@@ -89,7 +138,7 @@ impl PollTask {
                 // is cheap and the ETag is the content's hash, so readers
                 // only see a change when there is one.
                 if matches!(outcome, FeedOutcome::Fetched { .. }) {
-                    self.changes.bump();
+                    self.changes.note();
                     // New stories are published once scored.
                     self.score_wake.notify_one();
                 }
@@ -105,6 +154,16 @@ impl PollTask {
                     );
                 }
                 next
+            }
+            Err(error @ crate::poll::Error::Store(store_error)) if store_error.is_unavailable() => {
+                // A database outage: said once for all the polls it fails,
+                // and once when it is over (below).
+                if !STORE_DOWN.swap(true, Ordering::SeqCst) {
+                    tracing::error!(error = %error_chain(error), "the database cannot be reached; polls are retried, cached pages are still served");
+                }
+                self.metrics.record_poll_not_recorded(now.timestamp());
+                now + chrono::Duration::from_std(self.config.scheduler.backoff_base)
+                    .unwrap_or(chrono::Duration::MAX)
             }
             Err(error) => {
                 // The store failed: feedloom is wrong, not the feed. Retry

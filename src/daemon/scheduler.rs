@@ -37,6 +37,10 @@ const MAX_SLEEP: Duration = Duration::from_secs(30);
 /// The scheduler's state: what runs, what is due when, and the handles it
 /// passes to each poll task. Only the scheduler loop's task owns it.
 pub(super) struct Daemon {
+    /// This node's name in the feeds' claims.
+    pub(super) node: Arc<str>,
+    /// Whether this node polls (its role is not `server`).
+    pub(super) polls: bool,
     pub(super) config_path: PathBuf,
     pub(super) config: watch::Sender<Arc<Config>>,
     pub(super) poller: Poller,
@@ -49,8 +53,9 @@ pub(super) struct Daemon {
     pub(super) score_wake: Arc<Notify>,
     pub(super) notifier: Notifier,
     pub(super) tracker: TaskTracker,
-    /// The HTTP server: if it ends before shutdown, so does the daemon.
-    pub(super) server: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The HTTP server, if this node serves: if it ends before shutdown,
+    /// so does the daemon.
+    pub(super) server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     /// When each enabled feed is next due.
     pub(super) next: HashMap<Url, DateTime<Utc>>,
     /// Feeds being polled now: never polled twice at once.
@@ -127,7 +132,7 @@ impl Daemon {
                         tracing::error!(error = %error_chain(error.as_ref()), "cannot plan the next polls");
                     }
                 }
-                result = &mut self.server => {
+                Some(result) = async { self.server.as_mut()?.await.into() }, if self.server.is_some() => {
                     return Err(match result {
                         Ok(Ok(())) => anyhow::anyhow!("the HTTP server stopped on its own"),
                         Ok(Err(error)) => anyhow::Error::new(error).context("the HTTP server failed"),
@@ -165,6 +170,7 @@ impl Daemon {
         for feed in due {
             self.in_flight.insert(feed.url.clone());
             let task = PollTask {
+                node: self.node.clone(),
                 feed,
                 config: config.clone(),
                 poller: self.poller.clone(),
@@ -182,6 +188,9 @@ impl Daemon {
     /// after a reload dropped its plan) from what the store remembers; see
     /// [`schedule::first_poll`]. Feeds no longer enabled lose their plan.
     pub(super) async fn plan_all(&mut self) -> anyhow::Result<()> {
+        if !self.polls {
+            return Ok(());
+        }
         let config = self.config.borrow().clone();
         let unplanned: Vec<Url> = config
             .enabled_feeds()
@@ -199,6 +208,7 @@ impl Daemon {
             })
             .await?;
         let now = Utc::now();
+        let mut planned = Vec::new();
         for (url, record) in records {
             let Some(feed) = config.feeds.iter().find(|f| f.url == url) else {
                 continue;
@@ -216,8 +226,19 @@ impl Daemon {
                 state,
                 now,
             );
+            planned.push((url.clone(), at));
             self.next.insert(url, at);
         }
+        // The plan is shared: a faster schedule brings each feed's stored
+        // next poll forward, or the claim would wait for the old one.
+        self.poller
+            .store()
+            .call(move |store| {
+                planned
+                    .iter()
+                    .try_for_each(|(url, at)| store.plan_feed(url, *at))
+            })
+            .await?;
         let enabled: HashSet<&Url> = config.enabled_feeds().map(|f| &f.url).collect();
         self.next.retain(|url, _| enabled.contains(url));
         Ok(())

@@ -13,6 +13,7 @@ fn config() -> SchedulerConfig {
         jitter: Duration::from_secs(30),
         backoff_base: Duration::from_secs(60),
         backoff_max: Duration::from_secs(3600),
+        lease: Duration::from_secs(120),
     }
 }
 

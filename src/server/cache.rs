@@ -4,7 +4,7 @@
 //! that generation, so invalidating it is one atomic increment.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use axum::body::Bytes;
@@ -23,11 +23,14 @@ pub struct Changes {
     changed_at: AtomicU64,
     /// Unix time of the last completed poll, for `/healthz`; 0 before one.
     last_poll: AtomicU64,
+    /// A change noted ([`Changes::note`]) and not yet published.
+    pending: AtomicBool,
 }
 
 impl Default for Changes {
     fn default() -> Self {
         Self {
+            pending: AtomicBool::new(false),
             generation: AtomicU64::new(0),
             changed_at: AtomicU64::new(unix(Utc::now())),
             last_poll: AtomicU64::new(0),
@@ -46,6 +49,20 @@ impl Changes {
         // time at least this new.
         self.changed_at.store(unix(Utc::now()), Ordering::SeqCst);
         self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Notes that the stored stories changed, for the daemon to publish
+    /// ([`Changes::take_noted`], then [`Changes::bump`]) together with the
+    /// others of the same moment: a poll slot of 50 fetched feeds is one
+    /// new generation, not 50 (each of which emptied the cache and the
+    /// page marks while readers were asking for them).
+    pub fn note(&self) {
+        self.pending.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether a change was noted since the last call.
+    pub fn take_noted(&self) -> bool {
+        self.pending.swap(false, Ordering::SeqCst)
     }
 
     pub(super) fn changed_at(&self) -> DateTime<Utc> {

@@ -43,10 +43,14 @@ pub(super) enum ServerError {
 
 impl From<store::Error> for ServerError {
     /// Every read connection in use is "busy", like a render slot
-    /// taken; the rest are failures.
+    /// taken, and so is a database that cannot be reached (a PostgreSQL
+    /// restart: a 503 with `Retry-After` while cached pages are still
+    /// served, logged once by the daemon, not once per request); the rest
+    /// are failures.
     fn from(error: store::Error) -> Self {
         match error {
             store::Error::Busy => ServerError::Busy,
+            error if error.is_unavailable() => ServerError::Busy,
             error => ServerError::Store(error),
         }
     }

@@ -178,7 +178,14 @@ async fn document(
                     Ok(rendered)
                 }
             };
-            state.flights().render(&key, generation, render).await?
+            match state.flights().render(&key, generation, render).await {
+                Ok(rendered) => rendered,
+                // No read connection in time, or the database is down: the
+                // last copy rendered, if there is one (its own validators
+                // say what it is), rather than a 503.
+                Err(ServerError::Busy) => state.cache().latest(&key).ok_or(ServerError::Busy)?,
+                Err(error) => return Err(error),
+            }
         }
     };
     Ok(respond(&rendered, headers))

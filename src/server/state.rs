@@ -1,7 +1,6 @@
 //! What every handler shares, in a file of its own so that the handler
 //! files depend on it and not on each other or on the route table.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use tokio::sync::watch;
@@ -10,7 +9,7 @@ use super::cache::{Changes, DocumentCache, DocumentKey, SearchCache, SearchKey};
 use super::deadline::StaleDeadline;
 use super::flight::{Flights, QUEUE_WAIT};
 use super::paging::PageMarks;
-use crate::config::Config;
+use crate::config::{Config, Database};
 use crate::metrics::Metrics;
 use crate::store::{self, ReadPool};
 
@@ -34,7 +33,7 @@ impl ServerState {
     /// The server's read connections to `database`: one per core (a
     /// render is CPU work; more would only queue in the kernel), each
     /// request waiting at most [`QUEUE_WAIT`] for one.
-    pub fn read_pool(database: &Path) -> Result<ReadPool, store::Error> {
+    pub fn read_pool(database: &Database) -> Result<ReadPool, store::Error> {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         ReadPool::new(database, cores, QUEUE_WAIT)
     }

@@ -69,3 +69,24 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Whether the database could not be reached (a server down or
+    /// restarting, a dropped connection), rather than refusing a statement:
+    /// an outage to report once and wait out, not a failure per call.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Error::PostgresConnect { .. } => true,
+            Error::Postgres(error) => {
+                error.is_closed()
+                    || error.as_db_error().is_none_or(|db| {
+                        // Class 08, connection exceptions; class 57P, the
+                        // server shutting down or starting up.
+                        let code = db.code().code();
+                        code.starts_with("08") || code.starts_with("57P")
+                    })
+            }
+            _ => false,
+        }
+    }
+}

@@ -18,14 +18,16 @@ mod types;
 
 use std::path::Path;
 
+use crate::config::Database;
+
 pub use error::{Error, Result};
 pub use handle::SharedStore;
 pub use pool::ReadPool;
 pub use search_terms::{MAX_TERMS, MIN_PREFIX_CHARS, Term, search_terms};
 pub use sqlite::{Placement, SCHEMA_VERSION, Store, fts5_query, reason_text};
 pub use storage::{
-    FeedLog, INDEX_BATCH, Interrupt, Prune, SearchIndex, Storage, StoryReader, StoryWriter,
-    TopicVerdicts,
+    Claim, FeedLog, INDEX_BATCH, Interrupt, Nodes, Prune, SearchIndex, Storage, StoryReader,
+    StoryWriter, TopicVerdicts,
 };
 pub use types::{
     AlsoReported, ApplyStats, FeedId, FeedRecord, FeedUpdate, Fragment, Highlighted, Origin,
@@ -35,15 +37,28 @@ pub use types::{
 
 /// Opens (creating if needed) the configured database as the pipeline uses
 /// it. The one place that chooses a backend, so the daemon, the server and
-/// the commands never name one: today every database is a SQLite file.
-pub fn connect(database: &Path) -> Result<Box<dyn Storage>> {
-    Ok(Box::new(Store::open(database)?))
+/// the commands never name one.
+pub fn connect(database: &Database) -> Result<Box<dyn Storage>> {
+    match database {
+        Database::Sqlite(path) => Ok(Box::new(Store::open(path)?)),
+        Database::Postgres(url) => Ok(Box::new(postgres::Store::open(url.connect_str())?)),
+    }
 }
 
 /// [`connect`] for commands and requests that only read: a wrong path is an
 /// error instead of a new, empty database.
-pub fn connect_existing(database: &Path) -> Result<Box<dyn Storage>> {
-    Ok(Box::new(Store::open_existing(database)?))
+pub fn connect_existing(database: &Database) -> Result<Box<dyn Storage>> {
+    match database {
+        Database::Sqlite(path) => Ok(Box::new(Store::open_existing(path)?)),
+        Database::Postgres(url) => Ok(Box::new(postgres::Store::open_existing(url.connect_str())?)),
+    }
 }
+
+/// Whether the configured database exists already (a PostgreSQL server is
+/// assumed to: it is reached, and refused, on connecting).
+pub fn exists(database: &Database) -> bool {
+    database.sqlite_path().is_none_or(Path::exists)
+}
+
 #[cfg(test)]
 pub(crate) mod tests;

@@ -9,7 +9,6 @@
 //! warm, and lets a request whose client went away stop its statement
 //! ([`Interrupt`]) instead of finishing work nobody reads.
 
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,11 +16,12 @@ use deadpool::managed::{self, Metrics, Pool, PoolError, RecycleResult, Timeouts}
 
 use super::error::{Error, Result};
 use super::storage::{Interrupt, Storage};
+use crate::config::Database;
 
 /// Opens the pool's connections, on a blocking thread (opening a file and
 /// reading its schema is blocking work).
 struct Opener {
-    database: PathBuf,
+    database: Database,
 }
 
 impl managed::Manager for Opener {
@@ -54,9 +54,9 @@ impl ReadPool {
     /// A pool of at most `size` connections to the existing `database`,
     /// opened as they are first needed; a request waits at most `wait` for
     /// one before [`Error::Busy`].
-    pub fn new(database: &Path, size: usize, wait: Duration) -> Result<Self> {
+    pub fn new(database: &Database, size: usize, wait: Duration) -> Result<Self> {
         let opener = Opener {
-            database: database.to_owned(),
+            database: database.clone(),
         };
         let pool = Pool::builder(opener)
             .max_size(size.max(1))
@@ -65,6 +65,23 @@ impl ReadPool {
             .build()
             .map_err(|error| Error::Crashed(format!("cannot build the read pool: {error}")))?;
         Ok(Self { pool, wait })
+    }
+
+    /// Empties the caches of the connections no read has used for `idle`
+    /// (the ones in use are left alone, and so are the warm ones of a
+    /// steady load): after a flood, their page caches would otherwise hold
+    /// their fill for as long as the daemon runs. Blocking: call it on a
+    /// blocking thread.
+    pub fn release_idle(&self, idle: Duration) -> usize {
+        let mut released = 0;
+        self.pool.retain(|store, metrics| {
+            if metrics.last_used() >= idle {
+                store.release_memory();
+                released += 1;
+            }
+            true
+        });
+        released
     }
 
     /// How many reads may run at once.

@@ -44,12 +44,20 @@ pub const INDEX_BATCH: usize = 1000;
 /// Everything the pipeline uses, as one object. Implemented for every type
 /// that implements the parts, so a backend implements only those.
 pub trait Storage:
-    FeedLog + StoryWriter + StoryReader + TopicVerdicts + SearchIndex + Prune + Send
+    FeedLog + StoryWriter + StoryReader + TopicVerdicts + SearchIndex + Prune + Nodes + Send
 {
 }
 
 impl<T> Storage for T where
-    T: FeedLog + StoryWriter + StoryReader + TopicVerdicts + SearchIndex + Prune + Send + ?Sized
+    T: FeedLog
+        + StoryWriter
+        + StoryReader
+        + TopicVerdicts
+        + SearchIndex
+        + Prune
+        + Nodes
+        + Send
+        + ?Sized
 {
 }
 
@@ -109,7 +117,9 @@ pub trait FeedLog {
     ) -> Result<()>;
 
     /// When the feed is next due. Persisted so that a restarted daemon
-    /// neither polls every feed at once nor forgets a backoff.
+    /// neither polls every feed at once nor forgets a backoff, and shared,
+    /// so that every node sharing the store knows it. Ends the lease of a
+    /// claim ([`Nodes::claim_feed`]): the poll it was for is over.
     fn set_next_fetch(&mut self, feed: FeedId, at: DateTime<Utc>) -> Result<()>;
 
     /// Remembers the server's Retry-After, or forgets it with `None`. Called
@@ -223,6 +233,11 @@ pub trait StoryReader {
     /// Answers when the database does: `/healthz` asks the server's own
     /// handle, so it fails when pages cannot be served.
     fn ping(&self) -> Result<()>;
+
+    /// Hands back the memory this connection keeps as cache: called on a
+    /// read connection left idle after a flood, so the process shrinks
+    /// back instead of keeping every connection's cache full for good.
+    fn release_memory(&self) {}
 }
 
 /// The score queue and the verdicts. Scoring is pure and slow, so it runs
@@ -317,4 +332,58 @@ pub trait Prune {
         on_topic_before: Option<DateTime<Utc>>,
         off_topic_before: Option<DateTime<Utc>>,
     ) -> Result<Pruned>;
+}
+
+/// What several feedloom nodes sharing one store agree on through it: who
+/// polls a feed in each slot, and that the published documents changed.
+/// One node alone goes through the same steps (a claim always wins).
+pub trait Nodes {
+    /// Claims the feed configured at `url` for one poll by `node`, until
+    /// `until`, if it is due at `now` (its stored next poll is not later)
+    /// and no other node's claim holds at `now`. Atomic: of the nodes that
+    /// ask for the same feed at once, one wins. The claim ends when the
+    /// poll is planned ([`FeedLog::set_next_fetch`]) or runs out (a node
+    /// that died mid-poll), and `node` may always renew its own.
+    fn claim_feed(
+        &mut self,
+        url: &Url,
+        node: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Claim>;
+
+    /// Brings the stored next poll of the feed at `url` forward to `at`
+    /// if it is later: a schedule made faster applies at once, on every
+    /// node (nodes reloading the same change write the same time).
+    fn plan_feed(&mut self, url: &Url, at: DateTime<Utc>) -> Result<()>;
+
+    /// The nodes holding a claim now or before (their leases may have run
+    /// out): a node starting on a machine learns which of its host's
+    /// processes died holding claims.
+    fn claim_holders(&self) -> Result<Vec<String>>;
+
+    /// Ends every claim `node` holds: at a clean stop (polls abandoned
+    /// mid-way), and for a process known to be dead, so its feeds need not
+    /// wait for the leases to run out.
+    fn release_claims(&mut self, node: &str) -> Result<usize>;
+
+    /// Counts one change to what is published (stories, verdicts, the
+    /// configuration); returns the new count. Other nodes see the count
+    /// move ([`Nodes::change_count`]) and render their documents again.
+    fn mark_changed(&mut self) -> Result<i64>;
+
+    /// The count [`Nodes::mark_changed`] moves.
+    fn change_count(&self) -> Result<i64>;
+}
+
+/// What [`Nodes::claim_feed`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// This node polls the feed now (or the feed has no row yet, which
+    /// only a feed no node has planned can lack).
+    Won,
+    /// Not due: another node polled it already; next due at `next`.
+    NotDue { next: DateTime<Utc> },
+    /// Another node is polling it; its claim runs until `until`.
+    Held { node: String, until: DateTime<Utc> },
 }

@@ -29,6 +29,17 @@ impl Daemon {
 
     /// [`Daemon::start`] with extra environment variables.
     pub fn start_with_env(config: &Path, env: &[(&str, &str)]) -> Self {
+        Self::start_with(config, &[], env)
+    }
+
+    /// [`Daemon::start`] as `feedloom run --role ROLE`. A poller serves
+    /// nothing: it is started once it reports READY=1, and its `addr` is
+    /// a port nothing listens on.
+    pub fn start_role(config: &Path, role: &str) -> Self {
+        Self::start_with(config, &["--role", role], &[])
+    }
+
+    fn start_with(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
         let socket_dir = tempfile::tempdir().unwrap();
         let socket_path = socket_dir.path().join("notify.sock");
         let socket = UnixDatagram::bind(&socket_path).unwrap();
@@ -39,6 +50,7 @@ impl Daemon {
             .arg("--config")
             .arg(config)
             .arg("run")
+            .args(args)
             .env("NOTIFY_SOCKET", &socket_path)
             .env("FEEDLOOM_LOG", "feedloom=debug,warn")
             .env_remove("RUST_LOG")
@@ -86,6 +98,10 @@ impl Daemon {
             messages,
             stderr,
         };
+        if args.contains(&"poller") {
+            daemon.wait_for_message(Duration::from_secs(30), |m| m == "READY=1");
+            return daemon;
+        }
         let status = daemon.wait_for_message(Duration::from_secs(30), |m| {
             m.starts_with("STATUS=serving on ")
         });
@@ -174,6 +190,11 @@ impl Daemon {
         );
     }
 
+    /// The daemon's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Notify messages received so far.
     pub fn messages(&self) -> Vec<String> {
         self.messages.lock().unwrap().clone()
@@ -218,7 +239,8 @@ impl InProcess {
                 let shutdown = async {
                     let _ = stopped.await;
                 };
-                feedloom::daemon::run(path, loaded, Some(listener), shutdown).await
+                feedloom::daemon::run(path, loaded, Default::default(), Some(listener), shutdown)
+                    .await
             });
             // As `feedloom run` does: blocking work still running must
             // not hold the stop.

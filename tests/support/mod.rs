@@ -53,6 +53,8 @@ pub struct Seen {
     pub if_none_match: Option<String>,
     pub user_agent: Option<String>,
     pub status: u16,
+    /// When the request arrived (before any delay of its route).
+    pub arrived: std::time::SystemTime,
 }
 
 #[derive(Default)]
@@ -152,6 +154,7 @@ impl Drop for FixtureServer {
 }
 
 async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let arrived = std::time::SystemTime::now();
     let in_flight = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     shared.max_in_flight.fetch_max(in_flight, Ordering::SeqCst);
     let path = request.uri().path().to_owned();
@@ -207,6 +210,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         if_none_match,
         user_agent,
         status: response.status().as_u16(),
+        arrived,
     });
     shared.in_flight.fetch_sub(1, Ordering::SeqCst);
     response
@@ -273,6 +277,7 @@ pub fn feedloom(config: &Path, args: &[&str]) -> std::process::Output {
         .args(args)
         .env_remove("FEEDLOOM_LOG")
         .env_remove("RUST_LOG")
+        .env_remove("FEEDLOOM_DATABASE_URL")
         .output()
         .unwrap()
 }
@@ -323,3 +328,4 @@ pub fn write_config_with(dir: &Path, feed_urls: &[String], schedule: &str, extra
 }
 
 pub mod daemon;
+pub mod postgres;

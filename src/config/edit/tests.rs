@@ -574,7 +574,15 @@ fn check_passes_a_runnable_config() {
     fs::create_dir(dir.path().join("seeds")).unwrap();
     let config = check(&path).unwrap();
     // Nothing created: neither the database nor its folder, nor a probe.
-    assert!(!config.database.parent().unwrap().exists());
+    assert!(
+        !config
+            .database
+            .sqlite_path()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .exists()
+    );
     assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
 }
 

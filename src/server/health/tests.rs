@@ -189,7 +189,7 @@ async fn healthz_answers_while_a_render_holds_the_connection() {
         &dir.path().join("feedloom.toml"),
     )
     .unwrap();
-    let path = dir.path().join("db.sqlite");
+    let path = crate::config::Database::Sqlite(dir.path().join("db.sqlite"));
     drop(store::connect(&path).unwrap());
     // One connection, as on a one-core machine: a render holding it holds
     // them all.

@@ -7,7 +7,7 @@ use crate::store::Store;
 fn pool(dir: &tempfile::TempDir, size: usize, wait: Duration) -> ReadPool {
     let path = dir.path().join("db.sqlite");
     drop(Store::open(&path).unwrap());
-    ReadPool::new(&path, size, wait).unwrap()
+    ReadPool::new(&Database::Sqlite(path), size, wait).unwrap()
 }
 
 /// Holds one connection until told to let go; returns once it holds it.
@@ -66,8 +66,32 @@ async fn a_panicking_read_is_an_error_and_its_connection_serves_again() {
 async fn a_missing_database_is_an_error_not_a_new_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("none.sqlite");
-    let pool = ReadPool::new(&path, 1, Duration::from_secs(1)).unwrap();
+    let pool = ReadPool::new(&Database::Sqlite(path.clone()), 1, Duration::from_secs(1)).unwrap();
     let missing = pool.read(|store| store.ping()).await;
     assert!(matches!(missing, Err(Error::Missing { .. })), "{missing:?}");
     assert!(!path.exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_connections_idle_long_enough_give_back_their_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = pool(&dir, 2, Duration::from_secs(1));
+    pool.read(|store| store.ping()).await.unwrap();
+    // Just used: a steady load keeps its warm cache.
+    let released = {
+        let pool = pool.clone();
+        tokio::task::spawn_blocking(move || pool.release_idle(Duration::from_secs(60)))
+            .await
+            .unwrap()
+    };
+    assert_eq!(released, 0);
+    let released = {
+        let pool = pool.clone();
+        tokio::task::spawn_blocking(move || pool.release_idle(Duration::ZERO))
+            .await
+            .unwrap()
+    };
+    assert_eq!(released, 1);
+    // And the connection still answers.
+    pool.read(|store| store.ping()).await.unwrap();
 }

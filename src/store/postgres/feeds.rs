@@ -135,7 +135,8 @@ impl FeedLog for Store {
 
     fn set_next_fetch(&mut self, feed: FeedId, at: DateTime<Utc>) -> Result<()> {
         self.client()?.execute(
-            "UPDATE feeds SET next_fetch_at = $2 WHERE id = $1",
+            "UPDATE feeds SET next_fetch_at = $2, lease_node = NULL, lease_until = NULL
+             WHERE id = $1",
             &[&feed.0, &at.timestamp()],
         )?;
         Ok(())

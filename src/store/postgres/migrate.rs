@@ -11,10 +11,16 @@ use crate::store::error::{Error, Result};
 
 /// The migrations, in order; migration `n` (1-based) brings the schema to
 /// version `n`. Append only: never edit a migration that has shipped.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_initial.sql",
-    include_str!("../../../migrations/postgres/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_initial.sql",
+        include_str!("../../../migrations/postgres/0001_initial.sql"),
+    ),
+    (
+        "0002_nodes.sql",
+        include_str!("../../../migrations/postgres/0002_nodes.sql"),
+    ),
+];
 
 /// The PostgreSQL schema version this build writes (its own numbering,
 /// apart from SQLite's).

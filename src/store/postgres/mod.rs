@@ -10,6 +10,7 @@ mod feeds;
 mod highlight;
 mod locks;
 mod migrate;
+mod nodes;
 mod open;
 mod read;
 mod retention;

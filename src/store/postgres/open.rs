@@ -2,7 +2,7 @@
 //! [`Store::open`]) from a URL, and what the other files share to use it
 //! from `&self` and `&mut self` alike.
 
-use std::cell::{Cell, RefCell, RefMut};
+use std::cell::{RefCell, RefMut};
 use std::collections::HashMap;
 
 use postgres::{CancelToken, Client, Config, IsolationLevel, Statement, Transaction};
@@ -23,19 +23,17 @@ pub struct Store {
     /// The readers' methods take `&self` and the client needs `&mut` for
     /// every statement: a `RefCell`, which is never borrowed twice because
     /// no method calls another while it holds the client.
-    client: RefCell<Client>,
+    /// `None` only while the store is dropped (see `Drop`).
+    client: RefCell<Option<Client>>,
     /// The write path's statements, prepared once per connection (an
     /// unprepared statement costs a second round trip to the server).
     statements: RefCell<HashMap<String, Statement>>,
-    /// To connect again when the connection is lost (the server
-    /// restarted): the next call reconnects, so a node resumes by itself.
+    /// The settings to connect again with, password and all: only for
+    /// reconnecting, never shown (no `Debug` here on purpose).
     config: Config,
     tls: MakeRustlsConnect,
     /// The URL as messages may show it.
     url: String,
-    /// The connection was lost and not yet regained: the outage is logged
-    /// once, not at every call that finds the server still down.
-    lost: Cell<bool>,
 }
 
 impl Store {
@@ -76,34 +74,32 @@ impl Store {
         let shown = connection::redact(url);
         let client = connection::connect(&config, &shown, &tls)?;
         Ok(Self {
-            client: RefCell::new(client),
+            client: RefCell::new(Some(client)),
             statements: RefCell::new(HashMap::new()),
             config,
             tls,
             url: shown,
-            lost: Cell::new(false),
         })
     }
 
-    /// The connection, for one method's statements; a lost one is
-    /// replaced first (the failed call before it returned its error).
+    /// The connection, for one method's statements.
+    /// A connection that was dropped (the server restarted, the network
+    /// failed) is opened again here, so a node resumes by itself once the
+    /// server is back; until then this is the error that says why not.
     pub(super) fn client(&self) -> Result<RefMut<'_, Client>> {
         let mut client = self.client.try_borrow_mut().map_err(|_| {
             Error::Crashed("the PostgreSQL connection was used re-entrantly (a bug)".into())
         })?;
-        if client.is_closed() {
-            if !self.lost.replace(true) {
-                tracing::warn!(database = %self.url, "lost the PostgreSQL connection; reconnecting");
-            }
-            *client = connection::connect(&self.config, &self.url, &self.tls)?;
+        if client.as_ref().is_none_or(Client::is_closed) {
+            *client = Some(connection::connect(&self.config, &self.url, &self.tls)?);
             // Prepared statements belong to the connection that is gone.
             if let Ok(mut statements) = self.statements.try_borrow_mut() {
                 statements.clear();
             }
-            self.lost.set(false);
-            tracing::info!(database = %self.url, "reconnected to PostgreSQL");
+            tracing::info!(url = %self.url, "connected to PostgreSQL again");
         }
-        Ok(client)
+        RefMut::filter_map(client, Option::as_mut)
+            .map_err(|_| Error::Crashed("the PostgreSQL connection is gone (a bug)".into()))
     }
 
     /// Whether the connection is gone (the server restarted or the network
@@ -111,7 +107,7 @@ impl Store {
     pub fn is_closed(&self) -> bool {
         self.client
             .try_borrow()
-            .is_ok_and(|client| client.is_closed())
+            .is_ok_and(|client| client.as_ref().is_none_or(Client::is_closed))
     }
 
     /// The URL with its password hidden.
@@ -120,11 +116,36 @@ impl Store {
     }
 
     /// A stop handle for [`crate::store::StoryReader::interrupter`].
-    pub(super) fn cancel_handle(&self) -> Result<Box<dyn Interrupt>> {
-        Ok(Box::new(Cancel {
-            token: self.client()?.cancel_token(),
-            tls: self.tls.clone(),
-        }))
+    /// Never connects (it is asked for on async threads, where the
+    /// synchronous client cannot): a connection that is gone has nothing
+    /// running to stop, and `None` says so.
+    pub(super) fn cancel_handle(&self) -> Result<Option<Box<dyn Interrupt>>> {
+        let client = self.client.try_borrow().map_err(|_| {
+            Error::Crashed("the PostgreSQL connection was used re-entrantly (a bug)".into())
+        })?;
+        Ok(client.as_ref().filter(|client| !client.is_closed()).map(
+            |client| -> Box<dyn Interrupt> {
+                Box::new(Cancel {
+                    token: client.cancel_token(),
+                    tls: self.tls.clone(),
+                })
+            },
+        ))
+    }
+}
+
+impl Drop for Store {
+    /// Closing the synchronous client blocks on its own runtime, which
+    /// cannot run inside async code (the daemon drops its stores there):
+    /// within a runtime the client is closed on a blocking thread.
+    fn drop(&mut self) {
+        let Some(client) = self.client.get_mut().take() else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn_blocking(move || drop(client))),
+            Err(_) => drop(client),
+        }
     }
 }
 

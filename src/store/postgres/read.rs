@@ -147,10 +147,10 @@ impl StoryReader for Store {
 
     fn interrupter(&self) -> Box<dyn Interrupt> {
         match self.cancel_handle() {
-            Ok(interrupt) => interrupt,
-            // Only while the connection is in use on this very thread (a
-            // bug): nothing to stop then.
-            Err(_) => Box::new(Nothing),
+            Ok(Some(interrupt)) => interrupt,
+            // No connection (it dropped; the read will open one or fail),
+            // or one in use on this very thread (a bug): nothing to stop.
+            Ok(None) | Err(_) => Box::new(Nothing),
         }
     }
 

@@ -6,6 +6,7 @@
 mod cluster;
 mod feeds;
 mod migrate;
+mod nodes;
 mod open;
 mod read;
 mod retention;

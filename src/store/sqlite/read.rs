@@ -227,6 +227,14 @@ impl StoryReader for Store {
         Ok(())
     }
 
+    fn release_memory(&self) {
+        // Only unused cache pages go; nothing can be lost, and a failure
+        // leaves the cache as it was.
+        if let Err(error) = self.conn.release_memory() {
+            tracing::debug!(%error, "a read connection kept its cache");
+        }
+    }
+
     fn story_count(&self) -> Result<i64> {
         Ok(self
             .conn

@@ -9,6 +9,7 @@ mod clusters;
 mod common;
 mod concurrency;
 mod feeds;
+mod nodes;
 mod paging;
 mod retention;
 mod search;
