@@ -372,3 +372,55 @@ fn a_node_outlives_a_postgres_restart_serving_its_cache_and_resumes_by_itself() 
     );
     assert!(log.contains("the database answers again"), "{log}");
 }
+
+#[test]
+fn a_store_copied_to_postgres_serves_the_same_entries() {
+    let Some(target) = postgres::database("a_store_copied_to_postgres") else {
+        return;
+    };
+    let server = FixtureServer::start();
+    serve_fixtures(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let urls: Vec<String> = ["/wire.rss", "/mirror.atom", "/desk.json"]
+        .iter()
+        .map(|path| server.url(path))
+        .collect();
+    let config = write_config_with(dir.path(), &urls, EVERY_TWO_SECONDS, "");
+    let run = |args: &[&str], env: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_feedloom"));
+        command
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .env_remove("FEEDLOOM_LOG")
+            .env_remove("RUST_LOG")
+            .env_remove("FEEDLOOM_DATABASE_URL");
+        if let Some(url) = env {
+            command.env("FEEDLOOM_DATABASE_URL", url);
+        }
+        let output = command.output().unwrap();
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "{args:?}: {text}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        text
+    };
+    run(&["poll"], None);
+    let before = run(&["export", "--format", "json"], None);
+
+    let copied = run(&["store", "copy", "--to", &target.url], None);
+    assert!(copied.contains("stories: "), "{copied}");
+    let after = run(&["export", "--format", "json"], Some(&target.url));
+    assert_eq!(after, before, "the same stories, ids and sources");
+
+    // Again: nothing changes.
+    let again = run(&["store", "copy", "--to", &target.url], None);
+    assert!(again.contains("stories: 0 rows copied"), "{again}");
+    assert!(again.contains("were there already"), "{again}");
+    assert_eq!(
+        run(&["export", "--format", "json"], Some(&target.url)),
+        before
+    );
+}

@@ -75,7 +75,8 @@ class Postgres:
 
     def sql(self, url, statement):
         return subprocess.run(["psql", "-X", "-q", "-tA", url, "-c", statement], check=True,
-                              stdout=subprocess.PIPE, text=True).stdout.strip()
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              text=True).stdout.strip()
 
     def database(self, name):
         self.sql(self.server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

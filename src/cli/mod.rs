@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 mod feeds;
 mod opml;
 mod search;
+mod store_command;
 mod terminal;
 mod topics;
 
@@ -84,6 +85,9 @@ enum Command {
     /// Subscriptions as OPML.
     #[command(subcommand)]
     Opml(opml::OpmlCommand),
+    /// The store as a whole: copy it to PostgreSQL.
+    #[command(subcommand)]
+    Store(store_command::StoreCommand),
     /// Why a story is or is not on each topic: its score, the threshold,
     /// the rule that decided, and the terms that weighed most.
     Explain {
@@ -182,6 +186,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => export(&config, format, limit, topic.as_deref()),
         Command::Feeds(command) => feeds::run(&cli.config, &config, command),
         Command::Opml(command) => opml::run(&cli.config, &config, command),
+        Command::Store(command) => store_command::run(&config, command),
         Command::CheckConfig => check_config(&cli.config),
         Command::Explain { story, terms } => {
             topics::explain(&config, &story, terms, &mut std::io::stdout().lock())

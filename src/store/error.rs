@@ -53,6 +53,9 @@ pub enum Error {
     },
     #[error("PostgreSQL query failed")]
     Postgres(#[from] postgres::Error),
+    /// `store copy` cannot copy into the target it was given.
+    #[error("cannot copy the store: {0}")]
+    CopyRefused(String),
     /// A batched write this caller queued was taken by another thread,
     /// which crashed before it could say how it went.
     #[error("the write was lost: the thread writing it crashed; the next poll retries")]

@@ -7,6 +7,7 @@
 //! flight, never a committed story. Deliberately synchronous: async callers
 //! run these methods on a blocking thread.
 
+pub mod copy;
 mod error;
 mod handle;
 mod pool;

@@ -21,6 +21,16 @@ mod topics;
 mod write;
 
 pub use connection::redact;
+
+/// A plain client on `url`, TLS as the store's: for the store's own bulk
+/// work across backends (`store::copy`).
+pub(crate) fn connect_raw(url: &str) -> crate::store::Result<::postgres::Client> {
+    connection::connect(
+        &connection::config(url)?,
+        &connection::redact(url),
+        &connection::tls()?,
+    )
+}
 pub use migrate::SCHEMA_VERSION;
 pub use open::Store;
 

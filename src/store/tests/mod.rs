@@ -6,7 +6,7 @@
 
 pub(crate) mod backend;
 mod clusters;
-mod common;
+pub(crate) mod common;
 mod concurrency;
 mod feeds;
 mod nodes;
