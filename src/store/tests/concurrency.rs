@@ -107,3 +107,46 @@ contract!(fn writers_at_the_same_moment_store_one_story_and_one_cluster(db) {
         started.elapsed()
     );
 });
+
+contract!(fn nodes_reloading_one_configuration_at_once_leave_what_one_reload_would(db) {
+    let urls: Vec<url::Url> = (0..20)
+        .map(|i| url::Url::parse(&format!("https://feeds{i}.example/rss")).unwrap())
+        .collect();
+    let mut first = db.open();
+    for url in &urls {
+        let feed = first.ensure_feed(url, None, now()).unwrap().id;
+        first.mark_gone(feed).unwrap();
+    }
+    first.apply_config_digest("before").unwrap();
+    drop(first);
+    for round in 0..ROUNDS {
+        let digest = format!("after-{round}");
+        let barrier = Arc::new(Barrier::new(WRITERS));
+        let threads: Vec<_> = (0..WRITERS)
+            .map(|_| {
+                let (barrier, urls, digest) = (barrier.clone(), urls.clone(), digest.clone());
+                let mut store = db.open();
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    for url in &urls {
+                        store.ensure_feed(url, Some("Renamed"), now()).unwrap();
+                    }
+                    store.apply_config_digest(&digest).unwrap()
+                })
+            })
+            .collect();
+        let changed: Vec<bool> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        assert_eq!(
+            changed.iter().filter(|c| **c).count(),
+            1,
+            "round {round}: one node applies the change, the others find it applied"
+        );
+        let store = db.open();
+        assert_eq!(store.stories_per_feed().unwrap().len(), urls.len(), "round {round}");
+        for url in &urls {
+            let record = store.feed(url).unwrap().unwrap();
+            assert!(!record.gone, "round {round}: the retirement is forgotten");
+            assert_eq!(record.title.as_deref(), Some("Renamed"));
+        }
+    }
+});
