@@ -4,7 +4,6 @@
 //! and neither costs the polls' transactions anything.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
@@ -13,7 +12,7 @@ use crate::config::Config;
 use crate::error::error_chain;
 use crate::scoring::{self, Topics};
 use crate::server::Changes;
-use crate::store::SharedStore;
+use crate::store::{PRUNE_EVERY, SharedStore};
 
 pub(super) struct CatchUpTask {
     pub store: SharedStore,
@@ -28,13 +27,8 @@ pub(super) struct CatchUpTask {
     pub config: watch::Receiver<Arc<Config>>,
 }
 
-/// Retention runs at most this often: its query reads every story, and
-/// stories age by days, not minutes.
-const PRUNE_EVERY: Duration = Duration::from_secs(3600);
-
 impl CatchUpTask {
     pub async fn run(self) {
-        let mut last_prune: Option<Instant> = None;
         loop {
             tokio::select! {
                 () = self.token.cancelled() => return,
@@ -77,10 +71,12 @@ impl CatchUpTask {
                     tracing::error!(error = %error_chain(&error), "indexing stories for search failed")
                 }
             }
-            if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
-                last_prune = Some(Instant::now());
+            // At most hourly, by the time recorded in the store, so that a
+            // restart or a `feedloom poll` beside the daemon does not prune
+            // again.
+            {
                 let retention = self.config.borrow().retention;
-                match self.store.prune(retention).await {
+                match self.store.prune_due(retention, PRUNE_EVERY).await {
                     Ok(pruned) if pruned.stories > 0 => {
                         tracing::info!(
                             clusters = pruned.clusters,
@@ -91,7 +87,7 @@ impl CatchUpTask {
                     }
                     Ok(_) => {}
                     Err(error) => {
-                        tracing::error!(error = %error_chain(&error), "pruning old stories failed; retried in an hour")
+                        tracing::error!(error = %error_chain(&error), "pruning old stories failed; retried after the next poll")
                     }
                 }
             }

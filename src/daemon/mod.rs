@@ -88,6 +88,10 @@ pub async fn run(
     let writer =
         SharedStore::new(store::connect(&config.database).context("cannot open the database")?);
     let topics = make_current(&writer, &config).await?;
+    // The parse workers score items with the same scorers the catching-up
+    // task uses; a reload hands both the new ones.
+    let poller = Poller::new(writer.clone());
+    poller.set_topics(topics.clone());
     let listener = match listener {
         Some(listener) => listener,
         None => bind(&config).await?,
@@ -135,7 +139,7 @@ pub async fn run(
     let mut daemon = Daemon {
         config_path,
         config: config_tx,
-        poller: Poller::new(writer),
+        poller,
         fetcher: Arc::new(Fetcher::new(&config_rx.borrow().fetch)?),
         metrics,
         changes,

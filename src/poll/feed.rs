@@ -2,7 +2,7 @@
 //! what the fetch brought (one short lock, then the group commit for a
 //! parsed body), and report the outcome in the log.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -13,9 +13,10 @@ use super::{Error, FeedError, FeedOutcome, Poller};
 use crate::config::FeedConfig;
 use crate::error::error_chain;
 use crate::fetch::{self, Fetched, Fetcher, Validators};
-use crate::normalize::{self, Item};
+use crate::normalize::{self, ContentHash, Item};
 use crate::parse;
-use crate::store::{self, FeedRecord, FeedUpdate};
+use crate::scoring::{self, Topics};
+use crate::store::{self, FeedRecord, FeedUpdate, ItemVerdicts, SharedStore};
 
 impl Poller {
     /// Polls one feed: conditional GET with the stored validators, parse,
@@ -115,13 +116,22 @@ impl Poller {
         url: Url,
     ) -> Result<Received, FeedError> {
         let slot = self.limits.parse_slot().await;
+        let topics = self.topics();
+        let store = self.store.clone();
         match tokio::task::spawn_blocking(move || {
             let _slot = slot;
-            parse_body(&body, digest, &url)
+            let (mut update, warnings) = parse_body(&body, digest, &url)?;
+            if let Some(topics) = topics {
+                update.verdicts = Some(score_new_items(&store, &topics, &update.items));
+            }
+            Ok((update, warnings))
         })
         .await
         {
-            Ok(parsed) => parsed.map(|(update, warnings)| Received::Parsed { update, warnings }),
+            Ok(parsed) => parsed.map(|(update, warnings)| Received::Parsed {
+                update: Box::new(update),
+                warnings,
+            }),
             Err(join_error) => Err(FeedError::Crashed(join_error.to_string())),
         }
     }
@@ -179,7 +189,7 @@ impl Poller {
             Recorded::Done(outcome) => return Ok(outcome),
             Recorded::ToWrite { update, warnings } => (update, warnings),
         };
-        let written = self.commits.write(feed, update).await;
+        let written = self.commits.write(feed, *update).await;
         drop(backlog);
         match written {
             Ok(stats) => Ok(FeedOutcome::Fetched { stats, warnings }),
@@ -214,7 +224,7 @@ enum Received {
     SameBody { validators: Validators, status: u16 },
     /// A new body, parsed and normalized.
     Parsed {
-        update: FeedUpdate,
+        update: Box<FeedUpdate>,
         warnings: Vec<String>,
     },
 }
@@ -224,7 +234,7 @@ enum Recorded {
     Done(FeedOutcome),
     /// A parsed feed, for the group commit.
     ToWrite {
-        update: FeedUpdate,
+        update: Box<FeedUpdate>,
         warnings: Vec<String>,
     },
 }
@@ -274,6 +284,29 @@ fn report(outcome: &FeedOutcome) {
             tracing::debug!(error = %message, "feed failed; stored stories kept")
         }
     }
+}
+
+/// Every topic's verdicts on the items whose content is not stored yet:
+/// the ones that can become new stories. Which contents are stored is
+/// asked only if the store is free this instant (a warm poll's changed
+/// feed, whose items are mostly the ones stored last time); while the
+/// writer holds it (a cold poll, where nearly every item is new) every
+/// item is scored rather than wait. Scoring a stored item is wasted work,
+/// never a wrong verdict: the writer uses an item's verdicts only for the
+/// story it inserts from that item.
+fn score_new_items(store: &SharedStore, topics: &Topics, items: &[Item]) -> ItemVerdicts {
+    let stored = match store.try_lock() {
+        Some(store) => {
+            let hashes: Vec<&ContentHash> =
+                items.iter().map(|item| &item.story.content_hash).collect();
+            // A failed read only costs the scoring of every item.
+            store.stored_hashes(&hashes).unwrap_or_default()
+        }
+        None => HashSet::new(),
+    };
+    scoring::item_verdicts(topics, items, |item| {
+        !stored.contains(item.story.content_hash.as_str())
+    })
 }
 
 /// SHA-256 over the Content-Type (its charset changes how the bytes read)
@@ -357,6 +390,7 @@ fn parse_body(
             site_link: parsed.link,
             items,
             body_sha256: Some(digest),
+            verdicts: None,
         },
         warnings,
     ))

@@ -12,6 +12,7 @@ mod seeds;
 mod start;
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -39,6 +40,8 @@ pub struct Poller {
     store: SharedStore,
     commits: GroupCommit,
     limits: Backpressure,
+    /// The scorers the parse workers use, once set.
+    topics: Arc<Mutex<Option<Topics>>>,
 }
 
 impl Poller {
@@ -49,12 +52,39 @@ impl Poller {
             commits: GroupCommit::new(store.clone()),
             limits: Backpressure::new(),
             store,
+            topics: Arc::default(),
         }
     }
 
     /// The store this poller writes to.
     pub fn store(&self) -> &SharedStore {
         &self.store
+    }
+
+    /// Hands the poller the topics' scorers, after the store was made
+    /// current with them ([`sync_store`]): from then on each parse worker
+    /// scores the items it parsed (on every core) and the writer stores
+    /// them with their verdicts, instead of queueing them for one scoring
+    /// task. Verdicts from scorers the store no longer records as current
+    /// are not stored (those stories are queued), so a late or missed call
+    /// costs time, never a wrong verdict. Without it, every new story is
+    /// queued, as before.
+    pub fn set_topics(&self, topics: Topics) {
+        *lock(&self.topics) = Some(topics);
+    }
+
+    /// The scorers set by [`set_topics`](Self::set_topics), if any.
+    fn topics(&self) -> Option<Topics> {
+        lock(&self.topics).clone()
+    }
+}
+
+/// Takes a lock whose data a panic cannot leave half-changed (one
+/// assignment).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match mutex.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
     }
 }
 
@@ -172,8 +202,14 @@ impl Poller {
         );
         let mut summary = summary?;
         summary.scored = scored?;
+        // The stories scored where they were parsed, stored with their
+        // verdicts, count as scored too.
+        summary.scored.scored += summary.stories.scored;
         summary.indexed = self.store.index_all_pending().await?;
-        summary.pruned = self.store.prune(config.retention).await?;
+        summary.pruned = self
+            .store
+            .prune_due(config.retention, store::PRUNE_EVERY)
+            .await?;
         Ok(summary)
     }
 
@@ -190,6 +226,7 @@ impl Poller {
         mut progress: impl FnMut(usize, usize),
     ) -> Result<PollSummary, Error> {
         let synced = sync_store(&self.store, config, topics).await?;
+        self.set_topics(topics.clone());
         let mut summary = PollSummary {
             seeds: synced.seeds,
             ..PollSummary::default()

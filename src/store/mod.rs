@@ -27,9 +27,9 @@ pub use storage::{
     TopicVerdicts,
 };
 pub use types::{
-    AlsoReported, ApplyStats, FeedId, FeedRecord, FeedUpdate, Fragment, Highlighted, Origin,
-    PRUNE_BATCH, PendingStory, Pruned, Recorded, ScoredStory, SearchHit, SearchQuery, SeedChange,
-    Source, StoredStory, StoredVerdict, StoryId, StoryQuery,
+    AlsoReported, ApplyStats, FeedId, FeedRecord, FeedUpdate, Fragment, Highlighted, ItemVerdicts,
+    Origin, PRUNE_BATCH, PRUNE_EVERY, PendingStory, Pruned, Recorded, ScoredStory, SearchHit,
+    SearchQuery, SeedChange, Source, StoredStory, StoredVerdict, StoryId, StoryQuery,
 };
 
 /// Opens (creating if needed) the configured database as the pipeline uses

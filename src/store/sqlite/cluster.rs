@@ -233,15 +233,33 @@ fn confirmed(
         .then_some((similarity.jaccard, StoryId(cluster))))
 }
 
+/// Writes a story's band keys in one statement: one row per band, but
+/// one parse, bind and step for all of them, which per row was a good part
+/// of a band write.
 fn write_bands(tx: &Connection, id: StoryId, fingerprint: &Fingerprint) -> Result<()> {
-    let mut insert = tx.prepare_cached(
-        "INSERT OR IGNORE INTO story_bands (band, hash, story_id) VALUES (?1, ?2, ?3)",
-    )?;
-    for (band, hash) in fingerprint.bands().iter().enumerate() {
-        // SQLite integers are signed: the key's bits are stored as they are.
-        insert.execute(params![band as i64, *hash as i64, id.0])?;
+    let bands = fingerprint.bands();
+    if bands.is_empty() {
+        return Ok(());
     }
+    let mut insert = tx.prepare_cached(&band_insert(bands.len()))?;
+    // SQLite integers are signed: the key's bits are stored as they are.
+    let keys: Vec<i64> = bands.iter().map(|hash| *hash as i64).collect();
+    insert.execute(rusqlite::params_from_iter(
+        std::iter::once(id.0).chain(keys),
+    ))?;
     Ok(())
+}
+
+/// `INSERT OR IGNORE` of `bands` rows for one story: `?1` is the story,
+/// `?2…` the keys of bands 0, 1, … in order.
+fn band_insert(bands: usize) -> String {
+    let rows: Vec<String> = (0..bands)
+        .map(|band| format!("({band}, ?{}, ?1)", band + 2))
+        .collect();
+    format!(
+        "INSERT OR IGNORE INTO story_bands (band, hash, story_id) VALUES {}",
+        rows.join(", ")
+    )
 }
 
 fn set_cluster(tx: &Connection, id: StoryId, cluster: StoryId) -> Result<()> {

@@ -39,6 +39,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_search_queue.sql",
         include_str!("../../../migrations/0007_search_queue.sql"),
     ),
+    (
+        "0008_explicit_score_queue.sql",
+        include_str!("../../../migrations/0008_explicit_score_queue.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

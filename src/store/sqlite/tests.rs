@@ -1127,6 +1127,43 @@ mod retention {
         );
         assert_eq!(store.story_count().unwrap(), 1);
     }
+
+    #[test]
+    fn the_time_of_the_last_prune_is_kept_in_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feedloom.db");
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(store.pruned_at().unwrap(), None);
+        let at = now() - days(1);
+        store.set_pruned_at(at).unwrap();
+        drop(store);
+        // Another process (the next `feedloom poll`) sees it.
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.pruned_at().unwrap(), Some(at));
+    }
+}
+
+#[test]
+fn an_unchanged_feed_title_is_not_written_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("feedloom.db");
+    let mut store = Store::open(&path).unwrap();
+    let url = Url::parse("https://t.example/feed").unwrap();
+    store.ensure_feed(&url, Some("Title"), now()).unwrap();
+    // While another connection holds the write lock, ensuring the same row
+    // with the same title only reads, so it does not wait for the lock.
+    let writer = Connection::open(&path).unwrap();
+    writer.execute_batch("BEGIN IMMEDIATE").unwrap();
+    store.conn.busy_timeout(std::time::Duration::ZERO).unwrap();
+    let record = store.ensure_feed(&url, Some("Title"), now()).unwrap();
+    assert_eq!(record.title.as_deref(), Some("Title"));
+    assert!(
+        store.ensure_feed(&url, Some("Renamed"), now()).is_err(),
+        "a new title is a write, which waits for the lock"
+    );
+    writer.execute_batch("ROLLBACK").unwrap();
+    let record = store.ensure_feed(&url, Some("Renamed"), now()).unwrap();
+    assert_eq!(record.title.as_deref(), Some("Renamed"));
 }
 
 #[test]
