@@ -180,14 +180,16 @@ struct Bench {
 
 impl Bench {
     fn new(config: &config::Config, addr: String) -> Self {
+        let poller = Poller::new(SharedStore::new(Box::new(
+            Store::open(&config.database).expect("open db"),
+        )));
+        poller.read_from(&config.database);
         Self {
             runtime: tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
                 .expect("runtime"),
-            poller: Poller::new(SharedStore::new(Box::new(
-                Store::open(&config.database).expect("open db"),
-            ))),
+            poller,
             fetcher: Fetcher::new(&config.fetch).expect("fetcher"),
             topics: feedloom::scoring::build(config),
             addr,

@@ -22,6 +22,9 @@ fn setup(server: &FixtureServer, paths: &[&str], extra: &str) -> Setup {
     let poller = Poller::new(SharedStore::new(Box::new(
         Store::open(&config.database).unwrap(),
     )));
+    // As `feedloom poll` and the daemon do: the parse workers check
+    // near-duplicate candidates on connections of their own.
+    poller.read_from(&config.database);
     let fetcher = Fetcher::new(&config.fetch).unwrap();
     Setup {
         _dir: dir,

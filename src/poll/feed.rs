@@ -2,21 +2,20 @@
 //! what the fetch brought (one short lock, then the group commit for a
 //! parsed body), and report the outcome in the log.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use tokio::sync::SemaphorePermit;
 use url::Url;
 
-use super::{Error, FeedError, FeedOutcome, Poller};
+use super::{Error, FeedError, FeedOutcome, Poller, prepare};
 use crate::config::FeedConfig;
 use crate::error::error_chain;
 use crate::fetch::{self, Fetched, Fetcher, Validators};
-use crate::normalize::{self, ContentHash, Item};
+use crate::normalize::{self, Item};
 use crate::parse;
-use crate::scoring::{self, Topics};
-use crate::store::{self, FeedRecord, FeedUpdate, ItemVerdicts, SharedStore};
+use crate::store::{self, FeedRecord, FeedUpdate};
 
 impl Poller {
     /// Polls one feed: conditional GET with the stored validators, parse,
@@ -118,12 +117,11 @@ impl Poller {
         let slot = self.limits.parse_slot().await;
         let topics = self.topics();
         let store = self.store.clone();
+        let readers = self.readers.clone();
         match tokio::task::spawn_blocking(move || {
             let _slot = slot;
             let (mut update, warnings) = parse_body(&body, digest, &url)?;
-            if let Some(topics) = topics {
-                update.verdicts = Some(score_new_items(&store, &topics, &update.items));
-            }
+            prepare::prepare(&mut update, &store, &readers, topics.as_ref());
             Ok((update, warnings))
         })
         .await
@@ -286,29 +284,6 @@ fn report(outcome: &FeedOutcome) {
     }
 }
 
-/// Every topic's verdicts on the items whose content is not stored yet:
-/// the ones that can become new stories. Which contents are stored is
-/// asked only if the store is free this instant (a warm poll's changed
-/// feed, whose items are mostly the ones stored last time); while the
-/// writer holds it (a cold poll, where nearly every item is new) every
-/// item is scored rather than wait. Scoring a stored item is wasted work,
-/// never a wrong verdict: the writer uses an item's verdicts only for the
-/// story it inserts from that item.
-fn score_new_items(store: &SharedStore, topics: &Topics, items: &[Item]) -> ItemVerdicts {
-    let stored = match store.try_lock() {
-        Some(store) => {
-            let hashes: Vec<&ContentHash> =
-                items.iter().map(|item| &item.story.content_hash).collect();
-            // A failed read only costs the scoring of every item.
-            store.stored_hashes(&hashes).unwrap_or_default()
-        }
-        None => HashSet::new(),
-    };
-    scoring::item_verdicts(topics, items, |item| {
-        !stored.contains(item.story.content_hash.as_str())
-    })
-}
-
 /// SHA-256 over the Content-Type (its charset changes how the bytes read)
 /// and the body, hex.
 fn body_digest(body: &fetch::Body) -> String {
@@ -391,6 +366,7 @@ fn parse_body(
             items,
             body_sha256: Some(digest),
             verdicts: None,
+            candidates: Vec::new(),
         },
         warnings,
     ))

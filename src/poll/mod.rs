@@ -8,6 +8,8 @@
 mod backpressure;
 mod batch;
 mod feed;
+mod prepare;
+mod readers;
 mod seeds;
 mod start;
 
@@ -27,6 +29,7 @@ use crate::store::{self, ApplyStats, SharedStore};
 
 use self::backpressure::Backpressure;
 use self::batch::GroupCommit;
+use self::readers::Readers;
 
 pub use self::seeds::{SeedSummary, import_all_seeds, import_seeds};
 pub use self::start::{Synced, apply_config, build_topics, sync_store};
@@ -42,6 +45,8 @@ pub struct Poller {
     limits: Backpressure,
     /// The scorers the parse workers use, once set.
     topics: Arc<Mutex<Option<Topics>>>,
+    /// The parse workers' read connections, once a database is given.
+    readers: Arc<Readers>,
 }
 
 impl Poller {
@@ -53,7 +58,19 @@ impl Poller {
             limits: Backpressure::new(),
             store,
             topics: Arc::default(),
+            readers: Arc::default(),
         }
+    }
+
+    /// Lets the parse workers read `database` (the file this poller's
+    /// store writes) on connections of their own, to check each new
+    /// item's near-duplicate candidates before it reaches the writer: the
+    /// writer then compares only candidates stored or changed since (see
+    /// `StoryWriter::check_candidates`), and the comparisons run on every
+    /// core. Without it the writer compares them all: the same clusters,
+    /// more time in the one writer.
+    pub fn read_from(&self, database: &std::path::Path) {
+        self.readers.read_from(database);
     }
 
     /// The store this poller writes to.

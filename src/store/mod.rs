@@ -27,9 +27,10 @@ pub use storage::{
     TopicVerdicts,
 };
 pub use types::{
-    AlsoReported, ApplyStats, FeedId, FeedRecord, FeedUpdate, Fragment, Highlighted, ItemVerdicts,
-    Origin, PRUNE_BATCH, PRUNE_EVERY, PendingStory, Pruned, Recorded, ScoredStory, SearchHit,
-    SearchQuery, SeedChange, Source, StoredStory, StoredVerdict, StoryId, StoryQuery,
+    AlsoReported, ApplyStats, CandidateCheck, CandidateChecks, FeedId, FeedRecord, FeedUpdate,
+    Fragment, Highlighted, ItemVerdicts, Origin, PRUNE_BATCH, PRUNE_EVERY, PendingStory, Pruned,
+    Recorded, ScoredStory, SearchHit, SearchQuery, SeedChange, Source, StoredStory, StoredVerdict,
+    StoryId, StoryQuery,
 };
 
 /// Opens (creating if needed) the configured database as the pipeline uses
@@ -37,6 +38,16 @@ pub use types::{
 /// the commands never name one: today every database is a SQLite file.
 pub fn connect(database: &Path) -> Result<Box<dyn Storage>> {
     Ok(Box::new(Store::open(database)?))
+}
+
+/// A read connection with a small page cache (2 MiB), for the parse
+/// workers' look-ups before a write (`StoryWriter::check_candidates`):
+/// one per core, beside the writer's own cache, so each stays small; what
+/// they read is in the operating system's cache anyway.
+pub fn connect_checker(database: &Path) -> Result<Box<dyn Storage>> {
+    let mut store = Store::open_existing(database)?;
+    store.set_cache_kib(2048)?;
+    Ok(Box::new(store))
 }
 
 /// [`connect`] for commands and requests that only read: a wrong path is an

@@ -30,9 +30,11 @@ use url::Url;
 
 use super::error::Result;
 use super::types::{
-    ApplyStats, FeedId, FeedRecord, FeedUpdate, PendingStory, Pruned, Recorded, ScoredStory,
-    SearchHit, SearchQuery, SeedChange, StoredStory, StoredVerdict, StoryId, StoryQuery,
+    ApplyStats, CandidateChecks, FeedId, FeedRecord, FeedUpdate, PendingStory, Pruned, Recorded,
+    ScoredStory, SearchHit, SearchQuery, SeedChange, StoredStory, StoredVerdict, StoryId,
+    StoryQuery,
 };
+use crate::cluster::Fingerprint;
 use crate::normalize::{ContentHash, Story};
 
 /// Stories indexed per statement by [`SearchIndex::index_all_pending`]:
@@ -201,6 +203,17 @@ pub trait StoryWriter {
     fn stored_hashes(&self, hashes: &[&ContentHash]) -> Result<HashSet<String>> {
         let _ = hashes;
         Ok(HashSet::new())
+    }
+
+    /// For each fingerprint, the near-duplicate candidates the placement of
+    /// a story with it would compare now, compared: read-only work done
+    /// before the write, on any connection, so that the write transaction
+    /// re-runs only the cheap index lookups and compares only candidates
+    /// stored or changed since ([`FeedUpdate::candidates`]). The decision
+    /// itself stays in the write transaction. The default checks nothing
+    /// (one empty entry per fingerprint): the writer then does it all.
+    fn check_candidates(&self, fingerprints: &[&Fingerprint]) -> Result<Vec<CandidateChecks>> {
+        Ok(vec![CandidateChecks::default(); fingerprints.len()])
     }
 }
 

@@ -64,6 +64,40 @@ pub struct FeedUpdate {
     /// definitions current in the writing transaction; otherwise (none
     /// given, stale, or the item not scored) it is queued for scoring.
     pub verdicts: Option<ItemVerdicts>,
+    /// Near-duplicate candidates checked where the items were parsed, by
+    /// the index of the item in `items` (shorter, or empty: the rest were
+    /// not checked). Hints only: the writer looks the candidates up again
+    /// in its transaction and confirms itself every candidate not checked
+    /// here or changed since.
+    pub candidates: Vec<CandidateChecks>,
+}
+
+/// The near-duplicate candidates one story was checked against before
+/// its write, against the stored stories as they were then (see
+/// [`StoryWriter::check_candidates`](crate::store::StoryWriter::check_candidates)):
+/// the expensive part of placing a story in a cluster, which the writer
+/// then skips for every candidate whose content has not changed since.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CandidateChecks {
+    pub checked: Vec<CandidateCheck>,
+}
+
+/// One candidate checked: which version of it (its content hash), and
+/// whether its text confirms the story as a near duplicate. Confirmation
+/// is a pure function of the two texts, so it holds for as long as the
+/// candidate's content hash does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CandidateCheck {
+    pub story: StoryId,
+    pub content_hash: String,
+    pub confirms: bool,
+}
+
+impl CandidateChecks {
+    /// The check of `story`, if it was checked.
+    pub fn find(&self, story: StoryId) -> Option<&CandidateCheck> {
+        self.checked.iter().find(|check| check.story == story)
+    }
 }
 
 /// Verdicts on a feed's items, computed before they were written (see

@@ -12,10 +12,11 @@ use super::cluster;
 use super::open::Store;
 use super::rows::RETIRED_GUID;
 use super::topics::reason_text;
+use crate::cluster::Fingerprint;
 use crate::normalize::{ContentHash, Item, Story};
 use crate::store::error::Result;
 use crate::store::storage::StoryWriter;
-use crate::store::types::{ApplyStats, FeedId, FeedUpdate, SeedChange, StoryId};
+use crate::store::types::{ApplyStats, CandidateChecks, FeedId, FeedUpdate, SeedChange, StoryId};
 use crate::topic::Verdict;
 
 impl StoryWriter for Store {
@@ -139,12 +140,23 @@ impl StoryWriter for Store {
                 }
             }
             (None, None) => {
-                insert_story(&tx, "seed", Some(key), story, None, now)?;
+                insert_story(&tx, "seed", Some(key), story, Prepared::default(), now)?;
                 SeedChange::Inserted
             }
         };
         tx.commit()?;
         Ok(change)
+    }
+
+    fn check_candidates(&self, fingerprints: &[&Fingerprint]) -> Result<Vec<CandidateChecks>> {
+        // One read transaction: one snapshot for all of them, taken once.
+        let tx = self.conn.unchecked_transaction()?;
+        let checks = fingerprints
+            .iter()
+            .map(|fingerprint| cluster::check(&tx, fingerprint))
+            .collect::<Result<Vec<_>>>()?;
+        tx.commit()?;
+        Ok(checks)
     }
 
     fn stored_hashes(&self, hashes: &[&ContentHash]) -> Result<HashSet<String>> {
@@ -177,8 +189,11 @@ fn apply_feed(
         .as_ref()
         .filter(|verdicts| same_topics(&verdicts.digests, digests));
     for (index, item) in update.items.iter().enumerate() {
-        let scored = verdicts.and_then(|verdicts| verdicts.item(index));
-        apply_item(tx, feed, now, item, scored, &mut stats)?;
+        let prepared = Prepared {
+            verdicts: verdicts.and_then(|verdicts| verdicts.item(index)),
+            candidates: update.candidates.get(index),
+        };
+        apply_item(tx, feed, now, item, prepared, &mut stats)?;
     }
     tx.prepare_cached(
         "UPDATE feeds SET etag = ?2, last_modified = ?3, last_fetch_at = ?4,
@@ -208,7 +223,7 @@ fn apply_item(
     feed: FeedId,
     now: DateTime<Utc>,
     item: &Item,
-    verdicts: Option<&[(String, Verdict)]>,
+    prepared: Prepared<'_>,
     stats: &mut ApplyStats,
 ) -> Result<()> {
     let hash = &item.story.content_hash;
@@ -256,8 +271,8 @@ fn apply_item(
                 // Other feeds (or a seed) still have the old version: leave
                 // theirs alone and give this feed's version its own story.
                 None => {
-                    stats.scored += usize::from(verdicts.is_some());
-                    insert_story(tx, "feed", None, &item.story, verdicts, now)?
+                    stats.scored += usize::from(prepared.verdicts.is_some());
+                    insert_story(tx, "feed", None, &item.story, prepared, now)?
                 }
             };
             tx.prepare_cached("UPDATE sightings SET story_id = ?2, content_hash = ?3, link = ?4, last_seen_at = ?5
@@ -278,8 +293,8 @@ fn apply_item(
                 }
                 None => {
                     stats.new_stories += 1;
-                    stats.scored += usize::from(verdicts.is_some());
-                    insert_story(tx, "feed", None, &item.story, verdicts, now)?
+                    stats.scored += usize::from(prepared.verdicts.is_some());
+                    insert_story(tx, "feed", None, &item.story, prepared, now)?
                 }
             };
             tx.prepare_cached("INSERT INTO sightings (story_id, feed_id, guid, link, content_hash, seen_at, last_seen_at)
@@ -361,7 +376,7 @@ fn insert_story(
     origin: &str,
     seed_key: Option<&str>,
     story: &Story,
-    verdicts: Option<&[(String, Verdict)]>,
+    prepared: Prepared<'_>,
     now: DateTime<Utc>,
 ) -> Result<StoryId> {
     // The cluster is chosen before the row exists, so the row is written
@@ -369,7 +384,7 @@ fn insert_story(
     // text, and an UPDATE rewrites all of it. The id is chosen here too
     // (max + 1, what SQLite would pick; this connection is the only
     // writer inside its transaction), so a founder can name itself.
-    let placement = cluster::choose(tx, &story.fingerprint)?;
+    let placement = cluster::choose(tx, &story.fingerprint, prepared.candidates)?;
     tx.prepare_cached(
         "INSERT INTO stories (id, uid, content_hash, origin, seed_key, title, link, author,
                               content_html, content_text, published_at, updated_at,
@@ -394,7 +409,7 @@ fn insert_story(
     ])?;
     let id = StoryId(tx.last_insert_rowid());
     cluster::index_new(tx, id, &story.fingerprint, &placement, now)?;
-    match verdicts {
+    match prepared.verdicts {
         Some(verdicts) => {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO story_topics (topic, story_id, score, on_topic, reason, scored_at)
@@ -417,6 +432,14 @@ fn insert_story(
         }
     }
     Ok(id)
+}
+
+/// What was worked out for an item before the write (see [`FeedUpdate`]):
+/// verdicts that are current, and near-duplicate candidates checked.
+#[derive(Clone, Copy, Default)]
+struct Prepared<'a> {
+    verdicts: Option<&'a [(String, Verdict)]>,
+    candidates: Option<&'a CandidateChecks>,
 }
 
 /// Every (slug, digest) recorded as current, sorted: read once per
