@@ -304,21 +304,19 @@ impl Scorer {
         let mut shared = Vec::new();
         for (key, stat) in &bag.terms {
             let w = self.raw_weight(key, stat);
-            squares.push((key.as_str(), w * w));
+            squares.push(w * w);
             if let Some(p) = self.profile.terms.get(key) {
-                shared.push((key.as_str(), w * p.weight, stat.surface));
+                shared.push((w * p.weight, stat.surface));
             }
         }
         let norm = ordered_sum(squares).sqrt();
         if norm == 0.0 {
             return (0.0, Vec::new());
         }
-        let cosine = ordered_sum(shared.iter().map(|&(key, part, _)| (key, part / norm)));
-        let parts = shared
-            .into_iter()
-            .map(|(_, part, surface)| (part / norm, surface))
-            .collect();
-        (cosine, parts)
+        for part in &mut shared {
+            part.0 /= norm;
+        }
+        (ordered_sum(shared.iter().map(|part| part.0)), shared)
     }
 
     /// A seed's similarity to itself: 1, made of its own terms' squares.
@@ -328,11 +326,7 @@ impl Scorer {
             .iter()
             .map(|(k, s)| (self.raw_weight(k, s), s.surface))
             .collect();
-        let norm2 = ordered_sum(
-            bag.terms
-                .iter()
-                .map(|(k, s)| (k.as_str(), self.raw_weight(k, s).powi(2))),
-        );
+        let norm2 = ordered_sum(parts.iter().map(|(w, _)| w * w));
         if norm2 > 0.0 {
             for part in &mut parts {
                 part.0 = part.0 * part.0 / norm2;

@@ -102,14 +102,9 @@ impl Vector {
 }
 
 fn normalise(terms: &mut Map<String, Entry>) {
-    // In key order, so that the same seeds give the same profile to the
+    // In a fixed order, so that the same seeds give the same profile to the
     // last bit in every process (see `ordered_sum`).
-    let norm = ordered_sum(
-        terms
-            .iter()
-            .map(|(key, e)| (key.as_str(), e.weight * e.weight)),
-    )
-    .sqrt();
+    let norm = ordered_sum(terms.values().map(|e| e.weight * e.weight)).sqrt();
     if norm > 0.0 {
         for e in terms.values_mut() {
             e.weight /= norm;
