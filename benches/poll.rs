@@ -183,7 +183,6 @@ impl Bench {
         let poller = Poller::new(SharedStore::new(Box::new(
             Store::open(&config.database).expect("open db"),
         )));
-        poller.read_from(&config.database);
         Self {
             runtime: tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

@@ -198,7 +198,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn poll(config: &Config) -> anyhow::Result<()> {
     let poller = Poller::new(open_store(&config.database)?);
-    poller.read_from(&config.database);
     let fetcher = Fetcher::new(&config.fetch).context("cannot set up the HTTP client")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

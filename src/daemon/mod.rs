@@ -92,7 +92,6 @@ pub async fn run(
     // task uses; a reload hands both the new ones.
     let poller = Poller::new(writer.clone());
     poller.set_topics(topics.clone());
-    poller.read_from(&config.database);
     let listener = match listener {
         Some(listener) => listener,
         None => bind(&config).await?,

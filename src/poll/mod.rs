@@ -69,6 +69,14 @@ impl Poller {
     /// `StoryWriter::check_candidates`), and the comparisons run on every
     /// core. Without it the writer compares them all: the same clusters,
     /// more time in the one writer.
+    ///
+    /// Off unless called: neither `feedloom poll` nor the daemon calls it.
+    /// On two cores it cost more than it saved (benches/RESULTS.md: a cold
+    /// poll 1.09× the wall time, 1.11× the CPU and 14 MiB more peak RSS),
+    /// since the workers repeat the writer's sixteen band look-ups for
+    /// every item and nine in ten items have no candidate to compare. It is
+    /// for a store whose writer is the bound while cores sit idle (many
+    /// cores, or several nodes writing one PostgreSQL database).
     pub fn read_from(&self, database: &std::path::Path) {
         self.readers.read_from(database);
     }
