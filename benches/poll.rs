@@ -181,14 +181,15 @@ struct Bench {
 
 impl Bench {
     fn new(config: &config::Config, addr: String) -> Self {
+        let poller = Poller::new(SharedStore::new(Box::new(
+            Store::open(sqlite_path(config)).expect("open db"),
+        )));
         Self {
             runtime: tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
                 .expect("runtime"),
-            poller: Poller::new(SharedStore::new(Box::new(
-                Store::open(sqlite_path(config)).expect("open db"),
-            ))),
+            poller,
             fetcher: Fetcher::new(&config.fetch).expect("fetcher"),
             topics: feedloom::scoring::build(config),
             addr,

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{Config, Topic};
 use crate::normalize;
 use crate::seeds;
-use crate::store::{self, Recorded, ScoredStory, SharedStore};
+use crate::store::{self, ItemVerdicts, Recorded, ScoredStory, SharedStore};
 use crate::topic::{Background, Document, Scorer, Verdict};
 
 /// Why scoring stopped: the store failed (what is left stays queued).
@@ -44,6 +44,44 @@ impl TopicScorer {
     /// they are on it unless an exclude rule matches.
     pub fn verdict(&self, title: &str, text: &str) -> Verdict {
         self.scorer.score(&Document { title, text })
+    }
+}
+
+/// Every topic's verdict on one story (slug, verdict), in the topics'
+/// order: what both routes record, the parse workers' and the queue's, so
+/// they agree to the last bit (the scorer sums in a fixed order).
+pub fn verdicts(topics: &[TopicScorer], title: &str, text: &str) -> Vec<(String, Verdict)> {
+    topics
+        .iter()
+        .map(|topic| (topic.slug.clone(), topic.verdict(title, text)))
+        .collect()
+}
+
+/// (slug, digest) of every topic: the definitions verdicts come from.
+pub fn digests(topics: &[TopicScorer]) -> Vec<(String, String)> {
+    topics
+        .iter()
+        .map(|topic| (topic.slug.clone(), topic.digest.clone()))
+        .collect()
+}
+
+/// The verdicts on a feed's items where they are parsed, so that scoring
+/// runs on every core beside the parsing instead of after the writer, in
+/// one task. Only the items `wanted` says are scored (the others get
+/// `None`): an item whose content is already stored makes no new story.
+pub fn item_verdicts(
+    topics: &Topics,
+    items: &[normalize::Item],
+    wanted: impl Fn(&normalize::Item) -> bool,
+) -> ItemVerdicts {
+    ItemVerdicts {
+        digests: digests(topics),
+        items: items
+            .iter()
+            .map(|item| {
+                wanted(item).then(|| verdicts(topics, &item.story.title, &item.story.content_text))
+            })
+            .collect(),
     }
 }
 
@@ -152,10 +190,7 @@ pub async fn ensure_current(
     topics: &Topics,
     force: bool,
 ) -> Result<i64, Error> {
-    let digests: Vec<(String, String)> = topics
-        .iter()
-        .map(|t| (t.slug.clone(), t.digest.clone()))
-        .collect();
+    let digests = digests(topics);
     store
         .call(move |store| -> Result<i64, Error> {
             let mut recorded = store.topic_digests()?;
@@ -216,25 +251,13 @@ pub async fn score_pending(
                 }
                 let scored: Vec<ScoredStory> = batch
                     .into_iter()
-                    .map(|story| {
-                        let verdicts = topics
-                            .iter()
-                            .map(|topic| {
-                                let verdict = topic.verdict(&story.title, &story.content_text);
-                                (topic.slug.clone(), verdict)
-                            })
-                            .collect();
-                        ScoredStory {
-                            id: story.id,
-                            content_hash: story.content_hash,
-                            verdicts,
-                        }
+                    .map(|story| ScoredStory {
+                        verdicts: verdicts(&topics, &story.title, &story.content_text),
+                        id: story.id,
+                        content_hash: story.content_hash,
                     })
                     .collect();
-                let digests: Vec<(String, String)> = topics
-                    .iter()
-                    .map(|t| (t.slug.clone(), t.digest.clone()))
-                    .collect();
+                let digests = digests(&topics);
                 match store
                     .lock()
                     .record_verdicts(&digests, &scored, Utc::now())?

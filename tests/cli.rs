@@ -231,7 +231,7 @@ fn opml_export_lists_every_configured_feed() {
 }
 
 #[test]
-fn poll_prunes_stories_past_their_retention_and_keeps_the_rest() {
+fn poll_prunes_stories_past_their_retention_at_most_hourly_and_keeps_the_rest() {
     let item = |n: u32, title: &str| {
         format!(
             "<item><guid>item-{n}</guid><title>{title}</title><link>https://r.example/{n}</link>\
@@ -282,10 +282,27 @@ fn poll_prunes_stories_past_their_retention_and_keeps_the_rest() {
     );
     let second = feedloom(&config, &["poll"]);
     assert_succeeded(&second);
+    // Retention ran at the first poll, less than an hour ago: not again.
     assert!(
-        stdout(&second).contains("retention: 1 old stories deleted (1 clusters)"),
+        !stdout(&second).contains("retention:"),
         "{}",
         stdout(&second)
+    );
+
+    // An hour and more since it ran: the next poll prunes.
+    rusqlite::Connection::open(&db_path)
+        .unwrap()
+        .execute(
+            "UPDATE meta SET value = CAST(value AS INTEGER) - 3601 WHERE key = 'pruned_at'",
+            [],
+        )
+        .unwrap();
+    let third = feedloom(&config, &["poll"]);
+    assert_succeeded(&third);
+    assert!(
+        stdout(&third).contains("retention: 1 old stories deleted (1 clusters)"),
+        "{}",
+        stdout(&third)
     );
     let db = rusqlite::Connection::open(&db_path).unwrap();
     let titles: Vec<String> = db

@@ -22,6 +22,9 @@ fn setup(server: &FixtureServer, paths: &[&str], extra: &str) -> Setup {
     let poller = Poller::new(SharedStore::new(Box::new(
         Store::open(config.database.sqlite_path().unwrap()).unwrap(),
     )));
+    // As `feedloom poll` and the daemon do: the parse workers check
+    // near-duplicate candidates on connections of their own.
+    poller.read_from(&config.database);
     let fetcher = Fetcher::new(&config.fetch).unwrap();
     Setup {
         _dir: dir,
@@ -530,4 +533,41 @@ async fn a_body_larger_than_the_whole_parse_backlog_is_written_beside_the_others
         10,
         "{polled:?}"
     );
+}
+
+/// With the scorers handed to the poller, the parse workers score what
+/// they parse: the stories arrive with their verdicts, and only what was
+/// queued by other routes (the seeds, here) waits for the scoring task.
+#[tokio::test(flavor = "multi_thread")]
+async fn new_stories_are_stored_with_their_verdicts() {
+    let server = FixtureServer::start();
+    serve_fixtures(&server);
+    let setup = setup(&server, &["/wire.rss", "/mirror.atom", "/desk.json"], "");
+    let topics = poll::build_topics(&setup.config).await.unwrap();
+    let summary = setup
+        .poller
+        .poll_feeds(&setup.config, &setup.fetcher, &topics, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(summary.stories.new_stories, 5, "{summary:?}");
+    let store = setup.poller.store().lock();
+    assert_eq!(
+        store.pending_score_count().unwrap(),
+        5,
+        "only the seeds are queued"
+    );
+    let stories = store.stories(&StoryQuery::all(None)).unwrap();
+    let from_feeds: Vec<_> = stories
+        .iter()
+        .filter(|story| story.origin == Origin::Feed)
+        .collect();
+    assert!(!from_feeds.is_empty());
+    for story in from_feeds {
+        assert_eq!(
+            store.verdicts(story.id).unwrap().len(),
+            1,
+            "{}",
+            story.title
+        );
+    }
 }

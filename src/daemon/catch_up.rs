@@ -4,7 +4,6 @@
 //! and neither costs the polls' transactions anything.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
@@ -13,7 +12,7 @@ use crate::config::Config;
 use crate::error::error_chain;
 use crate::scoring::{self, Topics};
 use crate::server::Changes;
-use crate::store::SharedStore;
+use crate::store::{PRUNE_EVERY, SharedStore};
 
 pub(super) struct CatchUpTask {
     pub store: SharedStore,
@@ -28,18 +27,22 @@ pub(super) struct CatchUpTask {
     pub config: watch::Receiver<Arc<Config>>,
 }
 
-/// Retention runs at most this often: its query reads every story, and
-/// stories age by days, not minutes.
-const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+/// After a failed run, the next starts this soon even if no poll pokes
+/// it: a store that failed once (a deadlock another node's write broke, a
+/// restart) mostly answers again, and the queues must not wait for the
+/// next poll that fetches something, which may be hours away.
+const RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl CatchUpTask {
     pub async fn run(self) {
-        let mut last_prune: Option<Instant> = None;
+        let mut retry = false;
         loop {
             tokio::select! {
                 () = self.token.cancelled() => return,
                 () = self.wake.notified() => {}
+                () = tokio::time::sleep(RETRY_AFTER), if retry => {}
             }
+            retry = false;
             let topics = self.topics.clone();
             let changes = self.changes.clone();
             let run = scoring::score_pending(
@@ -65,8 +68,13 @@ impl CatchUpTask {
                     }
                 }
                 Err(error) => {
-                    // The verdicts stay queued; the next poll retries.
-                    tracing::error!(error = %error_chain(&error), "scoring stories failed");
+                    // The verdicts stay queued; retried shortly. An outage
+                    // is said by the polls, once.
+                    let scoring::Error::Store(store_error) = &error;
+                    if !store_error.is_unavailable() {
+                        tracing::error!(error = %error_chain(&error), "scoring stories failed; retrying in a few seconds");
+                    }
+                    retry = true;
                 }
             }
             match self.store.index_all_pending().await {
@@ -76,15 +84,20 @@ impl CatchUpTask {
                     // Search pages are cached per generation.
                     self.changes.note();
                 }
-                // They stay queued; the next poll retries.
+                // They stay queued; retried shortly.
                 Err(error) => {
-                    tracing::error!(error = %error_chain(&error), "indexing stories for search failed")
+                    if !error.is_unavailable() {
+                        tracing::error!(error = %error_chain(&error), "indexing stories for search failed; retrying in a few seconds");
+                    }
+                    retry = true;
                 }
             }
-            if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
-                last_prune = Some(Instant::now());
+            // At most hourly, by the time recorded in the store, so that a
+            // restart or a `feedloom poll` beside the daemon does not prune
+            // again.
+            {
                 let retention = self.config.borrow().retention;
-                match self.store.prune(retention).await {
+                match self.store.prune_due(retention, PRUNE_EVERY).await {
                     Ok(pruned) if pruned.stories > 0 => {
                         tracing::info!(
                             clusters = pruned.clusters,
@@ -95,7 +108,7 @@ impl CatchUpTask {
                     }
                     Ok(_) => {}
                     Err(error) => {
-                        tracing::error!(error = %error_chain(&error), "pruning old stories failed; retried in an hour")
+                        tracing::error!(error = %error_chain(&error), "pruning old stories failed; retried after the next poll")
                     }
                 }
             }

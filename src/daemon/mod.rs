@@ -134,6 +134,10 @@ pub async fn run(
         opened.with_context(|| format!("cannot open the database {}", config.database))?,
     );
     let topics = make_current(&writer, &config).await?;
+    // The parse workers score items with the same scorers the catching-up
+    // task uses; a reload hands both the new ones.
+    let poller = Poller::new(writer.clone());
+    poller.set_topics(topics.clone());
     let listener = match (role.serves(), listener) {
         (true, Some(listener)) => Some(listener),
         (true, None) => Some(bind(&config).await?),
@@ -197,7 +201,7 @@ pub async fn run(
         polls: role.polls(),
         config_path,
         config: config_tx,
-        poller: Poller::new(writer),
+        poller,
         fetcher: Arc::new(Fetcher::new(&config_rx.borrow().fetch)?),
         metrics,
         changes,

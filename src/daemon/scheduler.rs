@@ -300,6 +300,7 @@ impl Daemon {
     async fn apply(&mut self, old: &Config, new: &Config) -> anyhow::Result<()> {
         // Seeds, rules or thresholds may have changed: the digests tell.
         let topics = make_current(self.poller.store(), new).await?;
+        self.poller.set_topics(topics.clone());
         self.topics.send_replace(topics);
         self.score_wake.notify_one();
         // Feeds whose schedule changed are planned afresh; the others keep

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::SemaphorePermit;
 use url::Url;
 
-use super::{Error, FeedError, FeedOutcome, Poller};
+use super::{Error, FeedError, FeedOutcome, Poller, prepare};
 use crate::config::FeedConfig;
 use crate::error::error_chain;
 use crate::fetch::{self, Fetched, Fetcher, Validators};
@@ -115,13 +115,21 @@ impl Poller {
         url: Url,
     ) -> Result<Received, FeedError> {
         let slot = self.limits.parse_slot().await;
+        let topics = self.topics();
+        let store = self.store.clone();
+        let readers = self.readers.clone();
         match tokio::task::spawn_blocking(move || {
             let _slot = slot;
-            parse_body(&body, digest, &url)
+            let (mut update, warnings) = parse_body(&body, digest, &url)?;
+            prepare::prepare(&mut update, &store, &readers, topics.as_ref());
+            Ok((update, warnings))
         })
         .await
         {
-            Ok(parsed) => parsed.map(|(update, warnings)| Received::Parsed { update, warnings }),
+            Ok(parsed) => parsed.map(|(update, warnings)| Received::Parsed {
+                update: Box::new(update),
+                warnings,
+            }),
             Err(join_error) => Err(FeedError::Crashed(join_error.to_string())),
         }
     }
@@ -179,7 +187,7 @@ impl Poller {
             Recorded::Done(outcome) => return Ok(outcome),
             Recorded::ToWrite { update, warnings } => (update, warnings),
         };
-        let written = self.commits.write(feed, update).await;
+        let written = self.commits.write(feed, *update).await;
         drop(backlog);
         match written {
             Ok(stats) => Ok(FeedOutcome::Fetched { stats, warnings }),
@@ -214,7 +222,7 @@ enum Received {
     SameBody { validators: Validators, status: u16 },
     /// A new body, parsed and normalized.
     Parsed {
-        update: FeedUpdate,
+        update: Box<FeedUpdate>,
         warnings: Vec<String>,
     },
 }
@@ -224,7 +232,7 @@ enum Recorded {
     Done(FeedOutcome),
     /// A parsed feed, for the group commit.
     ToWrite {
-        update: FeedUpdate,
+        update: Box<FeedUpdate>,
         warnings: Vec<String>,
     },
 }
@@ -357,6 +365,8 @@ fn parse_body(
             site_link: parsed.link,
             items,
             body_sha256: Some(digest),
+            verdicts: None,
+            candidates: Vec::new(),
         },
         warnings,
     ))

@@ -8,10 +8,13 @@
 mod backpressure;
 mod batch;
 mod feed;
+mod prepare;
+mod readers;
 mod seeds;
 mod start;
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -26,6 +29,7 @@ use crate::store::{self, ApplyStats, SharedStore};
 
 use self::backpressure::Backpressure;
 use self::batch::GroupCommit;
+use self::readers::Readers;
 
 pub use self::seeds::{SeedSummary, import_all_seeds, import_seeds};
 pub use self::start::{Synced, apply_config, build_topics, sync_store};
@@ -39,6 +43,10 @@ pub struct Poller {
     store: SharedStore,
     commits: GroupCommit,
     limits: Backpressure,
+    /// The scorers the parse workers use, once set.
+    topics: Arc<Mutex<Option<Topics>>>,
+    /// The parse workers' read connections, once a database is given.
+    readers: Arc<Readers>,
 }
 
 impl Poller {
@@ -49,12 +57,59 @@ impl Poller {
             commits: GroupCommit::new(store.clone()),
             limits: Backpressure::new(),
             store,
+            topics: Arc::default(),
+            readers: Arc::default(),
         }
+    }
+
+    /// Lets the parse workers read `database` (the file this poller's
+    /// store writes) on connections of their own, to check each new
+    /// item's near-duplicate candidates before it reaches the writer: the
+    /// writer then compares only candidates stored or changed since (see
+    /// `StoryWriter::check_candidates`), and the comparisons run on every
+    /// core. Without it the writer compares them all: the same clusters,
+    /// more time in the one writer.
+    ///
+    /// Off unless called: neither `feedloom poll` nor the daemon calls it.
+    /// On two cores it cost more than it saved (benches/RESULTS.md: a cold
+    /// poll 1.09× the wall time, 1.11× the CPU and 14 MiB more peak RSS),
+    /// since the workers repeat the writer's sixteen band look-ups for
+    /// every item and nine in ten items have no candidate to compare. It is
+    /// for a store whose writer is the bound while cores sit idle (many
+    /// cores, or several nodes writing one PostgreSQL database).
+    pub fn read_from(&self, database: &crate::config::Database) {
+        self.readers.read_from(database);
     }
 
     /// The store this poller writes to.
     pub fn store(&self) -> &SharedStore {
         &self.store
+    }
+
+    /// Hands the poller the topics' scorers, after the store was made
+    /// current with them ([`sync_store`]): from then on each parse worker
+    /// scores the items it parsed (on every core) and the writer stores
+    /// them with their verdicts, instead of queueing them for one scoring
+    /// task. Verdicts from scorers the store no longer records as current
+    /// are not stored (those stories are queued), so a late or missed call
+    /// costs time, never a wrong verdict. Without it, every new story is
+    /// queued, as before.
+    pub fn set_topics(&self, topics: Topics) {
+        *lock(&self.topics) = Some(topics);
+    }
+
+    /// The scorers set by [`set_topics`](Self::set_topics), if any.
+    fn topics(&self) -> Option<Topics> {
+        lock(&self.topics).clone()
+    }
+}
+
+/// Takes a lock whose data a panic cannot leave half-changed (one
+/// assignment).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match mutex.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
     }
 }
 
@@ -172,8 +227,14 @@ impl Poller {
         );
         let mut summary = summary?;
         summary.scored = scored?;
+        // The stories scored where they were parsed, stored with their
+        // verdicts, count as scored too.
+        summary.scored.scored += summary.stories.scored;
         summary.indexed = self.store.index_all_pending().await?;
-        summary.pruned = self.store.prune(config.retention).await?;
+        summary.pruned = self
+            .store
+            .prune_due(config.retention, store::PRUNE_EVERY)
+            .await?;
         Ok(summary)
     }
 
@@ -190,6 +251,7 @@ impl Poller {
         mut progress: impl FnMut(usize, usize),
     ) -> Result<PollSummary, Error> {
         let synced = sync_store(&self.store, config, topics).await?;
+        self.set_topics(topics.clone());
         let mut summary = PollSummary {
             seeds: synced.seeds,
             ..PollSummary::default()

@@ -100,12 +100,36 @@ impl SharedStore {
     }
 
     /// Deletes the clusters `retention` no longer keeps (see
-    /// `store::retention`), a batch per lock.
+    /// `store::retention`), a batch per lock, and records when
+    /// ([`Prune::set_pruned_at`](super::Prune::set_pruned_at)).
     pub async fn prune(&self, retention: Retention) -> Result<Pruned, Error> {
         self.blocking(move |store| {
-            let (on_topic, off_topic) = retention.cutoffs(Utc::now());
-            Pruned::until_done(|| store.lock().prune_batch(on_topic, off_topic))
+            let now = Utc::now();
+            let (on_topic, off_topic) = retention.cutoffs(now);
+            let pruned = Pruned::until_done(|| store.lock().prune_batch(on_topic, off_topic))?;
+            store.lock().set_pruned_at(now)?;
+            Ok(pruned)
         })
         .await
+    }
+
+    /// [`prune`](Self::prune), unless the store says retention ran less
+    /// than `every` ago: then nothing, at the cost of one read. Retention
+    /// reads every story, and stories age by days, so a warm poll run
+    /// every few minutes would otherwise spend most of its time here.
+    pub async fn prune_due(
+        &self,
+        retention: Retention,
+        every: std::time::Duration,
+    ) -> Result<Pruned, Error> {
+        let last = self.call(|store| store.pruned_at()).await?;
+        let every = chrono::Duration::from_std(every).unwrap_or(chrono::Duration::MAX);
+        // A clock set back makes `last` future: prune then, rather than
+        // wait until the clock catches up.
+        let now = Utc::now();
+        if last.is_some_and(|at| at <= now && now - at < every) {
+            return Ok(Pruned::default());
+        }
+        self.prune(retention).await
     }
 }

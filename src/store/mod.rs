@@ -31,9 +31,10 @@ pub use storage::{
     StoryWriter, TopicVerdicts,
 };
 pub use types::{
-    AlsoReported, ApplyStats, FeedId, FeedRecord, FeedUpdate, Fragment, Highlighted, Origin,
-    PRUNE_BATCH, PendingStory, Pruned, Recorded, ScoredStory, SearchHit, SearchQuery, SeedChange,
-    Source, StoredStory, StoredVerdict, StoryId, StoryQuery,
+    AlsoReported, ApplyStats, CandidateCheck, CandidateChecks, FeedId, FeedRecord, FeedUpdate,
+    Fragment, Highlighted, ItemVerdicts, Origin, PRUNE_BATCH, PRUNE_EVERY, PendingStory, Pruned,
+    Recorded, ScoredStory, SearchHit, SearchQuery, SeedChange, Source, StoredStory, StoredVerdict,
+    StoryId, StoryQuery,
 };
 
 /// Opens (creating if needed) the configured database as the pipeline uses
@@ -43,6 +44,21 @@ pub fn connect(database: &Database) -> Result<Box<dyn Storage>> {
     match database {
         Database::Sqlite(path) => Ok(Box::new(Store::open(path)?)),
         Database::Postgres(url) => Ok(Box::new(postgres::Store::open(url.connect_str())?)),
+    }
+}
+
+/// A read connection with a small page cache (2 MiB), for the parse
+/// workers' look-ups before a write (`StoryWriter::check_candidates`):
+/// one per core, beside the writer's own cache, so each stays small; what
+/// they read is in the operating system's cache anyway.
+pub fn connect_checker(database: &Database) -> Result<Box<dyn Storage>> {
+    match database {
+        Database::Sqlite(path) => {
+            let mut store = Store::open_existing(path)?;
+            store.set_cache_kib(2048)?;
+            Ok(Box::new(store))
+        }
+        Database::Postgres(_) => connect_existing(database),
     }
 }
 

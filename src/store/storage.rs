@@ -23,17 +23,19 @@
 //!   drawn at random when the story is first stored and never changed,
 //!   because feed entries and `/stories/` links are built from it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use url::Url;
 
 use super::error::Result;
 use super::types::{
-    ApplyStats, FeedId, FeedRecord, FeedUpdate, PendingStory, Pruned, Recorded, ScoredStory,
-    SearchHit, SearchQuery, SeedChange, StoredStory, StoredVerdict, StoryId, StoryQuery,
+    ApplyStats, CandidateChecks, FeedId, FeedRecord, FeedUpdate, PendingStory, Pruned, Recorded,
+    ScoredStory, SearchHit, SearchQuery, SeedChange, StoredStory, StoredVerdict, StoryId,
+    StoryQuery,
 };
-use crate::normalize::Story;
+use crate::cluster::Fingerprint;
+use crate::normalize::{ContentHash, Story};
 
 /// Stories indexed per statement by [`SearchIndex::index_all_pending`]:
 /// large enough that FTS5 writes a few big segments instead of many small
@@ -160,10 +162,14 @@ pub trait FeedLog {
 /// - a founder with members never moves, and a deleted founder hands its
 ///   cluster to the earliest member, so an entry's id outlives its members;
 ///   a membership change moves the founder's `changed_at`;
-/// - every story inserted, and every story whose title or text changes, is
-///   queued for scoring ([`TopicVerdicts`]) and for the search index
-///   ([`SearchIndex`]) in the same transaction: nothing is published
-///   without a verdict coming, whoever wrote it (SQLite uses triggers).
+/// - every story inserted is stored with its item's verdicts
+///   ([`FeedUpdate::verdicts`]) when they come from the topic definitions
+///   current in the same transaction, and is otherwise queued for scoring
+///   ([`TopicVerdicts`]); every story whose title or text changes is
+///   queued for scoring; both are queued for the search index
+///   ([`SearchIndex`]); all in the same transaction: nothing is published
+///   without a verdict coming, whoever wrote it (SQLite queues edits and
+///   the search index by trigger, new stories in `insert_story`).
 pub trait StoryWriter {
     /// Writes several feeds' fetches in one transaction, each feed as if
     /// under a savepoint of its own: a feed the store cannot take is rolled
@@ -198,6 +204,27 @@ pub trait StoryWriter {
     /// (another seed's, or for an edited seed any other story's) is
     /// reported ([`SeedChange::Duplicate`]) and not stored.
     fn upsert_seed(&mut self, key: &str, story: &Story, now: DateTime<Utc>) -> Result<SeedChange>;
+
+    /// Which of `hashes` are some story's content now, as text. A hint for
+    /// work done before the write (the parse workers score only contents
+    /// not stored yet), never a decision: the write looks again in its own
+    /// transaction. The default says none, which costs that work, never a
+    /// wrong result.
+    fn stored_hashes(&self, hashes: &[&ContentHash]) -> Result<HashSet<String>> {
+        let _ = hashes;
+        Ok(HashSet::new())
+    }
+
+    /// For each fingerprint, the near-duplicate candidates the placement of
+    /// a story with it would compare now, compared: read-only work done
+    /// before the write, on any connection, so that the write transaction
+    /// re-runs only the cheap index lookups and compares only candidates
+    /// stored or changed since ([`FeedUpdate::candidates`]). The decision
+    /// itself stays in the write transaction. The default checks nothing
+    /// (one empty entry per fingerprint): the writer then does it all.
+    fn check_candidates(&self, fingerprints: &[&Fingerprint]) -> Result<Vec<CandidateChecks>> {
+        Ok(vec![CandidateChecks::default(); fingerprints.len()])
+    }
 }
 
 /// What the published documents read. Each call is one snapshot, and none
@@ -332,6 +359,25 @@ pub trait Prune {
         on_topic_before: Option<DateTime<Utc>>,
         off_topic_before: Option<DateTime<Utc>>,
     ) -> Result<Pruned>;
+
+    /// When retention last ran to the end, as [`Prune::set_pruned_at`]
+    /// recorded it; `None` if never. Retention reads every story, and
+    /// stories age by days: callers skip it when it ran within the hour
+    /// (`SharedStore::prune_due`), which is most of a warm poll's time
+    /// otherwise. Kept in the database, not in a process, so that
+    /// `feedloom poll` run from cron every few minutes and several workers
+    /// on one database share the schedule. The default knows nothing, so a
+    /// backend without it prunes every time: slower, never wrong.
+    fn pruned_at(&self) -> Result<Option<DateTime<Utc>>> {
+        Ok(None)
+    }
+
+    /// Records that retention ran to the end at `at` (see
+    /// [`Prune::pruned_at`]). The default records nothing.
+    fn set_pruned_at(&mut self, at: DateTime<Utc>) -> Result<()> {
+        let _ = at;
+        Ok(())
+    }
 }
 
 /// What several feedloom nodes sharing one store agree on through it: who

@@ -58,6 +58,66 @@ pub struct FeedUpdate {
     /// SHA-256 of the Content-Type and body these items came from: the
     /// next response with the same digest is not parsed again.
     pub body_sha256: Option<String>,
+    /// Topic verdicts computed where the items were parsed, on every core,
+    /// so that the score queue does not wait for them. A new story is
+    /// stored with its item's verdicts when they come from the topic
+    /// definitions current in the writing transaction; otherwise (none
+    /// given, stale, or the item not scored) it is queued for scoring.
+    pub verdicts: Option<ItemVerdicts>,
+    /// Near-duplicate candidates checked where the items were parsed, by
+    /// the index of the item in `items` (shorter, or empty: the rest were
+    /// not checked). Hints only: the writer looks the candidates up again
+    /// in its transaction and confirms itself every candidate not checked
+    /// here or changed since.
+    pub candidates: Vec<CandidateChecks>,
+}
+
+/// The near-duplicate candidates one story was checked against before
+/// its write, against the stored stories as they were then (see
+/// [`StoryWriter::check_candidates`](crate::store::StoryWriter::check_candidates)):
+/// the expensive part of placing a story in a cluster, which the writer
+/// then skips for every candidate whose content has not changed since.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CandidateChecks {
+    pub checked: Vec<CandidateCheck>,
+}
+
+/// One candidate checked: which version of it (its content hash), and
+/// whether its text confirms the story as a near duplicate. Confirmation
+/// is a pure function of the two texts, so it holds for as long as the
+/// candidate's content hash does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CandidateCheck {
+    pub story: StoryId,
+    pub content_hash: String,
+    pub confirms: bool,
+}
+
+impl CandidateChecks {
+    /// The check of `story`, if it was checked.
+    pub fn find(&self, story: StoryId) -> Option<&CandidateCheck> {
+        self.checked.iter().find(|check| check.story == story)
+    }
+}
+
+/// Verdicts on a feed's items, computed before they were written (see
+/// [`FeedUpdate::verdicts`]).
+#[derive(Debug, Clone, Default)]
+pub struct ItemVerdicts {
+    /// (slug, digest) of every topic the verdicts come from; the store
+    /// uses them only if this is exactly the set it records as current.
+    pub digests: Vec<(String, String)>,
+    /// By the index of the item in [`FeedUpdate::items`]: every topic's
+    /// verdict (slug, verdict), or `None` for an item left unscored
+    /// because its content was already stored when it was parsed.
+    pub items: Vec<Option<Vec<(String, Verdict)>>>,
+}
+
+impl ItemVerdicts {
+    /// The verdicts on item `index`, if it was scored.
+    pub fn item(&self, index: usize) -> Option<&[(String, Verdict)]> {
+        self.items.get(index)?.as_deref()
+    }
 }
 
 /// Counts of what one
@@ -77,6 +137,9 @@ pub struct ApplyStats {
     /// title, new link, other text): stored as new stories, the earlier
     /// story kept as it was.
     pub reused_ids: usize,
+    /// New stories stored with their verdicts (scored where parsed, see
+    /// [`FeedUpdate::verdicts`]); the other new stories were queued.
+    pub scored: usize,
 }
 
 impl std::ops::AddAssign for ApplyStats {
@@ -86,6 +149,7 @@ impl std::ops::AddAssign for ApplyStats {
         self.updated += other.updated;
         self.unchanged += other.unchanged;
         self.reused_ids += other.reused_ids;
+        self.scored += other.scored;
     }
 }
 
@@ -332,6 +396,10 @@ pub struct StoredVerdict {
 /// Clusters deleted per transaction: the daemon's other writers get the
 /// store between two batches.
 pub const PRUNE_BATCH: usize = 500;
+
+/// Retention runs at most this often (see `SharedStore::prune_due`): its
+/// query reads every story, and stories age by days, not minutes.
+pub const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// What pruning deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

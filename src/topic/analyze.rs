@@ -298,5 +298,21 @@ fn words(text: &str) -> impl Iterator<Item = Word<'_>> {
     out.into_iter()
 }
 
+/// The sum of `terms`' values, in ascending order of value. Floating-point
+/// addition is not associative, and the analyser's maps iterate in an order
+/// that changes from one map to the next: summed as iterated, the same
+/// story scored twice (where it is parsed, and again from the score queue)
+/// could differ in its last bits, and a story on the threshold could be on
+/// topic by one route and off by the other. The values are the same
+/// multiset by either route, so sorted they are the same sequence (equal
+/// values may swap places, which changes nothing); sorting numbers is
+/// cheaper than sorting the terms' keys, and adding the small ones first
+/// loses less.
+pub(crate) fn ordered_sum(values: impl IntoIterator<Item = f64>) -> f64 {
+    let mut values: Vec<f64> = values.into_iter().collect();
+    values.sort_unstable_by(f64::total_cmp);
+    values.into_iter().sum()
+}
+
 #[cfg(test)]
 mod tests;

@@ -18,7 +18,7 @@ pub mod eval;
 mod profile;
 mod rules;
 
-use analyze::Bag;
+use analyze::{Bag, ordered_sum};
 pub use background::Background;
 pub use document::Document;
 use profile::Vector;
@@ -300,23 +300,23 @@ impl Scorer {
     /// Cosine with the profile and its per-term parts (they add up to it),
     /// each with the term's surface form in the story.
     fn parts<'a>(&self, bag: &Bag<'a>) -> (f64, Vec<(f64, &'a str)>) {
-        let mut norm2 = 0.0;
+        let mut squares = Vec::with_capacity(bag.terms.len());
         let mut shared = Vec::new();
         for (key, stat) in &bag.terms {
             let w = self.raw_weight(key, stat);
-            norm2 += w * w;
+            squares.push(w * w);
             if let Some(p) = self.profile.terms.get(key) {
                 shared.push((w * p.weight, stat.surface));
             }
         }
-        let norm = norm2.sqrt();
+        let norm = ordered_sum(squares).sqrt();
         if norm == 0.0 {
             return (0.0, Vec::new());
         }
         for part in &mut shared {
             part.0 /= norm;
         }
-        (shared.iter().map(|p| p.0).sum(), shared)
+        (ordered_sum(shared.iter().map(|part| part.0)), shared)
     }
 
     /// A seed's similarity to itself: 1, made of its own terms' squares.
@@ -326,7 +326,7 @@ impl Scorer {
             .iter()
             .map(|(k, s)| (self.raw_weight(k, s), s.surface))
             .collect();
-        let norm2: f64 = parts.iter().map(|(w, _)| w * w).sum();
+        let norm2 = ordered_sum(parts.iter().map(|(w, _)| w * w));
         if norm2 > 0.0 {
             for part in &mut parts {
                 part.0 = part.0 * part.0 / norm2;

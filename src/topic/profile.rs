@@ -8,7 +8,7 @@
 //! same, however long), normalised again, so that a story's score is the
 //! cosine with it, in 0..=1, and each shared term's product is its share.
 
-use super::analyze::{Bag, Map};
+use super::analyze::{Bag, Map, ordered_sum};
 use super::background::Background;
 
 /// Weighting knobs, chosen on the development set by
@@ -102,11 +102,9 @@ impl Vector {
 }
 
 fn normalise(terms: &mut Map<String, Entry>) {
-    let norm = terms
-        .values()
-        .map(|e| e.weight * e.weight)
-        .sum::<f64>()
-        .sqrt();
+    // In a fixed order, so that the same seeds give the same profile to the
+    // last bit in every process (see `ordered_sum`).
+    let norm = ordered_sum(terms.values().map(|e| e.weight * e.weight)).sqrt();
     if norm > 0.0 {
         for e in terms.values_mut() {
             e.weight /= norm;

@@ -134,6 +134,10 @@ impl Store {
     }
 }
 
+/// Attempts of one [`Store::write`] transaction PostgreSQL rolls back to
+/// break a deadlock.
+const WRITE_ATTEMPTS: usize = 3;
+
 impl Drop for Store {
     /// Closing the synchronous client blocks on its own runtime, which
     /// cannot run inside async code (the daemon drops its stores there):
@@ -153,15 +157,34 @@ impl Store {
     /// Runs `work` in a transaction whose statements are prepared once per
     /// connection ([`Tx`]); it commits when `work` returns `Ok` and rolls
     /// back otherwise.
-    pub(super) fn write<T>(&self, work: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
-        let mut client = self.client()?;
-        let mut statements = self.statements.try_borrow_mut().map_err(|_| {
-            Error::Crashed("the PostgreSQL statements were used re-entrantly (a bug)".into())
-        })?;
-        let mut tx = Tx::begin(&mut client, &mut statements)?;
-        let value = work(&mut tx)?;
-        tx.commit()?;
-        Ok(value)
+    ///
+    /// A transaction PostgreSQL rolled back to break a deadlock (the
+    /// verdicts' row locks against a writer touching the same stories in
+    /// another order) is run again, three attempts in all: nothing of it
+    /// was written, and giving up would leave its work (a leased batch of
+    /// the score queue) to wait for the next wake.
+    pub(super) fn write<T>(&self, mut work: impl FnMut(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        let mut attempt = 1;
+        loop {
+            let outcome = (|| {
+                let mut client = self.client()?;
+                let mut statements = self.statements.try_borrow_mut().map_err(|_| {
+                    Error::Crashed(
+                        "the PostgreSQL statements were used re-entrantly (a bug)".into(),
+                    )
+                })?;
+                let mut tx = Tx::begin(&mut client, &mut statements)?;
+                let value = work(&mut tx)?;
+                tx.commit()?;
+                Ok(value)
+            })();
+            match outcome {
+                Err(error) if connection::is_transient(&error) && attempt < WRITE_ATTEMPTS => {
+                    attempt += 1;
+                }
+                outcome => return outcome,
+            }
+        }
     }
 }
 

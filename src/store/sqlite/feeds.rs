@@ -21,11 +21,19 @@ impl FeedLog for Store {
         title: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<FeedRecord> {
-        self.conn.execute(
-            "INSERT INTO feeds (url, title, created_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (url) DO UPDATE SET title = excluded.title",
-            params![url.as_str(), title, now.timestamp()],
-        )?;
+        // Read first: at every start and poll the row exists with this
+        // title, and a read takes no write lock and dirties no page.
+        if let Some(record) = self.feed(url)?
+            && record.title.as_deref() == title
+        {
+            return Ok(record);
+        }
+        self.conn
+            .prepare_cached(
+                "INSERT INTO feeds (url, title, created_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (url) DO UPDATE SET title = excluded.title",
+            )?
+            .execute(params![url.as_str(), title, now.timestamp()])?;
         self.feed(url)?
             .ok_or(Error::Sql(rusqlite::Error::QueryReturnedNoRows))
     }
@@ -33,32 +41,31 @@ impl FeedLog for Store {
     fn feed(&self, url: &Url) -> Result<Option<FeedRecord>> {
         Ok(self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT id, url, title, feed_title, etag, last_modified, last_status,
                         last_error, consecutive_failures, fetch_url, last_fetch_at,
                         next_fetch_at, retry_after, gone, body_sha256
                  FROM feeds WHERE url = ?1",
-                [url.as_str()],
-                |row| {
-                    Ok(FeedRecord {
-                        id: FeedId(row.get(0)?),
-                        url: row.get(1)?,
-                        title: row.get(2)?,
-                        feed_title: row.get(3)?,
-                        etag: row.get(4)?,
-                        last_modified: row.get(5)?,
-                        last_status: row.get(6)?,
-                        last_error: row.get(7)?,
-                        consecutive_failures: row.get(8)?,
-                        fetch_url: row.get(9)?,
-                        last_fetch_at: row.get::<_, Option<i64>>(10)?.and_then(from_unix),
-                        next_fetch_at: row.get::<_, Option<i64>>(11)?.and_then(from_unix),
-                        retry_after: row.get::<_, Option<i64>>(12)?.and_then(from_unix),
-                        gone: row.get(13)?,
-                        body_sha256: row.get(14)?,
-                    })
-                },
-            )
+            )?
+            .query_row([url.as_str()], |row| {
+                Ok(FeedRecord {
+                    id: FeedId(row.get(0)?),
+                    url: row.get(1)?,
+                    title: row.get(2)?,
+                    feed_title: row.get(3)?,
+                    etag: row.get(4)?,
+                    last_modified: row.get(5)?,
+                    last_status: row.get(6)?,
+                    last_error: row.get(7)?,
+                    consecutive_failures: row.get(8)?,
+                    fetch_url: row.get(9)?,
+                    last_fetch_at: row.get::<_, Option<i64>>(10)?.and_then(from_unix),
+                    next_fetch_at: row.get::<_, Option<i64>>(11)?.and_then(from_unix),
+                    retry_after: row.get::<_, Option<i64>>(12)?.and_then(from_unix),
+                    gone: row.get(13)?,
+                    body_sha256: row.get(14)?,
+                })
+            })
             .optional()?)
     }
 
@@ -69,48 +76,60 @@ impl FeedLog for Store {
         http_status: Option<u16>,
         message: &str,
     ) -> Result<()> {
-        self.conn.execute(
-            "UPDATE feeds SET last_fetch_at = ?2, last_status = 'error', http_status = ?3,
+        self.conn
+            .prepare_cached(
+                "UPDATE feeds SET last_fetch_at = ?2, last_status = 'error', http_status = ?3,
                     last_error = ?4, consecutive_failures = consecutive_failures + 1
              WHERE id = ?1",
-            params![feed.0, now.timestamp(), http_status, message],
-        )?;
+            )?
+            .execute(params![feed.0, now.timestamp(), http_status, message])?;
         Ok(())
     }
 
     fn set_next_fetch(&mut self, feed: FeedId, at: DateTime<Utc>) -> Result<()> {
-        self.conn.execute(
-            "UPDATE feeds SET next_fetch_at = ?2, lease_node = NULL, lease_until = NULL
-             WHERE id = ?1",
-            params![feed.0, at.timestamp()],
-        )?;
+        self.conn
+            .prepare_cached(
+                "UPDATE feeds SET next_fetch_at = ?2, lease_node = NULL, lease_until = NULL
+                 WHERE id = ?1",
+            )?
+            .execute(params![feed.0, at.timestamp()])?;
         Ok(())
     }
 
     fn set_retry_after(&mut self, feed: FeedId, at: Option<DateTime<Utc>>) -> Result<()> {
-        self.conn.execute(
-            // Nearly always unchanged (and NULL): then no page is written.
-            "UPDATE feeds SET retry_after = ?2 WHERE id = ?1 AND retry_after IS NOT ?2",
-            params![feed.0, at.map(|t| t.timestamp())],
-        )?;
+        self.conn
+            .prepare_cached(
+                // Nearly always unchanged (and NULL): then no page is written.
+                "UPDATE feeds SET retry_after = ?2 WHERE id = ?1 AND retry_after IS NOT ?2",
+            )?
+            .execute(params![feed.0, at.map(|t| t.timestamp())])?;
         Ok(())
     }
 
     fn set_fetch_url(&mut self, feed: FeedId, to: &Url) -> Result<()> {
-        self.conn.execute(
-            "UPDATE feeds SET fetch_url = ?2 WHERE id = ?1",
-            params![feed.0, to.as_str()],
-        )?;
+        self.conn
+            .prepare_cached("UPDATE feeds SET fetch_url = ?2 WHERE id = ?1")?
+            .execute(params![feed.0, to.as_str()])?;
         Ok(())
     }
 
     fn mark_gone(&mut self, feed: FeedId) -> Result<()> {
         self.conn
-            .execute("UPDATE feeds SET gone = 1 WHERE id = ?1", [feed.0])?;
+            .prepare_cached("UPDATE feeds SET gone = 1 WHERE id = ?1")?
+            .execute([feed.0])?;
         Ok(())
     }
 
     fn apply_config_digest(&mut self, digest: &str) -> Result<bool> {
+        // Nearly always unchanged: a plain read first takes no write lock.
+        let current: Option<String> = self
+            .conn
+            .prepare_cached("SELECT value FROM meta WHERE key = 'config_digest'")?
+            .query_row([], |row| row.get(0))
+            .optional()?;
+        if current.as_deref() == Some(digest) {
+            return Ok(false);
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -145,13 +164,14 @@ impl FeedLog for Store {
     }
 
     fn record_not_modified(&mut self, feed: FeedId, now: DateTime<Utc>) -> Result<()> {
-        self.conn.execute(
-            "UPDATE feeds SET last_fetch_at = ?2, last_success_at = ?2,
+        self.conn
+            .prepare_cached(
+                "UPDATE feeds SET last_fetch_at = ?2, last_success_at = ?2,
                     last_status = 'not_modified', http_status = 304, last_error = NULL,
                     consecutive_failures = 0
              WHERE id = ?1",
-            params![feed.0, now.timestamp()],
-        )?;
+            )?
+            .execute(params![feed.0, now.timestamp()])?;
         Ok(())
     }
 
@@ -163,13 +183,20 @@ impl FeedLog for Store {
         last_modified: Option<&str>,
         http_status: u16,
     ) -> Result<()> {
-        self.conn.execute(
-            "UPDATE feeds SET etag = ?3, last_modified = ?4, last_fetch_at = ?2,
+        self.conn
+            .prepare_cached(
+                "UPDATE feeds SET etag = ?3, last_modified = ?4, last_fetch_at = ?2,
                     last_success_at = ?2, last_status = 'not_modified', http_status = ?5,
                     last_error = NULL, consecutive_failures = 0
              WHERE id = ?1",
-            params![feed.0, now.timestamp(), etag, last_modified, http_status],
-        )?;
+            )?
+            .execute(params![
+                feed.0,
+                now.timestamp(),
+                etag,
+                last_modified,
+                http_status
+            ])?;
         Ok(())
     }
 }

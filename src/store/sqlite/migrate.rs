@@ -43,6 +43,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_nodes.sql",
         include_str!("../../../migrations/0008_nodes.sql"),
     ),
+    (
+        "0009_explicit_score_queue.sql",
+        include_str!("../../../migrations/0009_explicit_score_queue.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

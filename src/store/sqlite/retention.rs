@@ -16,9 +16,10 @@
 //! entry with it (foreign keys and triggers, see the migrations).
 
 use chrono::{DateTime, Utc};
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::open::Store;
+use super::rows::from_unix;
 use crate::store::error::Result;
 use crate::store::storage::Prune;
 use crate::store::types::{PRUNE_BATCH, Pruned};
@@ -90,4 +91,28 @@ impl Prune for Store {
             Ok(Pruned { clusters, stories })
         }
     }
+
+    fn pruned_at(&self) -> Result<Option<DateTime<Utc>>> {
+        let at: Option<String> = self
+            .conn
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([PRUNED_AT_KEY], |row| row.get(0))
+            .optional()?;
+        // Something else in the value (an edit by hand) counts as never:
+        // the next poll prunes and writes it again.
+        Ok(at.and_then(|at| at.parse::<i64>().ok()).and_then(from_unix))
+    }
+
+    fn set_pruned_at(&mut self, at: DateTime<Utc>) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute(params![PRUNED_AT_KEY, at.timestamp().to_string()])?;
+        Ok(())
+    }
 }
+
+/// The `meta` key of [`Prune::pruned_at`]: Unix seconds, as text.
+const PRUNED_AT_KEY: &str = "pruned_at";

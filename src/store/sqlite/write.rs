@@ -2,6 +2,8 @@
 //! (each item a new story, a merge, an edit or a reused id), and seed
 //! articles ([`StoryWriter`] for [`Store`]).
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use url::Url;
@@ -9,10 +11,13 @@ use url::Url;
 use super::cluster;
 use super::open::Store;
 use super::rows::RETIRED_GUID;
+use super::topics::reason_text;
+use crate::cluster::Fingerprint;
 use crate::normalize::{ContentHash, Item, Story};
 use crate::store::error::Result;
 use crate::store::storage::StoryWriter;
-use crate::store::types::{ApplyStats, FeedId, FeedUpdate, SeedChange, StoryId};
+use crate::store::types::{ApplyStats, CandidateChecks, FeedId, FeedUpdate, SeedChange, StoryId};
+use crate::topic::Verdict;
 
 impl StoryWriter for Store {
     /// One commit for many feeds is what makes a cold poll fast here: the
@@ -35,9 +40,10 @@ impl StoryWriter for Store {
             let tx = self
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let digests = current_digests(&tx)?;
             let mut results = Vec::with_capacity(batch.len());
             for &(feed, update) in batch {
-                match apply_feed(&tx, feed, now, update) {
+                match apply_feed(&tx, feed, now, update, &digests) {
                     Ok(stats) => results.push(Ok(stats)),
                     // Alone, the feed's error is the batch's result (the
                     // transaction rolls back when dropped).
@@ -53,10 +59,11 @@ impl StoryWriter for Store {
         let mut tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let digests = current_digests(&tx)?;
         let mut results = Vec::with_capacity(batch.len());
         for &(feed, update) in batch {
             let savepoint = tx.savepoint()?;
-            match apply_feed(&savepoint, feed, now, update) {
+            match apply_feed(&savepoint, feed, now, update, &digests) {
                 Ok(stats) => {
                     savepoint.commit()?;
                     results.push(Ok(stats));
@@ -133,12 +140,36 @@ impl StoryWriter for Store {
                 }
             }
             (None, None) => {
-                insert_story(&tx, "seed", Some(key), story, now)?;
+                insert_story(&tx, "seed", Some(key), story, Prepared::default(), now)?;
                 SeedChange::Inserted
             }
         };
         tx.commit()?;
         Ok(change)
+    }
+
+    fn check_candidates(&self, fingerprints: &[&Fingerprint]) -> Result<Vec<CandidateChecks>> {
+        // One read transaction: one snapshot for all of them, taken once.
+        let tx = self.conn.unchecked_transaction()?;
+        let checks = fingerprints
+            .iter()
+            .map(|fingerprint| cluster::check(&tx, fingerprint))
+            .collect::<Result<Vec<_>>>()?;
+        tx.commit()?;
+        Ok(checks)
+    }
+
+    fn stored_hashes(&self, hashes: &[&ContentHash]) -> Result<HashSet<String>> {
+        let mut stored = HashSet::new();
+        let mut lookup = self
+            .conn
+            .prepare_cached("SELECT 1 FROM stories WHERE content_hash = ?1")?;
+        for hash in hashes {
+            if lookup.exists([hash.as_str()])? {
+                stored.insert(hash.as_str().to_owned());
+            }
+        }
+        Ok(stored)
     }
 }
 
@@ -148,10 +179,21 @@ fn apply_feed(
     feed: FeedId,
     now: DateTime<Utc>,
     update: &FeedUpdate,
+    digests: &[(String, String)],
 ) -> Result<ApplyStats> {
     let mut stats = ApplyStats::default();
-    for item in &update.items {
-        apply_item(tx, feed, now, item, &mut stats)?;
+    // Verdicts from other topic definitions than the current ones are not
+    // stored: the stories go to the queue, which the current scorers drain.
+    let verdicts = update
+        .verdicts
+        .as_ref()
+        .filter(|verdicts| same_topics(&verdicts.digests, digests));
+    for (index, item) in update.items.iter().enumerate() {
+        let prepared = Prepared {
+            verdicts: verdicts.and_then(|verdicts| verdicts.item(index)),
+            candidates: update.candidates.get(index),
+        };
+        apply_item(tx, feed, now, item, prepared, &mut stats)?;
     }
     tx.prepare_cached(
         "UPDATE feeds SET etag = ?2, last_modified = ?3, last_fetch_at = ?4,
@@ -181,6 +223,7 @@ fn apply_item(
     feed: FeedId,
     now: DateTime<Utc>,
     item: &Item,
+    prepared: Prepared<'_>,
     stats: &mut ApplyStats,
 ) -> Result<()> {
     let hash = &item.story.content_hash;
@@ -227,7 +270,10 @@ fn apply_item(
                 }
                 // Other feeds (or a seed) still have the old version: leave
                 // theirs alone and give this feed's version its own story.
-                None => insert_story(tx, "feed", None, &item.story, now)?,
+                None => {
+                    stats.scored += usize::from(prepared.verdicts.is_some());
+                    insert_story(tx, "feed", None, &item.story, prepared, now)?
+                }
             };
             tx.prepare_cached("UPDATE sightings SET story_id = ?2, content_hash = ?3, link = ?4, last_seen_at = ?5
                  WHERE id = ?1")?.execute(
@@ -247,7 +293,8 @@ fn apply_item(
                 }
                 None => {
                     stats.new_stories += 1;
-                    insert_story(tx, "feed", None, &item.story, now)?
+                    stats.scored += usize::from(prepared.verdicts.is_some());
+                    insert_story(tx, "feed", None, &item.story, prepared, now)?
                 }
             };
             tx.prepare_cached("INSERT INTO sightings (story_id, feed_id, guid, link, content_hash, seen_at, last_seen_at)
@@ -321,12 +368,15 @@ fn story_by_hash(tx: &Connection, hash: &ContentHash) -> Result<Option<StoryId>>
 /// Inserts a story with a fresh public id: 128 random bits from SQLite,
 /// fixed for the story's life (edits keep it), never derived from content
 /// that could come back. The story joins its near-duplicate cluster, or
-/// founds one.
+/// founds one. It is stored with `verdicts` (current ones: the caller
+/// checked) or else queued for scoring: no story is left without a
+/// verdict coming.
 fn insert_story(
     tx: &Connection,
     origin: &str,
     seed_key: Option<&str>,
     story: &Story,
+    prepared: Prepared<'_>,
     now: DateTime<Utc>,
 ) -> Result<StoryId> {
     // The cluster is chosen before the row exists, so the row is written
@@ -334,7 +384,7 @@ fn insert_story(
     // text, and an UPDATE rewrites all of it. The id is chosen here too
     // (max + 1, what SQLite would pick; this connection is the only
     // writer inside its transaction), so a founder can name itself.
-    let placement = cluster::choose(tx, &story.fingerprint)?;
+    let placement = cluster::choose(tx, &story.fingerprint, prepared.candidates)?;
     tx.prepare_cached(
         "INSERT INTO stories (id, uid, content_hash, origin, seed_key, title, link, author,
                               content_html, content_text, published_at, updated_at,
@@ -359,7 +409,60 @@ fn insert_story(
     ])?;
     let id = StoryId(tx.last_insert_rowid());
     cluster::index_new(tx, id, &story.fingerprint, &placement, now)?;
+    match prepared.verdicts {
+        Some(verdicts) => {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO story_topics (topic, story_id, score, on_topic, reason, scored_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for (topic, verdict) in verdicts {
+                insert.execute(params![
+                    topic,
+                    id.0,
+                    verdict.score,
+                    verdict.on_topic,
+                    reason_text(&verdict.reason),
+                    now.timestamp()
+                ])?;
+            }
+        }
+        None => {
+            tx.prepare_cached("INSERT INTO score_queue (story_id) VALUES (?1)")?
+                .execute([id.0])?;
+        }
+    }
     Ok(id)
+}
+
+/// What was worked out for an item before the write (see [`FeedUpdate`]):
+/// verdicts that are current, and near-duplicate candidates checked.
+#[derive(Clone, Copy, Default)]
+struct Prepared<'a> {
+    verdicts: Option<&'a [(String, Verdict)]>,
+    candidates: Option<&'a CandidateChecks>,
+}
+
+/// Every (slug, digest) recorded as current, sorted: read once per
+/// transaction, which the writer holds, so it cannot change under it.
+fn current_digests(tx: &Connection) -> Result<Vec<(String, String)>> {
+    let mut digests: Vec<(String, String)> = tx
+        .prepare_cached(
+            "SELECT substr(key, 14), value FROM meta WHERE key LIKE 'topic\\_digest:%' ESCAPE '\\'",
+        )?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    digests.sort();
+    Ok(digests)
+}
+
+/// Whether verdicts computed under `theirs` are current under `current`
+/// (sorted): the same topics, each with the same definition. A topic
+/// missing from `theirs` would leave the story without its verdict.
+fn same_topics(theirs: &[(String, String)], current: &[(String, String)]) -> bool {
+    theirs.len() == current.len()
+        && theirs
+            .iter()
+            .all(|pair| current.binary_search(pair).is_ok())
 }
 
 /// A feed's date as stored: one more than a day ahead of `now` is a wrong

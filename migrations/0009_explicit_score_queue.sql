@@ -1,0 +1,11 @@
+-- feedloom schema, version 9: the writer queues new stories for scoring
+-- itself.
+--
+-- The parse workers now score items as they parse them, and the writer
+-- stores a new story with those verdicts when they come from the topic
+-- definitions current in its transaction; only a story without current
+-- verdicts goes on score_queue, which the writer does explicitly in the
+-- one place that inserts stories (`insert_story`). The trigger that queued
+-- every inserted story would queue the scored ones too. Edits still queue
+-- by trigger (stories_score_changed): the edited text is scored again.
+DROP TRIGGER stories_score_new;
