@@ -285,6 +285,21 @@ fn serves_every_format_once_per_story_with_caching_then_stops_on_sigterm() {
             "feedloom_documents_rendered_total",
         )
     };
+    // The first polls' follow-up work (scoring, the search index) is
+    // published up to half a second after it ends: wait until a render is
+    // followed by a quiet second, so that only later polls are judged.
+    let mut settled = false;
+    for _ in 0..20 {
+        assert_eq!(get(&daemon.url("/feed.atom")).status, 200);
+        let rendered = renders();
+        std::thread::sleep(Duration::from_millis(1_000));
+        assert_eq!(get(&daemon.url("/feed.atom")).status, 200);
+        if renders() == rendered {
+            settled = true;
+            break;
+        }
+    }
+    assert!(settled, "the documents never stopped being rendered");
     let before = renders();
     let polls_before = metric(
         &get(&daemon.url("/metrics")).body,
