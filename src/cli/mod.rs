@@ -361,6 +361,13 @@ fn check_config(path: &Path) -> anyhow::Result<()> {
 fn daemon(path: PathBuf, config: Config, role: Role) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // A burst of blocking work (a slot's polls waiting for the store, a
+        // flood's reads) starts threads that tokio keeps for 10 s after
+        // their last task; with a poll slot every few seconds some idle
+        // thread is woken before then, so none ever left and the count
+        // stayed at the highest burst's. Two seconds outlasts the gaps
+        // within a burst and lets the threads go between slots.
+        .thread_keep_alive(DAEMON_THREAD_KEEP_ALIVE)
         .build()
         .context("cannot start the async runtime")?;
     let result = runtime.block_on(async {
@@ -372,6 +379,9 @@ fn daemon(path: PathBuf, config: Config, role: Role) -> anyhow::Result<()> {
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));
     result
 }
+
+/// How long an idle blocking thread of the daemon's runtime waits for work.
+const DAEMON_THREAD_KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn open_store(database: &Database) -> anyhow::Result<SharedStore> {
     Ok(SharedStore::new(store::connect(database)?))
