@@ -21,6 +21,8 @@ light and the dark color scheme. For every load it checks:
     viewport to fit content that overflows);
   - text and link contrast >= 4.5:1 (WCAG AA) in both schemes, and the
     two schemes have different backgrounds;
+  - the header's and the footer's column edges within 1 px of the main
+    content's (left and right);
   - lang, one <h1>, header/main/footer landmarks; on phones, navigation
     tap targets >= 44 px tall (others >= 24 px, WCAG 2.2 minimum);
   - the first Tab focuses the skip link, visibly (an outline).
@@ -64,6 +66,9 @@ SHOT_MAX_HEIGHT = 2400
 MIN_CONTRAST = 4.5
 NAV_TARGET = 44
 MIN_TARGET = 24
+# How far apart (CSS px) the header's, content's and footer's column edges
+# may be.
+COLUMN_TOLERANCE = 1
 LONG_WORD = "Pneumonoultramicroscopicsilicovolcanoconiosis" * 2
 
 
@@ -453,7 +458,20 @@ PAGE_PROBE = r"""
     }
   }
 
+  // The content box of each band's column: the header's, the main
+  // content's and the footer's must line up.
+  const column = (sel) => {
+    const el = document.querySelector(sel);
+    if (!el) return null;
+    const r = el.getBoundingClientRect();
+    const s = getComputedStyle(el);
+    return {left: r.left + parseFloat(s.paddingLeft), right: r.right - parseFloat(s.paddingRight)};
+  };
+  const columns = {};
+  for (const sel of ['header .wrap', 'main', 'footer .wrap']) columns[sel] = column(sel);
+
   return {
+    columns,
     scrollWidth: document.documentElement.scrollWidth,
     innerWidth: window.innerWidth,
     wide: wide.slice(0, 8),
@@ -561,6 +579,19 @@ class Checker:
             for selector, height, minimum in probe["targets"]:
                 if height < minimum:
                     self.fail(where, f"tap target {selector} is {height} px tall (< {minimum})")
+        # The header's and the footer's text start and end where the
+        # content's does (a font size on a band once narrowed its column
+        # and indented the footer 60 px on a desktop).
+        content = probe["columns"].get("main")
+        for band in ("header .wrap", "footer .wrap"):
+            edges = probe["columns"].get(band)
+            if content is None or edges is None:
+                self.fail(where, f"no column to compare: main {content}, {band} {edges}")
+                continue
+            for side in ("left", "right"):
+                if abs(edges[side] - content[side]) > COLUMN_TOLERANCE:
+                    self.fail(where, f"{band} {side} edge at {edges[side]:.1f} px, the content's at "
+                                     f"{content[side]:.1f} px (more than {COLUMN_TOLERANCE} px apart)")
         if probe["lang"] != "en" or probe["h1"] != 1 or len(probe["landmarks"]) != 3:
             self.fail(where, f"structure: lang={probe['lang']!r}, {probe['h1']} h1, landmarks {probe['landmarks']}")
         if probe["fonts"]:

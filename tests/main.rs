@@ -15,6 +15,7 @@ mod hostile;
 mod limits;
 mod nodes;
 mod pipeline;
+mod readers;
 mod river;
 mod search;
 mod ssrf;

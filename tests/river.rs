@@ -87,11 +87,24 @@ fn the_river_pages_through_older_stories() {
     });
 
     // The default limit (50) shows all 40 on one page, without paging: the
-    // order every page must follow (seeds without a date count as first
-    // seen now, so they are not simply last).
+    // order every page must follow: the 35 stories of 2025, the seed of
+    // 2021, then the four seeds without a date, after every dated story.
     let all = river(&daemon, "/");
     let order = uids(&all);
     assert_eq!(order.len(), ITEMS + 5);
+    let articles: Vec<&str> = all.split("<article class=\"story\">").skip(1).collect();
+    assert!(
+        articles[..ITEMS]
+            .iter()
+            .all(|a| !a.contains(">Seed article<"))
+    );
+    assert!(
+        articles[ITEMS..]
+            .iter()
+            .all(|a| a.contains(">Seed article<"))
+    );
+    assert!(articles[ITEMS].contains("<time datetime=\"2021-08-23T00:00:00Z\">"));
+    assert!(articles[ITEMS + 1..].iter().all(|a| a.contains("undated")));
     assert!(!all.contains("class=\"paging\""));
 
     // Page 1: the ten newest, a way to older ones, none to newer.

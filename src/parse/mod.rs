@@ -16,6 +16,7 @@ use feed_rs::parser::{ParseErrorKind, ParseFeedError};
 use url::Url;
 
 mod atom_types;
+mod byline;
 pub(crate) mod charset;
 mod dates;
 mod json;
@@ -46,7 +47,10 @@ pub struct ParsedEntry {
     pub title: Option<String>,
     /// The entry's main link, absolute (resolved against xml:base / feed URL).
     pub link: Option<Url>,
-    /// Author names joined with ", ".
+    /// The byline: the names of the entry's authors (else the feed's, as
+    /// Atom, JSON Feed and iTunes say they apply), without e-mail addresses,
+    /// each once, joined with ", " (see `byline`). `None` when no author
+    /// has a name.
     pub author: Option<String>,
     pub published: Option<DateTime<Utc>>,
     pub updated: Option<DateTime<Utc>>,
@@ -432,10 +436,11 @@ fn line_column(doc: &str, offset: usize) -> (u32, u32) {
 fn convert(feed: model::Feed, base: &Url, warnings: Vec<String>) -> ParsedFeed {
     let title = feed.title.as_ref().and_then(plain_text).map(xml_chars_only);
     let link = pick_link(&feed.links, None, base);
+    let feed_authors = byline::byline(feed.authors.iter().filter_map(person_name));
     let entries = feed
         .entries
         .into_iter()
-        .map(|e| convert_entry(e, base))
+        .map(|e| convert_entry(e, base, feed_authors.as_deref()))
         .collect();
     ParsedFeed {
         title,
@@ -445,18 +450,23 @@ fn convert(feed: model::Feed, base: &Url, warnings: Vec<String>) -> ParsedFeed {
     }
 }
 
-fn convert_entry(entry: model::Entry, base: &Url) -> ParsedEntry {
+/// A person's name (see `byline::person_name`); feed-rs sets `email`
+/// when it split an address off the name.
+fn person_name(person: &model::Person) -> Option<String> {
+    byline::person_name(person.name.as_deref()?, person.email.is_some())
+}
+
+/// `feed_authors`: the byline of the feed's own authors, which apply to an
+/// entry without any (RFC 4287 4.2.1, JSON Feed 1.1, iTunes' channel
+/// `itunes:author`; RSS's `managingEditor` is an editor, not an author, and
+/// feed-rs keeps it apart).
+fn convert_entry(entry: model::Entry, base: &Url, feed_authors: Option<&str>) -> ParsedEntry {
     let entry_base = entry.base.as_deref().and_then(|b| resolve(b, None, base));
     let guid = Some(entry.id.trim())
         .filter(|id| !id.is_empty() && *id != NO_ID)
         .map(str::to_owned);
-    let author = entry
-        .authors
-        .iter()
-        .filter_map(|p| p.name.as_deref().map(str::trim).filter(|n| !n.is_empty()))
-        .map(|n| html_escape::decode_html_entities(n).into_owned())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let author = byline::byline(entry.authors.iter().filter_map(person_name))
+        .or_else(|| feed_authors.map(str::to_owned));
     let content_html = entry.content.as_ref().and_then(|c| {
         let body = c.body.as_deref()?;
         if body.trim().is_empty() {
@@ -486,7 +496,7 @@ fn convert_entry(entry: model::Entry, base: &Url) -> ParsedEntry {
             .and_then(plain_text)
             .map(xml_chars_only),
         link: pick_link(&entry.links, entry_base.as_ref(), base),
-        author: Some(author).filter(|a| !a.is_empty()).map(xml_chars_only),
+        author: author.map(xml_chars_only),
         published: entry.published,
         updated: entry.updated,
         content_html: content_html.map(xml_chars_only),

@@ -94,11 +94,13 @@ fn entry(xml: &mut Xml, meta: &FeedMeta, story: &StoredStory) {
             );
         }
     }
-    xml.leaf(
-        "published",
-        &[],
-        &markup::rfc3339(&markup::published(story)),
-    );
+    // `published` only for a story with a date (`StoredStory::date`).
+    // Atom requires `updated` on every entry: when this entry last changed
+    // here (stored, edited, joined by a member), which is true of an
+    // undated seed too, and claims nothing about when it was written.
+    if let Some(date) = story.date() {
+        xml.leaf("published", &[], &markup::rfc3339(&date));
+    }
     xml.leaf("updated", &[], &markup::rfc3339(&story.changed_at));
     xml.open("author", &[]);
     xml.leaf("name", &[], markup::author(meta, story));

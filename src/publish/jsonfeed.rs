@@ -104,7 +104,7 @@ fn item<'a>(meta: &FeedMeta, story: &'a StoredStory) -> ItemOut<'a> {
         title: &story.title,
         content_html: &story.content_html,
         content_text: &story.content_text,
-        date_published: story.published_at.as_ref().map(rfc3339),
+        date_published: story.date().as_ref().map(rfc3339),
         date_modified: story.updated_at.as_ref().map(rfc3339),
         authors: story
             .author

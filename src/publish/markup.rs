@@ -184,11 +184,6 @@ pub(super) fn source_link(source: &Source) -> Option<String> {
         .or_else(|| safe_url(&source.feed_url))
 }
 
-/// When the story was published: its own date, else when we first saw it.
-pub(super) fn published(story: &StoredStory) -> DateTime<Utc> {
-    story.published_at.unwrap_or(story.first_seen_at)
-}
-
 /// The dates a feed carries must have four-digit, non-negative years (RFC
 /// 3339 and 2822 cannot say more, and chrono's RFC 2822 formatter panics
 /// otherwise); a feed that claims the year 20250 is pulled back to 9999.

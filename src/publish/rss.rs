@@ -66,7 +66,10 @@ fn item(xml: &mut Xml, meta: &FeedMeta, story: &StoredStory) {
         &[("isPermaLink", "false")],
         &markup::entry_id(&story.uid),
     );
-    xml.leaf("pubDate", &[], &markup::rfc2822(&markup::published(story)));
+    // Optional in RSS: left out for a story without a date.
+    if let Some(date) = story.date() {
+        xml.leaf("pubDate", &[], &markup::rfc2822(&date));
+    }
     xml.leaf("dc:creator", &[], markup::author(meta, story));
     xml.leaf("description", &[], &markup::feed_content(story));
     // RSS allows one <source>: the feed that carried the story first.

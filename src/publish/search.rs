@@ -75,7 +75,7 @@ pub fn page(meta: &FeedMeta, topics: &[TopicLink], search: &SearchPage<'_>) -> S
             "<article class=\"story\">\n<h2><a href=\"{}\">{}</a></h2>\n<p class=\"meta\">{}",
             escape(&meta.story_url(&story.uid)),
             highlighted(&hit.title),
-            html::time(&markup::published(story)),
+            html::story_date(story),
         );
         let sources = html::sources_line(&story.sources, 4);
         if !sources.is_empty() {

@@ -512,6 +512,83 @@ fn odd_uids_and_dates_do_not_break_the_feeds() {
     assert!(rss.contains("<pubDate>Fri, 31 Dec 9999 23:59:59 +0000</pubDate>"));
 }
 
+const UNDATED_UID: &str = "99999999888877776666555555555555";
+
+/// A seed whose file named no date, imported after everything else.
+fn undated_seed() -> StoredStory {
+    let mut story = seed();
+    story.id = StoryId(4);
+    story.uid = UNDATED_UID.to_owned();
+    story.seed_key = Some("no-date.txt".to_owned());
+    story.title = "An article from some year".to_owned();
+    story.published_at = None;
+    story.first_seen_at = at(4, 9);
+    story.changed_at = at(4, 9);
+    story
+}
+
+/// Every format says the same of each story's date: its own (the seed's
+/// file date, the hostile story's feed date), first seen for a feed story
+/// without one, and nothing at all for the undated seed, whose import time
+/// is not when it was written.
+#[test]
+fn every_format_gives_a_story_the_same_date_or_none() {
+    let list = vec![hostile(), wire(), seed(), undated_seed()];
+    let want = [
+        (HOSTILE_UID, Some(at(3, 7))),
+        (WIRE_UID, Some(at(2, 10))),
+        (SEED_UID, Some(at(1, 8))),
+        (UNDATED_UID, None),
+    ];
+    for story in &list {
+        let expected = want.iter().find(|(uid, _)| *uid == story.uid).unwrap().1;
+        assert_eq!(story.date(), expected, "{}", story.uid);
+    }
+
+    let atom = feed_rs::parser::parse(atom::render(&meta("feed.atom"), &list).as_bytes()).unwrap();
+    let rss = feed_rs::parser::parse(rss::render(&meta("feed.rss"), &list).as_bytes()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&jsonfeed::render(&meta("feed.json"), &list).unwrap()).unwrap();
+    let river = html::river(&meta(""), &[], Paging::default(), &list);
+    for (uid, date) in want {
+        assert_eq!(entry(&atom, uid).published, date, "Atom {uid}");
+        assert_eq!(entry(&rss, uid).published, date, "RSS {uid}");
+        let item = json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|item| item["id"] == uid)
+            .unwrap();
+        let json_date = item["date_published"]
+            .as_str()
+            .map(|d| DateTime::parse_from_rfc3339(d).unwrap().with_timezone(&Utc));
+        assert_eq!(json_date, date, "JSON Feed {uid}");
+        let story = list.iter().find(|s| s.uid == uid).unwrap();
+        let page = html::story_page(&meta(""), &[], story);
+        let shown = match date {
+            Some(date) => format!("<time datetime=\"{}\">", date.format("%Y-%m-%dT%H:%M:%SZ")),
+            None => "undated".to_owned(),
+        };
+        assert!(page.contains(&shown), "story page {uid}: {shown}");
+        // On the river, in the story's own meta line.
+        let item = river
+            .split("<article class=\"story\">")
+            .find(|item| item.contains(uid))
+            .unwrap();
+        let meta_line = item.split("<p class=\"meta\">").nth(1).unwrap();
+        let meta_line = meta_line.split("</p>").next().unwrap();
+        assert!(meta_line.contains(&shown), "river {uid}: {meta_line}");
+    }
+    // Atom requires `updated`: the undated seed's is when it was stored
+    // here, and it has no `published`.
+    let undated = entry(&atom, UNDATED_UID);
+    assert_eq!(undated.updated, Some(at(4, 9)));
+    let doc = atom::render(&meta("feed.atom"), &[undated_seed()]);
+    assert!(!doc.contains("<published>"), "{doc}");
+    let doc = rss::render(&meta("feed.rss"), &[undated_seed()]);
+    assert!(!doc.contains("<pubDate>"), "{doc}");
+}
+
 const MEMBER_UID: &str = "abababababababababababababababab";
 
 /// The seed as the entry of a cluster with two other outlets' versions.

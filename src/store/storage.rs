@@ -230,8 +230,10 @@ pub trait StoryWriter {
 /// What the published documents read. Each call is one snapshot, and none
 /// waits for a writer (see the module's notes).
 pub trait StoryReader {
-    /// One entry per near-duplicate cluster, newest first (publication
-    /// date, else first seen), with its sources and the other members'
+    /// One entry per near-duplicate cluster, newest first by
+    /// [`StoredStory::date`](super::StoredStory::date), entries without a
+    /// date (undated seeds) after every dated one, ties by insertion,
+    /// newest first; with its sources and the other members'
     /// outlets (`also_reported_by`); [`StoryQuery`] says which. The entry
     /// is the cluster's founder, so its `uid` does not change when another
     /// member joins; its `changed_at` does, and the documents' validators

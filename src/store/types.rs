@@ -199,6 +199,23 @@ pub struct StoredStory {
     pub also_reported_by: Vec<AlsoReported>,
 }
 
+impl StoredStory {
+    /// The story's date, as every document shows it and the store orders
+    /// by: the date its source gave (the item's published, else updated,
+    /// time; a seed file's date), else, for a story from a feed, when
+    /// feedloom first saw it (an undated item is news when it first
+    /// appears). A seed without a date in its file has none: the time it
+    /// was imported says nothing about when it was written, and it must not
+    /// pose as today's news. The store puts stories without a date after
+    /// every dated one.
+    pub fn date(&self) -> Option<DateTime<Utc>> {
+        self.published_at.or(match self.origin {
+            Origin::Feed => Some(self.first_seen_at),
+            Origin::Seed => None,
+        })
+    }
+}
+
 /// Another outlet's report of the same event: one member of a story's
 /// near-duplicate cluster, seen through one of its sources.
 #[derive(Debug, Clone, PartialEq)]

@@ -49,7 +49,11 @@ fn plain_rss_maps_fields() {
         e.published.map(|d| d.to_rfc3339()).as_deref(),
         Some("2024-03-01T10:00:00+00:00")
     );
-    assert!(e.author.is_some());
+    assert_eq!(
+        e.author.as_deref(),
+        Some("Ann"),
+        "the address is not part of the name"
+    );
 }
 
 #[test]

@@ -13,7 +13,7 @@ use url::Url;
 use crate::publish::markup::{self, escape};
 use crate::publish::search_form;
 use crate::publish::{ATOM_PATH, FeedMeta, JSON_FEED_PATH, OPML_PATH, RSS_PATH};
-use crate::store::{AlsoReported, Source};
+use crate::store::{AlsoReported, Source, StoredStory};
 
 /// One topic in the site's navigation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,6 +148,16 @@ pub(in crate::publish) fn time(at: &DateTime<Utc>) -> String {
         markup::rfc3339(at),
         markup::human_time(at)
     )
+}
+
+/// A story's date on a page ([`StoredStory::date`]), or "undated" for a
+/// seed whose file names none: said, so that no reader takes the page's
+/// silence for today.
+pub(in crate::publish) fn story_date(story: &StoredStory) -> String {
+    match story.date() {
+        Some(at) => time(&at),
+        None => "undated".to_owned(),
+    }
 }
 
 /// What an outlet is called on a page: its feed's title, else the host of

@@ -20,7 +20,7 @@ mod story;
 mod style;
 
 pub use chrome::TopicLink;
-pub(in crate::publish) use chrome::{PageKind, page, sources_line, time};
+pub(in crate::publish) use chrome::{PageKind, page, sources_line, story_date};
 pub use river::{MAX_PAGE, Paging, river};
 pub use story::story_page;
 pub use style::content_security_policy;

@@ -6,10 +6,10 @@
 use std::fmt::Write as _;
 
 use super::chrome::{
-    PageKind, TopicLink, link_or_text, member_href, outlet_name, page, sources_line, time,
+    PageKind, TopicLink, link_or_text, member_href, outlet_name, page, sources_line, story_date,
 };
 use crate::publish::FeedMeta;
-use crate::publish::markup::{self, escape};
+use crate::publish::markup::escape;
 use crate::store::{AlsoReported, Origin, StoredStory};
 
 /// The last river page there is (`?page=` beyond it is clamped by the
@@ -112,7 +112,7 @@ fn item(out: &mut String, meta: &FeedMeta, story: &StoredStory) {
         out.push_str(&sources_line(&story.sources, RIVER_SOURCES));
         out.push_str(" · ");
     }
-    out.push_str(&time(&markup::published(story)));
+    out.push_str(&story_date(story));
     out.push_str("</p>\n");
     let summary = summary(&story.title, &story.content_text, SUMMARY_CHARS);
     if !summary.is_empty() {

@@ -5,7 +5,8 @@
 use std::fmt::Write as _;
 
 use super::chrome::{
-    PageKind, TopicLink, link_or_text, member_href, outlet_name, page, source_link, time,
+    PageKind, TopicLink, link_or_text, member_href, outlet_name, page, source_link, story_date,
+    time,
 };
 use crate::publish::FeedMeta;
 use crate::publish::markup::{self, escape};
@@ -26,7 +27,7 @@ pub fn story_page(meta: &FeedMeta, topics: &[TopicLink], story: &StoredStory) ->
     if let Some(author) = story.author.as_deref().filter(|a| !a.trim().is_empty()) {
         let _ = write!(main, "By {} · ", escape(author));
     }
-    main.push_str(&time(&markup::published(story)));
+    main.push_str(&story_date(story));
     main.push_str("</p>\n");
     if let Some(link) = story.link.as_deref().and_then(markup::safe_url) {
         let outlet = story

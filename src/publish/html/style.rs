@@ -12,7 +12,11 @@ use sha2::{Digest, Sha256};
 
 /// Light by default, dark when the system asks (`prefers-color-scheme`),
 /// both above WCAG AA contrast for body text, muted text and links
-/// (`.ci/browser.py` measures it). The measure is about 66 characters;
+/// (`.ci/browser.py` measures it). The measure is about 66 characters
+/// of body text in every band of the page: `.wrap`'s width is in `ch` of
+/// its own font, so smaller text is set on the paragraphs inside a band
+/// (the footer's), never on the band, whose column would narrow and sit
+/// indented from the others;
 /// `overflow-wrap:anywhere` keeps long URLs and words from widening a phone
 /// screen; tap targets in navigation are at least 44 px tall.
 pub(super) const STYLE: &str = "\
@@ -63,8 +67,8 @@ h1.brand{font-size:clamp(1.5rem,1.1rem + 1.8vw,2.1rem);letter-spacing:-.015em;te
 section h2{font-size:1.05rem;margin:1.75rem 0 .5rem}
 section ul{padding-left:1.25rem}
 section li{margin:.4rem 0}
-footer{border-top:1px solid var(--rule);margin-top:1.5rem;padding:1rem 0 3rem;color:var(--muted);font-size:.875rem}
-footer p{margin:.25rem 0}
+footer{border-top:1px solid var(--rule);margin-top:1.5rem;padding:1rem 0 3rem;color:var(--muted)}
+footer p{margin:.25rem 0;font-size:.875rem}
 footer a{display:inline-block;padding:.3rem 0;color:inherit}
 form.search{display:flex;gap:.5rem;margin:.5rem 0 .75rem}
 form.search input{flex:1;min-width:0;font:inherit;padding:.45rem .6rem;border:1px solid var(--rule);border-radius:.4rem;background:var(--bg);color:var(--fg)}

@@ -20,6 +20,14 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_nodes.sql",
         include_str!("../../../migrations/postgres/0002_nodes.sql"),
     ),
+    (
+        "0003_undated_seeds.sql",
+        include_str!("../../../migrations/postgres/0003_undated_seeds.sql"),
+    ),
+    (
+        "0004_bylines.sql",
+        include_str!("../../../migrations/postgres/0004_bylines.sql"),
+    ),
 ];
 
 /// The PostgreSQL schema version this build writes (its own numbering,

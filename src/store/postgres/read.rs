@@ -11,15 +11,15 @@ use postgres::types::ToSql;
 use super::cluster;
 use super::open::{Store, snapshot};
 use super::rows::{
-    SOURCES_OF, STORY_COLUMN_COUNT, STORY_COLUMNS, big, source_from_row, story_from_row,
+    SOURCES_OF, STORY_COLUMN_COUNT, STORY_COLUMNS, big, date_key, source_from_row, story_from_row,
 };
 use crate::store::error::Result;
 use crate::store::storage::{Interrupt, StoryReader};
 use crate::store::types::{Source, StoredStory, StoryId, StoryQuery};
 
 /// The query that picks a page's entries (their `column`, `id` or `uid`,
-/// newest first: publication date, else first seen; ties by insertion),
-/// and its values.
+/// newest first by [`date_key`], undated stories last; ties by
+/// insertion), and its values.
 pub(super) fn page_sql(query: &StoryQuery, column: &str) -> (String, Vec<Box<dyn ToSql + Sync>>) {
     let mut values: Vec<Box<dyn ToSql + Sync>> = Vec::new();
     let mut clauses = String::new();
@@ -49,14 +49,14 @@ pub(super) fn page_sql(query: &StoryQuery, column: &str) -> (String, Vec<Box<dyn
              WHERE m.cluster_id = s.id AND t.topic = ${t} AND t.reason LIKE 'exclude:%')"
         ));
     }
-    let at = "coalesce(s.published_at, s.first_seen_at)";
+    let at = date_key("s");
     if let Some(uid) = &query.before {
         values.push(Box::new(uid.clone()));
         let k = values.len();
         // A uid no longer stored makes the comparison NULL: no entries.
         clauses.push_str(&format!(
-            " AND ({at}, s.id) < (SELECT coalesce(b.published_at, b.first_seen_at), b.id \
-             FROM stories b WHERE b.uid = ${k})"
+            " AND ({at}, s.id) < (SELECT {}, b.id FROM stories b WHERE b.uid = ${k})",
+            date_key("b")
         ));
     }
     values.push(Box::new(query.limit.map(big)));

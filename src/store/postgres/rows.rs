@@ -78,3 +78,16 @@ pub(super) fn from_unix(seconds: i64) -> Option<DateTime<Utc>> {
 pub(super) fn big(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
+
+/// A story's date as the order key ([`StoredStory::date`]) of the
+/// `stories` row named `table`: its published time, else when first seen
+/// for a story from a feed, else (an undated seed) `i64::MIN + 1`, below
+/// any time chrono can hold. The indexes `stories_founders_by_date` and
+/// `stories_by_date` (migrations/postgres/0003_undated_seeds.sql) are on
+/// exactly this expression.
+pub(super) fn date_key(table: &str) -> String {
+    format!(
+        "coalesce({table}.published_at, CASE WHEN {table}.origin = 'feed' THEN {table}.first_seen_at END, \
+         -9223372036854775807)"
+    )
+}

@@ -9,7 +9,7 @@
 use super::highlight::{self, Matcher};
 use super::open::{Store, snapshot};
 use super::rows::{
-    SOURCES_OF, STORY_COLUMN_COUNT, STORY_COLUMNS, big, source_from_row, story_from_row,
+    SOURCES_OF, STORY_COLUMN_COUNT, STORY_COLUMNS, big, date_key, source_from_row, story_from_row,
 };
 use crate::store::error::Result;
 use crate::store::search_terms::search_terms;
@@ -26,13 +26,14 @@ const WEIGHTS: &str = "{0.2, 0.2, 0.2, 1.0}";
 pub(super) fn search_sql() -> String {
     // Rank every match from the index and two lookups, then read one
     // page of stories.
+    let date = date_key("d");
     format!(
         "WITH page AS MATERIALIZED (
              SELECT x.story_id AS id,
                     ts_rank('{WEIGHTS}', x.document, q.query, 1) AS rank,
                     t.on_topic AS on_topic,
                     coalesce(t.on_topic, false) AS first,
-                    coalesce(d.published_at, d.first_seen_at) AS date
+                    {date} AS date
              FROM to_tsquery('english', $1) AS q(query)
              JOIN story_search x ON x.document @@ q.query
              JOIN stories d ON d.id = x.story_id

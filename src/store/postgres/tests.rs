@@ -54,6 +54,34 @@ fn stories(n: usize) -> Option<(backend::PostgresDb, Store)> {
     Some((db, store))
 }
 
+/// Stories stored before bylines were cleaned are mended by migration 4.
+#[test]
+fn migration_4_mends_the_bylines_stored_before() {
+    use crate::store::tests::common::{assert_bylines_mended, old_byline_items};
+    let Some(db) = backend::postgres() else {
+        return;
+    };
+    let mut store = Store::open(&db.url).unwrap();
+    let feed = store
+        .ensure_feed(&Url::parse("https://a.example/feed").unwrap(), None, now())
+        .unwrap()
+        .id;
+    let update = FeedUpdate {
+        http_status: 200,
+        items: old_byline_items(),
+        ..FeedUpdate::default()
+    };
+    store.apply_update(feed, now(), &update).unwrap();
+    store
+        .client()
+        .unwrap()
+        .execute("UPDATE feedloom_schema SET version = 3", &[])
+        .unwrap();
+    drop(store);
+    let store = Store::open(&db.url).unwrap();
+    assert_bylines_mended(&store);
+}
+
 #[test]
 fn redact_hides_the_password_and_never_echoes_a_key_value_string() {
     assert_eq!(

@@ -47,6 +47,14 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0009_explicit_score_queue.sql",
         include_str!("../../../migrations/0009_explicit_score_queue.sql"),
     ),
+    (
+        "0010_undated_seeds.sql",
+        include_str!("../../../migrations/0010_undated_seeds.sql"),
+    ),
+    (
+        "0011_bylines.sql",
+        include_str!("../../../migrations/0011_bylines.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -10,7 +10,7 @@ use rusqlite::{OptionalExtension, params_from_iter};
 use super::cluster;
 use super::open::Store;
 use super::rows::{
-    SOURCE_COLUMNS, STORY_COLUMN_COUNT, STORY_COLUMNS, source_from_row, story_from_row,
+    SOURCE_COLUMNS, STORY_COLUMN_COUNT, STORY_COLUMNS, date_key, source_from_row, story_from_row,
 };
 use crate::store::error::Result;
 use crate::store::storage::{Interrupt, StoryReader};
@@ -74,7 +74,7 @@ impl StoryQuery {
             // The first condition is the index range that starts the scan
             // at the story (`stories_by_date`); the second breaks ties
             // between stories of the same date as the order does.
-            let at = "coalesce(published_at, first_seen_at)";
+            let at = date_key("");
             clauses.push(format!(
                 "{at} <= (SELECT {at} FROM stories WHERE uid = ?{k}) \
                  AND ({at}, id) < (SELECT {at}, id FROM stories WHERE uid = ?{k})"
@@ -99,9 +99,6 @@ impl Interrupt for rusqlite::InterruptHandle {
 /// SQLite's limit on bound parameters, however large the page.
 const ID_CHUNK: usize = 500;
 
-/// Newest first: publication date, else first seen; ties by insertion.
-const NEWEST_FIRST: &str = "ORDER BY coalesce(published_at, first_seen_at) DESC, id DESC";
-
 /// The published entries: one story per near-duplicate cluster, its founder.
 const FOUNDERS: &str = "WHERE cluster_id = id";
 
@@ -117,8 +114,10 @@ pub(super) fn page_sql(query: &StoryQuery, column: &str) -> (String, Vec<Value>)
         i64::try_from(query.offset).unwrap_or(i64::MAX),
     ));
     let n = values.len();
+    let date = date_key("");
     let sql = format!(
-        "SELECT {column} FROM stories {FOUNDERS} {filter} {NEWEST_FIRST} LIMIT ?{} OFFSET ?{n}",
+        "SELECT {column} FROM stories {FOUNDERS} {filter} \
+         ORDER BY {date} DESC, id DESC LIMIT ?{} OFFSET ?{n}",
         n - 1
     );
     (sql, values)

@@ -68,3 +68,22 @@ pub(super) fn source_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Stor
 pub(super) fn from_unix(seconds: i64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(seconds, 0)
 }
+
+/// A story's date as the order key ([`StoredStory::date`]) of the
+/// `stories` row named `table` (empty for the unqualified table): its
+/// published time, else when first seen for a story from a feed, else (an
+/// undated seed) `i64::MIN + 1`, below any time chrono can hold (`i64::MIN`
+/// itself is not an integer literal to SQLite). The index
+/// `stories_by_date` (migrations/0010_undated_seeds.sql) is on exactly this
+/// expression, or SQLite would not use it.
+pub(super) fn date_key(table: &str) -> String {
+    let t = if table.is_empty() {
+        String::new()
+    } else {
+        format!("{table}.")
+    };
+    format!(
+        "coalesce({t}published_at, CASE WHEN {t}origin = 'feed' THEN {t}first_seen_at END, \
+         -9223372036854775807)"
+    )
+}

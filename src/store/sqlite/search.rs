@@ -13,7 +13,7 @@ use rusqlite::{TransactionBehavior, params};
 
 use super::open::Store;
 use super::rows::{
-    SOURCE_COLUMNS, STORY_COLUMN_COUNT, STORY_COLUMNS, source_from_row, story_from_row,
+    SOURCE_COLUMNS, STORY_COLUMN_COUNT, STORY_COLUMNS, date_key, source_from_row, story_from_row,
 };
 use crate::store::error::Result;
 use crate::store::search_terms::search_terms;
@@ -126,13 +126,14 @@ impl SearchIndex for Store {
         // keep the page as the outer loop: otherwise the planner may scan
         // every match again. The outer MATCH gives the auxiliary functions
         // their context.
+        let date = date_key("d");
         let sql = format!(
             "WITH page AS MATERIALIZED (
                  SELECT stories_fts.rowid AS id,
                         bm25(stories_fts, {TITLE_WEIGHT}, 1.0) AS rank,
                         t.on_topic AS on_topic,
                         coalesce(t.on_topic, 0) AS first,
-                        coalesce(d.published_at, d.first_seen_at) AS date
+                        {date} AS date
                  FROM stories_fts
                  JOIN stories d INDEXED BY stories_search_order ON d.id = stories_fts.rowid
                  LEFT JOIN story_topics t ON t.topic = ?2 AND t.story_id = stories_fts.rowid

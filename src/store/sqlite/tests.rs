@@ -74,6 +74,25 @@ fn migrations_are_idempotent_and_newer_schemas_are_refused() {
     assert!(matches!(error, Error::SchemaTooNew { .. }), "{error}");
 }
 
+/// Stories stored before bylines were cleaned are mended by migration 11.
+#[test]
+fn migration_11_mends_the_bylines_stored_before() {
+    use crate::store::tests::common::{assert_bylines_mended, old_byline_items};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("feedloom.db");
+    let mut store = Store::open(&path).unwrap();
+    let a = feed(&mut store, "https://a.example/feed");
+    store
+        .apply_update(a, now(), &update(old_byline_items()))
+        .unwrap();
+    drop(store);
+    let conn = Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", 10).unwrap();
+    drop(conn);
+    let store = Store::open(&path).unwrap();
+    assert_bylines_mended(&store);
+}
+
 #[test]
 fn a_second_writer_waits_for_the_first_instead_of_failing() {
     let dir = tempfile::tempdir().unwrap();

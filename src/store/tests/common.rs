@@ -68,3 +68,58 @@ pub(crate) fn texts(store: &dyn Storage) -> Vec<(String, usize)> {
     texts.sort();
     texts
 }
+
+/// Bylines as stories stored before names were cleaned may hold them, and
+/// what migrations/0011_bylines.sql (postgres/0004) leaves of each.
+pub(crate) const OLD_BYLINES: &[(&str, Option<&str>)] = &[
+    ("(Wire Desk)", Some("Wire Desk")),
+    ("( Jos\u{e9} Garc\u{ed}a )", Some("Jos\u{e9} Garc\u{ed}a")),
+    ("()", None),
+    ("webmaster@fcutrecht.net", None),
+    ("Jane Doe", Some("Jane Doe")),
+    (
+        "Nick Ames (now), Ed Aarons (earlier)",
+        Some("Nick Ames (now), Ed Aarons (earlier)"),
+    ),
+    (
+        "(Mark Pilgrim), (Mark Pilgrim)",
+        Some("(Mark Pilgrim), (Mark Pilgrim)"),
+    ),
+    ("Me (me@example.com)", Some("Me (me@example.com)")),
+    ("@jane", Some("@jane")),
+];
+
+/// One item per [`OLD_BYLINES`] entry, its byline stored as it is.
+pub(crate) fn old_byline_items() -> Vec<Item> {
+    OLD_BYLINES
+        .iter()
+        .enumerate()
+        .map(|(i, (byline, _))| {
+            let mut it = item(
+                &format!("b{i}"),
+                &format!("Story {i}"),
+                &format!("Text {i}."),
+            );
+            it.story.author = Some((*byline).to_owned());
+            it
+        })
+        .collect()
+}
+
+/// Every entry's title and byline, checked against [`OLD_BYLINES`].
+pub(crate) fn assert_bylines_mended(store: &dyn Storage) {
+    let mut found: Vec<(String, Option<String>)> = store
+        .stories(&StoryQuery::all(None))
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.title, s.author))
+        .collect();
+    found.sort();
+    let mut want: Vec<(String, Option<String>)> = OLD_BYLINES
+        .iter()
+        .enumerate()
+        .map(|(i, (_, mended))| (format!("Story {i}"), mended.map(str::to_owned)))
+        .collect();
+    want.sort();
+    assert_eq!(found, want);
+}

@@ -63,3 +63,34 @@ fn the_stylesheet_has_no_external_references() {
         assert!(!style.contains(banned), "{banned} in the stylesheet");
     }
 }
+
+/// `.wrap`'s width is in `ch` of its own font: a font size set on a band
+/// that holds a `.wrap` (the header, the footer) narrows that band's
+/// column, which then sits indented from the content's (the footer was
+/// 60 px in on a desktop). Smaller text goes on what is inside the band.
+/// `.ci/browser.py` measures the edges in Chromium.
+#[test]
+fn no_band_around_a_wrap_changes_the_font_size() {
+    let bands = [
+        "header",
+        "footer",
+        ".site",
+        "main",
+        "body>header",
+        "body>footer",
+    ];
+    for rule in STYLE.split('}') {
+        let Some((selectors, declarations)) = rule.split_once('{') else {
+            continue;
+        };
+        let selectors = selectors.rsplit('\n').next().unwrap_or(selectors);
+        for selector in selectors.split(',').map(str::trim) {
+            if bands.contains(&selector) {
+                assert!(
+                    !declarations.contains("font-size") && !declarations.contains("font:"),
+                    "`{selector}{{{declarations}}}` sets the font size of a band around a .wrap"
+                );
+            }
+        }
+    }
+}
