@@ -503,6 +503,21 @@ fn an_edit_of_an_invalid_file_says_nothing_changed_and_lists_the_problems() {
         );
         assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
     }
+    // One problem too starts on a line of its own.
+    std::fs::write(&config, text.replace("schedul =", "schedule =")).unwrap();
+    let output = feedloom(&config, &["feeds", "rm", "A"]);
+    assert_eq!(output.status.code(), Some(2), "{}", out(&output));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!(
+            "feedloom: nothing changed; fix these first:\n{path}:10:12: feeds[0].schedule: {}\n",
+            String::from_utf8_lossy(&feedloom(&config, &["check-config"]).stderr)
+                .split_once(": feeds[0].schedule: ")
+                .unwrap()
+                .1
+                .trim_end()
+        )
+    );
     // Listing is no edit: it says what is wrong, without the refusal.
     let listed = feedloom(&config, &["feeds", "ls"]);
     assert_eq!(listed.status.code(), Some(2));

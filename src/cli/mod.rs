@@ -393,14 +393,22 @@ fn open_store(database: &Database) -> anyhow::Result<SharedStore> {
 }
 
 /// An error as the CLI prints it: the message and its causes, each after
-/// `: `, except that a cause of several lines (a configuration's problems,
-/// one per line) starts on a line of its own.
+/// `: `, except that a configuration's problems (one `file:line:column`
+/// a line), or any cause of several lines, start on a line of their own.
 fn message(error: &anyhow::Error) -> String {
     let mut out = String::new();
     for (i, cause) in error.chain().enumerate() {
         let text = cause.to_string();
+        let problems = matches!(
+            cause.downcast_ref::<config::Error>(),
+            Some(config::Error::Invalid { .. })
+        );
         if i > 0 {
-            out.push_str(if text.contains('\n') { ":\n" } else { ": " });
+            out.push_str(if problems || text.contains('\n') {
+                ":\n"
+            } else {
+                ": "
+            });
         }
         out.push_str(&text);
     }
