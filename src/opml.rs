@@ -10,7 +10,8 @@
 //!
 //! What counts as a feed: an `outline` with an `xmlUrl` attribute (any
 //! letter case: `xmlurl`, `XMLURL` occur in the wild), or with `url` when its
-//! `type` is `rss`/`atom`. `type="link"` outlines also carry `url`, but they
+//! `type` is `rss`/`atom`; a childless `type="rss"`/`"atom"` outline with
+//! neither is reported as invalid, with its line. `type="link"` outlines also carry `url`, but they
 //! point at web pages or other OPML files (see
 //! `tests/corpus/opml/feedvalidator/clean/directory.opml`), so they are not
 //! feeds. Outlines without a feed URL that contain others are folders: their
@@ -49,6 +50,9 @@ pub struct Subscription {
     /// The enclosing folders' titles joined with [`CATEGORY_SEPARATOR`];
     /// `None` at top level.
     pub category: Option<String>,
+    /// 1-based line of the outline's start tag, to point at it (a feed
+    /// listed twice in the file is reported at its first line).
+    pub line: usize,
 }
 
 /// An outline with a feed URL that is not a usable http(s) URL.
@@ -248,6 +252,18 @@ fn element(
         other => other,
     };
     let Some(raw_url) = raw_url else {
+        // An outline that says it is a feed and names none: a broken
+        // entry, not a folder (a folder would hold other outlines).
+        if empty && matches!(feed_type.as_str(), "rss" | "atom") {
+            out.invalid.push(Invalid {
+                line,
+                reason: format!(
+                    "a type=\"{feed_type}\" outline without xmlUrl; add the feed's URL"
+                ),
+                text: title,
+            });
+            return Frame::element(name);
+        }
         return Frame {
             name,
             folder: if empty { None } else { title },
@@ -261,6 +277,7 @@ fn element(
                 title,
                 html_url: attrs.get("htmlurl").and_then(|u| feed_url(&u).ok()),
                 category: (!folders.is_empty()).then(|| folders.join(CATEGORY_SEPARATOR)),
+                line,
             });
         }
         Err(reason) => out.invalid.push(Invalid {

@@ -3,6 +3,7 @@
 use std::process::Output;
 
 use serde_json::Value;
+use unicode_width::UnicodeWidthStr;
 
 use crate::support::{FixtureServer, feedloom, fixture, write_config};
 
@@ -187,17 +188,29 @@ fn feeds_ls_joins_the_configuration_and_the_database() {
     let urls = [server.url("/wire.rss"), server.url("/gone.rss")];
     let config = write_config(dir.path(), &urls, "");
 
-    // Before any poll: listed, never fetched, and no database created.
+    // Before any poll: listed, not polled yet, and no database created.
     let before = feedloom(&config, &["feeds", "ls"]);
     assert!(before.status.success());
     let text = stdout(&before);
     assert!(
-        text.contains("never fetched") && text.contains(&urls[1]),
+        text.contains("not polled yet") && text.contains(&urls[1]),
         "{text}"
     );
     assert!(!dir.path().join("feedloom.db").exists());
 
     assert!(feedloom(&config, &["poll"]).status.success());
+    // The failing feed's problem on a line of its own under its row.
+    let table = stdout(&feedloom(&config, &["feeds", "ls"]));
+    let lines: Vec<&str> = table.lines().collect();
+    let row = lines
+        .iter()
+        .position(|line| line.ends_with(&urls[1]))
+        .expect("the failing feed's row");
+    assert!(lines[row].contains("failed "), "{table}");
+    assert!(
+        lines[row + 1].starts_with("  ↳ 1× ") && lines[row + 1].contains("404"),
+        "{table}"
+    );
     let listed = feedloom(&config, &["feeds", "ls", "--json"]);
     let rows: Value = serde_json::from_str(&stdout(&listed)).unwrap();
     let rows = rows.as_array().unwrap();
@@ -339,7 +352,7 @@ fn feeds_ls_escapes_control_characters_and_cuts_long_titles() {
     ));
     std::fs::write(&config, text).unwrap();
 
-    let output = feedloom(&config, &["feeds", "ls"]);
+    let output = feedloom(&config, &["feeds", "ls", "--wide"]);
     assert_succeeded(&output);
     let table = stdout(&output);
     assert!(
@@ -363,6 +376,13 @@ fn feeds_ls_escapes_control_characters_and_cuts_long_titles() {
         table.lines().all(|line| line.chars().count() < 600),
         "{table}"
     );
+    // The default table cuts them further, to fit.
+    let fitted = stdout(&feedloom(&config, &["feeds", "ls"]));
+    assert!(
+        !fitted.contains(|c: char| c.is_control() && c != '\n' || c == '\u{202e}'),
+        "{fitted:?}"
+    );
+    assert!(fitted.lines().all(|line| line.width() <= 100), "{fitted}");
 
     // Scripts get the full values, escaped as JSON escapes them.
     let json = feedloom(&config, &["feeds", "ls", "--json"]);
@@ -375,4 +395,123 @@ fn feeds_ls_escapes_control_characters_and_cuts_long_titles() {
             .unwrap()
             .starts_with("\u{1b}]0;pwned")
     );
+}
+
+/// `feeds ls` fits 100 columns (display columns: a CJK title takes two per
+/// character), cutting with an ellipsis; it shows the category and says
+/// "not polled yet"; `--wide` shows every column in full.
+#[test]
+fn feeds_ls_fits_100_columns_and_shows_the_category() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &[], "");
+    let long_url = format!("https://news.example.org/{}/feed.xml", "section/".repeat(8));
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "[[feeds]]\nurl = \"{long_url}\"\ntitle = \"{}\"\ncategory = \"Asia / Energy\"\n\n\
+         [[feeds]]\nurl = \"https://b.example/feed\"\ntitle = \"Short\"\nschedule = \"0 0 * * * *\"\nenabled = false\n",
+        "新华社中亚能源新闻".repeat(6)
+    ));
+    std::fs::write(&config, text).unwrap();
+
+    let output = feedloom(&config, &["feeds", "ls"]);
+    assert_succeeded(&output);
+    let table = stdout(&output);
+    assert!(table.lines().all(|line| line.width() <= 100), "{table}");
+    let widest = table.lines().map(UnicodeWidthStr::width).max().unwrap();
+    assert!(widest > 90, "uses the room it has: {table}");
+    let header = table.lines().next().unwrap();
+    for column in [
+        "TITLE",
+        "CATEGORY",
+        "LAST POLL",
+        "NEXT POLL",
+        "STORIES",
+        "URL",
+    ] {
+        assert!(header.contains(column), "{header}");
+    }
+    assert!(table.contains("Asia / Energy"), "{table}");
+    assert!(table.contains("not polled yet"), "{table}");
+    assert!(!table.contains("never fetched"), "{table}");
+    assert!(table.contains("disabled"), "the disabled feed: {table}");
+    assert!(table.contains("新华社") && table.contains('…'), "{table}");
+    assert!(!table.contains(&long_url), "the URL is cut to fit: {table}");
+    assert!(table.contains("https://b.example/feed"), "{table}");
+
+    let wide = stdout(&feedloom(&config, &["feeds", "ls", "--wide"]));
+    assert!(wide.contains(&long_url), "{wide}");
+    assert!(wide.lines().any(|line| line.width() > 100), "{wide}");
+    for column in ["SCHEDULE", "ENABLED", "PROBLEM"] {
+        assert!(wide.lines().next().unwrap().contains(column), "{wide}");
+    }
+    assert!(wide.contains("0 0 * * * *"), "{wide}");
+}
+
+/// Piped, stderr gets no progress line (no carriage returns, no escape
+/// sequences) and stdout only the summary.
+#[test]
+fn poll_draws_no_progress_when_stderr_is_not_a_terminal() {
+    let server = FixtureServer::start();
+    crate::support::serve_fixtures(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let urls = [server.url("/wire.rss"), server.url("/desk.json")];
+    let config = write_config(dir.path(), &urls, "");
+    let output = feedloom(&config, &["poll"]);
+    assert_succeeded(&output);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !stderr.contains(['\r', '\u{1b}']) && !stderr.contains("polling feeds"),
+        "{stderr:?}"
+    );
+    let text = stdout(&output);
+    assert!(text.starts_with("polled 2 feeds:"), "{text:?}");
+    assert!(!text.contains(['\r', '\u{1b}']), "{text:?}");
+}
+
+/// On a terminal (a pseudo-terminal from `script(1)`), `poll` shows the
+/// feeds done out of the total, stories new and merged, failures and the
+/// time elapsed, then clears the line before the summary.
+#[test]
+fn poll_shows_progress_on_a_terminal() {
+    let Ok(found) = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+    else {
+        eprintln!("skipped: no script(1) to give the poll a terminal");
+        return;
+    };
+    assert!(found.status.success());
+    let server = FixtureServer::start();
+    crate::support::serve_fixtures(&server);
+    server.route("/gone.rss", crate::support::Route::Status(404));
+    let dir = tempfile::tempdir().unwrap();
+    let urls = [
+        server.url("/wire.rss"),
+        server.url("/mirror.atom"),
+        server.url("/gone.rss"),
+    ];
+    let config = write_config(dir.path(), &urls, "");
+    let command = format!(
+        "'{}' --config '{}' poll",
+        env!("CARGO_BIN_EXE_feedloom"),
+        config.display()
+    );
+    let output = std::process::Command::new("script")
+        .args(["--quiet", "--return", "--command", &command, "/dev/null"])
+        .env("TERM", "xterm")
+        .env_remove("FEEDLOOM_LOG")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{shown}");
+    assert!(shown.contains("importing seeds"), "{shown:?}");
+    assert!(
+        shown.contains("polling feeds 3/3 · 4 new, 1 merged, 1 failed · "),
+        "{shown:?}"
+    );
+    assert!(shown.contains("scoring and indexing"), "{shown:?}");
+    // Cleared before the summary, which starts a line of its own.
+    let summary = shown.find("polled 3 feeds:").expect("the summary");
+    assert!(shown[..summary].ends_with("\u{1b}[2K"), "{shown:?}");
 }

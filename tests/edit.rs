@@ -381,3 +381,341 @@ fn opml_import_refuses_local_addresses_unless_allowed() {
             .contains("169.254.169.254")
     );
 }
+
+/// `feeds set` changes the category, and takes a feed's own schedule (or
+/// category, or title) out so the default applies again; each change is
+/// said, and a flag and its opposite together are refused.
+#[test]
+fn feeds_set_changes_the_category_and_clears_a_schedule() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &["https://a.example/feed".to_owned()], "");
+    let run = |args: &[&str]| {
+        let output = feedloom(&config, args);
+        assert!(output.status.success(), "{args:?}: {}", out(&output));
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    };
+    let url = "https://a.example/feed";
+    let said = run(&[
+        "feeds",
+        "set",
+        url,
+        "--category",
+        "Asia / Energy",
+        "--schedule",
+        "0 0 * * * *",
+        "--title",
+        "Asia Desk",
+    ]);
+    assert!(said.contains("category 'Asia / Energy'"), "{said}");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        text.contains("category = \"Asia / Energy\"")
+            && text.contains("schedule = \"0 0 * * * *\""),
+        "{text}"
+    );
+    let listed: serde_json::Value =
+        serde_json::from_slice(&feedloom(&config, &["feeds", "ls", "--json"]).stdout).unwrap();
+    assert_eq!(listed[0]["category"], "Asia / Energy");
+
+    let said = run(&["feeds", "set", "Asia Desk", "--global-schedule"]);
+    assert_eq!(
+        said,
+        format!("changed 'Asia Desk' {url}: schedule 0 0 * * * * → the global 0 */15 * * * *")
+    );
+    let said = run(&["feeds", "set", url, "--no-category", "--no-title"]);
+    assert!(
+        said.contains("title 'Asia Desk' → the feed's own")
+            && said.contains("category 'Asia / Energy' → none"),
+        "{said}"
+    );
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        !text.contains("schedule = \"0 0")
+            && !text.contains("category")
+            && !text.contains("Asia Desk"),
+        "{text}"
+    );
+    let listed: serde_json::Value =
+        serde_json::from_slice(&feedloom(&config, &["feeds", "ls", "--json"]).stdout).unwrap();
+    assert_eq!(listed[0]["schedule"], "0 */15 * * * *");
+    assert!(listed[0]["category"].is_null());
+    // Nothing left to take out: nothing written.
+    assert!(run(&["feeds", "set", url, "--global-schedule"]).contains("nothing changed"));
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+
+    let both = feedloom(
+        &config,
+        &[
+            "feeds",
+            "set",
+            url,
+            "--schedule",
+            "0 0 * * * *",
+            "--global-schedule",
+        ],
+    );
+    assert_eq!(both.status.code(), Some(2), "{}", out(&both));
+    assert!(out(&both).contains("cannot be used with"), "{}", out(&both));
+    let nothing = feedloom(&config, &["feeds", "set", url]);
+    assert!(!nothing.status.success());
+    assert!(
+        out(&nothing).contains("--global-schedule"),
+        "{}",
+        out(&nothing)
+    );
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+}
+
+/// Every edit of a file that is already invalid is refused, saying that
+/// nothing changed, then each problem as file:line:column, one a line.
+#[test]
+fn an_edit_of_an_invalid_file_says_nothing_changed_and_lists_the_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("feedloom.toml");
+    let text = "database = \"f.db\"\nschedul = \"0 0 * * * *\"\n\n[topic]\ntitle = \"T\"\n\n[[feeds]]\nurl = \"https://a.example/feed\"\ntitle = \"A\"\nschedule = \"daily\"\n";
+    std::fs::write(&config, text).unwrap();
+    let opml = dir.path().join("subs.opml");
+    std::fs::write(
+        &opml,
+        r#"<opml version="2.0"><body><outline xmlUrl="https://b.example/feed"/></body></opml>"#,
+    )
+    .unwrap();
+    let path = config.display().to_string();
+    for args in [
+        vec!["feeds", "add", "--no-probe", "https://b.example/feed"],
+        vec!["feeds", "rm", "A"],
+        vec!["feeds", "disable", "A"],
+        vec!["feeds", "set", "A", "--category", "X"],
+        vec!["opml", "import", opml.to_str().unwrap()],
+    ] {
+        let output = feedloom(&config, &args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", out(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.starts_with(&format!(
+                "feedloom: nothing changed; fix these first:\n{path}:2:1: schedul: unknown key"
+            )),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("\n{path}:10:12: feeds[0].schedule: ")),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+    }
+    // One problem too starts on a line of its own.
+    std::fs::write(&config, text.replace("schedul =", "schedule =")).unwrap();
+    let output = feedloom(&config, &["feeds", "rm", "A"]);
+    assert_eq!(output.status.code(), Some(2), "{}", out(&output));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!(
+            "feedloom: nothing changed; fix these first:\n{path}:10:12: feeds[0].schedule: {}\n",
+            String::from_utf8_lossy(&feedloom(&config, &["check-config"]).stderr)
+                .split_once(": feeds[0].schedule: ")
+                .unwrap()
+                .1
+                .trim_end()
+        )
+    );
+    // Listing is no edit: it says what is wrong, without the refusal.
+    let listed = feedloom(&config, &["feeds", "ls"]);
+    assert_eq!(listed.status.code(), Some(2));
+    assert!(
+        !out(&listed).contains("nothing changed"),
+        "{}",
+        out(&listed)
+    );
+}
+
+/// `opml import` adds after the last feed, as `feeds add` does: the file's
+/// closing comment stays last, a comment under the last feed stays with
+/// it. A feed outline without a URL is reported at its line; a feed the
+/// file lists twice is skipped in the words used for one already
+/// configured.
+#[test]
+fn opml_import_keeps_the_closing_comment_and_reports_each_outline_it_skips() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("feedloom.toml");
+    let seeds = repo_path("config/seeds");
+    let head = format!("database = \"f.db\"\n\n[topic]\ntitle = \"T\"\nseeds = {seeds:?}\n\n");
+    std::fs::write(
+        &config,
+        format!(
+            "{head}[[feeds]]\nurl = \"https://a.example/feed\"\n# a's note\n\n# Add feeds above this line.\n"
+        ),
+    )
+    .unwrap();
+    let opml = dir.path().join("subs.opml");
+    std::fs::write(
+        &opml,
+        r#"<?xml version="1.0"?>
+<opml version="2.0"><body>
+<outline type="rss" text="B" xmlUrl="https://b.example/feed"/>
+<outline type="rss" text="No URL"/>
+<outline type="rss" text="B again" xmlUrl="https://B.example/feed#x"/>
+<outline type="rss" text="A" xmlUrl="https://a.example/feed"/>
+<outline text="Asia">
+  <outline type="rss" text="C" xmlUrl="https://c.example/feed"/>
+</outline>
+</body></opml>"#,
+    )
+    .unwrap();
+    let output = feedloom(&config, &["opml", "import", opml.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", out(&output));
+    let report = String::from_utf8_lossy(&output.stdout);
+    let (file, config_path) = (opml.display(), config.display());
+    assert!(
+        report.starts_with("added 2 feeds, skipped 2 (already listed), 1 invalid\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!(
+            "  skipped https://a.example/feed: already listed on line 8 of {config_path}\n"
+        )),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!(
+            "  skipped https://b.example/feed#x: already listed on line 3 of {file}\n"
+        )),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!(
+            "  invalid: {file}:4: a type=\"rss\" outline without xmlUrl; add the feed's URL ('No URL')\n"
+        )),
+        "{report}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        format!(
+            "{head}[[feeds]]\nurl = \"https://a.example/feed\"\n# a's note\n\n\
+             [[feeds]]\nurl = \"https://b.example/feed\"\ntitle = \"B\"\n\n\
+             [[feeds]]\nurl = \"https://c.example/feed\"\ntitle = \"C\"\ncategory = \"Asia\"\n\n\
+             # Add feeds above this line.\n"
+        )
+    );
+    // `feeds add` puts its entry in the same place.
+    let added = feedloom(
+        &config,
+        &["feeds", "add", "--no-probe", "https://d.example/feed"],
+    );
+    assert!(added.status.success(), "{}", out(&added));
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        text.ends_with(
+            "category = \"Asia\"\n\n[[feeds]]\nurl = \"https://d.example/feed\"\n\n# Add feeds above this line.\n"
+        ),
+        "{text}"
+    );
+}
+
+/// The lock file an edit leaves beside the configuration (kept: removing
+/// it would let a waiting editor and a new one lock different files) is
+/// ignored by the repository, so a checkout's `config/` shows nothing new.
+#[test]
+fn the_lock_file_an_edit_leaves_is_ignored_by_git() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &[], "");
+    let added = feedloom(
+        &config,
+        &["feeds", "add", "--no-probe", "https://a.example/feed"],
+    );
+    assert!(added.status.success(), "{}", out(&added));
+    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "feedloom.toml")
+        .collect();
+    left.sort();
+    assert_eq!(left, ["feedloom.toml.lock"]);
+    if !repo_path(".git").exists() {
+        eprintln!("skipped the .gitignore check: not a git checkout");
+        return;
+    }
+    let check = std::process::Command::new("git")
+        .arg("-C")
+        .arg(repo_path(""))
+        .args(["check-ignore", "--no-index", "--quiet"])
+        .arg(format!("config/{}", left[0]))
+        .status();
+    match check {
+        Ok(status) => assert!(status.success(), "config/{} is not ignored", left[0]),
+        Err(error) => eprintln!("skipped the .gitignore check: no git ({error})"),
+    }
+}
+
+/// `check-config` and `poll` agree on a missing seeds folder: a warning
+/// (exit 0) in the same words, since feedloom polls without seeds.
+#[test]
+fn check_config_and_poll_say_the_same_of_a_missing_seeds_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("feedloom.toml");
+    std::fs::write(
+        &config,
+        "database = \"feedloom.db\"\n\n[topic]\ntitle = \"T\"\nseeds = \"articles\"\n",
+    )
+    .unwrap();
+    let checked = feedloom(&config, &["check-config"]);
+    assert!(checked.status.success(), "{}", out(&checked));
+    let polled = feedloom(&config, &["poll"]);
+    assert!(polled.status.success(), "{}", out(&polled));
+    let summary = String::from_utf8_lossy(&polled.stdout);
+    let warning = summary
+        .lines()
+        .find_map(|line| line.strip_prefix("warning: "))
+        .unwrap_or_else(|| panic!("no warning in {summary}"));
+    assert!(
+        warning.contains("articles does not exist") && warning.contains("polls the feeds"),
+        "{warning}"
+    );
+    let stderr = String::from_utf8_lossy(&checked.stderr);
+    assert_eq!(
+        stderr.trim_end(),
+        format!("{}:5:9: topic.seeds: warning: {warning}", config.display())
+    );
+    assert!(
+        String::from_utf8_lossy(&checked.stdout).contains(": OK: 0 feeds")
+            && String::from_utf8_lossy(&checked.stdout).contains("(1 warning)"),
+        "{}",
+        out(&checked)
+    );
+}
+
+/// `feeds add` says on stderr what it fetches, and how long it may wait,
+/// before it waits: a server that does not answer in time leaves that line
+/// first, then the error.
+#[test]
+fn feeds_add_says_what_it_fetches_before_it_waits() {
+    let server = FixtureServer::start();
+    server.feed("/wire.rss", fixture("wire.rss"), "application/rss+xml");
+    server.route(
+        "/slow.rss",
+        crate::support::Route::Slow {
+            delay: Duration::from_secs(5),
+            body: fixture("wire.rss").into_bytes(),
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &[], "[fetch]\ntimeout = \"1s\"\n");
+    let url = server.url("/wire.rss");
+    let added = feedloom(&config, &["feeds", "add", "--allow-private", &url]);
+    assert!(added.status.success(), "{}", out(&added));
+    assert_eq!(
+        String::from_utf8_lossy(&added.stderr),
+        format!("fetching {url}… (up to 1s)\n")
+    );
+    assert!(!String::from_utf8_lossy(&added.stdout).contains("fetching"));
+
+    let slow = server.url("/slow.rss");
+    let timed_out = feedloom(&config, &["feeds", "add", "--allow-private", &slow]);
+    assert!(!timed_out.status.success());
+    let stderr = String::from_utf8_lossy(&timed_out.stderr);
+    let (first, rest) = stderr.split_once('\n').unwrap();
+    assert_eq!(first, format!("fetching {slow}… (up to 1s)"));
+    assert!(
+        rest.starts_with(&format!("feedloom: cannot fetch {slow}; nothing added")),
+        "{stderr}"
+    );
+}

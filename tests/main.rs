@@ -13,6 +13,7 @@ mod edit;
 mod health;
 mod hostile;
 mod limits;
+mod logging;
 mod nodes;
 mod pipeline;
 mod readers;

@@ -386,11 +386,12 @@ async fn a_missing_seeds_folder_is_reported_and_the_feeds_still_polled() {
     let fetcher = Fetcher::new(&config.fetch).unwrap();
     let summary = poller.poll_all(&config, &fetcher, |_, _| {}).await.unwrap();
     assert_eq!(summary.fetched, 1);
-    assert_eq!(summary.seeds.failed.len(), 1);
+    assert!(summary.seeds.failed.is_empty(), "{:?}", summary.seeds);
+    assert_eq!(summary.seeds.folders.len(), 1);
     assert!(
-        summary.seeds.failed[0].contains("no-such-folder"),
+        summary.seeds.folders[0].contains("no-such-folder does not exist"),
         "{:?}",
-        summary.seeds.failed
+        summary.seeds.folders
     );
 }
 

@@ -6,12 +6,12 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use clap::Subcommand;
 use serde::Serialize;
 use url::Url;
 
-use crate::config::edit::{self, FeedChange, NewFeed, SelectorArg};
+use crate::config::edit::{self, FeedChange, NewFeed, OptionalKey, SelectorArg};
 use crate::config::{self, Config, FetchLimits};
 use crate::discover;
 use crate::fetch::{self, Body, Fetched, Fetcher};
@@ -22,21 +22,30 @@ use super::terminal;
 
 #[derive(Debug, Subcommand)]
 pub(super) enum FeedsCommand {
-    /// List the configured feeds with what the database knows of each.
+    /// List the configured feeds with what the database knows of each:
+    /// category, last poll, next poll, stories, and any problem.
     Ls {
-        /// One JSON array on stdout, for scripts.
+        /// One JSON array on stdout, for scripts (every value in full).
         #[arg(long)]
         json: bool,
+        /// Every column (URL, schedule, enabled, problem) at full width,
+        /// instead of a table that fits 100 columns.
+        #[arg(long)]
+        wide: bool,
     },
     /// Add a feed. The URL is fetched once first: a feed gives its title;
     /// a web page the feeds it links to.
     Add {
+        /// The feed's URL, or a web page that links its feed.
         url: String,
+        /// Display title (default: the title the feed gives itself).
         #[arg(long)]
         title: Option<String>,
         /// Cron expression with seconds; default: the global `schedule`.
         #[arg(long)]
         schedule: Option<String>,
+        /// Group name, e.g. an OPML folder ("News / Asia"); it does not
+        /// change how the feed is polled.
         #[arg(long)]
         category: Option<String>,
         /// Add it switched off.
@@ -46,26 +55,59 @@ pub(super) enum FeedsCommand {
         #[arg(long)]
         no_probe: bool,
         /// When the page links several feeds: the Nth (from 1).
-        #[arg(long)]
+        #[arg(long, value_name = "N")]
         pick: Option<usize>,
         /// Allow URLs on loopback, private or link-local addresses.
         #[arg(long)]
         allow_private: bool,
     },
     /// Remove a feed (by URL or title). Its stored stories stay.
-    Rm { feed: SelectorArg },
-    /// Poll a feed again.
-    Enable { feed: SelectorArg },
-    /// Stop polling a feed; it stays listed.
-    Disable { feed: SelectorArg },
-    /// Change a feed's title or schedule.
-    Set {
+    Rm {
+        /// The feed: its URL, or its title (any letter case).
         feed: SelectorArg,
-        #[arg(long)]
-        title: Option<String>,
-        #[arg(long)]
-        schedule: Option<String>,
     },
+    /// Poll a feed again.
+    Enable {
+        /// The feed: its URL, or its title (any letter case).
+        feed: SelectorArg,
+    },
+    /// Stop polling a feed; it stays listed.
+    Disable {
+        /// The feed: its URL, or its title (any letter case).
+        feed: SelectorArg,
+    },
+    /// Change a feed's title, schedule or category, or take one out so the
+    /// default applies again.
+    Set {
+        /// The feed: its URL, or its title (any letter case).
+        feed: SelectorArg,
+        /// New display title.
+        #[arg(long, conflicts_with = "no_title")]
+        title: Option<String>,
+        /// Use the title the feed gives itself again (removes `title`).
+        #[arg(long)]
+        no_title: bool,
+        /// Poll on this cron expression (with seconds) instead of the
+        /// global `schedule`.
+        #[arg(long, conflicts_with = "global_schedule")]
+        schedule: Option<String>,
+        /// Poll on the global `schedule` again (removes the feed's own).
+        #[arg(long)]
+        global_schedule: bool,
+        /// Put the feed in this category (a group name, e.g. an OPML folder).
+        #[arg(long, conflicts_with = "no_category")]
+        category: Option<String>,
+        /// Take the feed out of its category.
+        #[arg(long)]
+        no_category: bool,
+    },
+}
+
+impl FeedsCommand {
+    /// Whether the command writes the configuration file.
+    pub(super) fn edits(&self) -> bool {
+        !matches!(self, Self::Ls { .. })
+    }
 }
 
 pub(super) fn run(
@@ -74,7 +116,7 @@ pub(super) fn run(
     command: FeedsCommand,
 ) -> anyhow::Result<()> {
     let edited = match command {
-        FeedsCommand::Ls { json } => return list(config, json),
+        FeedsCommand::Ls { json, wide } => return list(config, json, wide),
         FeedsCommand::Add {
             url,
             title,
@@ -141,11 +183,24 @@ pub(super) fn run(
         FeedsCommand::Set {
             feed,
             title,
+            no_title,
             schedule,
+            global_schedule,
+            category,
+            no_category,
         } => {
+            let remove: Vec<OptionalKey> = [
+                (no_title, OptionalKey::Title),
+                (global_schedule, OptionalKey::Schedule),
+                (no_category, OptionalKey::Category),
+            ]
+            .into_iter()
+            .filter_map(|(asked, key)| asked.then_some(key))
+            .collect();
             anyhow::ensure!(
-                title.is_some() || schedule.is_some(),
-                "nothing to set: give --title and/or --schedule"
+                title.is_some() || schedule.is_some() || category.is_some() || !remove.is_empty(),
+                "nothing to set: give --title, --schedule or --category (or --no-title, \
+                 --global-schedule, --no-category)"
             );
             edit::change_feed(
                 config_path,
@@ -154,6 +209,8 @@ pub(super) fn run(
                     title,
                     schedule,
                     enabled: None,
+                    category,
+                    remove,
                 },
             )?
         }
@@ -176,7 +233,9 @@ fn probe(
         ..config.fetch.clone()
     };
     let fetcher = Fetcher::new(&limits).context("cannot set up the HTTP client")?;
+    let timeout = humantime::format_duration(limits.timeout);
     runtime()?.block_on(async {
+        eprintln!("fetching {url}… (up to {timeout})");
         let body = fetch_public(&fetcher, &url).await?;
         if !discover::looks_like_html(&body.bytes, body.content_type.as_deref()) {
             let title = read_feed(&url, &body)?;
@@ -213,6 +272,7 @@ fn probe(
                 );
             }
         };
+        eprintln!("fetching {}… (up to {timeout})", chosen.url);
         let feed_body = fetch_public(&fetcher, &chosen.url).await?;
         let title = read_feed(&chosen.url, &feed_body)?;
         Ok((chosen.url.clone(), title.or_else(|| chosen.title.clone())))
@@ -290,7 +350,7 @@ struct Row {
     gone: bool,
 }
 
-fn list(config: &Config, json: bool) -> anyhow::Result<()> {
+fn list(config: &Config, json: bool, wide: bool) -> anyhow::Result<()> {
     // Listing must work before the first poll: without a database, every
     // feed is simply "never fetched".
     let store = if store::exists(&config.database) {
@@ -334,78 +394,207 @@ fn list(config: &Config, json: bool) -> anyhow::Result<()> {
         serde_json::to_writer_pretty(&mut out, &rows).context("cannot write JSON")?;
         writeln!(out).context("cannot write to stdout")?;
     } else {
-        write_table(&mut out, &rows).context("cannot write to stdout")?;
+        let layout = if wide {
+            Layout::Wide
+        } else {
+            Layout::Fit(WIDTH)
+        };
+        write_table(&mut out, &rows, layout, Utc::now()).context("cannot write to stdout")?;
     }
     Ok(())
 }
 
-/// The widest each column of `feeds ls` gets, in characters: titles and
+/// How wide `feeds ls` is by default, in display columns: a terminal of
+/// 100 columns shows every row on one line (with a problem on a second).
+const WIDTH: usize = 100;
+
+/// The widest a column of `feeds ls` gets, in display columns: titles and
 /// problems are anyone's text (a feed, an OPML file, a server's error), and
 /// one long cell would widen every row. `--json` has the full values.
-const WIDTHS: [usize; 8] = [60, 120, 7, 40, 40, 16, 10, 160];
+const MAX_TITLE: usize = 60;
+const MAX_URL: usize = 120;
+const MAX_CATEGORY: usize = 40;
+const MAX_SCHEDULE: usize = 40;
+const MAX_PROBLEM: usize = 160;
+
+/// The narrowest a column that gives way to fit the width gets.
+const MIN_TITLE: usize = 12;
+const MIN_CATEGORY: usize = 8;
+const MIN_URL: usize = 24;
+
+/// The two tables `feeds ls` prints.
+#[derive(Debug, Clone, Copy)]
+enum Layout {
+    /// Title, category, last poll, next poll, stories and URL in this many
+    /// columns (title, category and URL cut to fit), and a failing feed's
+    /// problem on an indented line under its row.
+    Fit(usize),
+    /// `--wide`: every column, each as wide as its widest cell (up to its
+    /// cap), the problem in a column of its own.
+    Wide,
+}
+
+/// One column: its header, its cap, and how narrow it may get to fit.
+struct Column {
+    header: &'static str,
+    max: usize,
+    /// `None`: never narrowed (dates, counts).
+    min: Option<usize>,
+}
 
 /// The table `feeds ls` prints: every cell safe for a terminal and bounded
-/// (see [`terminal::cell`]), columns padded to the widest cell.
-fn write_table(out: &mut impl Write, rows: &[Row]) -> std::io::Result<()> {
-    let when = |time: Option<DateTime<Utc>>| {
-        time.map_or_else(
-            || "-".to_owned(),
-            |t| t.format("%Y-%m-%d %H:%M").to_string(),
-        )
+/// (see [`terminal::cell`]), columns padded to the widest cell, widths in
+/// display columns.
+fn write_table(
+    out: &mut impl Write,
+    rows: &[Row],
+    layout: Layout,
+    now: DateTime<Utc>,
+) -> std::io::Result<()> {
+    let wide = matches!(layout, Layout::Wide);
+    let when = |time: Option<DateTime<Utc>>| match time {
+        None => String::new(),
+        Some(t) if wide => t.format("%Y-%m-%d %H:%M").to_string(),
+        Some(t) if t.year() == now.year() => t.format("%-d %b %H:%M").to_string(),
+        Some(t) => t.format("%-d %b %Y").to_string(),
     };
-    let table: Vec<Vec<String>> = rows
+    let column = |header, max, min| Column { header, max, min };
+    let columns: Vec<Column> = if wide {
+        vec![
+            column("TITLE", MAX_TITLE, None),
+            column("URL", MAX_URL, None),
+            column("CATEGORY", MAX_CATEGORY, None),
+            column("ENABLED", 7, None),
+            column("SCHEDULE", MAX_SCHEDULE, None),
+            column("LAST POLL", 40, None),
+            column("NEXT POLL", 16, None),
+            column("STORIES", 10, None),
+            column("PROBLEM", MAX_PROBLEM, None),
+        ]
+    } else {
+        vec![
+            column("TITLE", MAX_TITLE, Some(MIN_TITLE)),
+            column("CATEGORY", MAX_CATEGORY, Some(MIN_CATEGORY)),
+            column("LAST POLL", 40, None),
+            column("NEXT POLL", 16, None),
+            column("STORIES", 10, None),
+            column("URL", MAX_URL, Some(MIN_URL)),
+        ]
+    };
+    // Each row's cells (uncut) and its problem.
+    let table: Vec<(Vec<String>, String)> = rows
         .iter()
         .map(|row| {
-            let status = match (&row.last_status, row.gone) {
+            let last = match (&row.last_status, row.gone) {
                 (_, true) => "gone (410)".to_owned(),
-                (Some(status), false) => status.replace('_', " "),
-                (None, false) => "never fetched".to_owned(),
+                (None, false) => "not polled yet".to_owned(),
+                (Some(status), false) => {
+                    let status = match status.as_str() {
+                        "error" => "failed",
+                        "not_modified" => "unchanged",
+                        other => other,
+                    };
+                    format!("{status} {}", when(row.last_fetch_at))
+                }
+            };
+            let next = if row.enabled {
+                when(row.next_fetch_at)
+            } else {
+                "disabled".to_owned()
             };
             let mut problem = match (&row.last_error, row.consecutive_failures) {
                 (Some(error), failures) => format!("{failures}× {error}"),
                 (None, _) => String::new(),
             };
             if let Some(to) = &row.moved_to {
-                problem = format!("moved to {to}; {problem}");
+                problem = if problem.is_empty() {
+                    format!("moved to {to}")
+                } else {
+                    format!("moved to {to}; {problem}")
+                };
             }
-            [
-                row.title.clone().unwrap_or_else(|| "-".to_owned()),
-                row.url.clone(),
-                if row.enabled { "yes" } else { "no" }.to_owned(),
-                row.schedule.clone(),
-                format!("{status} {}", when(row.last_fetch_at)),
-                when(row.next_fetch_at),
-                row.stories.to_string(),
-                problem,
-            ]
-            .into_iter()
-            .zip(WIDTHS)
-            .map(|(text, max)| terminal::cell(&text, max))
-            .collect::<Vec<_>>()
+            let title = row.title.clone().unwrap_or_else(|| "-".to_owned());
+            let category = row.category.clone().unwrap_or_default();
+            let cells = if wide {
+                vec![
+                    title,
+                    row.url.clone(),
+                    category,
+                    if row.enabled { "yes" } else { "no" }.to_owned(),
+                    row.schedule.clone(),
+                    last,
+                    next,
+                    row.stories.to_string(),
+                    problem.clone(),
+                ]
+            } else {
+                vec![
+                    title,
+                    category,
+                    last,
+                    next,
+                    row.stories.to_string(),
+                    row.url.clone(),
+                ]
+            };
+            (cells, problem)
         })
         .collect();
-    let header = [
-        "TITLE", "URL", "ENABLED", "SCHEDULE", "LAST", "NEXT", "STORIES", "PROBLEM",
-    ];
-    let mut widths = header.map(|h| h.chars().count());
-    for row in &table {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+    let mut widths: Vec<usize> = columns.iter().map(|c| terminal::width(c.header)).collect();
+    for (cells, _) in &table {
+        for ((width, cell), column) in widths.iter_mut().zip(cells).zip(&columns) {
+            *width = (*width).max(terminal::width(&terminal::cell(cell, column.max)));
         }
     }
-    let line = |cells: Vec<&str>| {
+    if let Layout::Fit(total) = layout {
+        fit(&mut widths, &columns, total);
+    }
+    let line = |cells: &[String]| {
         cells
             .iter()
-            .zip(widths)
-            .map(|(cell, width)| terminal::pad(cell, width))
+            .zip(&widths)
+            .map(|(cell, &width)| terminal::pad(&terminal::cell(cell, width), width))
             .collect::<Vec<_>>()
-            .join("  ")
+            .join(GAP)
             .trim_end()
             .to_owned()
     };
-    writeln!(out, "{}", line(header.to_vec()))?;
-    for row in &table {
-        writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
+    let header: Vec<String> = columns.iter().map(|c| c.header.to_owned()).collect();
+    writeln!(out, "{}", line(&header))?;
+    for (cells, problem) in &table {
+        writeln!(out, "{}", line(cells))?;
+        if let Layout::Fit(total) = layout
+            && !problem.is_empty()
+        {
+            let indent = "  ↳ ";
+            let room = total.saturating_sub(terminal::width(indent));
+            writeln!(out, "{indent}{}", terminal::cell(problem, room))?;
+        }
     }
     Ok(())
+}
+
+/// What separates two columns.
+const GAP: &str = "  ";
+
+/// Narrows the columns that may give way (title, category, URL), the
+/// widest first, one display column at a time, until the row fits in
+/// `total` or none can give more.
+fn fit(widths: &mut [usize], columns: &[Column], total: usize) {
+    let gaps = GAP.len() * widths.len().saturating_sub(1);
+    let mut used: usize = widths.iter().sum::<usize>() + gaps;
+    while used > total {
+        let widest = widths
+            .iter()
+            .zip(columns)
+            .enumerate()
+            .filter_map(|(i, (&width, column))| {
+                let min = column.min?;
+                (width > min).then_some((width - min, i))
+            })
+            .max();
+        let Some((_, i)) = widest else { return };
+        widths[i] -= 1;
+        used -= 1;
+    }
 }

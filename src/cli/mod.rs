@@ -1,7 +1,7 @@
 //! The command line: argument parsing, logging set-up, and one function per
 //! command. The stages never call into here.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -9,12 +9,15 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod feeds;
+mod logging;
 mod opml;
+mod progress;
 mod search;
 mod store_command;
 mod terminal;
 mod topics;
 
+use crate::config::edit::EditError;
 use crate::config::{self, Config, Database};
 use crate::daemon::Role;
 use crate::fetch::Fetcher;
@@ -150,7 +153,7 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(error) => {
-            eprintln!("feedloom: {}", crate::error::error_chain(error.as_ref()));
+            eprintln!("feedloom: {}", message(&error));
             let config_error = error
                 .chain()
                 .any(|cause| cause.downcast_ref::<config::Error>().is_some());
@@ -167,7 +170,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if matches!(cli.command, Command::CheckConfig) {
         return check_config(&cli.config);
     }
-    let config = config::load(&cli.config)?;
+    let config = config::load(&cli.config).map_err(|error| refuse_edit(&cli.command, error))?;
     // The daemon logs what it does; one-shot commands print a summary and
     // log only errors unless asked.
     let quiet_default = if matches!(cli.command, Command::Run { .. }) {
@@ -175,7 +178,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     } else {
         "error"
     };
-    init_logging(cli.verbose, config.log.as_deref(), quiet_default);
+    logging::init(
+        cli.verbose,
+        config.log.as_deref(),
+        config.log_format,
+        quiet_default,
+    )?;
     match cli.command {
         Command::Run { role } => daemon(cli.config, config, role),
         Command::Poll => poll(&config),
@@ -214,17 +222,11 @@ fn poll(config: &Config) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let show_progress = std::io::stderr().is_terminal();
+    let progress = progress::PollLine::start();
     let summary = runtime
-        .block_on(poller.poll_all(config, &fetcher, |done, total| {
-            if show_progress {
-                eprint!("\rpolling feeds: {done}/{total}");
-                if done == total {
-                    eprint!("\r\x1b[K");
-                }
-            }
-        }))
+        .block_on(poller.poll_all_reporting(config, &fetcher, |report| progress.update(report)))
         .context("the poll stopped")?;
+    progress.finish();
     let mut out = std::io::stdout().lock();
     print_summary(&mut out, config, &summary).context("cannot write to stdout")?;
     Ok(())
@@ -289,6 +291,10 @@ fn print_summary(
     for message in &seeds.failed {
         writeln!(out, "seed failed: {message}")?;
     }
+    // The words `check-config` uses for the same folder.
+    for message in &seeds.folders {
+        writeln!(out, "warning: {message}")?;
+    }
     for (from, to) in &summary.moved {
         writeln!(
             out,
@@ -346,14 +352,23 @@ fn export(
 }
 
 fn check_config(path: &Path) -> anyhow::Result<()> {
-    let config = config::check(path)?;
+    let checked = config::check(path)?;
+    let config = &checked.config;
+    for warning in &checked.warnings {
+        eprintln!("{}:{warning}", path.display());
+    }
     println!(
-        "{}: OK: {} feeds ({} enabled), database {}, seeds {}",
+        "{}: OK: {} feeds ({} enabled), database {}, seeds {}{}",
         path.display(),
         config.feeds.len(),
         config.enabled_feeds().count(),
         config.database,
-        config.topic().seeds.display()
+        config.topic().seeds.display(),
+        match checked.warnings.len() {
+            0 => String::new(),
+            1 => " (1 warning)".to_owned(),
+            n => format!(" ({n} warnings)"),
+        }
     );
     Ok(())
 }
@@ -387,49 +402,44 @@ fn open_store(database: &Database) -> anyhow::Result<SharedStore> {
     Ok(SharedStore::new(store::connect(database)?))
 }
 
-/// Logging to stderr. The filter comes from FEEDLOOM_LOG or RUST_LOG, else
-/// `-v`/`-vv`, else the configuration's `log`, else `default`. Under
-/// systemd (JOURNAL_STREAM set) lines carry no timestamp: the journal adds
-/// its own.
-fn init_logging(verbose: u8, configured: Option<&str>, default: &str) {
-    use tracing_subscriber::EnvFilter;
-    let from_flags = match verbose {
-        0 => None,
-        1 => Some("feedloom=info,warn"),
-        _ => Some("feedloom=debug,info"),
+/// An error as the CLI prints it: the message and its causes, each after
+/// `: `, except that a configuration's problems (one `file:line:column`
+/// a line), or any cause of several lines, start on a line of their own.
+fn message(error: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for (i, cause) in error.chain().enumerate() {
+        let text = cause.to_string();
+        let problems = matches!(
+            cause.downcast_ref::<config::Error>(),
+            Some(config::Error::Invalid { .. })
+        );
+        if i > 0 {
+            out.push_str(if problems || text.contains('\n') {
+                ":\n"
+            } else {
+                ": "
+            });
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+/// A configuration that does not load, when the command was to edit it:
+/// the edit is refused (nothing is written) until the file's problems,
+/// listed as `file:line:column`, are fixed by hand.
+fn refuse_edit(command: &Command, error: config::Error) -> anyhow::Error {
+    let edits = match command {
+        Command::Feeds(command) => command.edits(),
+        Command::Opml(command) => command.edits(),
+        _ => false,
     };
-    let filter = ["FEEDLOOM_LOG", "RUST_LOG"]
-        .iter()
-        .find_map(|name| std::env::var(name).ok())
-        .and_then(|spec| EnvFilter::try_new(spec).ok())
-        .or_else(|| {
-            from_flags
-                .or(configured)
-                .and_then(|spec| EnvFilter::try_new(spec).ok())
-        })
-        .unwrap_or_else(|| EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr);
-    if stderr_is_journal() {
-        builder.without_time().init();
+    if edits && matches!(error, config::Error::Invalid { .. }) {
+        EditError::Config(error).into()
     } else {
-        builder.init();
+        error.into()
     }
 }
 
-/// True when stderr is the journal's stream: `JOURNAL_STREAM` names its
-/// device and inode (a shell started from a systemd unit inherits the
-/// variable with another stderr).
-fn stderr_is_journal() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    let Some(stream) = std::env::var_os("JOURNAL_STREAM") else {
-        return false;
-    };
-    let Some((device, inode)) = stream.to_str().and_then(|s| s.split_once(':')) else {
-        return false;
-    };
-    std::fs::metadata("/proc/self/fd/2")
-        .is_ok_and(|stderr| device.parse() == Ok(stderr.dev()) && inode.parse() == Ok(stderr.ino()))
-}
+#[cfg(test)]
+mod tests;

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Subcommand;
 
-use crate::config::Config;
-use crate::config::edit::{self, NewFeed};
+use crate::config::edit::{self, NewFeed, Skipped};
+use crate::config::{self, Config};
 use crate::guard::{OVERRIDE_FLAG, Policy};
 use crate::publish::opml as render;
 
@@ -16,14 +16,22 @@ pub(super) enum OpmlCommand {
     /// Print the configured feeds as OPML 2.0 (folders for categories).
     Export,
     /// Add the feeds an OPML file lists; nested folders become categories.
-    /// Feeds already listed are skipped.
+    /// Feeds already listed (in the configuration, or earlier in the file)
+    /// are skipped and reported with the line they are on.
     Import {
-        /// The OPML file.
+        /// The OPML file (any encoding; exports of most feed readers).
         file: PathBuf,
         /// Also import feeds on loopback, private or link-local addresses.
         #[arg(long)]
         allow_private: bool,
     },
+}
+
+impl OpmlCommand {
+    /// Whether the command writes the configuration file.
+    pub(super) fn edits(&self) -> bool {
+        matches!(self, Self::Import { .. })
+    }
 }
 
 pub(super) fn run(config_path: &Path, config: &Config, command: OpmlCommand) -> anyhow::Result<()> {
@@ -66,7 +74,20 @@ fn import(
     };
     let mut local = Vec::new();
     let mut public = Vec::new();
+    // A feed the file lists twice is skipped in the words used for one the
+    // configuration lists already: where the first one is.
+    let mut first_lines: Vec<(String, usize)> = Vec::new();
+    let mut repeated = Vec::new();
     for subscription in &subscriptions.feeds {
+        let key = config::canonical(&subscription.url);
+        if let Some((_, line)) = first_lines.iter().find(|(k, _)| *k == key) {
+            repeated.push(Skipped {
+                url: subscription.url.clone(),
+                reason: format!("already listed on line {line} of {}", file.display()),
+            });
+            continue;
+        }
+        first_lines.push((key, subscription.line));
         match policy.check_url(&subscription.url, None) {
             Ok(()) => public.push(subscription),
             Err(refusal) => local.push(refusal),
@@ -80,7 +101,8 @@ fn import(
             ..NewFeed::new(subscription.url.clone())
         })
         .collect();
-    let outcome = edit::add_feeds(config_path, &feeds)?;
+    let mut outcome = edit::add_feeds(config_path, &feeds)?;
+    outcome.skipped.extend(repeated);
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -105,10 +127,15 @@ fn import(
     for invalid in &subscriptions.invalid {
         writeln!(
             out,
-            "  invalid: {}:{}: {}",
+            "  invalid: {}:{}: {}{}",
             file.display(),
             invalid.line,
-            invalid.reason
+            invalid.reason,
+            invalid
+                .text
+                .as_deref()
+                .map(|text| format!(" ('{}')", super::terminal::cell(text, 80)))
+                .unwrap_or_default()
         )?;
     }
     Ok(())

@@ -4,6 +4,11 @@
 //! printed raw, an escape sequence in it can recolour the terminal,
 //! rewrite its title, move the cursor over earlier lines or, with some
 //! terminals, answer back; a bidirectional override can reorder the line.
+//!
+//! Widths are display columns (Unicode's East Asian width: a CJK character
+//! takes two, a combining mark none), so that tables line up and fit.
+
+use unicode_width::UnicodeWidthChar;
 
 /// Bidirectional formatting characters: not control characters to
 /// `char::is_control`, but they reorder what follows them on the line.
@@ -32,10 +37,12 @@ enum Printable {
 }
 
 impl Printable {
-    fn len(&self) -> usize {
+    /// Display columns.
+    fn width(&self) -> usize {
         match self {
-            Self::Char(_) => 1,
-            Self::Escaped(text) => text.chars().count(),
+            Self::Char(c) => c.width().unwrap_or(0),
+            // ASCII only: one column a character.
+            Self::Escaped(text) => text.len(),
         }
     }
 
@@ -48,39 +55,48 @@ impl Printable {
 }
 
 /// `text` safe for a terminal (see [`printable`]) and at most `max`
-/// characters long: when it would be longer, it is cut before the
+/// display columns wide: when it would be wider, it is cut before the
 /// character (or escape, never split) that would overflow, and ends in
 /// an ellipsis. Keeps a table readable and every column within what
 /// formatting can pad (a title of 65,536 characters once made `feeds ls`
 /// panic).
 pub(super) fn cell(text: &str, max: usize) -> String {
     let mut out = String::new();
-    let mut width = 0;
-    let mut chars = text.chars().map(printable).peekable();
-    while let Some(piece) = chars.next() {
-        let last = chars.peek().is_none();
-        // Room for an ellipsis unless this piece ends the text.
-        let room = if last { max } else { max.saturating_sub(1) };
-        if width + piece.len() > room {
+    let total: usize = text.chars().map(|c| printable(c).width()).sum();
+    // Room for an ellipsis unless the whole text fits.
+    let room = if total <= max {
+        max
+    } else {
+        max.saturating_sub(1)
+    };
+    let mut used = 0;
+    for piece in text.chars().map(printable) {
+        if used + piece.width() > room {
             if max > 0 {
                 out.push('…');
             }
             return out;
         }
         piece.push_to(&mut out);
-        width += piece.len();
+        used += piece.width();
     }
     out
 }
 
-/// `text` left-aligned in `width` characters (longer text is left as it
-/// is: `cell` bounds it). Pads by hand, since `format!`'s width is
-/// limited to 65,535 and panics beyond.
-pub(super) fn pad(text: &str, width: usize) -> String {
-    let len = text.chars().count();
-    let mut out = String::with_capacity(text.len() + width.saturating_sub(len));
+/// Display columns `text` takes on a terminal (text from [`cell`]:
+/// printable characters only).
+pub(super) fn width(text: &str) -> usize {
+    text.chars().map(|c| c.width().unwrap_or(0)).sum()
+}
+
+/// `text` left-aligned in `columns` display columns (wider text is left as
+/// it is: `cell` bounds it). Pads by hand, since `format!`'s width counts
+/// characters, and is limited to 65,535 and panics beyond.
+pub(super) fn pad(text: &str, columns: usize) -> String {
+    let missing = columns.saturating_sub(width(text));
+    let mut out = String::with_capacity(text.len() + missing);
     out.push_str(text);
-    out.extend(std::iter::repeat_n(' ', width.saturating_sub(len)));
+    out.extend(std::iter::repeat_n(' ', missing));
     out
 }
 

@@ -2,6 +2,12 @@
 //! only the machine can answer — whether the seeds folder is there and
 //! whether the database could be created — so a service is not started on a
 //! configuration that parses but cannot run.
+//!
+//! A database that cannot be created is an error: the daemon cannot run.
+//! A seeds folder that cannot be read is a warning, because the daemon and
+//! `feedloom poll` run without it (they poll the feeds, and only the topic's
+//! include rules can put stories on it) and say so in the same words
+//! ([`seeds_problem`]).
 
 use std::fs::{self, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -10,16 +16,27 @@ use toml_edit::Item;
 
 use super::database::Database;
 use super::defaults;
-use super::error::{Error, Lines};
+use super::error::{Error, Lines, Problem};
 use super::types::Config;
 use super::validate;
+
+/// A configuration that can run, with what `check-config` warns about.
+#[derive(Debug)]
+pub struct Checked {
+    pub config: Config,
+    /// Problems the daemon runs with (a seeds folder it cannot read), each
+    /// at its key, the message starting with `warning: `.
+    pub warnings: Vec<Problem>,
+}
 
 /// Loads `path` and checks the folders it names, without creating anything
 /// that stays behind (the database is not created; its folder's
 /// writability is probed with a temp file that is removed at once). All
 /// problems come back together in [`Error::Invalid`], each at the key it is
-/// about (or the table / first line where the key was left out).
-pub fn check(path: &Path) -> Result<Config, Error> {
+/// about (or the table / first line where the key was left out), the
+/// warnings among them; with no problem but warnings, the configuration
+/// comes back with them.
+pub fn check(path: &Path) -> Result<Checked, Error> {
     let text = fs::read_to_string(path).map_err(|source| Error::Read {
         path: path.to_owned(),
         source,
@@ -28,6 +45,7 @@ pub fn check(path: &Path) -> Result<Config, Error> {
     let spans = Spans::of(&text);
     // The folders are checked even when other keys are wrong: every
     // problem in one run, as `load` does for the keys.
+    let mut warnings = Vec::new();
     let (config, mut problems) = match validate::from_str(&text, path) {
         Ok(config) => (Some(config), Vec::new()),
         Err(Error::Invalid { problems, .. }) => (None, problems),
@@ -53,13 +71,17 @@ pub fn check(path: &Path) -> Result<Config, Error> {
         },
     };
 
-    if let Some(message) = seeds_problem(&seeds) {
-        let (offset, note) = match (spans.seeds, spans.topic) {
-            (Some(offset), _) => (offset, String::new()),
-            (None, Some(offset)) => (offset, " (the default)".to_owned()),
-            (None, None) => (0, " (the default)".to_owned()),
-        };
-        problems.push(lines.problem(offset, "topic.seeds".to_owned(), format!("{message}{note}")));
+    let (offset, defaulted) = match (spans.seeds, spans.topic) {
+        (Some(offset), _) => (offset, false),
+        (None, Some(offset)) => (offset, true),
+        (None, None) => (0, true),
+    };
+    if let Some(message) = describe_seeds_problem(&seeds, defaulted) {
+        warnings.push(lines.problem(
+            offset,
+            "topic.seeds".to_owned(),
+            format!("{WARNING}{message}"),
+        ));
     }
     // Every `[[topics]]` entry's folder too, when the file validated (their
     // defaults depend on the slug).
@@ -67,16 +89,16 @@ pub fn check(path: &Path) -> Result<Config, Error> {
         let first_extra = usize::from(spans.topic.is_some());
         for (i, topic) in config.topics.iter().enumerate().skip(first_extra) {
             let index = i - first_extra;
-            if let Some(message) = seeds_problem(&topic.seeds) {
-                let (offset, note) = match spans.topics.get(index) {
-                    Some((Some(offset), _)) => (*offset, String::new()),
-                    Some((None, offset)) => (*offset, " (the default)".to_owned()),
-                    None => (0, String::new()),
-                };
-                problems.push(lines.problem(
+            let (offset, defaulted) = match spans.topics.get(index) {
+                Some((Some(offset), _)) => (*offset, false),
+                Some((None, offset)) => (*offset, true),
+                None => (0, false),
+            };
+            if let Some(message) = describe_seeds_problem(&topic.seeds, defaulted) {
+                warnings.push(lines.problem(
                     offset,
                     format!("topics[{index}].seeds"),
-                    format!("{message}{note}"),
+                    format!("{WARNING}{message}"),
                 ));
             }
         }
@@ -96,9 +118,10 @@ pub fn check(path: &Path) -> Result<Config, Error> {
             if let Some(database) = from_env {
                 config.database = database;
             }
-            Ok(config)
+            Ok(Checked { config, warnings })
         }
         _ => {
+            problems.extend(warnings);
             problems.sort_by_key(|p| (p.line, p.column));
             Err(Error::Invalid {
                 path: path.to_owned(),
@@ -158,19 +181,39 @@ impl Spans {
     }
 }
 
-fn seeds_problem(seeds: &Path) -> Option<String> {
-    match fs::metadata(seeds) {
-        Ok(meta) if meta.is_dir() => None,
-        Ok(_) => Some(format!(
-            "seeds folder {} is not a folder; point `seeds` at the folder of seed articles",
-            seeds.display()
-        )),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(format!(
-            "seeds folder {} does not exist; create it and put the seed articles (.txt, .md) that define the topic in it",
-            seeds.display()
-        )),
-        Err(e) => Some(format!("cannot read seeds folder {}: {e}", seeds.display())),
-    }
+/// How a warning's message starts, so that it reads as one among errors.
+const WARNING: &str = "warning: ";
+
+/// What feedloom does without the seeds, said after each seeds problem.
+const WITHOUT_SEEDS: &str =
+    "until then feedloom polls the feeds, but only the topic's include rules can put stories on it";
+
+/// What is wrong with a topic's seeds folder, if anything, in the words
+/// `check-config`, `feedloom poll` and the daemon's log all use: a warning,
+/// not an error, since feedloom runs without seeds.
+pub fn seeds_problem(seeds: &Path) -> Option<String> {
+    describe_seeds_problem(seeds, false)
+}
+
+/// [`seeds_problem`], the folder named "(the default)" when the
+/// configuration left `seeds` out.
+fn describe_seeds_problem(seeds: &Path, defaulted: bool) -> Option<String> {
+    let folder = format!(
+        "seeds folder {}{}",
+        seeds.display(),
+        if defaulted { " (the default)" } else { "" }
+    );
+    let problem = match fs::read_dir(seeds) {
+        Ok(_) => return None,
+        Err(_) if seeds.exists() && !seeds.is_dir() => {
+            format!("{folder} is not a folder; point `seeds` at the folder of seed articles")
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => format!(
+            "{folder} does not exist; create it and put the seed articles (.txt, .md) that define the topic in it"
+        ),
+        Err(e) => format!("cannot read {folder} ({e})"),
+    };
+    Some(format!("{problem}; {WITHOUT_SEEDS}"))
 }
 
 /// The database must be creatable (or, if it exists, writable), and its

@@ -24,12 +24,13 @@ mod types;
 mod validate;
 mod values;
 
-pub use check::check;
+pub use check::{Checked, check, seeds_problem};
 pub use database::{DATABASE_URL_VAR, Database, PostgresUrl, UrlError};
 pub use error::{Error, Problem};
 pub(crate) use types::canonical;
 pub use types::{
-    Config, FeedConfig, FetchLimits, Retention, Schedule, SchedulerConfig, ServerConfig, Topic,
+    Config, FeedConfig, FetchLimits, LogFormat, Retention, Schedule, SchedulerConfig, ServerConfig,
+    Topic,
 };
 pub use validate::{from_str, load};
 pub use values::CRON_FORMAT;

@@ -25,6 +25,7 @@ pub(super) struct RawConfig {
     pub schedule: Option<Spanned<String>>,
     pub public_url: Option<Spanned<String>>,
     pub log: Option<Spanned<String>>,
+    pub log_format: Option<Spanned<String>>,
     pub topic: Option<Spanned<RawTopic>>,
     pub topics: Option<Vec<Spanned<RawTopic>>>,
     pub fetch: Option<Spanned<RawFetch>>,

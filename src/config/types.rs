@@ -40,12 +40,45 @@ pub struct Config {
     pub public_url: Url,
     /// Log filter in tracing's syntax (`log = "info"`); RUST_LOG wins.
     pub log: Option<String>,
+    /// How log lines are written (`log_format`); `None`: chosen by where
+    /// stderr goes (see [`LogFormat`]). `FEEDLOOM_LOG_FORMAT` wins.
+    pub log_format: Option<LogFormat>,
     /// The `[scheduler]` table, defaults filled in.
     pub scheduler: SchedulerConfig,
     /// The `[server]` table, defaults filled in.
     pub server: ServerConfig,
     /// The `[retention]` table, defaults filled in.
     pub retention: Retention,
+}
+
+/// How log lines are written on stderr. Left unset, feedloom writes
+/// [`LogFormat::Journal`] when stderr is the systemd journal's stream and
+/// [`LogFormat::Text`] otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One readable line per event: time, level, target, message, fields.
+    Text,
+    /// One JSON object per line, for log shippers: `timestamp`, `level`,
+    /// `target`, and `fields` with `message` and the event's fields.
+    Json,
+    /// Text without the time (the journal adds its own), each line led by
+    /// its syslog priority (`<3>` for errors…) so the journal keeps levels.
+    Journal,
+}
+
+impl LogFormat {
+    /// The names the configuration and `FEEDLOOM_LOG_FORMAT` accept.
+    pub const NAMES: [&'static str; 3] = ["text", "json", "journal"];
+
+    /// Parses one of [`Self::NAMES`] (any letter case, spaces trimmed).
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "text" => Some(Self::Text),
+            "json" => Some(Self::Json),
+            "journal" => Some(Self::Journal),
+            _ => None,
+        }
+    }
 }
 
 /// `[retention]`: how long stories are kept, in days after a feed last

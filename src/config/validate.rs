@@ -19,7 +19,7 @@ use super::raw::{
     self, Count, RawConfig, RawFeed, RawFetch, RawRetention, RawScheduler, RawServer,
 };
 use super::types::{
-    Config, FeedConfig, FetchLimits, Retention, SchedulerConfig, ServerConfig, canonical,
+    Config, FeedConfig, FetchLimits, LogFormat, Retention, SchedulerConfig, ServerConfig, canonical,
 };
 use super::values::Validator;
 use crate::guard::{Allowed, Policy};
@@ -113,6 +113,7 @@ impl Validator<'_> {
         };
         let public_url = self.public_url(raw.public_url, listen);
         let log = self.log(raw.log);
+        let log_format = self.log_format(raw.log_format);
         let topics = self.topics(raw.topic, raw.topics);
         let fetch = self.fetch(raw.fetch);
         let scheduler = self.scheduler(raw.scheduler);
@@ -129,6 +130,7 @@ impl Validator<'_> {
             fetch: fetch?,
             feeds: feeds?,
             log: log?,
+            log_format: log_format?,
             scheduler: scheduler?,
             server: server?,
             retention: retention?,
@@ -256,6 +258,29 @@ impl Validator<'_> {
             }
         }
         Some(Some(text.to_owned()))
+    }
+
+    /// `log_format`: one of [`LogFormat::NAMES`]. `Some(None)` means the
+    /// key is absent (the format follows where stderr goes).
+    fn log_format(&mut self, raw: Option<Spanned<String>>) -> Option<Option<LogFormat>> {
+        let Some(raw) = raw else {
+            return Some(None);
+        };
+        let text = raw.get_ref().trim();
+        if let Some(format) = LogFormat::from_name(text) {
+            return Some(Some(format));
+        }
+        let hint = raw::closest(&text.to_ascii_lowercase(), &LogFormat::NAMES)
+            .map(|name| format!("did you mean `{name}`? "))
+            .unwrap_or_default();
+        self.report(
+            raw.span(),
+            "log_format",
+            format!(
+                "unknown log format `{text}`; {hint}write \"text\", \"json\" (one JSON object per line) or \"journal\" (priority prefixes for systemd), or leave the key out"
+            ),
+        );
+        None
     }
 
     fn scheduler(&mut self, raw: Option<Spanned<RawScheduler>>) -> Option<SchedulerConfig> {

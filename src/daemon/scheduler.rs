@@ -263,6 +263,7 @@ impl Daemon {
             ("listen", old.listen != new.listen),
             ("database", old.database != new.database),
             ("log", old.log != new.log),
+            ("log_format", old.log_format != new.log_format),
             (
                 "server.header_read_timeout",
                 old.server.header_read_timeout != new.server.header_read_timeout,

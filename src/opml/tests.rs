@@ -129,8 +129,9 @@ fn nested_folders_become_categories() {
 }
 
 /// subscriptionListErrors*.opml: 5 outlines, 4 with `xmlUrl=`/`xmlurl=`
-/// (`grep -ci xmlurl=` → 4): "Feed 1" has none and is neither a feed nor a
-/// folder; "Feed 5" spells it `xmlurl`, which is accepted.
+/// (`grep -ci xmlurl=` → 4): "Feed 1" (line 23) is `type="rss"` with none,
+/// a broken entry reported at its line; "Feed 5" spells it `xmlurl`, which
+/// is accepted.
 #[test]
 fn attribute_case_variants_are_accepted() {
     for n in 1..=4 {
@@ -143,7 +144,12 @@ fn attribute_case_variants_are_accepted() {
             .map(|f| f.title.as_deref().unwrap())
             .collect();
         assert_eq!(titles, ["Feed 2", "Feed 3", "Feed 4", "Feed 5"]);
-        assert!(subs.invalid.is_empty());
+        let invalid: Vec<_> = subs
+            .invalid
+            .iter()
+            .map(|i| (i.line, i.text.as_deref()))
+            .collect();
+        assert_eq!(invalid, [(23, Some("Feed 1"))]);
     }
 }
 
@@ -219,6 +225,32 @@ fn invalid_urls_are_reported_with_lines_and_reading_goes_on() {
         subs.invalid[1].reason.contains("mailto"),
         "{}",
         subs.invalid[1].reason
+    );
+}
+
+/// An outline typed as a feed that names none is a broken entry, reported
+/// at its line; one with children is a (mislabelled) folder.
+#[test]
+fn a_feed_outline_without_a_url_is_reported_and_a_typed_folder_is_not() {
+    let doc = r#"<?xml version="1.0"?>
+<opml version="2.0"><body>
+  <outline type="rss" text="No URL"/>
+  <outline type="atom" text="Folder">
+    <outline text="Inside" xmlUrl="https://example.org/in.xml"/>
+  </outline>
+  <outline type="link" text="A page" url="https://example.org/"/>
+</body></opml>"#;
+    let subs = read(doc.as_bytes()).unwrap();
+    assert_eq!(subs.feeds.len(), 1);
+    assert_eq!(subs.feeds[0].category.as_deref(), Some("Folder"));
+    assert_eq!(subs.feeds[0].line, 5);
+    assert_eq!(subs.invalid.len(), 1, "{:?}", subs.invalid);
+    assert_eq!(subs.invalid[0].line, 3);
+    assert_eq!(subs.invalid[0].text.as_deref(), Some("No URL"));
+    assert!(
+        subs.invalid[0].reason.contains("without xmlUrl"),
+        "{}",
+        subs.invalid[0].reason
     );
 }
 

@@ -201,6 +201,22 @@ pub struct PollSummary {
     pub pruned: store::Pruned,
 }
 
+/// Where a pass over the feeds is, for a progress display
+/// ([`Poller::poll_all_reporting`]).
+#[derive(Debug, Clone, Copy)]
+pub enum PollProgress<'a> {
+    /// The store is in line with the configuration (seeds imported): `done`
+    /// of the `total` enabled feeds are polled, and `summary` is what they
+    /// did so far. Reported once with `done` 0, then after each feed.
+    Feeds {
+        done: usize,
+        total: usize,
+        summary: &'a PollSummary,
+    },
+    /// Every feed is polled; what they stored is being scored and indexed.
+    CatchingUp,
+}
+
 impl Poller {
     /// Imports the seeds folder, polls every enabled feed concurrently (the
     /// fetcher's semaphores bound how many are in flight), then catches up:
@@ -210,15 +226,39 @@ impl Poller {
         &self,
         config: &Config,
         fetcher: &Fetcher,
-        progress: impl FnMut(usize, usize),
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<PollSummary, Error> {
+        self.poll_all_reporting(config, fetcher, |report| {
+            if let PollProgress::Feeds { done, total, .. } = report
+                && done > 0
+            {
+                progress(done, total);
+            }
+        })
+        .await
+    }
+
+    /// [`poll_all`](Self::poll_all), telling `report` where it is at each
+    /// step (see [`PollProgress`]), with the running totals: what
+    /// `feedloom poll` shows on a terminal.
+    pub async fn poll_all_reporting(
+        &self,
+        config: &Config,
+        fetcher: &Fetcher,
+        mut report: impl FnMut(PollProgress<'_>),
     ) -> Result<PollSummary, Error> {
         let topics = build_topics(config).await?;
         let polled = CancellationToken::new();
         let failed = AtomicBool::new(false);
         let polling = async {
-            let summary = self.poll_feeds(config, fetcher, &topics, progress).await;
+            let summary = self
+                .poll_feeds_reporting(config, fetcher, &topics, &mut report)
+                .await;
             failed.store(summary.is_err(), Ordering::SeqCst);
             polled.cancel();
+            if summary.is_ok() {
+                report(PollProgress::CatchingUp);
+            }
             summary
         };
         let (summary, scored) = tokio::join!(
@@ -250,6 +290,23 @@ impl Poller {
         topics: &Topics,
         mut progress: impl FnMut(usize, usize),
     ) -> Result<PollSummary, Error> {
+        self.poll_feeds_reporting(config, fetcher, topics, &mut |report| {
+            if let PollProgress::Feeds { done, total, .. } = report
+                && done > 0
+            {
+                progress(done, total);
+            }
+        })
+        .await
+    }
+
+    async fn poll_feeds_reporting(
+        &self,
+        config: &Config,
+        fetcher: &Fetcher,
+        topics: &Topics,
+        report: &mut impl FnMut(PollProgress<'_>),
+    ) -> Result<PollSummary, Error> {
         let synced = sync_store(&self.store, config, topics).await?;
         self.set_topics(topics.clone());
         let mut summary = PollSummary {
@@ -262,9 +319,13 @@ impl Poller {
             .map(|feed| async move { (feed, self.poll_feed(fetcher, feed).await) })
             .buffer_unordered(config.fetch.concurrency.max(1));
         let mut done = 0;
+        report(PollProgress::Feeds {
+            done,
+            total,
+            summary: &summary,
+        });
         while let Some((feed, outcome)) = polls.next().await {
             done += 1;
-            progress(done, total);
             match outcome? {
                 FeedOutcome::Fetched { stats, warnings } => {
                     summary.fetched += 1;
@@ -281,6 +342,11 @@ impl Poller {
                     message,
                 }),
             }
+            report(PollProgress::Feeds {
+                done,
+                total,
+                summary: &summary,
+            });
         }
         drop(polls);
         summary.moved = moved_feeds(&self.store, config).await?;

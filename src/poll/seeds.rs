@@ -6,7 +6,7 @@ use std::path::Path;
 use chrono::{DateTime, NaiveTime, Utc};
 
 use super::Error;
-use crate::config::Config;
+use crate::config::{self, Config};
 use crate::error::error_chain;
 use crate::normalize;
 use crate::seeds;
@@ -20,6 +20,10 @@ pub struct SeedSummary {
     pub unchanged: usize,
     /// One message per seed file that could not be imported.
     pub failed: Vec<String>,
+    /// One message per seeds folder that could not be read (missing, not a
+    /// folder): a warning in the words of `check-config`
+    /// ([`config::seeds_problem`]), since the feeds are polled all the same.
+    pub folders: Vec<String>,
 }
 
 /// Imports the seeds of every topic, each keyed by its topic's
@@ -32,13 +36,15 @@ pub async fn import_all_seeds(store: &SharedStore, config: &Config) -> Result<Se
         summary.updated += one.updated;
         summary.unchanged += one.unchanged;
         summary.failed.extend(one.failed);
+        summary.folders.extend(one.folders);
     }
     Ok(summary)
 }
 
 /// Imports the seed files of one folder, keyed by `key_prefix` and file
-/// name. A folder that cannot be read is reported in the summary, not as
-/// an error: without seeds the feeds are still worth polling.
+/// name. A folder that cannot be read is reported in the summary
+/// ([`SeedSummary::folders`]), not as an error: without seeds the feeds are
+/// still worth polling.
 pub async fn import_seeds(
     store: &SharedStore,
     dir: &Path,
@@ -52,9 +58,10 @@ pub async fn import_seeds(
             let articles = match seeds::load_dir(&dir) {
                 Ok(articles) => articles,
                 Err(error) => {
-                    let message = error_chain(&error);
-                    tracing::warn!(error = %message, "no seed articles imported");
-                    summary.failed.push(message);
+                    let message =
+                        config::seeds_problem(&dir).unwrap_or_else(|| error_chain(&error));
+                    tracing::warn!("{message}");
+                    summary.folders.push(message);
                     return Ok(summary);
                 }
             };

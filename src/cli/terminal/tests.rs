@@ -1,4 +1,4 @@
-use super::{cell, pad};
+use super::{cell, pad, width};
 
 #[test]
 fn control_and_bidi_characters_are_shown_as_escapes() {
@@ -32,4 +32,16 @@ fn padding_works_at_any_width() {
     assert_eq!(pad("abcdef", 4), "abcdef");
     assert_eq!(pad("é", 3), "é  ");
     assert_eq!(pad("", 70_000).len(), 70_000);
+}
+
+#[test]
+fn widths_are_display_columns() {
+    // Two columns per CJK character, none for a combining mark.
+    assert_eq!(width("新闻"), 4);
+    assert_eq!(width("e\u{301}"), 1);
+    assert_eq!(cell("新闻联播", 8), "新闻联播");
+    assert_eq!(cell("新闻联播", 7), "新闻联…");
+    assert_eq!(cell("新闻联播", 6), "新闻…");
+    assert!(width(&cell("新闻联播 and more", 7)) <= 7);
+    assert_eq!(pad("新", 4), "新  ");
 }

@@ -148,10 +148,21 @@ impl<'a> Editing<'a> {
         Ok(())
     }
 
+    /// Takes `key` out of entry `index`, with its line (and a comment on
+    /// that line); a key that is not there is left so.
+    pub(super) fn unset(&mut self, index: usize, key: &str) -> Result<(), EditError> {
+        self.entry_mut(index)?.remove(key);
+        Ok(())
+    }
+
     /// Appends an entry after the last `[[feeds]]` entry, spaced from it as
     /// it is spaced from the one before (the blank lines that lead its
-    /// prefix), keys spaced as the last entry's keys are.
+    /// prefix), keys spaced as the last entry's keys are. Comment lines
+    /// right under the last entry's keys stay with it; a comment after a
+    /// blank line (the file's closing words, or the next table's) stays
+    /// after the new entries.
     pub(super) fn append(&mut self, feed: &NewFeed) -> Result<(), EditError> {
+        let attached = self.take_comment_under_last_entry();
         let mut entry = Table::new();
         let mut keys: Vec<(&str, Value)> = vec![("url", Value::from(feed.url.as_str()))];
         if let Some(title) = &feed.title {
@@ -179,10 +190,12 @@ impl<'a> Editing<'a> {
             return Ok(());
         };
         let last = feeds.iter().last();
+        // The blank lines before the last entry, after the comment lines
+        // that belong to the entry above it.
         let spacing = last
             .and_then(|t| t.decor().prefix())
             .and_then(|p| p.as_str())
-            .map(leading_blank_lines)
+            .map(|p| leading_blank_lines(split_attached(p, false).1))
             .unwrap_or_default();
         // A lone entry at the top of the file shows no spacing to copy.
         let spacing = if spacing.is_empty() && feeds.len() == 1 {
@@ -190,7 +203,7 @@ impl<'a> Editing<'a> {
         } else {
             spacing
         };
-        entry.decor_mut().set_prefix(spacing);
+        entry.decor_mut().set_prefix(format!("{attached}{spacing}"));
         for (key, value) in keys {
             let style = last.map(|t| KeyStyle::of(t, key));
             entry.insert(key, Item::Value(value));
@@ -203,6 +216,58 @@ impl<'a> Editing<'a> {
         // when other tables follow the entries in the file.
         feeds.push(entry);
         Ok(())
+    }
+
+    /// Takes the comment lines written right under the last `[[feeds]]`
+    /// entry's keys (no blank line between) out of what holds them in the
+    /// document: the prefix of the table that follows, when a blank line
+    /// separates them from that table's header, or the document's trailing
+    /// text, when the entry is the last table. An entry added after it
+    /// carries them in its prefix, so they stay under the entry they are
+    /// about instead of moving below the new ones. Only an entry read from
+    /// the file has a position; after the first entry added, nothing is
+    /// left to take.
+    fn take_comment_under_last_entry(&mut self) -> String {
+        let Some(Item::ArrayOfTables(feeds)) = self.doc.get("feeds") else {
+            return String::new();
+        };
+        let Some(after) = feeds.iter().last().and_then(Table::position) else {
+            return String::new();
+        };
+        let mut next: Option<isize> = None;
+        visit_tables(self.doc.as_table(), &mut |t| {
+            if let Some(p) = t.position()
+                && p > after
+                && !t.is_implicit()
+                && next.is_none_or(|n| p < n)
+            {
+                next = Some(p);
+            }
+        });
+        let Some(next) = next else {
+            let trailing = self.doc.trailing().as_str().unwrap_or("").to_owned();
+            let (attached, rest) = split_attached(&trailing, false);
+            let attached = attached.to_owned();
+            self.doc.set_trailing(rest);
+            return attached;
+        };
+        let mut attached = String::new();
+        visit_tables_mut(self.doc.as_table_mut(), &mut |t| {
+            if attached.is_empty() && t.position() == Some(next) {
+                let prefix = t
+                    .decor()
+                    .prefix()
+                    .and_then(|p| p.as_str())
+                    .unwrap_or("")
+                    .to_owned();
+                let (taken, rest) = split_attached(&prefix, true);
+                attached = taken.to_owned();
+                if !attached.is_empty() {
+                    t.decor_mut().set_prefix(rest);
+                }
+            }
+        });
+        attached
     }
 
     /// A position after every table, for the first `[[feeds]]` entry.
@@ -342,6 +407,30 @@ fn leading_blank_lines(prefix: &str) -> String {
         .split_inclusive('\n')
         .take_while(|l| l.trim().is_empty() && l.ends_with('\n'))
         .collect()
+}
+
+/// Splits the text that follows an entry's last key into the comment lines
+/// right under it (they belong to the entry) and the rest. With
+/// `before_header` (the text is the next table's prefix), comment lines
+/// count as the entry's only when a blank line follows them: without one,
+/// they lead into that header and are its own.
+fn split_attached(text: &str, before_header: bool) -> (&str, &str) {
+    let mut end = 0;
+    for line in text.split_inclusive('\n') {
+        if !line.trim_start().starts_with('#') {
+            break;
+        }
+        end += line.len();
+    }
+    let rest = &text[end..];
+    let blank_follows = rest
+        .split_inclusive('\n')
+        .next()
+        .is_some_and(|line| line.trim().is_empty() && line.ends_with('\n'));
+    if end == 0 || (before_header && !blank_follows) || !text[..end].ends_with('\n') {
+        return ("", text);
+    }
+    (&text[..end], rest)
 }
 
 /// The part of a header's prefix that is not attached to it: everything up

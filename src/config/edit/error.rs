@@ -15,8 +15,8 @@ const LIST_HINT: &str = "`feedloom feeds ls` lists them";
 #[derive(Debug, thiserror::Error)]
 pub enum EditError {
     /// The file cannot be read, or is already invalid: its problems are
-    /// listed (file:line:column) and must be fixed by hand first.
-    #[error("the configuration must be fixed by hand first; nothing was changed")]
+    /// listed (file:line:column, the cause) and must be fixed by hand first.
+    #[error("nothing changed; fix these first")]
     Config(#[from] Error),
     /// The edit would make the file invalid; the validator's verdict, with
     /// the key path of each problem (positions would point into text that

@@ -31,7 +31,7 @@ mod request;
 
 pub use error::EditError;
 pub use outcome::{Action, AddOutcome, Edited, KeyChange, Skipped};
-pub use request::{FeedChange, NewFeed, Selector, SelectorArg};
+pub use request::{FeedChange, NewFeed, OptionalKey, Selector, SelectorArg};
 
 use std::path::Path;
 
@@ -90,7 +90,7 @@ fn add(path: &Path, feeds: &[NewFeed], strict: bool) -> Result<AddOutcome, EditE
                                 existing: file.config.feeds.get(*i).and_then(|f| f.title.clone()),
                             });
                         }
-                        format!("already listed on line {line}")
+                        format!("already listed on line {line} of {}", path.display())
                     }
                     None => "listed twice in this import".to_owned(),
                 };
@@ -209,6 +209,36 @@ pub fn change_feed(
                 new: enabled.to_string(),
             });
             file.set(index, "enabled", Value::from(enabled))?;
+        }
+        if let Some(category) = &change.category
+            && feed.category.as_deref() != Some(category.trim())
+        {
+            changes.push(KeyChange {
+                key: "category",
+                old: feed.category.as_ref().map(|c| format!("'{c}'")),
+                new: format!("'{}'", category.trim()),
+            });
+            file.set(index, "category", Value::from(category.as_str()))?;
+        }
+        for key in &change.remove {
+            let old = match key {
+                OptionalKey::Title => feed.title.as_ref().map(|t| format!("'{t}'")),
+                OptionalKey::Schedule => feed.schedule.as_ref().map(|s| s.expression.clone()),
+                OptionalKey::Category => feed.category.as_ref().map(|c| format!("'{c}'")),
+            };
+            // Already left out: nothing to say or write.
+            let Some(old) = old else { continue };
+            let new = match key {
+                OptionalKey::Title => "the feed's own".to_owned(),
+                OptionalKey::Schedule => format!("the global {}", file.config.schedule.expression),
+                OptionalKey::Category => "none".to_owned(),
+            };
+            changes.push(KeyChange {
+                key: key.key(),
+                old: Some(old),
+                new,
+            });
+            file.unset(index, key.key())?;
         }
         let write = !changes.is_empty();
         Ok(((), write))

@@ -41,6 +41,31 @@ pub struct FeedChange {
     pub title: Option<String>,
     pub schedule: Option<String>,
     pub enabled: Option<bool>,
+    pub category: Option<String>,
+    /// Keys to take out of the entry, so that their default applies again.
+    pub remove: Vec<OptionalKey>,
+}
+
+/// An entry's key that may be left out, and what applies then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionalKey {
+    /// The feed's own title.
+    Title,
+    /// The global `schedule`.
+    Schedule,
+    /// No category.
+    Category,
+}
+
+impl OptionalKey {
+    /// The key as written in the file.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Title => "title",
+            Self::Schedule => "schedule",
+            Self::Category => "category",
+        }
+    }
 }
 
 /// Which entry an edit is about.

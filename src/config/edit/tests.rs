@@ -168,7 +168,7 @@ fn set_title_and_schedule_change_only_their_lines() {
     let change = FeedChange {
         title: Some("The Diplomat".into()),
         schedule: Some("0 30 * * * *".into()),
-        enabled: None,
+        ..FeedChange::default()
     };
     let edited = change_feed(
         &path,
@@ -198,7 +198,7 @@ fn set_keeps_a_trailing_comment_and_appends_a_new_key_after_the_last() {
     let change = FeedChange {
         title: Some("Alpha".into()),
         schedule: Some("0 0 * * * *".into()),
-        enabled: None,
+        ..FeedChange::default()
     };
     change_feed(&path, Selector::Title("a"), &change).unwrap();
     assert_eq!(
@@ -338,7 +338,10 @@ fn an_invalid_file_is_refused_and_left_untouched() {
     assert_eq!(problems[0].line, line_of(&text, "per_hots = 2"));
     let shown = crate::error::error_chain(&err);
     assert!(shown.contains("did you mean `per_host`"), "{shown}");
-    assert!(shown.contains("nothing was changed"), "{shown}");
+    assert!(
+        shown.contains("nothing changed; fix these first"),
+        "{shown}"
+    );
     assert_eq!(fs::read_to_string(&path).unwrap(), text);
     assert_eq!(mtime(&path), old);
     for result in [
@@ -572,7 +575,9 @@ fn check_problems(path: &Path) -> Vec<crate::config::Problem> {
 fn check_passes_a_runnable_config() {
     let (dir, path) = setup("[topic]\ntitle = \"T\"\n");
     fs::create_dir(dir.path().join("seeds")).unwrap();
-    let config = check(&path).unwrap();
+    let checked = check(&path).unwrap();
+    assert!(checked.warnings.is_empty(), "{:?}", checked.warnings);
+    let config = checked.config;
     // Nothing created: neither the database nor its folder, nor a probe.
     assert!(
         !config
@@ -586,10 +591,19 @@ fn check_passes_a_runnable_config() {
     assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
 }
 
+fn check_warnings(path: &Path) -> Vec<crate::config::Problem> {
+    match check(path) {
+        Ok(checked) => checked.warnings,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A seeds folder the daemon cannot read is a warning (it polls without
+/// seeds), in the words the poll uses.
 #[test]
-fn check_reports_a_missing_seeds_folder_at_its_key_or_the_topic() {
+fn check_warns_of_a_missing_seeds_folder_at_its_key_or_the_topic() {
     let (dir, path) = setup("[topic]\ntitle = \"T\"\nseeds = \"articles\"\n");
-    let problems = check_problems(&path);
+    let problems = check_warnings(&path);
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert_eq!(
         (
@@ -599,15 +613,17 @@ fn check_reports_a_missing_seeds_folder_at_its_key_or_the_topic() {
         ),
         (3, 9, "topic.seeds")
     );
+    let expected = crate::config::seeds_problem(&dir.path().join("articles")).unwrap();
+    assert_eq!(problems[0].message, format!("warning: {expected}"));
     assert!(
-        problems[0].message.contains("does not exist"),
-        "{problems:?}"
+        expected.contains("does not exist") && expected.contains("polls the feeds"),
+        "{expected}"
     );
 
     // Defaulted: reported at [topic]; a file where the folder should be.
     fs::write(&path, "database = \"db/x.db\"\n\n[topic]\ntitle = \"T\"\n").unwrap();
     fs::write(dir.path().join("seeds"), "").unwrap();
-    let problems = check_problems(&path);
+    let problems = check_warnings(&path);
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert_eq!((problems[0].line, problems[0].column), (3, 1));
     assert!(problems[0].message.contains("not a folder"), "{problems:?}");
@@ -658,6 +674,7 @@ fn check_reports_an_unwritable_database_folder_and_both_problems_at_once() {
         (problems[1].line, problems[1].key.as_str()),
         (4, "topic.seeds")
     );
+    assert!(problems[1].message.starts_with("warning: "), "{problems:?}");
 }
 
 #[cfg(unix)]
@@ -688,14 +705,12 @@ fn check_reports_a_chmod_read_only_folder_unless_privileged() {
 }
 
 #[test]
-fn check_reports_each_topics_missing_seeds_folder() {
+fn check_warns_of_each_topics_missing_seeds_folder() {
     let (dir, path) = setup(
         "[topic]\ntitle = \"T\"\n\n[[topics]]\nslug = \"a\"\ntitle = \"A\"\n\n[[topics]]\nslug = \"b\"\ntitle = \"B\"\nseeds = \"b-seeds\"\n",
     );
     fs::create_dir(dir.path().join("seeds")).unwrap();
-    let Err(Error::Invalid { problems, .. }) = check(&path) else {
-        panic!("expected problems");
-    };
+    let problems = check_warnings(&path);
     let found: Vec<(usize, &str)> = problems.iter().map(|p| (p.line, p.key.as_str())).collect();
     assert_eq!(
         found,
@@ -703,12 +718,14 @@ fn check_reports_each_topics_missing_seeds_folder() {
         "{problems:#?}"
     );
     assert!(
-        problems[0].message.contains("seeds/a does not exist")
-            && problems[0].message.ends_with("(the default)")
+        problems[0]
+            .message
+            .contains("seeds/a (the default) does not exist"),
+        "{problems:?}"
     );
     fs::create_dir(dir.path().join("seeds/a")).unwrap();
     fs::create_dir(dir.path().join("b-seeds")).unwrap();
-    assert!(check(&path).is_ok());
+    assert!(check_warnings(&path).is_empty());
 }
 
 #[test]
