@@ -719,3 +719,49 @@ fn feeds_add_says_what_it_fetches_before_it_waits() {
         "{stderr}"
     );
 }
+
+#[test]
+fn titles_from_an_opml_file_or_the_command_line_reach_the_terminal_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("feedloom.toml");
+    let seeds = repo_path("config/seeds");
+    std::fs::write(
+        &config,
+        format!("database = \"f.db\"\n\n[topic]\ntitle = \"T\"\nseeds = {seeds:?}\n"),
+    )
+    .unwrap();
+    let opml = dir.path().join("subs.opml");
+    std::fs::write(
+        &opml,
+        "<?xml version=\"1.0\"?>\n<opml version=\"2.0\"><body>\n\
+         <outline type=\"rss\" text=\"\u{1b}]0;pwned\u{7}Evil \u{202e}title\" xmlUrl=\"https://e.example/feed\"/>\n\
+         </body></opml>",
+    )
+    .unwrap();
+    let clean = |output: &std::process::Output| {
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(output.status.success(), "{}", out(output));
+        assert!(
+            !text.contains(|c: char| c.is_control() && c != '\n' || c == '\u{202e}'),
+            "{text:?}"
+        );
+        text
+    };
+    let imported = clean(&feedloom(
+        &config,
+        &["opml", "import", opml.to_str().unwrap()],
+    ));
+    assert!(imported.contains("\\u{1b}]0;pwned\\u{7}Evil"), "{imported}");
+    let added = clean(&feedloom(
+        &config,
+        &[
+            "feeds",
+            "add",
+            "--no-probe",
+            "--title",
+            "\u{1b}[2JWiped",
+            "https://f.example/feed",
+        ],
+    ));
+    assert!(added.contains("\\u{1b}[2JWiped"), "{added}");
+}

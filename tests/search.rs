@@ -49,6 +49,12 @@ fn search_command_finds_polled_stories_and_marks_the_matches() {
         "{text}"
     );
     assert!(text.contains("2021-08-24"), "{text}");
+    // A seed whose file names no date is undated here as in every feed.
+    let seed = stdout(&feedloom(&config, &["search", "Jinping", "Discussed"]));
+    assert!(
+        seed.lines().any(|line| line.contains("  undated  ")),
+        "{seed}"
+    );
     assert!(text.contains("from Asia Desk"), "{text}");
     assert!(text.contains("topic (main)"), "scored by the poll: {text}");
     let uid = text

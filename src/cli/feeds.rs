@@ -215,7 +215,7 @@ pub(super) fn run(
             )?
         }
     };
-    println!("{edited}");
+    println!("{}", terminal::lines(&edited.to_string()));
     Ok(())
 }
 

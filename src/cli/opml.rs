@@ -115,14 +115,20 @@ fn import(
                 format!(", {invalid} invalid, {refused} refused (local addresses)"),
         }
     )?;
+    // Titles and addresses come from the file: anyone's text.
+    let safe = |text: String| super::terminal::lines(&text);
     for added in &outcome.added {
-        writeln!(out, "  {added}")?;
+        writeln!(out, "  {}", safe(added.to_string()))?;
     }
     for skipped in &outcome.skipped {
-        writeln!(out, "  {skipped}")?;
+        writeln!(out, "  {}", safe(skipped.to_string()))?;
     }
     for refusal in &local {
-        writeln!(out, "  {refusal} ({OVERRIDE_FLAG} imports it)")?;
+        writeln!(
+            out,
+            "  {} ({OVERRIDE_FLAG} imports it)",
+            safe(refusal.to_string())
+        )?;
     }
     for invalid in &subscriptions.invalid {
         writeln!(

@@ -71,19 +71,18 @@ pub fn run(
 /// sources, and the snippet.
 fn write_hit(out: &mut impl Write, hit: &SearchHit, topic: &str) -> std::io::Result<()> {
     let story = &hit.story;
-    let date = story.published_at.unwrap_or(story.first_seen_at);
+    // The date every output agrees on: an undated seed has none.
+    let date = story.date().map_or_else(
+        || "undated".to_owned(),
+        |date| date.format("%Y-%m-%d").to_string(),
+    );
     let verdict = match hit.on_topic {
         Some(true) => format!("on topic ({topic})"),
         Some(false) => format!("off topic ({topic})"),
         None => "not scored yet".to_owned(),
     };
     writeln!(out, "{}", terminal_text(&hit.title.marked("[", "]")))?;
-    writeln!(
-        out,
-        "  {}  {}  {verdict}",
-        story.uid,
-        date.format("%Y-%m-%d")
-    )?;
+    writeln!(out, "  {}  {}  {verdict}", story.uid, date)?;
     let sources: Vec<&str> = story
         .sources
         .iter()

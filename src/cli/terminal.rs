@@ -83,6 +83,16 @@ pub(super) fn cell(text: &str, max: usize) -> String {
     out
 }
 
+/// A message of several lines (an edit's outcome, which quotes titles from
+/// `--title`, an OPML file or a feed) safe for a terminal: each line as
+/// [`cell`] makes it, uncut.
+pub(super) fn lines(text: &str) -> String {
+    text.lines()
+        .map(|line| cell(line, usize::MAX))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Display columns `text` takes on a terminal (text from [`cell`]:
 /// printable characters only).
 pub(super) fn width(text: &str) -> usize {
