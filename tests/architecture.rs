@@ -571,9 +571,13 @@ const FILE_WRITES: &[[&str; 2]] = &[
     ["fs", "write"], ["fs", "rename"], ["fs", "remove_file"], ["fs", "copy"],
     ["fs", "create_dir_all"], ["fs", "create_dir"], ["File", "create"], ["fs", "OpenOptions"],
 ];
-/// The modules that write files: the configuration (`config::edit`), the
-/// probes of `check-config` (`config::check`) and the database's folder.
-const FILE_WRITERS: &[&[&str]] = &[&["config", "edit"], &["config", "check"], &["store"]];
+/// The modules that write files: the configuration (`config::edit`), a new
+/// one (`config::init`), the probes of `check-config` (`config::check`), the
+/// database's folder, and the manual pages `feedloom man --dir` writes.
+#[rustfmt::skip]
+const FILE_WRITERS: &[&[&str]] = &[
+    &["config", "edit"], &["config", "init"], &["config", "check"], &["store"], &["cli", "man"],
+];
 
 fn check_io(tree: &Tree) -> Vec<String> {
     let has = |path: &[String], pair: &[&str; 2]| {
@@ -597,7 +601,7 @@ fn check_io(tree: &Tree) -> Vec<String> {
                 ));
             } else if !writer && FILE_WRITES.iter().any(|pair| has(&n.written, pair)) {
                 out.push(format!(
-                    "{}: only `config::edit` writes the configuration file (and `config::check` its probes, `store` its folder): `{}`",
+                    "{}: only `config::edit` writes the configuration file (`config::init` a new one, `config::check` its probes, `store` its folder, `cli::man` manual pages): `{}`",
                     s.at(n.line),
                     n.written.join("::")
                 ));
@@ -616,7 +620,7 @@ fn check_io(tree: &Tree) -> Vec<String> {
         if !writer {
             for t in s.tokens.iter().filter(|t| t.text == "OpenOptions") {
                 out.push(format!(
-                    "{}: only `config::edit` writes the configuration file (and `config::check` its probes, `store` its folder): `OpenOptions`",
+                    "{}: only `config::edit` writes the configuration file (`config::init` a new one, `config::check` its probes, `store` its folder, `cli::man` manual pages): `OpenOptions`",
                     s.at(t.line)
                 ));
             }

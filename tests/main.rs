@@ -12,6 +12,7 @@ mod daemon;
 mod edit;
 mod health;
 mod hostile;
+mod install;
 mod limits;
 mod logging;
 mod nodes;

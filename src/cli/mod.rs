@@ -9,7 +9,9 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod feeds;
+mod init;
 mod logging;
+mod man;
 mod opml;
 mod progress;
 mod search;
@@ -37,14 +39,12 @@ const EXIT_FAILURE: u8 = 1;
     about = "Weaves many news feeds into one deduplicated topic feed"
 )]
 struct Cli {
-    /// Configuration file.
-    #[arg(
-        long,
-        global = true,
-        env = "FEEDLOOM_CONFIG",
-        default_value = "config/feedloom.toml"
-    )]
-    config: PathBuf,
+    /// Configuration file. Without it (or FEEDLOOM_CONFIG), the first that
+    /// exists of ./config/feedloom.toml,
+    /// $XDG_CONFIG_HOME/feedloom/feedloom.toml (~/.config/…) and
+    /// /etc/feedloom/feedloom.toml; `feedloom init` writes one.
+    #[arg(long, global = true, env = config::locate::CONFIG_VAR, value_name = "PATH")]
+    config: Option<PathBuf>,
     /// More log output on stderr (-v: info, -vv: debug). FEEDLOOM_LOG or
     /// RUST_LOG (tracing filter syntax) override it.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -121,6 +121,14 @@ enum Command {
         #[arg(long, default_value_t = search::DEFAULT_LIMIT)]
         limit: usize,
     },
+    /// Write a commented configuration and the bundled seed articles to a
+    /// folder, refusing to overwrite anything.
+    Init(init::InitArgs),
+    /// Print the manual page (roff) on stdout, or write one page per
+    /// command to a folder.
+    Man(man::ManArgs),
+    /// Print a shell's completion script on stdout.
+    Completions(man::CompletionsArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -167,10 +175,20 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    if matches!(cli.command, Command::CheckConfig) {
-        return check_config(&cli.config);
+    // The commands that need no configuration.
+    match cli.command {
+        Command::Init(args) => return init::run(args),
+        Command::Man(args) => return man::man(args),
+        Command::Completions(args) => return man::completions(args),
+        _ => {}
     }
-    let config = config::load(&cli.config).map_err(|error| refuse_edit(&cli.command, error))?;
+    let config_path =
+        config::locate::find(cli.config.as_deref(), &config::locate::UserDirs::from_env())
+            .map_err(config::Error::from)?;
+    if matches!(cli.command, Command::CheckConfig) {
+        return check_config(&config_path);
+    }
+    let config = config::load(&config_path).map_err(|error| refuse_edit(&cli.command, error))?;
     // The daemon logs what it does; one-shot commands print a summary and
     // log only errors unless asked.
     let quiet_default = if matches!(cli.command, Command::Run { .. }) {
@@ -185,17 +203,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         quiet_default,
     )?;
     match cli.command {
-        Command::Run { role } => daemon(cli.config, config, role),
+        Command::Run { role } => daemon(config_path, config, role),
         Command::Poll => poll(&config),
         Command::Export {
             format,
             limit,
             topic,
         } => export(&config, format, limit, topic.as_deref()),
-        Command::Feeds(command) => feeds::run(&cli.config, &config, command),
-        Command::Opml(command) => opml::run(&cli.config, &config, command),
+        Command::Feeds(command) => feeds::run(&config_path, &config, command),
+        Command::Opml(command) => opml::run(&config_path, &config, command),
         Command::Store(command) => store_command::run(&config, command),
-        Command::CheckConfig => check_config(&cli.config),
+        Command::CheckConfig => check_config(&config_path),
         Command::Explain { story, terms } => {
             topics::explain(&config, &story, terms, &mut std::io::stdout().lock())
         }
@@ -212,6 +230,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             limit,
             &mut std::io::stdout().lock(),
         ),
+        Command::Init(_) | Command::Man(_) | Command::Completions(_) => {
+            unreachable!("answered above without a configuration")
+        }
     }
 }
 

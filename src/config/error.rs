@@ -21,6 +21,9 @@ pub enum Error {
     /// An environment variable that stands in for a key is unusable.
     #[error("{name}: {message}")]
     Environment { name: &'static str, message: String },
+    /// No file where feedloom looks for one; the message lists the places.
+    #[error(transparent)]
+    NotFound(#[from] super::locate::NotFound),
     /// One or more problems in the text; Display prints one per line as
     /// `path:line:column: key: message`.
     #[error("{}", problems.iter().map(|p| format!("{}:{p}", path.display())).collect::<Vec<_>>().join("\n"))]

@@ -9,15 +9,19 @@
 //!
 //! This file is the module's front: it names the files and re-exports what
 //! the rest of feedloom uses, and no file below it uses it. The files depend
-//! on one another in one direction: `types`, `defaults` and `error` at the
-//! bottom (with `database`); then `raw`, `values`, `topics` and `validate`, each using only
-//! those before it; `check` and `edit` on top of `validate`.
+//! on one another in one direction: `types`, `defaults`, `locate` (where the
+//! command line finds the file) and `error` at the bottom (with
+//! `database`); then `raw`, `values`, `topics` and `validate`, each using
+//! only those before it; `check`, `edit` and `init` (a new file from the
+//! bundled one) on top of `validate`.
 
 mod check;
 mod database;
 pub mod defaults;
 pub mod edit;
 mod error;
+pub mod init;
+pub mod locate;
 mod raw;
 mod topics;
 mod types;
