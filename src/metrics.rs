@@ -28,6 +28,8 @@ pub struct Metrics {
     merged: Counter,
     updated: Counter,
     stories: Gauge,
+    awaiting_score: Gauge,
+    awaiting_index: Gauge,
     poll_seconds: Histogram,
     last_success: Gauge,
     rendered: Counter,
@@ -120,6 +122,8 @@ impl Metrics {
         let merged = Counter::default();
         let updated = Counter::default();
         let stories = Gauge::default();
+        let awaiting_score = Gauge::default();
+        let awaiting_index = Gauge::default();
         let poll_seconds = Histogram::new(exponential_buckets(0.01, 2.0, 14));
         let last_success = Gauge::default();
         let rendered = Counter::default();
@@ -157,6 +161,16 @@ impl Metrics {
         );
         registry.register("stories_stored", "Stories in the database", stories.clone());
         registry.register(
+            "stories_awaiting_score",
+            "Stored stories not yet scored against the topics (published once scored)",
+            awaiting_score.clone(),
+        );
+        registry.register(
+            "stories_awaiting_index",
+            "Stored stories not yet in the search index",
+            awaiting_index.clone(),
+        );
+        registry.register(
             "feed_poll_duration_seconds",
             "Time to poll one feed: fetch, parse, store",
             poll_seconds.clone(),
@@ -174,6 +188,8 @@ impl Metrics {
             merged,
             updated,
             stories,
+            awaiting_score,
+            awaiting_index,
             poll_seconds,
             last_success,
             rendered,
@@ -265,6 +281,13 @@ impl Metrics {
     /// The current number of stored stories.
     pub fn set_stories(&self, count: i64) {
         self.stories.set(count);
+    }
+
+    /// The stories waiting in the score and search queues: a backlog that
+    /// only grows means the catching-up task is stuck or outpaced.
+    pub fn set_backlog(&self, awaiting_score: i64, awaiting_index: i64) {
+        self.awaiting_score.set(awaiting_score);
+        self.awaiting_index.set(awaiting_index);
     }
 
     /// The exposition text for `/metrics`.

@@ -97,3 +97,59 @@ fn healthz_is_degraded_with_figures_while_writes_fail_and_ok_again_after() {
     }
     daemon.stop(BOUND).expect("a clean stop");
 }
+
+/// The alert rules in the README's Monitoring section name metrics that a
+/// running daemon exports, under those names.
+#[test]
+fn every_metric_the_readmes_alert_rules_name_is_exported() {
+    let readme = std::fs::read_to_string(crate::support::repo_path("README.md")).unwrap();
+    let section = readme
+        .split("\n## Monitoring\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("README has a Monitoring section");
+    let names: std::collections::BTreeSet<&str> = section
+        .match_indices("feedloom_")
+        .map(|(at, _)| {
+            let name = &section[at..];
+            let end = name
+                .find(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+                .unwrap_or(name.len());
+            &name[..end]
+        })
+        .collect();
+    assert!(names.len() >= 6, "{names:?}");
+
+    let feeds = FixtureServer::start();
+    serve_fixtures(&feeds);
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config_with(
+        dir.path(),
+        &[feeds.url("/wire.rss")],
+        "* * * * * *",
+        "[scheduler]\njitter = \"0s\"\n",
+    );
+    let daemon = InProcess::start(&config);
+    let deadline = Instant::now() + BOUND;
+    loop {
+        let metrics = get(&daemon.url("/metrics")).body;
+        // Exported once the first poll is recorded (the outcome family
+        // and the backlog gauges are set by it).
+        let missing: Vec<&&str> = names
+            .iter()
+            .filter(|name| {
+                !metrics.lines().any(|line| {
+                    line.starts_with(**name) && line[name.len()..].starts_with([' ', '{'])
+                })
+            })
+            .collect();
+        if missing.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not in /metrics: {missing:?}\n{metrics}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::error::error_chain;
+use crate::metrics::Metrics;
 use crate::scoring::{self, Topics};
 use crate::server::Changes;
 use crate::store::{PRUNE_EVERY, SharedStore};
@@ -25,6 +26,8 @@ pub(super) struct CatchUpTask {
     pub token: CancellationToken,
     /// For `[retention]`, read at each prune so that a reload applies.
     pub config: watch::Receiver<Arc<Config>>,
+    /// The queues' backlog is counted after each run.
+    pub metrics: Arc<Metrics>,
 }
 
 /// After a failed run, the next starts this soon even if no poll pokes
@@ -112,6 +115,7 @@ impl CatchUpTask {
                     }
                 }
             }
+            super::poll_task::refresh_counts(&self.store, &self.metrics).await;
         }
     }
 }

@@ -177,7 +177,7 @@ impl PollTask {
         // Only a fetched body can change the number of stories: a 304 or
         // a failure costs no count(*) on the writer's connection.
         if matches!(outcome, Ok(FeedOutcome::Fetched { .. })) {
-            refresh_story_count(self.poller.store(), &self.metrics).await;
+            refresh_counts(self.poller.store(), &self.metrics).await;
         }
         let count = self.metrics.stories();
         let status = format!(
@@ -223,10 +223,20 @@ impl PollTask {
     }
 }
 
-/// Counts the stored stories into the `stories_stored` gauge.
-pub(super) async fn refresh_story_count(store: &SharedStore, metrics: &Metrics) {
-    if let Ok(count) = store.call(|store| store.story_count()).await {
-        metrics.set_stories(count);
+/// Counts the stored stories and the queues' backlog into their gauges.
+pub(super) async fn refresh_counts(store: &SharedStore, metrics: &Metrics) {
+    let counts = store
+        .call(|store| {
+            Ok::<_, crate::store::Error>((
+                store.story_count()?,
+                store.pending_score_count()?,
+                store.pending_index_count()?,
+            ))
+        })
+        .await;
+    if let Ok((stories, awaiting_score, awaiting_index)) = counts {
+        metrics.set_stories(stories);
+        metrics.set_backlog(awaiting_score, awaiting_index);
     }
 }
 

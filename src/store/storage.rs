@@ -324,6 +324,10 @@ pub trait SearchIndex {
     /// the feeds' writes get in between.
     fn index_pending(&mut self, limit: usize) -> Result<usize>;
 
+    /// How many stories wait to be indexed: a monitor's sign that the
+    /// catching-up task has stopped or cannot keep up.
+    fn pending_index_count(&self) -> Result<i64>;
+
     /// Indexes every queued story, [`INDEX_BATCH`] at a time; returns how
     /// many.
     fn index_all_pending(&mut self) -> Result<usize> {

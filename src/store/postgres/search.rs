@@ -83,6 +83,13 @@ impl SearchIndex for Store {
         Ok(ids.len())
     }
 
+    fn pending_index_count(&self) -> Result<i64> {
+        Ok(self
+            .client()?
+            .query_one("SELECT count(*) FROM search_queue", &[])?
+            .try_get(0)?)
+    }
+
     fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>> {
         let terms = search_terms(&query.text);
         let Some(tsquery) = highlight::tsquery(&terms) else {

@@ -109,6 +109,12 @@ impl SearchIndex for Store {
         Ok(indexed)
     }
 
+    fn pending_index_count(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM search_queue", [], |row| row.get(0))?)
+    }
+
     fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>> {
         let Some(fts) = fts5_query(&query.text) else {
             return Ok(Vec::new());

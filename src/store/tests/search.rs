@@ -102,6 +102,21 @@ fn verdict(on_topic: bool) -> Verdict {
     }
 }
 
+contract!(fn stored_stories_wait_to_be_indexed_and_are_counted_until_they_are(db) {
+    let mut store = db.open();
+    let feed = store
+        .ensure_feed(&Url::parse("https://wire.example/feed").unwrap(), None, now())
+        .unwrap()
+        .id;
+    assert_eq!(store.pending_index_count().unwrap(), 0);
+    store.apply_update(feed, now(), &update(sample())).unwrap();
+    assert_eq!(store.pending_index_count().unwrap(), 4);
+    assert_eq!(store.index_pending(3).unwrap(), 3);
+    assert_eq!(store.pending_index_count().unwrap(), 1);
+    store.index_all_pending().unwrap();
+    assert_eq!(store.pending_index_count().unwrap(), 0);
+});
+
 contract!(fn words_are_stemmed_and_accents_folded(db) {
     let (store, _) = store_with(db, sample());
     assert_eq!(
