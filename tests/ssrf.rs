@@ -270,3 +270,53 @@ fn feeds_add_without_a_probe_needs_no_dns() {
         assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
     }
 }
+
+/// `feeds add --allow-private` on a name lists the name in `[fetch]
+/// allow_private` with the feed, so the daemon's polls reach what the probe
+/// was allowed to; a name already allowed, or a literal address, is left
+/// as it is.
+#[test]
+fn feeds_add_allow_private_lists_the_name_for_the_daemon() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &[], "[fetch]\nconcurrency = 4\n");
+    let added = feedloom(
+        &config,
+        &[
+            "feeds",
+            "add",
+            "--no-probe",
+            "--allow-private",
+            "http://RSSHub.lan.:1200/feed",
+        ],
+    );
+    assert!(added.status.success(), "{}", out(&added));
+    assert!(
+        out(&added).contains("added \"rsshub.lan\" to [fetch] allow_private"),
+        "{}",
+        out(&added)
+    );
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        text.contains("concurrency = 4\nallow_private = [\"rsshub.lan\"]\n"),
+        "{text}"
+    );
+    let checked = feedloom(&config, &["check-config"]);
+    assert!(checked.status.success(), "{}", out(&checked));
+
+    // Allowed already (a subdomain of a listed name would be too), and a
+    // literal address needs no entry: the list does not grow.
+    for url in ["http://rsshub.lan:1200/other", "http://192.168.1.20/feed"] {
+        let output = feedloom(
+            &config,
+            &["feeds", "add", "--no-probe", "--allow-private", url],
+        );
+        assert!(output.status.success(), "{url}: {}", out(&output));
+        assert!(
+            !out(&output).contains("allowed private"),
+            "{}",
+            out(&output)
+        );
+    }
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert_eq!(text.matches("allow_private").count(), 1, "{text}");
+}

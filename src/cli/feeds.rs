@@ -57,7 +57,9 @@ pub(super) enum FeedsCommand {
         /// When the page links several feeds: the Nth (from 1).
         #[arg(long, value_name = "N")]
         pick: Option<usize>,
-        /// Allow URLs on loopback, private or link-local addresses.
+        /// Allow URLs on loopback, private or link-local addresses; a host
+        /// name is also added to `[fetch] allow_private`, which the daemon's
+        /// polls follow.
         #[arg(long)]
         allow_private: bool,
     },
@@ -161,10 +163,18 @@ pub(super) fn run(
             } else {
                 probe(config, url, pick, policy)?
             };
-            if allow_private {
-                warn_if_name_not_allowed(config, &url);
-            }
-            edit::add_feed(
+            // The daemon's polls follow `[fetch] allow_private`, not this
+            // flag: a name not listed there goes into it with the feed, or
+            // the probe would reach what every poll is then refused.
+            let allow = match url.host() {
+                Some(url::Host::Domain(name))
+                    if allow_private && !config.fetch.allow_private.allows_name(name) =>
+                {
+                    Some(name.trim_end_matches('.').to_ascii_lowercase())
+                }
+                _ => None,
+            };
+            let edited = edit::add_feed_allowing(
                 config_path,
                 &NewFeed {
                     title: title.or(found_title),
@@ -173,7 +183,12 @@ pub(super) fn run(
                     enabled: !disabled,
                     ..NewFeed::new(url)
                 },
-            )?
+                allow.as_deref(),
+            )?;
+            if let Some(name) = &allow {
+                eprintln!("allowed private addresses for {name}: added \"{name}\" to {CONFIG_KEY}");
+            }
+            edited
         }
         FeedsCommand::Rm { feed } => edit::remove_feed(config_path, feed.as_selector())?,
         FeedsCommand::Enable { feed } => edit::set_enabled(config_path, feed.as_selector(), true)?,
@@ -303,21 +318,6 @@ async fn fetch_public(fetcher: &Fetcher, url: &Url) -> anyhow::Result<Body> {
         Fetched::NotModified { .. } => {
             anyhow::bail!("{url} answered 304 to a plain GET; nothing added")
         }
-    }
-}
-
-/// `--allow-private` lets the probe through, but the daemon's polls follow
-/// the configuration's `[fetch] allow_private`: a literal address is trusted
-/// there, a name is not, so say what the daemon will need if the name
-/// resolves to a private address.
-fn warn_if_name_not_allowed(config: &Config, url: &Url) {
-    if let Some(url::Host::Domain(name)) = url.host()
-        && !config.fetch.allow_private.allows_name(name)
-    {
-        eprintln!(
-            "note: the daemon fetches {name} only while it resolves to public addresses; \
-             if it is private, add \"{name}\" to {CONFIG_KEY}"
-        );
     }
 }
 

@@ -218,6 +218,44 @@ impl<'a> Editing<'a> {
         Ok(())
     }
 
+    /// Adds `name` to `[fetch] allow_private`, making the key (after the
+    /// table's last key, spaced as its first) when it is not there. A file
+    /// without a `[fetch]` table is refused rather than given one, since
+    /// where a new table belongs among the user's is theirs to say.
+    pub(super) fn allow_private(&mut self, name: &str) -> Result<(), EditError> {
+        let line = self
+            .render()
+            .lines()
+            .position(|l| l.trim_start().starts_with("[fetch]"))
+            .map_or(1, |i| i + 1);
+        let path = self.path.to_owned();
+        let unsupported = |what: &str| EditError::Unsupported {
+            path: path.clone(),
+            line,
+            what: what.to_owned(),
+        };
+        let Some(Item::Table(fetch)) = self.doc.get_mut("fetch") else {
+            return Err(unsupported(&format!(
+                "nothing added: the file has no [fetch] table to list \"{name}\" in \
+                 allow_private; add `[fetch]` with `allow_private = [\"{name}\"]`"
+            )));
+        };
+        match fetch.get_mut("allow_private") {
+            Some(Item::Value(Value::Array(names))) => {
+                names.push(name);
+                Ok(())
+            }
+            Some(_) => Err(unsupported("[fetch] allow_private is not an array")),
+            None => {
+                let style = KeyStyle::of(fetch, "allow_private");
+                let names: toml_edit::Array = std::iter::once(name).collect();
+                fetch.insert("allow_private", Item::Value(Value::Array(names)));
+                style.apply(fetch, "allow_private");
+                Ok(())
+            }
+        }
+    }
+
     /// Takes the comment lines written right under the last `[[feeds]]`
     /// entry's keys (no blank line between) out of what holds them in the
     /// document: the prefix of the table that follows, when a blank line

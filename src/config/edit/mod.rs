@@ -46,7 +46,20 @@ use crate::config::validate;
 /// Adds one feed; a feed already listed (canonical URL) is an error naming
 /// the line it is on, since asking for it twice is likely a mistake.
 pub fn add_feed(path: &Path, feed: &NewFeed) -> Result<Edited, EditError> {
-    let outcome = add(path, std::slice::from_ref(feed), true)?;
+    add_feed_allowing(path, feed, None)
+}
+
+/// [`add_feed`], and in the same write `allow` (the feed's host name) added
+/// to `[fetch] allow_private`: what `feeds add --allow-private` asks for, so
+/// that the daemon's polls may reach the private address the user allowed
+/// the probe to reach. Refused, with nothing written, in a file without a
+/// `[fetch]` table.
+pub fn add_feed_allowing(
+    path: &Path,
+    feed: &NewFeed,
+    allow: Option<&str>,
+) -> Result<Edited, EditError> {
+    let outcome = add(path, std::slice::from_ref(feed), true, allow)?;
     match outcome.added.into_iter().next() {
         Some(edited) => Ok(edited),
         // `strict` turns every skip into an error, so this is unreachable;
@@ -62,10 +75,15 @@ pub fn add_feed(path: &Path, feed: &NewFeed) -> Result<Edited, EditError> {
 /// listed twice in `feeds`, are skipped and reported. If any new entry is
 /// invalid (a bad cron, an empty title), nothing is added.
 pub fn add_feeds(path: &Path, feeds: &[NewFeed]) -> Result<AddOutcome, EditError> {
-    add(path, feeds, false)
+    add(path, feeds, false, None)
 }
 
-fn add(path: &Path, feeds: &[NewFeed], strict: bool) -> Result<AddOutcome, EditError> {
+fn add(
+    path: &Path,
+    feeds: &[NewFeed],
+    strict: bool,
+    allow: Option<&str>,
+) -> Result<AddOutcome, EditError> {
     let mut skipped = Vec::new();
     let mut fresh = Vec::new();
     let (config, new_count) = edit(path, |file| {
@@ -104,6 +122,11 @@ fn add(path: &Path, feeds: &[NewFeed], strict: bool) -> Result<AddOutcome, EditE
             fresh.push(feed);
         }
         let first = file.config.feeds.len();
+        if let Some(name) = allow
+            && !fresh.is_empty()
+        {
+            file.allow_private(name)?;
+        }
         for feed in &fresh {
             file.append(feed)?;
         }

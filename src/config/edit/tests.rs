@@ -739,3 +739,46 @@ fn crlf_files_keep_their_line_endings() {
     let after = fs::read_to_string(&path).unwrap();
     assert!(!after.replace("\r\n", "").contains('\n'), "{after:?}");
 }
+
+#[test]
+fn a_feed_added_allowing_its_private_name_lists_the_name_under_fetch_in_one_write() {
+    let text = shipped();
+    let (_dir, path) = setup(&text);
+    let feed = NewFeed::new(url("http://rsshub.lan:1200/telegram/channel/x"));
+    add_feed_allowing(&path, &feed, Some("rsshub.lan")).unwrap();
+    let after = fs::read_to_string(&path).unwrap();
+    let config = load(&path).unwrap();
+    assert!(config.fetch.allow_private.allows_name("rsshub.lan"));
+    assert!(config.feeds.iter().any(|f| f.url == feed.url));
+    // The key goes right after [fetch]'s last key; every other line stays.
+    let added = line_of(&after, "allow_private = [\"rsshub.lan\"]");
+    assert_eq!(
+        after.lines().nth(added - 2),
+        Some("max_redirects = 5"),
+        "{after}"
+    );
+    let untouched: Vec<&str> = without(&after, added, added + 1);
+    let before: Vec<&str> = text.lines().collect();
+    assert_eq!(untouched[..before.len()], before[..], "{after}");
+
+    // A second name joins the same list.
+    let other = NewFeed::new(url("http://nas.home.arpa/feed"));
+    add_feed_allowing(&path, &other, Some("nas.home.arpa")).unwrap();
+    let config = load(&path).unwrap();
+    assert!(config.fetch.allow_private.allows_name("rsshub.lan"));
+    assert!(config.fetch.allow_private.allows_name("nas.home.arpa"));
+}
+
+#[test]
+fn a_name_to_allow_in_a_file_without_a_fetch_table_is_refused_writing_nothing() {
+    let text = "database = \"f.db\"\n\n[topic]\ntitle = \"T\"\n";
+    let (_dir, path) = setup(text);
+    let feed = NewFeed::new(url("http://rsshub.lan/feed"));
+    let error = add_feed_allowing(&path, &feed, Some("rsshub.lan")).unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("nothing added") && message.contains("allow_private = [\"rsshub.lan\"]"),
+        "{message}"
+    );
+    assert_eq!(fs::read_to_string(&path).unwrap(), text);
+}
