@@ -515,3 +515,57 @@ fn poll_shows_progress_on_a_terminal() {
     let summary = shown.find("polled 3 feeds:").expect("the summary");
     assert!(shown[..summary].ends_with("\u{1b}[2K"), "{shown:?}");
 }
+
+/// Root running a command on another user's database (the packaged
+/// service's, say) is refused before SQLite creates a file there that the
+/// owner could not open. Only root can set this up: elsewhere the test
+/// says so and checks nothing.
+#[test]
+fn root_is_refused_another_users_database_and_nothing_is_created() {
+    use std::os::unix::fs::{MetadataExt, chown};
+    let dir = tempfile::tempdir().unwrap();
+    if std::fs::metadata(dir.path()).unwrap().uid() != 0 {
+        eprintln!("not root: the refusal cannot be set up here");
+        return;
+    }
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let config = write_config(dir.path(), &[], "");
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "database = \"feedloom.db\"",
+        "database = \"data/feedloom.db\"",
+    );
+    std::fs::write(&config, text).unwrap();
+    // The owner's database, as the service leaves it when stopped.
+    assert_succeeded(&feedloom(&config, &["poll"]));
+    let nobody = 65_534;
+    for path in [data.join("feedloom.db"), data.clone()] {
+        chown(&path, Some(nobody), Some(nobody)).unwrap();
+    }
+    let before: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+
+    for command in [&["feeds", "ls"][..], &["poll"], &["search", "border"]] {
+        let output = feedloom(&config, command);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{command:?}: {stderr}");
+        assert!(
+            stderr.contains("refusing to open the database as root") && stderr.contains("sudo -u "),
+            "{command:?}: {stderr}"
+        );
+    }
+    let after: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(before, after, "nothing created beside the database");
+
+    // Before the first start: the folder is the owner's, the database not
+    // there yet. Root would create it as root: refused too.
+    std::fs::remove_file(data.join("feedloom.db")).unwrap();
+    let output = feedloom(&config, &["poll"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(!data.join("feedloom.db").exists());
+}

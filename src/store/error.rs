@@ -20,6 +20,14 @@ pub enum Error {
     },
     #[error("no database at {}; run `feedloom poll` first", path.display())]
     Missing { path: PathBuf },
+    /// Root would create files the database's own user cannot write.
+    #[error(
+        "refusing to open the database as root: {} belongs to {user}, and files SQLite \
+         creates beside it would be root's, which {user} could not open; run the command \
+         as that user (`sudo -u {user} feedloom …`)",
+        path.display()
+    )]
+    OwnedByAnother { path: PathBuf, user: String },
     #[error(
         "the database has schema version {found}, newer than this feedloom knows ({known}); \
          upgrade feedloom or point it at another database"

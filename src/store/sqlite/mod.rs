@@ -8,6 +8,7 @@ mod feeds;
 mod migrate;
 mod nodes;
 mod open;
+mod owner;
 mod read;
 mod retention;
 mod rows;

@@ -24,6 +24,7 @@ impl Store {
     /// Opens (creating if needed) the database at `path`, with its folder,
     /// and migrates it.
     pub fn open(path: &Path) -> Result<Self> {
+        super::owner::refuse_root_on_anothers(path)?;
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|source| Error::CreateDir {
                 path: parent.to_owned(),
