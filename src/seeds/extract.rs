@@ -64,12 +64,13 @@ pub(super) fn extract(units: Vec<Unit>, known_title: Option<&str>) -> Extracted 
     if ended_by_notice {
         keep_last_sentence(&mut units);
     }
-    let Some((mut start, end)) = densest_span(&units) else {
+    let Some((start, end)) = densest_span(&units) else {
         return Extracted {
             title: pick_title(&units),
             ..Extracted::default()
         };
     };
+    let (mut start, end) = (extend_back(&units, start), extend_forward(&units, end));
     let mut title = pick_title(&units[..start]);
     if title.is_none() && is_long_headline(&units[start]) {
         title = Some(units[start].text.clone());
@@ -192,6 +193,47 @@ fn densest_span(units: &[Unit]) -> Option<(usize, usize)> {
         }
     }
     best.map(|(_, start, end)| (start, end))
+}
+
+/// Share and donation buttons right under the lede can outweigh it, so
+/// the densest run starts after it; prose separated from the run by a few
+/// widget lines alone (no heading between) is the article's first paragraph.
+fn extend_back(units: &[Unit], mut start: usize) -> usize {
+    const MAX_WIDGETS: usize = 3;
+    loop {
+        let widgets = units[..start]
+            .iter()
+            .rev()
+            .take_while(|u| u.kind == Kind::Chrome)
+            .count();
+        let Some(before) = start.checked_sub(widgets + 1) else {
+            return start;
+        };
+        if widgets == 0 || widgets > MAX_WIDGETS || units[before].kind != Kind::Prose {
+            return start;
+        }
+        start = before;
+    }
+}
+
+/// The same below the run: prose after a few widget lines (no heading
+/// between) is the article going on.
+fn extend_forward(units: &[Unit], mut end: usize) -> usize {
+    const MAX_WIDGETS: usize = 3;
+    loop {
+        let widgets = units[end + 1..]
+            .iter()
+            .take_while(|u| u.kind == Kind::Chrome)
+            .count();
+        let after = end + 1 + widgets;
+        if widgets == 0
+            || widgets > MAX_WIDGETS
+            || units.get(after).is_none_or(|u| u.kind != Kind::Prose)
+        {
+            return end;
+        }
+        end = after;
+    }
 }
 
 /// Headline candidates are unterminated, non-furniture lines above the body.
