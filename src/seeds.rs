@@ -20,7 +20,9 @@ mod dateline;
 mod error;
 mod extract;
 mod front_matter;
+mod lexicon;
 mod markdown;
+mod thread;
 mod words;
 
 pub use error::Error;

@@ -20,5 +20,6 @@ mod pipeline;
 mod readers;
 mod river;
 mod search;
+mod seed_cleaning;
 mod ssrf;
 mod topics;

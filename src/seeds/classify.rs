@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::lexicon;
 use super::words::word_count;
 
 /// What a unit most likely is; drives both the body search and what is kept.
@@ -173,7 +174,31 @@ pub(super) fn classify(text: &str) -> Kind {
 
 fn is_trailer(text: &str) -> bool {
     let words = word_count(text);
-    (words <= 40 && TRAILER.is_match(text)) || is_credit_line(text, words)
+    (words <= 40
+        && (TRAILER.is_match(text)
+            || is_notice(text)
+            || lexicon::starts_with_phrase(text, lexicon::CROSS_LINK_PREFIXES)))
+        || is_credit_line(text, words)
+}
+
+/// "The post … appeared first on …", "Dieser Artikel erschien zuerst …".
+static SYNDICATED: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)^the\ post\ .+\ appeared\ first\ on\ .+$"));
+
+/// A republishing or syndication notice: it says where the article came
+/// from, so nothing after it is the article's text. Short, so that a
+/// sentence merely opening with the same words stays prose.
+pub(super) fn is_notice(text: &str) -> bool {
+    word_count(text) <= 40
+        && (lexicon::starts_with_phrase(text, lexicon::NOTICE_PREFIXES)
+            || SYNDICATED.is_match(text))
+}
+
+/// Text missing only its final stop: the last paragraph before a notice
+/// often ends in a link or a name. Long enough and mostly lowercase, as
+/// running text is; a headline or a menu is neither.
+pub(super) fn reads_as_sentence(text: &str) -> bool {
+    word_count(text) >= 8 && lowercase_share(text) >= 0.5
 }
 
 /// Credit lines name people, so every word after the first "by" is either
@@ -209,8 +234,10 @@ fn is_chrome(text: &str) -> bool {
         return true;
     }
     let words = word_count(text);
-    (words <= 10 && WIDGET_LINE.is_match(text))
-        || (words <= 60 && BOILERPLATE.is_match(text))
+    (words <= 10 && (WIDGET_LINE.is_match(text) || lexicon::is_label(text, lexicon::WIDGET_LINES)))
+        || (words <= 60
+            && (BOILERPLATE.is_match(text)
+                || lexicon::contains_phrase(text, lexicon::BOILERPLATE_PHRASES)))
         || (words <= 12 && !is_terminated(text) && BYLINE.is_match(text))
         || (words <= 10 && BREADCRUMB.is_match(text) && !is_terminated(text))
 }

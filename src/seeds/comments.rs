@@ -6,12 +6,18 @@
 //! section is located by its user-interface furniture ("Leave a Reply",
 //! "View all comments", "John says:" … "Reply") and everything from there on
 //! is dropped, however article-like it looks.
+//!
+//! Words alone miss threads in other languages and widgets with no heading,
+//! so a thread is also recognised by its shape (the `thread` module): comment headers —
+//! user names and timestamps — and reply actions recurring among short lines,
+//! and going on to the end of the page.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
 use super::words::word_count;
+use super::{lexicon, thread};
 
 fn re(pattern: &str) -> Regex {
     crate::text::built_in_regex(pattern)
@@ -51,6 +57,9 @@ fn short(text: &str) -> bool {
 
 fn is_strong(text: &str) -> bool {
     (short(text) || text.to_lowercase().contains(" thoughts on ")) && STRONG.is_match(text)
+        || (short(text)
+            && (lexicon::is_label(text, lexicon::COMMENT_HEADINGS)
+                || lexicon::is_counter(text, lexicon::COMMENT_NOUNS)))
 }
 
 fn is_weak(text: &str) -> bool {
@@ -65,13 +74,15 @@ const WEAK_WINDOW: usize = 6;
 /// the article has begun (`first_prose`) count, so that a "23 Comments" counter
 /// beside the byline does not cut the article away.
 pub(super) fn section_start(texts: &[&str], first_prose: usize) -> Option<usize> {
-    (first_prose + 1..texts.len()).find(|&i| {
+    let by_words = (first_prose + 1..texts.len()).find(|&i| {
         is_strong(texts[i])
             || (is_weak(texts[i])
                 && texts[i + 1..texts.len().min(i + 1 + WEAK_WINDOW)]
                     .iter()
                     .any(|t| is_weak(t) || is_strong(t)))
-    })
+    });
+    let by_shape = thread::thread_start(&texts[..by_words.unwrap_or(texts.len())], first_prose);
+    by_shape.or(by_words)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use regex::Regex;
 
 use super::classify::{self, Kind, is_terminated};
 use super::words::word_count;
-use super::{comments, dateline};
+use super::{comments, dateline, lexicon};
 
 /// A paragraph or stand-alone line of the scrape and what it looks like.
 #[derive(Debug, Clone)]
@@ -56,14 +56,21 @@ static SITE_SUFFIX: LazyLock<Regex> =
 
 /// `known_title` (from front matter) is removed from the body like a
 /// detected headline would be.
-pub(super) fn extract(mut units: Vec<Unit>, known_title: Option<&str>) -> Extracted {
-    units.truncate(article_end(&units));
-    let Some((mut start, end)) = densest_span(&units) else {
+pub(super) fn extract(units: Vec<Unit>, known_title: Option<&str>) -> Extracted {
+    let mut units = split_notices(units);
+    let end = article_end(&units);
+    let ended_by_notice = units.get(end).is_some_and(|u| classify::is_notice(&u.text));
+    units.truncate(end);
+    if ended_by_notice {
+        keep_last_sentence(&mut units);
+    }
+    let Some((start, end)) = densest_span(&units) else {
         return Extracted {
             title: pick_title(&units),
             ..Extracted::default()
         };
     };
+    let (mut start, end) = (extend_back(&units, start), extend_forward(&units, end));
     let mut title = pick_title(&units[..start]);
     if title.is_none() && is_long_headline(&units[start]) {
         title = Some(units[start].text.clone());
@@ -103,11 +110,60 @@ fn article_end(units: &[Unit]) -> usize {
     };
     (first_prose + 1..end)
         .find(|&i| {
-            word_count(&units[i].text) <= 6
-                && TAIL_SECTION.is_match(&units[i].text)
+            let text = &units[i].text;
+            let tail_heading = word_count(text) <= 6
+                && (TAIL_SECTION.is_match(text) || lexicon::is_label(text, lexicon::TAIL_SECTIONS));
+            (tail_heading || classify::is_notice(text))
                 && prose_chars(&units[i + 1..end]) < prose_chars(&units[..i])
         })
         .unwrap_or(end)
+}
+
+/// A notice glued to the last paragraph (same line, or one hard-wrapped
+/// block) becomes a unit of its own, so the paragraph is kept and the
+/// notice still ends the article.
+fn split_notices(units: Vec<Unit>) -> Vec<Unit> {
+    let mut out = Vec::with_capacity(units.len());
+    for unit in units {
+        let split = if unit.kind == Kind::Trailer {
+            None
+        } else {
+            notice_start(&unit.text)
+        };
+        match split {
+            Some(at) => {
+                out.push(Unit::new(unit.text[..at].trim_end().to_owned()));
+                out.push(Unit::new(unit.text[at..].to_owned()));
+            }
+            None => out.push(unit),
+        }
+    }
+    out
+}
+
+/// Byte offset of a sentence inside `text` that opens a notice.
+fn notice_start(text: &str) -> Option<usize> {
+    SENTENCE_BREAK
+        .find_iter(text)
+        .map(|m| m.end())
+        .find(|&at| at < text.len() && classify::is_notice(&text[at..]))
+}
+
+/// Where a new sentence may start: after final punctuation (and closing
+/// quotes) and a space, before a capital letter.
+static SENTENCE_BREAK: LazyLock<Regex> =
+    LazyLock::new(|| crate::text::built_in_regex(r#"[.!?…]["'”’»)\]]*\s+"#));
+
+/// A notice ends the article, so what comes just before it is the last
+/// paragraph: when it lacks only its final stop (it ends in a link or a
+/// name) it is text, not a heading.
+fn keep_last_sentence(units: &mut [Unit]) {
+    if let Some(last) = units.last_mut()
+        && last.kind == Kind::Heading
+        && classify::reads_as_sentence(&last.text)
+    {
+        last.kind = Kind::Prose;
+    }
 }
 
 /// How much a unit argues for "the article is here".
@@ -137,6 +193,47 @@ fn densest_span(units: &[Unit]) -> Option<(usize, usize)> {
         }
     }
     best.map(|(_, start, end)| (start, end))
+}
+
+/// Share and donation buttons right under the lede can outweigh it, so
+/// the densest run starts after it; prose separated from the run by a few
+/// widget lines alone (no heading between) is the article's first paragraph.
+fn extend_back(units: &[Unit], mut start: usize) -> usize {
+    const MAX_WIDGETS: usize = 3;
+    loop {
+        let widgets = units[..start]
+            .iter()
+            .rev()
+            .take_while(|u| u.kind == Kind::Chrome)
+            .count();
+        let Some(before) = start.checked_sub(widgets + 1) else {
+            return start;
+        };
+        if widgets == 0 || widgets > MAX_WIDGETS || units[before].kind != Kind::Prose {
+            return start;
+        }
+        start = before;
+    }
+}
+
+/// The same below the run: prose after a few widget lines (no heading
+/// between) is the article going on.
+fn extend_forward(units: &[Unit], mut end: usize) -> usize {
+    const MAX_WIDGETS: usize = 3;
+    loop {
+        let widgets = units[end + 1..]
+            .iter()
+            .take_while(|u| u.kind == Kind::Chrome)
+            .count();
+        let after = end + 1 + widgets;
+        if widgets == 0
+            || widgets > MAX_WIDGETS
+            || units.get(after).is_none_or(|u| u.kind != Kind::Prose)
+        {
+            return end;
+        }
+        end = after;
+    }
 }
 
 /// Headline candidates are unterminated, non-furniture lines above the body.

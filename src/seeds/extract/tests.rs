@@ -46,3 +46,27 @@ fn dedupe_drops_echoes_and_decks() {
     );
     assert_eq!(kept, vec!["Other text.".to_owned(), full]);
 }
+
+#[test]
+fn lede_above_share_buttons_is_kept() {
+    let u = units(&[
+        "A Headline About Things",
+        "The first paragraph of the article is here and it is long enough.",
+        "Share",
+        "Donate now",
+        "The second paragraph of the article continues the story at some length here.",
+        "The third paragraph of the article continues the story at some length here.",
+    ]);
+    let (start, _) = densest_span(&u).unwrap_or_default();
+    assert_eq!(extend_back(&u, start), 1);
+}
+
+#[test]
+fn glued_notice_is_split_from_its_paragraph() {
+    let u =
+        units(&["The last paragraph ends here. This article was originally published by Grist."]);
+    let split = split_notices(u);
+    assert_eq!(split.len(), 2);
+    assert_eq!(split[0].text, "The last paragraph ends here.");
+    assert_eq!(split[1].kind, Kind::Trailer);
+}
