@@ -106,7 +106,9 @@ fn load(dir: &Path) -> Option<Page> {
             .ok()?;
     Some(Page {
         source,
-        expected_text: dom_query::Document::from(expected.as_str()).text().to_string(),
+        expected_text: dom_query::Document::from(expected.as_str())
+            .text()
+            .to_string(),
         title: meta["title"].as_str().map(collapse),
         published: meta["publishedTime"].as_str().and_then(day),
         readerable: meta["readerable"].as_bool(),
@@ -158,6 +160,9 @@ fn similarity(a: &str, b: &str) -> f64 {
 struct Score {
     pages: usize,
     text_matches: usize,
+    /// Among the pages readability.js calls readerable.
+    readerable_pages: usize,
+    readerable_text_matches: usize,
     similarity_sum: f64,
     titles: usize,
     dated: usize,
@@ -209,6 +214,10 @@ fn main() {
                 .map_or(0.0, |t| similarity(t, &page.expected_text));
             score.similarity_sum += sim;
             score.text_matches += usize::from(sim >= MATCH);
+            if page.readerable == Some(true) {
+                score.readerable_pages += 1;
+                score.readerable_text_matches += usize::from(sim >= MATCH);
+            }
             score.titles += usize::from(
                 page.title.is_some() && got.title.as_deref().map(collapse) == page.title,
             );
@@ -231,13 +240,14 @@ fn main() {
         }
     };
     println!(
-        "| extractor | text ≥ {MATCH} | mean similarity | title | published date | readerable agrees | panics |"
+        "| extractor | text ≥ {MATCH} | text ≥ {MATCH}, readerable pages | mean similarity | title | published date | readerable agrees | panics |"
     );
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for ((name, _), s) in extractors.iter().zip(&scores) {
         println!(
-            "| {name} | {} | {:.3} | {} | {} | {} | {} |",
+            "| {name} | {} | {} | {:.3} | {} | {} | {} | {} |",
             pct(s.text_matches, s.pages),
+            pct(s.readerable_text_matches, s.readerable_pages),
             s.similarity_sum / s.pages.max(1) as f64,
             pct(s.titles, s.pages),
             pct(s.dates, s.dated),

@@ -20,5 +20,6 @@ mod pipeline;
 mod readers;
 mod river;
 mod search;
+mod seeds;
 mod ssrf;
 mod topics;
