@@ -280,3 +280,48 @@ fn a_page_that_is_no_article_is_refused_and_nothing_is_written() {
 
     assert_eq!(files(&seeds), before);
 }
+
+/// A seed file written while the daemon runs (as `seeds add` writes one)
+/// is imported and scored without a signal: the daemon watches the seeds
+/// folders as it watches its configuration file.
+#[test]
+fn the_daemon_follows_a_new_seed_file() {
+    use crate::daemon::{get, wait_until};
+    use crate::support::daemon::Daemon;
+
+    let server = FixtureServer::start();
+    server.feed("/feed.rss", feed(), "application/rss+xml");
+    let dir = tempfile::tempdir().unwrap();
+    let (config, seeds) = setup(dir.path(), &server.url("/feed.rss"));
+    let mut daemon = Daemon::start(&config);
+    let published = || {
+        let reply = get(&daemon.url("/feed.json"));
+        let feed: Value = serde_json::from_str(&reply.body).unwrap_or(Value::Null);
+        feed["items"]
+            .as_array()
+            .map(|items| items.iter().any(|item| item["title"] == BEE_STORY))
+            .unwrap_or(false)
+    };
+    wait_until(&daemon, "the bee story stored", || {
+        let export = feedloom(&config, &["export"]);
+        text(&export.stdout).contains(BEE_STORY)
+    });
+    assert!(!published(), "no seed is about bees yet");
+
+    let seed = format!(
+        "---\ntitle: \"{BEE_TITLE}\"\npublished: 2024-05-02\n---\n\n{}\n",
+        article_page()
+            .split("<p>")
+            .skip(1)
+            .map(|p| p.split("</p>").next().unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    );
+    std::fs::write(seeds.join("bees.txt"), seed).unwrap();
+    wait_until(
+        &daemon,
+        "the bee story published after the new seed",
+        published,
+    );
+    daemon.terminate(std::time::Duration::from_secs(10));
+}
