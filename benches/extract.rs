@@ -15,7 +15,8 @@
 //! Jaccard similarity of its whitespace-separated words with the expected
 //! text's is at least 0.9; a title matches when equal after collapsing
 //! whitespace; a date when the calendar day is the expected one (only pages
-//! whose metadata has a `publishedTime`). The figures are in
+//! whose metadata has a `publishedTime`). `--misses` names the pages whose
+//! text does not match, on stderr. The figures are in
 //! benches/RESULTS.md, "Article extraction".
 
 use std::collections::HashMap;
@@ -194,6 +195,8 @@ fn main() {
         }
     };
     folders.sort();
+    // `--misses`: name each page an extractor's text misses, with its similarity.
+    let misses = std::env::args().any(|a| a == "--misses");
     let extractors: [(&str, Extractor); 3] = [
         ("dom_smoothie 0.19", dom_smoothie),
         ("legible 0.5", legible),
@@ -202,7 +205,7 @@ fn main() {
     let mut scores: Vec<Score> = extractors.iter().map(|_| Score::default()).collect();
     for folder in &folders {
         let Some(page) = load(folder) else { continue };
-        for ((_, extract), score) in extractors.iter().zip(scores.iter_mut()) {
+        for ((name, extract), score) in extractors.iter().zip(scores.iter_mut()) {
             score.pages += 1;
             let Ok(got) = catch_unwind(AssertUnwindSafe(|| extract(&page.source))) else {
                 score.panics += 1;
@@ -214,6 +217,10 @@ fn main() {
                 .map_or(0.0, |t| similarity(t, &page.expected_text));
             score.similarity_sum += sim;
             score.text_matches += usize::from(sim >= MATCH);
+            if misses && sim < MATCH {
+                let page_name = folder.file_name().unwrap_or_default().to_string_lossy();
+                eprintln!("{name}: {page_name}: {sim:.3}");
+            }
             if page.readerable == Some(true) {
                 score.readerable_pages += 1;
                 score.readerable_text_matches += usize::from(sim >= MATCH);
