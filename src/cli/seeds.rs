@@ -365,3 +365,6 @@ fn find_seed(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
