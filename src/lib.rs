@@ -5,6 +5,7 @@
 //! cleaned seed articles into the same store, `poll` running the whole flow for
 //! each feed, and `publish` turning stored stories into feed documents.
 
+pub mod article;
 pub mod cli;
 pub mod cluster;
 pub mod config;

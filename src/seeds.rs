@@ -36,6 +36,8 @@ pub struct SeedArticle {
     pub title: String,
     /// From front matter only (scraped text carries no reliable URL).
     pub url: Option<Url>,
+    /// From front matter only: the story's byline.
+    pub author: Option<String>,
     /// From front matter, else the dateline in the text, else `None`.
     pub published: Option<NaiveDate>,
     /// The body, one paragraph per element, plain text.
@@ -126,6 +128,7 @@ pub fn clean(path: &Path, raw: &str) -> Result<SeedArticle, Error> {
         path: path.to_path_buf(),
         title,
         url: front.url,
+        author: front.author,
         published: front.published.or(found.published),
         paragraphs: found.paragraphs,
     })

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 /// and is called by the drivers, never the other way round.
 #[rustfmt::skip]
 const STAGES: &[&str] = &[
-    "cluster", "config", "discover", "error", "fetch", "guard", "memory", "normalize", "opml",
+    "article", "cluster", "config", "discover", "error", "fetch", "guard", "memory", "normalize", "opml",
     "parse", "publish", "schedule", "seeds", "store", "text", "topic",
 ];
 /// The modules that run the stages: the orchestrator and its users.
@@ -552,7 +552,7 @@ fn check_tasks(tree: &Tree) -> Vec<String> {
 /// only reads: see [`check_io`].)
 #[rustfmt::skip]
 const PURE: &[&str] = &[
-    "cluster", "discover", "guard", "normalize", "opml", "parse", "publish", "schedule", "text",
+    "article", "cluster", "discover", "guard", "normalize", "opml", "parse", "publish", "schedule", "text",
 ];
 /// Paths that reach the filesystem or another process.
 #[rustfmt::skip]
@@ -573,10 +573,12 @@ const FILE_WRITES: &[[&str; 2]] = &[
 ];
 /// The modules that write files: the configuration (`config::edit`), a new
 /// one (`config::init`), the probes of `check-config` (`config::check`), the
-/// database's folder, and the manual pages `feedloom man --dir` writes.
+/// database's folder, the manual pages `feedloom man --dir` writes, and
+/// the seed files `feedloom seeds add` writes and `seeds rm` removes.
 #[rustfmt::skip]
 const FILE_WRITERS: &[&[&str]] = &[
     &["config", "edit"], &["config", "init"], &["config", "check"], &["store"], &["cli", "man"],
+    &["cli", "seeds"],
 ];
 
 fn check_io(tree: &Tree) -> Vec<String> {

@@ -338,7 +338,7 @@ fn man_page_names_every_command_and_the_folder_has_a_page_for_each() {
     for name in &top {
         expected.push(format!("feedloom-{name}.1"));
     }
-    for parent in ["feeds", "opml", "store"] {
+    for parent in ["feeds", "opml", "seeds", "store"] {
         for name in commands(&sandbox, &[parent, "--help"]) {
             expected.push(format!("feedloom-{parent}-{name}.1"));
         }

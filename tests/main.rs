@@ -21,5 +21,6 @@ mod readers;
 mod river;
 mod search;
 mod seed_cleaning;
+mod seeds;
 mod ssrf;
 mod topics;

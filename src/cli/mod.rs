@@ -15,6 +15,7 @@ mod man;
 mod opml;
 mod progress;
 mod search;
+mod seeds;
 mod store_command;
 mod terminal;
 mod topics;
@@ -85,6 +86,10 @@ enum Command {
     /// Check the configuration: keys, types, cron, URLs, duplicates, the
     /// seeds folder, the database path. Exit 0 when clean, 2 otherwise.
     CheckConfig,
+    /// The seed articles that define each topic: add one from a URL, list,
+    /// remove. Adding or removing scores every story again.
+    #[command(subcommand)]
+    Seeds(seeds::SeedsCommand),
     /// Subscriptions as OPML.
     #[command(subcommand)]
     Opml(opml::OpmlCommand),
@@ -212,6 +217,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => export(&config, format, limit, topic.as_deref()),
         Command::Feeds(command) => feeds::run(&config_path, &config, command),
         Command::Opml(command) => opml::run(&config_path, &config, command),
+        Command::Seeds(command) => seeds::run(&config, command),
         Command::Store(command) => store_command::run(&config, command),
         Command::CheckConfig => check_config(&config_path),
         Command::Explain { story, terms } => {

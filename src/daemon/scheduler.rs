@@ -14,7 +14,7 @@ use tokio::sync::{Notify, mpsc, watch};
 use tokio_util::task::TaskTracker;
 use url::Url;
 
-use super::config_watch::watch_file;
+use super::config_watch::watch_files;
 use super::make_current;
 use super::poll_task::{Done, PollTask, refresh_counts};
 use super::systemd::Notifier;
@@ -72,11 +72,7 @@ impl Daemon {
     ) -> anyhow::Result<()> {
         let mut shutdown = std::pin::pin!(shutdown);
         let (changed_tx, mut changed_rx) = mpsc::channel::<()>(16);
-        let _watcher = watch_file(&self.config_path, changed_tx)
-            .map_err(|error| {
-                tracing::warn!(error = %error_chain(&error), "cannot watch the configuration file; reload with SIGHUP")
-            })
-            .ok();
+        let mut watcher = self.watch(&changed_tx);
         let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
         let mut reload_at: Option<tokio::time::Instant> = None;
         let watchdog = self.notifier.watchdog_interval();
@@ -107,14 +103,19 @@ impl Daemon {
                 _ = hangup.recv() => {
                     tracing::info!("SIGHUP: reloading the configuration");
                     self.reload().await;
+                    // The seeds folders may have moved.
+                    drop(watcher.take());
+                    watcher = self.watch(&changed_tx);
                 }
                 Some(()) = changed_rx.recv() => {
                     reload_at = Some(tokio::time::Instant::now() + RELOAD_DEBOUNCE);
                 }
                 () = tokio::time::sleep_until(reload_deadline), if reload_at.is_some() => {
                     reload_at = None;
-                    tracing::info!("the configuration file changed: reloading");
+                    tracing::info!("the configuration file or a seed changed: reloading");
                     self.reload().await;
+                    drop(watcher.take());
+                    watcher = self.watch(&changed_tx);
                 }
                 Some(done) = done_rx.recv() => {
                     self.in_flight.remove(&done.url);
@@ -246,6 +247,23 @@ impl Daemon {
 
     /// Re-reads the configuration. A bad one is reported and the running
     /// one stays; a good one is applied without a restart.
+    /// Watches the configuration file and the current seeds folders; a
+    /// change to either reloads (a reload imports the seeds and rescores).
+    fn watch(&self, changed: &mpsc::Sender<()>) -> Option<::notify::RecommendedWatcher> {
+        let seed_dirs: Vec<PathBuf> = self
+            .config
+            .borrow()
+            .topics
+            .iter()
+            .map(|topic| topic.seeds.clone())
+            .collect();
+        watch_files(&self.config_path, &seed_dirs, changed.clone())
+            .map_err(|error| {
+                tracing::warn!(error = %error_chain(&error), "cannot watch the configuration file; reload with SIGHUP")
+            })
+            .ok()
+    }
+
     async fn reload(&mut self) {
         let new = match config::load(&self.config_path) {
             Ok(new) => new,

@@ -87,12 +87,13 @@ pub async fn import_seeds(
                 let published = article.published.map(|date| {
                     DateTime::from_naive_utc_and_offset(date.and_time(NaiveTime::MIN), Utc)
                 });
-                let story = normalize::story_from_paragraphs(
+                let mut story = normalize::story_from_paragraphs(
                     &article.title,
                     article.url.as_ref(),
                     published,
                     &article.paragraphs,
                 );
+                story.author.clone_from(&article.author);
                 match store.upsert_seed(&key, &story, Utc::now())? {
                     SeedChange::Inserted => summary.inserted += 1,
                     SeedChange::Updated => summary.updated += 1,

@@ -1,7 +1,7 @@
 //! Optional front matter: the seed author's own word on title, URL and date.
 //!
 //! Scraped text carries no reliable URL and often no reliable date, so a
-//! curator can state them in a leading `---` (YAML-style `key: value`) or
+//! curator can state them (and the author) in a leading `---` (YAML-style `key: value`) or
 //! `+++` (TOML-style `key = "value"`) block. Because these values are
 //! published as-is, anything doubtful is an error naming the file and line
 //! rather than a silent guess.
@@ -18,6 +18,8 @@ use super::error::Error;
 pub(super) struct FrontMatter {
     pub title: Option<String>,
     pub url: Option<Url>,
+    /// The byline, as `feedloom seeds add` reads it from the page.
+    pub author: Option<String>,
     pub published: Option<NaiveDate>,
 }
 
@@ -71,9 +73,14 @@ fn apply(front: &mut FrontMatter, line: &str, separator: char) -> Result<(), Str
             crate::text::collapse_whitespace(value),
         ),
         "url" => set(&mut front.url, key, parse_url(value)?),
+        "author" => set(
+            &mut front.author,
+            key,
+            crate::text::collapse_whitespace(value),
+        ),
         "published" => set(&mut front.published, key, parse_date(value)?),
         _ => Err(format!(
-            "unknown key `{key}` (expected title, url or published)"
+            "unknown key `{key}` (expected title, url, author or published)"
         )),
     }
 }

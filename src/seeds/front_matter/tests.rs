@@ -30,6 +30,12 @@ fn yaml_style_block_is_read() {
 }
 
 #[test]
+fn the_author_is_read() {
+    let (front, _) = run("---\nauthor: \"Ann  Hive\"\n---\nBody").unwrap();
+    assert_eq!(front.author.as_deref(), Some("Ann Hive"));
+}
+
+#[test]
 fn toml_style_block_is_read() {
     let (front, _) = run("+++\ntitle = 'T'\npublished = 2021-08-23T10:00:00Z\n+++\n").unwrap();
     assert_eq!(front.title.as_deref(), Some("T"));
@@ -49,7 +55,8 @@ fn errors_name_the_offending_line() {
     assert_eq!(line_of(run("---\ntitle: T\nurl: not a url\n---\n")), 3);
     assert_eq!(line_of(run("---\nurl: ftp://example.com/x\n---\n")), 2);
     assert_eq!(line_of(run("\n---\npublished: 2021-02-30\n---\n")), 3);
-    assert_eq!(line_of(run("---\nauthor: Me\n---\n")), 2);
+    assert_eq!(line_of(run("---\nsubtitle: Me\n---\n")), 2);
+    assert_eq!(line_of(run("---\nauthor: A\nauthor: B\n---\n")), 3);
     assert_eq!(line_of(run("---\ntitle: A\ntitle: B\n---\n")), 3);
     assert_eq!(line_of(run("---\ntitle A\n---\n")), 2);
     assert_eq!(line_of(run("---\ntitle: A\n")), 1);
