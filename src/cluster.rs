@@ -120,7 +120,14 @@ impl Fingerprint {
 
 /// The fingerprint of a story's title and plain text.
 pub fn fingerprint(title: &str, text: &str) -> Fingerprint {
-    let shingles = shingles(title, text);
+    fingerprint_of_folded(&fold_for_comparison(title), &fold_for_comparison(text))
+}
+
+/// [`fingerprint`] of a title and text already folded as the content hash
+/// folds them (`normalize_for_hash`): the parse workers fold a story once
+/// for both.
+pub(crate) fn fingerprint_of_folded(title: &str, text: &str) -> Fingerprint {
+    let shingles = shingles_of_folded(title, text);
     let bands = if shingles.len() >= MIN_SHINGLES {
         bands(&minhash(&shingles))
     } else {
@@ -133,8 +140,10 @@ pub fn fingerprint(title: &str, text: &str) -> Fingerprint {
 /// runs straight into the text: a changed headline changes a handful of
 /// shingles, like any other changed words.
 pub fn shingles(title: &str, text: &str) -> Vec<u64> {
-    let title = fold_for_comparison(title);
-    let text = fold_for_comparison(text);
+    shingles_of_folded(&fold_for_comparison(title), &fold_for_comparison(text))
+}
+
+fn shingles_of_folded(title: &str, text: &str) -> Vec<u64> {
     let words: Vec<&str> = title
         .split(|c: char| !c.is_alphanumeric())
         .chain(text.split(|c: char| !c.is_alphanumeric()))

@@ -17,7 +17,7 @@ use crate::config::{Config, Topic};
 use crate::normalize;
 use crate::seeds;
 use crate::store::{self, ItemVerdicts, Recorded, ScoredStory, SharedStore};
-use crate::topic::{Background, Document, Scorer, Verdict};
+use crate::topic::{Analysis, Background, Document, Scorer, Verdict};
 
 /// Why scoring stopped: the store failed (what is left stays queued).
 #[derive(Debug, thiserror::Error)]
@@ -50,10 +50,12 @@ impl TopicScorer {
 /// Every topic's verdict on one story (slug, verdict), in the topics'
 /// order: what both routes record, the parse workers' and the queue's, so
 /// they agree to the last bit (the scorer sums in a fixed order).
+/// The story is analysed once for all the topics.
 pub fn verdicts(topics: &[TopicScorer], title: &str, text: &str) -> Vec<(String, Verdict)> {
+    let analysis = Analysis::of(Document { title, text });
     topics
         .iter()
-        .map(|topic| (topic.slug.clone(), topic.verdict(title, text)))
+        .map(|topic| (topic.slug.clone(), topic.scorer.score_analysis(&analysis)))
         .collect()
 }
 

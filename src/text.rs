@@ -24,7 +24,10 @@ pub(crate) fn normalize_for_hash(text: &str) -> String {
     // Most feed text is ASCII, where NFKC and the folds below are the
     // identity: skip them (the hot path of a cold poll).
     if text.is_ascii() {
-        return collapse_whitespace(&text.to_ascii_lowercase());
+        // Lower-casing ASCII leaves whitespace where it was: one string.
+        let mut folded = collapse_whitespace(text);
+        folded.make_ascii_lowercase();
+        return folded;
     }
     let folded: String = text
         .nfkc()

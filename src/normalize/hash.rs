@@ -37,12 +37,25 @@ impl fmt::Display for ContentHash {
 /// Normalization: Unicode NFKC, typographic quotes and dashes folded to
 /// ASCII, lowercase, every run of whitespace collapsed to one space.
 pub fn content_hash(title: &str, text: &str) -> ContentHash {
+    content_hash_of_folded(&normalize_for_hash(title), &normalize_for_hash(text))
+}
+
+/// [`content_hash`] of a title and text already folded by
+/// `normalize_for_hash`: the parse workers fold a story once for its hash
+/// and its near-duplicate fingerprint.
+pub(crate) fn content_hash_of_folded(title: &str, text: &str) -> ContentHash {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut hasher = Sha256::new();
-    hasher.update(normalize_for_hash(title).as_bytes());
+    hasher.update(title.as_bytes());
     hasher.update(b"\n");
-    hasher.update(normalize_for_hash(text).as_bytes());
+    hasher.update(text.as_bytes());
     let digest = hasher.finalize();
-    ContentHash(digest.iter().map(|b| format!("{b:02x}")).collect())
+    let mut hex = String::with_capacity(digest.len() * 2);
+    for byte in digest {
+        hex.push(char::from(HEX[usize::from(byte >> 4)]));
+        hex.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
+    ContentHash(hex)
 }
 
 /// Drops the paragraphs that syndication adds around a story ("The post …

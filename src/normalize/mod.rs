@@ -13,7 +13,7 @@ use url::Url;
 
 use crate::cluster::{self, Fingerprint};
 use crate::parse::ParsedEntry;
-use crate::text::{collapse_whitespace, excerpt};
+use crate::text::{collapse_whitespace, excerpt, normalize_for_hash};
 
 pub use hash::{ContentHash, content_hash, strip_boilerplate};
 pub use html::{html_to_text, sanitize_html, text_to_html};
@@ -71,17 +71,12 @@ pub fn normalize_entry(entry: &ParsedEntry) -> Option<Item> {
     // A title alone ("Daily briefing", "Episode 12") does not identify a
     // story: without text, the item's own link or guid joins the hash, so
     // that tomorrow's briefing is not merged into today's.
-    let content_hash = if content_text.is_empty() {
-        let key = link
-            .as_ref()
+    let (content_hash, fingerprint) = hash_and_fingerprint(&title, &content_text, || {
+        link.as_ref()
             .map(Url::as_str)
             .or(entry.guid.as_deref())
-            .unwrap_or("");
-        content_hash(&title, key)
-    } else {
-        content_hash(&title, &content_text)
-    };
-    let fingerprint = cluster::fingerprint(&title, &content_text);
+            .unwrap_or("")
+    });
     let guid = entry
         .guid
         .as_deref()
@@ -125,8 +120,7 @@ pub fn story_from_paragraphs(
         .collect::<Vec<_>>()
         .join("\n\n");
     let content_html = text_to_html(&content_text);
-    let content_hash = content_hash(&title, &content_text);
-    let fingerprint = cluster::fingerprint(&title, &content_text);
+    let (content_hash, fingerprint) = hash_and_fingerprint(&title, &content_text, || "");
     Story {
         title,
         link: link.map(canonical_link),
@@ -138,6 +132,28 @@ pub fn story_from_paragraphs(
         content_hash,
         fingerprint,
     }
+}
+
+/// The content hash and the near-duplicate fingerprint of a story, from
+/// one fold of its title and text (the two describe the same words). A
+/// story without text hashes its title with `key()` instead (see
+/// [`normalize_entry`]).
+fn hash_and_fingerprint<'a>(
+    title: &str,
+    text: &str,
+    key: impl FnOnce() -> &'a str,
+) -> (ContentHash, Fingerprint) {
+    let folded_title = normalize_for_hash(title);
+    let folded_text = normalize_for_hash(text);
+    let fingerprint = cluster::fingerprint_of_folded(&folded_title, &folded_text);
+    // On the text as stored, not as folded: a text of a zero-width space
+    // folds to nothing yet has always been hashed as text.
+    let content_hash = if text.is_empty() {
+        hash::content_hash_of_folded(&folded_title, &normalize_for_hash(key()))
+    } else {
+        hash::content_hash_of_folded(&folded_title, &folded_text)
+    };
+    (content_hash, fingerprint)
 }
 
 /// A title as plain text. RSS titles are often HTML in disguise (escaped

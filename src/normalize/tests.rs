@@ -307,3 +307,48 @@ fn html_nested_past_the_limit_keeps_its_text_only() {
     assert_eq!(clean.matches("<li>").count(), 2000);
     assert_eq!(clean.matches("<p>").count(), 2000);
 }
+
+#[test]
+fn content_hashes_stay_what_stored_stories_were_hashed_with() {
+    // Stored hashes identify stories in existing databases: these values
+    // are SHA-256 of the folded title, a newline and the folded text (or,
+    // without text, the link), as every earlier build computed them.
+    let item = normalize_entry(&entry("  Hello   World ", "<p>Foo</p><p>Bar</p>")).unwrap();
+    assert_eq!(
+        item.story.content_hash.as_str(),
+        "039daf0afc66d73c9849e97f3c4e64adcb58b979e92e8534c1ec0a1247e31f08"
+    );
+    let mut briefing = entry("Daily briefing", "");
+    briefing.link = Some(url("https://example.com/a"));
+    let briefing = normalize_entry(&briefing).unwrap();
+    assert_eq!(
+        briefing.story.content_hash.as_str(),
+        "57587baeea4df06dd383b05cac12791426892fa3d9bc3ecc66379c961a960a37"
+    );
+    // A text that folds to nothing is still hashed as the (empty) text,
+    // not replaced by the link.
+    let zero_width = normalize_entry(&entry("Zero width", "<p>\u{200B}</p>")).unwrap();
+    assert_eq!(zero_width.story.content_text, "\u{200B}");
+    assert_eq!(
+        zero_width.story.content_hash.as_str(),
+        "7b011c7e494278828bf7ac8e2c9e520ba52beed3d7a1d2fb71fdd4034907dac0"
+    );
+}
+
+#[test]
+fn one_fold_gives_the_fingerprint_of_title_and_text() {
+    let item = normalize_entry(&entry(
+        "Kabul’s “New” Talks",
+        "<p>The ﬁnal   round of talks in Kabul began on Monday, officials said.</p>\
+         <p>Delegates from SCO members attended the opening session.</p>",
+    ))
+    .unwrap();
+    assert_eq!(
+        item.story.fingerprint,
+        cluster::fingerprint(&item.story.title, &item.story.content_text)
+    );
+    assert_eq!(
+        item.story.content_hash,
+        content_hash(&item.story.title, &item.story.content_text)
+    );
+}

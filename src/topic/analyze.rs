@@ -24,6 +24,7 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 use std::sync::LazyLock;
 
 use foldhash::fast::RandomState;
@@ -48,30 +49,100 @@ pub(crate) type Map<K, V> = HashMap<K, V, RandomState>;
 /// A set with the same fast hashing.
 pub(crate) type Set<K> = HashSet<K, RandomState>;
 
-/// Stems cached per thread: stemming is a third of the analysis, and news
-/// repeats its words. Cleared when it grows past this many words, so memory
-/// stays bounded (about a megabyte) on every thread that scores.
-const STEM_CACHE_WORDS: usize = 20_000;
+/// Words remembered per thread: everything the analyzer decides about a
+/// word as written (a stop word or not, its stem, how it is capitalised)
+/// is decided once per thread, since news repeats its words. Cleared when
+/// it grows past this many, so memory stays bounded (a few megabytes) on
+/// every thread that scores.
+const LEXICON_WORDS: usize = 20_000;
 
 thread_local! {
-    static STEM_CACHE: RefCell<Map<String, String>> = RefCell::new(Map::default());
+    static LEXICON: RefCell<Lexicon> = RefCell::new(Lexicon::default());
 }
 
-/// Writes the stem of a lower-case word into `out`.
-fn stem_into(lower: &str, out: &mut String) {
-    out.clear();
-    STEM_CACHE.with_borrow_mut(|cache| {
-        if let Some(stem) = cache.get(lower) {
-            out.push_str(stem);
-            return;
+/// A stem, shared by every bag that holds it.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Stem {
+    pub text: Box<str>,
+    /// Its document frequency in the built-in background table, looked up
+    /// (by `Background`) once per thread rather than once per story.
+    pub builtin_df: std::cell::OnceCell<u32>,
+    /// Its number in this thread's lexicon: what a bag is keyed by while it
+    /// is built (a number hashes faster than a word). Meaningless outside
+    /// the [`Bag::of`] call that used it.
+    id: u32,
+}
+
+/// What the analyzer knows about a word as written.
+#[derive(Debug, Clone)]
+struct Entry {
+    stem: Rc<Stem>,
+    /// Two letters or more, all of them capitals (SCO, CSTO).
+    acronym: bool,
+    /// Starts with a capital letter.
+    capital: bool,
+}
+
+/// The per-thread cache of [`Entry`]s (`None`: a word the bag skips: a
+/// stop word, one letter, or none) and of the stems they share.
+#[derive(Default)]
+struct Lexicon {
+    words: Map<Box<str>, Option<Entry>>,
+    stems: Map<Box<str>, Rc<Stem>>,
+    lower: String,
+}
+
+impl Lexicon {
+    fn entry(&mut self, raw: &str) -> Option<Entry> {
+        if let Some(entry) = self.words.get(raw) {
+            return entry.clone();
         }
-        let stem = STEMMER.stem(lower);
-        out.push_str(&stem);
-        if cache.len() >= STEM_CACHE_WORDS {
-            cache.clear();
+        let entry = self.decide(raw);
+        self.words.insert(raw.into(), entry.clone());
+        entry
+    }
+
+    fn decide(&mut self, raw: &str) -> Option<Entry> {
+        let mut lower = std::mem::take(&mut self.lower);
+        lowercase_into(raw, &mut lower);
+        let letters = lower.chars().filter(|c| c.is_alphabetic()).count();
+        let entry = if letters == 0 || lower.chars().nth(1).is_none() || is_stop_word(&lower) {
+            None
+        } else {
+            let stem = STEMMER.stem(&lower);
+            let stem = match self.stems.get(stem.as_ref()) {
+                Some(stem) => Rc::clone(stem),
+                None => {
+                    let shared = Rc::new(Stem {
+                        builtin_df: std::cell::OnceCell::new(),
+                        id: u32::try_from(self.stems.len()).unwrap_or(u32::MAX),
+                        text: stem.as_ref().into(),
+                    });
+                    self.stems.insert(stem.as_ref().into(), Rc::clone(&shared));
+                    shared
+                }
+            };
+            let mut alphabetic = raw.chars().filter(|c| c.is_alphabetic());
+            let acronym = raw.chars().filter(|c| c.is_alphabetic()).nth(1).is_some()
+                && alphabetic.all(char::is_uppercase);
+            Some(Entry {
+                stem,
+                acronym,
+                capital: raw.chars().next().is_some_and(char::is_uppercase),
+            })
+        };
+        self.lower = lower;
+        entry
+    }
+
+    /// Forgets everything once it holds too much. Only between bags: a
+    /// bag's ids must not be given to other stems while it is built.
+    fn bound(&mut self) {
+        if self.words.len() >= LEXICON_WORDS || self.stems.len() >= LEXICON_WORDS {
+            self.words.clear();
+            self.stems.clear();
         }
-        cache.insert(lower.to_owned(), stem.into_owned());
-    });
+    }
 }
 
 /// Whether a lower-case word is a stop word.
@@ -101,10 +172,47 @@ impl Stat<'_> {
     }
 }
 
-/// The features of one document, with their statistics.
+/// One feature of a document: a stem, or a bigram of two stems.
+#[derive(Debug, Clone)]
+pub(crate) struct Feature<'a> {
+    pub first: Rc<Stem>,
+    /// The bigram's second stem.
+    pub second: Option<Rc<Stem>>,
+    pub stat: Stat<'a>,
+}
+
+impl Feature<'_> {
+    /// Whether it is a bigram.
+    pub fn is_bigram(&self) -> bool {
+        self.second.is_some()
+    }
+
+    /// The feature as a key: the stem, or the two stems with a space.
+    pub fn key(&self) -> String {
+        let mut key = String::new();
+        self.key_into(&mut key);
+        key
+    }
+
+    /// [`Feature::key`] into `out` (cleared first).
+    pub fn key_into(&self, out: &mut String) {
+        out.clear();
+        out.push_str(&self.first.text);
+        if let Some(second) = &self.second {
+            out.push(' ');
+            out.push_str(&second.text);
+        }
+    }
+}
+
+/// The features of one document, with their statistics, in the order of
+/// their first occurrence. A vector, not a map of strings: a story's
+/// features are built once and then only walked, and their stems are
+/// shared with the thread's lexicon, so building a bag allocates no
+/// string per word.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Bag<'a> {
-    pub terms: Map<String, Stat<'a>>,
+    pub terms: Vec<Feature<'a>>,
 }
 
 /// One word as read, before grouping.
@@ -120,30 +228,49 @@ struct Word<'a> {
 
 /// The previous content word, while it is adjacent to the current one.
 struct Previous {
-    stem: String,
+    stem: Rc<Stem>,
     at: usize,
     evidence: Evidence,
+}
+
+/// A bag while it is built: features by key (a stem's id, or two ids).
+struct Builder<'a> {
+    bag: Bag<'a>,
+    index: Map<u64, u32>,
 }
 
 impl<'a> Bag<'a> {
     /// Analyses a title and a text as one document.
     pub fn of(title: &'a str, text: &'a str) -> Bag<'a> {
-        let mut bag = Bag {
-            terms: Map::with_capacity_and_hasher(
-                (title.len() + text.len()) / 12,
-                RandomState::default(),
-            ),
-        };
-        bag.add(title, true);
-        bag.add(text, false);
-        bag
+        LEXICON.with_borrow_mut(|lexicon| {
+            lexicon.bound();
+            let capacity = (title.len() + text.len()) / 12;
+            let mut builder = Builder {
+                bag: Bag {
+                    terms: Vec::with_capacity(capacity),
+                },
+                index: Map::with_capacity_and_hasher(capacity, RandomState::default()),
+            };
+            builder.add(lexicon, title, true);
+            builder.add(lexicon, text, false);
+            builder.bag
+        })
     }
 
-    fn add(&mut self, text: &'a str, in_title: bool) {
+    /// The statistics of a feature by its key (a stem, or two stems with a
+    /// space). A walk over the bag: for tests and tools, not for scoring.
+    #[cfg(test)]
+    pub fn get(&self, key: &str) -> Option<&Stat<'a>> {
+        self.terms
+            .iter()
+            .find(|feature| feature.key() == key)
+            .map(|feature| &feature.stat)
+    }
+}
+
+impl<'a> Builder<'a> {
+    fn add(&mut self, lexicon: &mut Lexicon, text: &'a str, in_title: bool) {
         let mut prev: Option<Previous> = None;
-        let mut lower = String::new();
-        let mut key = String::new();
-        let mut stemmed = String::new();
         for word in words(text) {
             if word.after_break {
                 prev = None;
@@ -153,51 +280,59 @@ impl<'a> Bag<'a> {
                 .strip_suffix("'s")
                 .or_else(|| word.raw.strip_suffix("’s"))
                 .unwrap_or(word.raw);
-            lowercase_into(raw, &mut lower);
-            let letters = lower.chars().filter(|c| c.is_alphabetic()).count();
-            if letters == 0 || lower.chars().nth(1).is_none() || is_stop_word(&lower) {
+            let Some(entry) = lexicon.entry(raw) else {
                 prev = None;
                 continue;
-            }
-            let evidence = evidence(raw, word.start, in_title);
-            stem_into(&lower, &mut stemmed);
+            };
+            let evidence = if entry.acronym {
+                Evidence::Named
+            } else if word.start || in_title {
+                Evidence::None
+            } else if entry.capital {
+                Evidence::Named
+            } else {
+                Evidence::Plain
+            };
             if let Some(p) = prev.take() {
                 let bigram_evidence = match (p.evidence, evidence) {
                     (Evidence::Named, Evidence::Named) => Evidence::Named,
                     (Evidence::Plain, _) | (_, Evidence::Plain) => Evidence::Plain,
                     _ => Evidence::None,
                 };
-                key.clear();
-                key.push_str(&p.stem);
-                key.push(' ');
-                key.push_str(&stemmed);
                 let surface = &text[p.at..word.at + raw.len()];
-                self.count(&key, surface, bigram_evidence);
-                // Reuse the previous stem's buffer for this one.
-                let mut stem = p.stem;
-                stem.clear();
-                stem.push_str(&stemmed);
-                prev = Some(Previous {
-                    stem,
-                    at: word.at,
-                    evidence,
-                });
-            } else {
-                prev = Some(Previous {
-                    stem: stemmed.clone(),
-                    at: word.at,
-                    evidence,
-                });
+                self.count(p.stem, Some(&entry.stem), surface, bigram_evidence);
             }
-            self.count(&stemmed, raw, evidence);
+            self.count(Rc::clone(&entry.stem), None, raw, evidence);
+            prev = Some(Previous {
+                stem: entry.stem,
+                at: word.at,
+                evidence,
+            });
         }
     }
 
-    fn count(&mut self, key: &str, surface: &'a str, evidence: Evidence) {
-        let stat = match self.terms.get_mut(key) {
-            Some(stat) => stat,
-            None => self.terms.entry(key.to_owned()).or_default(),
+    fn count(
+        &mut self,
+        first: Rc<Stem>,
+        second: Option<&Rc<Stem>>,
+        surface: &'a str,
+        evidence: Evidence,
+    ) {
+        let key = match second {
+            // Bigram keys have a non-zero upper half; stem ids are below 2³².
+            Some(second) => (u64::from(first.id) + 1) << 32 | u64::from(second.id),
+            None => u64::from(first.id),
         };
+        let terms = &mut self.bag.terms;
+        let at = *self.index.entry(key).or_insert_with(|| {
+            terms.push(Feature {
+                first,
+                second: second.cloned(),
+                stat: Stat::default(),
+            });
+            u32::try_from(terms.len() - 1).unwrap_or(u32::MAX)
+        }) as usize;
+        let stat = &mut terms[at].stat;
         stat.count += 1;
         let mid = evidence != Evidence::None;
         match evidence {
@@ -233,22 +368,6 @@ enum Evidence {
     Plain,
     /// Sentence start or title: capitalisation proves nothing.
     None,
-}
-
-fn evidence(raw: &str, start: bool, in_title: bool) -> Evidence {
-    let mut letters = raw.chars().filter(|c| c.is_alphabetic());
-    let acronym = raw.chars().filter(|c| c.is_alphabetic()).nth(1).is_some()
-        && letters.all(char::is_uppercase);
-    if acronym {
-        return Evidence::Named;
-    }
-    if start || in_title {
-        return Evidence::None;
-    }
-    match raw.chars().next() {
-        Some(c) if c.is_uppercase() => Evidence::Named,
-        _ => Evidence::Plain,
-    }
 }
 
 /// Splits text into words, marking sentence starts and clause breaks.

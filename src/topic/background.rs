@@ -19,7 +19,7 @@
 use std::io::Read;
 use std::sync::LazyLock;
 
-use super::analyze::{Bag, Map};
+use super::analyze::{Bag, Feature, Map, Stem};
 use super::document::Document;
 
 /// Document frequencies: how many documents of `docs` contain each stem.
@@ -52,8 +52,8 @@ impl Table {
 
     fn add(&mut self, bag: &Bag) {
         self.docs += 1;
-        for key in bag.terms.keys().filter(|k| !k.contains(' ')) {
-            *self.df.entry(key.clone()).or_default() += 1;
+        for feature in bag.terms.iter().filter(|f| !f.is_bigram()) {
+            *self.df.entry(feature.first.text.to_string()).or_default() += 1;
         }
     }
 }
@@ -80,6 +80,9 @@ fn decode_builtin() -> Result<Table, String> {
 /// rarer word (a phrase table would need far more text than is shipped).
 #[derive(Debug, Clone, Default)]
 pub struct Background {
+    /// Only ever the shipped table ([`Background::builtin`]): the
+    /// analyzer's stems keep their frequency in it once looked up
+    /// (`Stem::builtin_df`), which holds for no other table.
     builtin: Option<&'static Table>,
     extra: Table,
 }
@@ -115,6 +118,7 @@ impl Background {
     }
 
     /// In how many documents a stem occurs.
+    #[cfg(test)]
     pub(crate) fn df(&self, stem: &str) -> u32 {
         self.builtin
             .and_then(|t| t.df.get(stem))
@@ -123,10 +127,10 @@ impl Background {
             + self.extra.df.get(stem).copied().unwrap_or(0)
     }
 
-    /// BM25's inverse document frequency, ln(1 + (N − df + ½) / (df + ½)):
-    /// about 8 for a stem never seen in a few thousand documents, under 1
-    /// for one in half of them, never negative. For a bigram, the larger of
-    /// its words' values.
+    /// [`Background::idf_feature`] of a term by its string (a stem, or two
+    /// with a space), every stem looked up in the tables: the reference the
+    /// interned path is tested against.
+    #[cfg(test)]
     pub(crate) fn idf(&self, term: &str) -> f64 {
         match term.split_once(' ') {
             Some((a, b)) => self.idf_stem(a).max(self.idf_stem(b)),
@@ -134,9 +138,44 @@ impl Background {
         }
     }
 
+    #[cfg(test)]
     fn idf_stem(&self, stem: &str) -> f64 {
+        self.idf_of_df(self.df(stem))
+    }
+
+    /// BM25's inverse document frequency of a story's feature,
+    /// ln(1 + (N − df + ½) / (df + ½)): about 8 for a stem never seen in a
+    /// few thousand documents, under 1 for one in half of them, never
+    /// negative. For a bigram, the larger of its words' values. The
+    /// built-in table's frequency is the one the analyzer looked up once
+    /// per thread for the stem (see `analyze::Stem`), not hashed again for
+    /// every story.
+    pub(crate) fn idf_feature(&self, feature: &Feature<'_>) -> f64 {
+        let first = self.idf_interned(&feature.first);
+        match &feature.second {
+            Some(second) => first.max(self.idf_interned(second)),
+            None => first,
+        }
+    }
+
+    fn idf_interned(&self, stem: &Stem) -> f64 {
+        let builtin = match self.builtin {
+            Some(table) => *stem
+                .builtin_df
+                .get_or_init(|| table.df.get(&*stem.text).copied().unwrap_or(0)),
+            None => 0,
+        };
+        let extra = if self.extra.df.is_empty() {
+            0
+        } else {
+            self.extra.df.get(&*stem.text).copied().unwrap_or(0)
+        };
+        self.idf_of_df(builtin + extra)
+    }
+
+    fn idf_of_df(&self, df: u32) -> f64 {
         let n = f64::from(self.documents());
-        let df = f64::from(self.df(stem));
+        let df = f64::from(df);
         (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
     }
 

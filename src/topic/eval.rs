@@ -129,8 +129,8 @@ impl Classifier for KeywordBaseline {
     fn is_on_topic(&self, doc: &Document<'_>) -> bool {
         Bag::of(doc.title, doc.text)
             .terms
-            .keys()
-            .any(|k| self.stems.contains(k))
+            .iter()
+            .any(|f| !f.is_bigram() && self.stems.contains(&*f.first.text))
     }
 }
 

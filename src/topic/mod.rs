@@ -21,8 +21,8 @@ mod rules;
 use analyze::{Bag, ordered_sum};
 pub use background::Background;
 pub use document::Document;
-use profile::Vector;
 pub use profile::Weights;
+use profile::{Vector, raw_weight};
 pub use rules::{Field, Rule};
 
 /// Why a story is or is not on topic.
@@ -178,6 +178,12 @@ impl Scorer {
         self.explain(doc, 0).verdict
     }
 
+    /// The verdict on a story already analysed: one [`Analysis`] serves
+    /// every topic.
+    pub fn score_analysis(&self, analysis: &Analysis<'_>) -> Verdict {
+        self.analyse_with(analysis, 0).0.verdict
+    }
+
     /// The verdict with the `top` terms that contributed most.
     pub fn explain(&self, doc: &Document<'_>, top: usize) -> Explanation {
         self.analyse(doc, top).0
@@ -185,21 +191,27 @@ impl Scorer {
 
     /// The verdict, its terms and how the score was made.
     pub fn analyse(&self, doc: &Document<'_>, top: usize) -> (Explanation, Breakdown) {
-        let bag = Bag::of(doc.title, doc.text);
-        let seed = self.seed_titles.contains(&words_hash(&[doc.title]))
-            && self
-                .seed_hashes
-                .contains(&words_hash(&[doc.title, doc.text]));
+        self.analyse_with(&Analysis::of(*doc), top)
+    }
+
+    fn analyse_with(&self, analysis: &Analysis<'_>, top: usize) -> (Explanation, Breakdown) {
+        let doc = &analysis.doc;
+        let bag = &analysis.bag;
+        let seed = self.seed_titles.contains(&analysis.title_hash)
+            && self.seed_hashes.contains(&analysis.words_hash());
         let (cosine, mut parts) = if seed {
-            self.self_parts(&bag)
+            self.self_parts(bag)
         } else {
-            self.parts(&bag)
+            self.parts(bag)
         };
-        let strong_hits = bag
-            .terms
-            .keys()
-            .filter(|k| self.strong.contains(*k))
-            .count();
+        let strong_hits = if self.strong.is_empty() {
+            0
+        } else {
+            bag.terms
+                .iter()
+                .filter(|f| !f.is_bigram() && self.strong.contains(&*f.first.text))
+                .count()
+        };
         let strong_needed = self.weights.coverage_needed;
         let coverage = if seed || strong_needed == 0 {
             1.0
@@ -285,16 +297,9 @@ impl Scorer {
         stems.into_iter().map(|(k, _)| k).collect()
     }
 
-    /// A term's weight in a story before normalisation.
-    fn raw_weight(&self, key: &str, stat: &analyze::Stat) -> f64 {
-        let mut weight = (1.0 + f64::from(stat.count).ln()) * self.background.idf(key);
-        if stat.is_entity() {
-            weight *= self.weights.entity;
-        }
-        if key.contains(' ') {
-            weight *= self.weights.bigram;
-        }
-        weight
+    /// A feature's weight in a story before normalisation.
+    fn raw_weight(&self, feature: &analyze::Feature<'_>) -> f64 {
+        raw_weight(feature, &self.background, &self.weights)
     }
 
     /// Cosine with the profile and its per-term parts (they add up to it),
@@ -302,11 +307,22 @@ impl Scorer {
     fn parts<'a>(&self, bag: &Bag<'a>) -> (f64, Vec<(f64, &'a str)>) {
         let mut squares = Vec::with_capacity(bag.terms.len());
         let mut shared = Vec::new();
-        for (key, stat) in &bag.terms {
-            let w = self.raw_weight(key, stat);
+        let mut key = String::new();
+        for feature in &bag.terms {
+            let w = self.raw_weight(feature);
             squares.push(w * w);
-            if let Some(p) = self.profile.terms.get(key) {
-                shared.push((w * p.weight, stat.surface));
+            if self.profile.terms.is_empty() {
+                continue;
+            }
+            let profile = match feature.second {
+                None => self.profile.terms.get(&*feature.first.text),
+                Some(_) => {
+                    feature.key_into(&mut key);
+                    self.profile.terms.get(&key)
+                }
+            };
+            if let Some(p) = profile {
+                shared.push((w * p.weight, feature.stat.surface));
             }
         }
         let norm = ordered_sum(squares).sqrt();
@@ -324,7 +340,7 @@ impl Scorer {
         let mut parts: Vec<(f64, &'a str)> = bag
             .terms
             .iter()
-            .map(|(k, s)| (self.raw_weight(k, s), s.surface))
+            .map(|f| (self.raw_weight(f), f.stat.surface))
             .collect();
         let norm2 = ordered_sum(parts.iter().map(|(w, _)| w * w));
         if norm2 > 0.0 {
@@ -333,6 +349,36 @@ impl Scorer {
             }
         }
         (1.0, parts)
+    }
+}
+
+/// A story analysed once for every topic: its bag of features and the hash
+/// of its title's words (which tells whether it may be a topic's seed).
+/// What [`Scorer::score`] does for each topic in turn, done once when a
+/// story is scored against several.
+pub struct Analysis<'a> {
+    doc: Document<'a>,
+    bag: Bag<'a>,
+    title_hash: u64,
+    /// The hash of all its words, computed when a topic asks (only when
+    /// its title is a seed's).
+    words_hash: std::cell::OnceCell<u64>,
+}
+
+impl<'a> Analysis<'a> {
+    pub fn of(doc: Document<'a>) -> Analysis<'a> {
+        Analysis {
+            bag: Bag::of(doc.title, doc.text),
+            title_hash: words_hash(&[doc.title]),
+            words_hash: std::cell::OnceCell::new(),
+            doc,
+        }
+    }
+
+    fn words_hash(&self) -> u64 {
+        *self
+            .words_hash
+            .get_or_init(|| words_hash(&[self.doc.title, self.doc.text]))
     }
 }
 

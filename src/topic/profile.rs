@@ -8,7 +8,7 @@
 //! same, however long), normalised again, so that a story's score is the
 //! cosine with it, in 0..=1, and each shared term's product is its share.
 
-use super::analyze::{Bag, Map, ordered_sum};
+use super::analyze::{Bag, Feature, Map, ordered_sum};
 use super::background::Background;
 
 /// Weighting knobs, chosen on the development set by
@@ -66,19 +66,12 @@ impl Vector {
         let mut terms: Map<String, Entry> = bag
             .terms
             .iter()
-            .map(|(key, stat)| {
-                let mut weight = (1.0 + f64::from(stat.count).ln()) * background.idf(key);
-                if stat.is_entity() {
-                    weight *= weights.entity;
-                }
-                if key.contains(' ') {
-                    weight *= weights.bigram;
-                }
+            .map(|feature| {
                 let entry = Entry {
-                    weight,
-                    surface: stat.surface.to_owned(),
+                    weight: raw_weight(feature, background, weights),
+                    surface: feature.stat.surface.to_owned(),
                 };
-                (key.clone(), entry)
+                (feature.key(), entry)
             })
             .collect();
         normalise(&mut terms);
@@ -99,6 +92,20 @@ impl Vector {
         normalise(&mut terms);
         Vector { terms }
     }
+}
+
+/// A feature's weight in one document before normalisation: what the
+/// profile and a scored story both use, so that they weigh alike.
+pub(crate) fn raw_weight(feature: &Feature<'_>, background: &Background, weights: &Weights) -> f64 {
+    let stat = &feature.stat;
+    let mut weight = (1.0 + f64::from(stat.count).ln()) * background.idf_feature(feature);
+    if stat.is_entity() {
+        weight *= weights.entity;
+    }
+    if feature.is_bigram() {
+        weight *= weights.bigram;
+    }
+    weight
 }
 
 fn normalise(terms: &mut Map<String, Entry>) {
