@@ -34,6 +34,10 @@ pub struct Story {
     /// Plain text, paragraphs separated by blank lines, boilerplate removed.
     pub content_text: String,
     pub content_hash: ContentHash,
+    /// The feed's own text when the story holds the article its link leads
+    /// to (a `full_text` feed; see [`with_article`]), plain text; `None`
+    /// otherwise. No part of the hash: the article is the story.
+    pub summary: Option<String>,
     /// The near-duplicate fingerprint of title and text, computed here (on
     /// the parsing threads) rather than in the store (under its lock).
     pub fingerprint: Fingerprint,
@@ -105,6 +109,7 @@ pub fn normalize_entry(entry: &ParsedEntry) -> Option<Item> {
             content_html,
             content_text,
             content_hash,
+            summary: None,
             fingerprint,
         },
     })
@@ -136,7 +141,32 @@ pub fn story_from_paragraphs(
         content_html,
         content_text,
         content_hash,
+        summary: None,
         fingerprint,
+    }
+}
+
+/// `story` with the article its link leads to as its body: `html`
+/// (fetched and extracted, e.g. by `article::extract`) is sanitized again
+/// and its text, content hash and fingerprint computed as for any item,
+/// so dedup, clusters and topics work on the article; the feed's own
+/// text, when it had any, becomes the summary. Title, link, byline and
+/// dates stay the feed's.
+pub fn with_article(story: &Story, html: &str) -> Story {
+    let base = story.link.as_ref();
+    let content_html = sanitize_html(html, base);
+    let content_text = strip_boilerplate(&html_to_text(&content_html));
+    if content_text.is_empty() {
+        return story.clone();
+    }
+    let summary = Some(story.content_text.clone()).filter(|teaser| !teaser.is_empty());
+    Story {
+        content_hash: content_hash(&story.title, &content_text),
+        fingerprint: cluster::fingerprint(&story.title, &content_text),
+        content_html,
+        content_text,
+        summary,
+        ..story.clone()
     }
 }
 
