@@ -38,6 +38,9 @@ pub const USER_AGENT: &str = concat!(
 
 /// Feed formats first; anything else is still accepted (many servers label
 /// feeds `text/html` or `application/octet-stream`).
+/// What an article page is asked for as (`Fetcher::fetch_page`).
+const ACCEPT_PAGES: &str = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1";
+
 const ACCEPT_FEEDS: &str = "application/atom+xml, application/rss+xml, application/feed+json, \
      application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, \
      */*;q=0.5";
@@ -242,7 +245,8 @@ impl Fetcher {
         } else {
             from
         };
-        self.fetch_with(start, validators, trusted).await
+        self.fetch_with(start, validators, trusted, ACCEPT_FEEDS)
+            .await
     }
 
     /// [`Fetcher::fetch`] for a URL a user just typed (`feeds add`): no
@@ -250,7 +254,24 @@ impl Fetcher {
     /// redirect must lead to public addresses or ones the policy allows,
     /// and a public URL cannot redirect the probe into the local network.
     pub async fn fetch_public(&self, url: &Url) -> Result<Fetched, Error> {
-        self.fetch_with(url, &Validators::default(), None).await
+        self.fetch_with(url, &Validators::default(), None, ACCEPT_FEEDS)
+            .await
+    }
+
+    /// GETs the page an item of the configured feed `feed` links to (a
+    /// `full_text` feed's article), asking for HTML, under the same limits
+    /// and guard as the feed itself: the trust in a literal private
+    /// address comes from the feed's configured URL, so a local feed's
+    /// links to its own address are fetched and links elsewhere in the
+    /// local network are refused unless the policy allows them.
+    pub async fn fetch_page(&self, feed: &Url, page: &Url) -> Result<Fetched, Error> {
+        self.fetch_with(
+            page,
+            &Validators::default(),
+            literal_address(feed),
+            ACCEPT_PAGES,
+        )
+        .await
     }
 
     async fn fetch_with(
@@ -258,11 +279,12 @@ impl Fetcher {
         url: &Url,
         validators: &Validators,
         trusted: Option<IpAddr>,
+        accept: &'static str,
     ) -> Result<Fetched, Error> {
         let _host_permit = self.host_permit(url).await;
         let _global_permit = self.global.clone().acquire_owned().await;
         let timeout = self.limits.timeout;
-        tokio::time::timeout(timeout, self.exchange(url, validators, trusted))
+        tokio::time::timeout(timeout, self.exchange(url, validators, trusted, accept))
             .await
             .unwrap_or(Err(Error::Timeout { after: timeout }))
     }
@@ -275,6 +297,7 @@ impl Fetcher {
         url: &Url,
         validators: &Validators,
         trusted: Option<IpAddr>,
+        accept: &'static str,
     ) -> Result<Fetched, Error> {
         let mut current = url.clone();
         // The URL after the leading run of permanent redirects: where the
@@ -291,7 +314,7 @@ impl Fetcher {
                 .allow_private
                 .check_url(&current, trusted)
                 .map_err(Error::Refused)?;
-            let response = self.send(&current, validators).await?;
+            let response = self.send(&current, validators, accept).await?;
             let status = response.status();
             if !status.is_redirection() || status == StatusCode::NOT_MODIFIED {
                 break response;
@@ -386,8 +409,13 @@ impl Fetcher {
         }))
     }
 
-    async fn send(&self, url: &Url, validators: &Validators) -> Result<reqwest::Response, Error> {
-        let mut request = self.client.get(url.clone()).header(ACCEPT, ACCEPT_FEEDS);
+    async fn send(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        accept: &'static str,
+    ) -> Result<reqwest::Response, Error> {
+        let mut request = self.client.get(url.clone()).header(ACCEPT, accept);
         if let Some(etag) = &validators.etag {
             request = request.header(IF_NONE_MATCH, etag);
         }

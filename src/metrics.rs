@@ -24,6 +24,7 @@ pub struct Metrics {
     registry: Registry,
     polls: Counter,
     outcomes: Family<OutcomeLabel, Counter>,
+    full_text: Family<OutcomeLabel, Counter>,
     new_stories: Counter,
     merged: Counter,
     updated: Counter,
@@ -118,6 +119,7 @@ impl Metrics {
         let mut registry = Registry::with_prefix("feedloom");
         let polls = Counter::default();
         let outcomes = Family::<OutcomeLabel, Counter>::default();
+        let full_text = Family::<OutcomeLabel, Counter>::default();
         let new_stories = Counter::default();
         let merged = Counter::default();
         let updated = Counter::default();
@@ -143,6 +145,11 @@ impl Metrics {
             "fetch_outcomes",
             "Feed polls by outcome: fetched, not_modified, retired, or the failure kind",
             outcomes.clone(),
+        );
+        registry.register(
+            "full_text",
+            "Item links of full_text feeds fetched for their article: extracted, or failed (the teaser kept)",
+            full_text.clone(),
         );
         registry.register(
             "stories_new",
@@ -184,6 +191,7 @@ impl Metrics {
             registry,
             polls,
             outcomes,
+            full_text,
             new_stories,
             merged,
             updated,
@@ -204,7 +212,21 @@ impl Metrics {
         self.polls.inc();
         self.poll_seconds.observe(took.as_secs_f64());
         let label = match outcome {
-            FeedOutcome::Fetched { stats, .. } => {
+            FeedOutcome::Fetched {
+                stats, full_text, ..
+            } => {
+                for (outcome, count) in [
+                    ("extracted", full_text.extracted),
+                    ("failed", full_text.failed),
+                ] {
+                    if count > 0 {
+                        self.full_text
+                            .get_or_create(&OutcomeLabel {
+                                outcome: outcome.to_owned(),
+                            })
+                            .inc_by(count as u64);
+                    }
+                }
                 self.new_stories.inc_by(stats.new_stories as u64);
                 self.merged.inc_by(stats.merged as u64);
                 self.updated.inc_by(stats.updated as u64);

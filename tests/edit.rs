@@ -466,6 +466,60 @@ fn feeds_set_changes_the_category_and_clears_a_schedule() {
     assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
 }
 
+/// `feeds set --full-text` writes `full_text = true` into that one entry,
+/// keeping the file's comments; `feeds ls` shows it (`--wide`, `--json`);
+/// `--no-full-text` takes the key out again, and both together are refused.
+#[test]
+fn feeds_set_full_text_turns_article_fetching_on_and_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        &[
+            "https://a.example/feed".to_owned(),
+            "https://b.example/feed".to_owned(),
+        ],
+        "",
+    );
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("# closing words\n");
+    std::fs::write(&config, &text).unwrap();
+    let run = |args: &[&str]| {
+        let output = feedloom(&config, args);
+        assert!(output.status.success(), "{args:?}: {}", out(&output));
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    };
+    let url = "https://b.example/feed";
+    let said = run(&["feeds", "set", url, "--full-text"]);
+    assert_eq!(said, format!("changed {url}: full_text false → true"));
+    let after = std::fs::read_to_string(&config).unwrap();
+    assert!(after.contains("# closing words"), "{after}");
+    let entries: Vec<&str> = after.split("[[feeds]]").collect();
+    assert!(!entries[1].contains("full_text"), "{after}");
+    assert!(entries[2].contains("full_text = true"), "{after}");
+    let listed: serde_json::Value =
+        serde_json::from_slice(&feedloom(&config, &["feeds", "ls", "--json"]).stdout).unwrap();
+    assert_eq!(listed[0]["full_text"], false);
+    assert_eq!(listed[1]["full_text"], true);
+    let wide =
+        String::from_utf8_lossy(&feedloom(&config, &["feeds", "ls", "--wide"]).stdout).into_owned();
+    assert!(wide.lines().next().unwrap().contains("FULL TEXT"), "{wide}");
+    let b_row = wide.lines().find(|line| line.contains(url)).unwrap();
+    assert!(b_row.contains(" yes "), "{wide}");
+
+    // Already on: nothing written.
+    assert!(run(&["feeds", "set", url, "--full-text"]).contains("nothing changed"));
+    let said = run(&["feeds", "set", url, "--no-full-text"]);
+    assert_eq!(said, format!("changed {url}: full_text true → false"));
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+
+    let both = feedloom(
+        &config,
+        &["feeds", "set", url, "--full-text", "--no-full-text"],
+    );
+    assert_eq!(both.status.code(), Some(2), "{}", out(&both));
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+}
+
 /// Every edit of a file that is already invalid is refused, saying that
 /// nothing changed, then each problem as file:line:column, one a line.
 #[test]

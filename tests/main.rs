@@ -10,6 +10,7 @@ mod connections;
 mod crash;
 mod daemon;
 mod edit;
+mod full_text;
 mod health;
 mod hostile;
 mod install;

@@ -295,6 +295,14 @@ fn print_summary(
             format!(", {} failed", seeds.failed.len())
         }
     )?;
+    let full_text = summary.full_text;
+    if full_text.extracted + full_text.failed > 0 {
+        writeln!(
+            out,
+            "full text: {} articles fetched, {} failed (teasers kept)",
+            full_text.extracted, full_text.failed
+        )?;
+    }
     if summary.scored.scored > 0 {
         writeln!(out, "topics: {} stories scored", summary.scored.scored)?;
     }

@@ -21,6 +21,8 @@ pub const SEEDS: &str = "seeds";
 pub const TOPIC_SLUG: &str = "main";
 /// Feeds are polled unless switched off.
 pub const ENABLED: bool = true;
+/// `[[feeds]] full_text`: the feed's own text is the story's.
+pub const FULL_TEXT: bool = false;
 
 /// `public_url` when the key is left out: the listen address itself,
 /// which is right for a local or directly exposed server. An unspecified

@@ -115,6 +115,7 @@ pub(super) struct RawFeed {
     pub schedule: Option<Spanned<String>>,
     pub enabled: Option<Spanned<bool>>,
     pub category: Option<Spanned<String>>,
+    pub full_text: Option<Spanned<bool>>,
 }
 
 /// A duration as written (`"30s"`); only strings, so that a bare `30` is not

@@ -332,6 +332,10 @@ pub struct FeedConfig {
     /// Free-form group name (an OPML outline folder, say); trimmed, never
     /// empty. Only listed and exported: it changes nothing about polling.
     pub category: Option<String>,
+    /// `full_text = true`: the feed carries teasers, so each new item's
+    /// link is fetched and its article stored as the story's text (the
+    /// feed's own text kept as its summary). Default false.
+    pub full_text: bool,
 }
 
 impl FeedConfig {

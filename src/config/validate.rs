@@ -573,6 +573,9 @@ impl Validator<'_> {
                         schedule,
                         enabled: feed.enabled.map_or(defaults::ENABLED, Spanned::into_inner),
                         category,
+                        full_text: feed
+                            .full_text
+                            .map_or(defaults::FULL_TEXT, Spanned::into_inner),
                     })
                 }
                 _ => ok = false,

@@ -61,3 +61,28 @@ fn a_failure_recorded_on_the_feed_is_a_write_that_worked() {
     metrics.record_poll(&FeedOutcome::NotModified, Duration::ZERO, 110);
     assert_eq!(metrics.last_success(), Some(110));
 }
+
+#[test]
+fn full_text_fetches_are_counted_by_outcome() {
+    let metrics = Metrics::new();
+    let fetched = |extracted, failed| FeedOutcome::Fetched {
+        stats: store::ApplyStats::default(),
+        warnings: Vec::new(),
+        full_text: crate::poll::FullTextCounts {
+            extracted,
+            failed,
+            cached: 7,
+        },
+    };
+    metrics.record_poll(&fetched(2, 1), Duration::ZERO, 1_700_000_000);
+    metrics.record_poll(&fetched(3, 0), Duration::ZERO, 1_700_000_001);
+    let text = metrics.render();
+    assert!(
+        text.contains("feedloom_full_text_total{outcome=\"extracted\"} 5"),
+        "{text}"
+    );
+    assert!(
+        text.contains("feedloom_full_text_total{outcome=\"failed\"} 1"),
+        "{text}"
+    );
+}

@@ -34,6 +34,10 @@ pub struct Story {
     /// Plain text, paragraphs separated by blank lines, boilerplate removed.
     pub content_text: String,
     pub content_hash: ContentHash,
+    /// The feed's own text when the story holds the article its link leads
+    /// to (a `full_text` feed; see [`with_article`]), plain text; `None`
+    /// otherwise. No part of the hash: the article is the story.
+    pub summary: Option<String>,
     /// The near-duplicate fingerprint of title and text, computed here (on
     /// the parsing threads) rather than in the store (under its lock).
     pub fingerprint: Fingerprint,
@@ -100,6 +104,7 @@ pub fn normalize_entry(entry: &ParsedEntry) -> Option<Item> {
             content_html,
             content_text,
             content_hash,
+            summary: None,
             fingerprint,
         },
     })
@@ -130,6 +135,7 @@ pub fn story_from_paragraphs(
         content_html,
         content_text,
         content_hash,
+        summary: None,
         fingerprint,
     }
 }
@@ -154,6 +160,32 @@ fn hash_and_fingerprint<'a>(
         hash::content_hash_of_folded(&folded_title, &folded_text)
     };
     (content_hash, fingerprint)
+}
+
+/// `story` with the article its link leads to as its body: `html`
+/// (fetched and extracted, e.g. by `article::extract`) is sanitized again
+/// and its text, content hash and fingerprint computed as for any item,
+/// so dedup, clusters and topics work on the article; the feed's own
+/// text, when it had any, becomes the summary. Title, link, byline and
+/// dates stay the feed's.
+pub fn with_article(story: &Story, html: &str) -> Story {
+    let base = story.link.as_ref();
+    let content_html = sanitize_html(html, base);
+    let content_text = strip_boilerplate(&html_to_text(&content_html));
+    if content_text.is_empty() {
+        return story.clone();
+    }
+    let summary = Some(story.content_text.clone()).filter(|teaser| !teaser.is_empty());
+    // The text is not empty: the key is never used.
+    let (content_hash, fingerprint) = hash_and_fingerprint(&story.title, &content_text, || "");
+    Story {
+        content_hash,
+        fingerprint,
+        content_html,
+        content_text,
+        summary,
+        ..story.clone()
+    }
 }
 
 /// A title as plain text. RSS titles are often HTML in disguise (escaped

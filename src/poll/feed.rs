@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::SemaphorePermit;
 use url::Url;
 
+use super::full_text::{self, FullTextCounts};
 use super::{Error, FeedError, FeedOutcome, Poller, prepare};
 use crate::config::FeedConfig;
 use crate::error::error_chain;
@@ -92,7 +93,7 @@ impl Poller {
                 } else {
                     // Held until the feed is written.
                     backlog = self.limits.backlog(body.bytes.len()).await;
-                    self.parse(body, digest, feed.url.clone()).await
+                    self.parse(fetcher, feed, body, digest).await
                 }
             }
             Err(error) => Err(FeedError::Fetch(error)),
@@ -107,31 +108,60 @@ impl Poller {
 
     /// Parses a new body on a blocking thread, in one of the poller's parse
     /// slots. The slot goes with the parse, which goes on even if this poll
-    /// is dropped meanwhile.
+    /// is dropped meanwhile. For a `full_text` feed the items' articles
+    /// are fetched between parsing and preparing (out of the parse slot),
+    /// so the hashes, verdicts and candidates are the articles'.
     async fn parse(
         &self,
+        fetcher: &Fetcher,
+        feed: &FeedConfig,
         body: fetch::Body,
         digest: String,
-        url: Url,
     ) -> Result<Received, FeedError> {
         let slot = self.limits.parse_slot().await;
         let topics = self.topics();
         let store = self.store.clone();
         let readers = self.readers.clone();
-        match tokio::task::spawn_blocking(move || {
+        let url = feed.url.clone();
+        if !feed.full_text {
+            return match tokio::task::spawn_blocking(move || {
+                let _slot = slot;
+                let (mut update, warnings) = parse_body(&body, digest, &url)?;
+                prepare::prepare(&mut update, &store, &readers, topics.as_ref());
+                Ok((update, warnings))
+            })
+            .await
+            {
+                Ok(parsed) => parsed.map(|(update, warnings)| Received::Parsed {
+                    update: Box::new(update),
+                    warnings,
+                    full_text: FullTextCounts::default(),
+                }),
+                Err(join_error) => Err(FeedError::Crashed(join_error.to_string())),
+            };
+        }
+        let (mut update, warnings) = tokio::task::spawn_blocking(move || {
             let _slot = slot;
-            let (mut update, warnings) = parse_body(&body, digest, &url)?;
-            prepare::prepare(&mut update, &store, &readers, topics.as_ref());
-            Ok((update, warnings))
+            parse_body(&body, digest, &url)
         })
         .await
-        {
-            Ok(parsed) => parsed.map(|(update, warnings)| Received::Parsed {
-                update: Box::new(update),
-                warnings,
-            }),
-            Err(join_error) => Err(FeedError::Crashed(join_error.to_string())),
-        }
+        .map_err(|join_error| FeedError::Crashed(join_error.to_string()))??;
+        let (articles, counts) =
+            full_text::articles(&self.store, &self.pages, fetcher, &feed.url, &update).await;
+        let slot = self.limits.parse_slot().await;
+        let update = tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            full_text::apply(&mut update, &articles);
+            prepare::prepare(&mut update, &store, &readers, topics.as_ref());
+            update
+        })
+        .await
+        .map_err(|join_error| FeedError::Crashed(join_error.to_string()))?;
+        Ok(Received::Parsed {
+            update: Box::new(update),
+            warnings,
+            full_text: counts,
+        })
     }
 
     /// Records what the fetch brought: a move, a Retry-After, a 410, a 304,
@@ -176,21 +206,37 @@ impl Poller {
                         )?;
                         FeedOutcome::NotModified
                     }
-                    Ok(Received::Parsed { update, warnings }) => {
-                        return Ok(Recorded::ToWrite { update, warnings });
+                    Ok(Received::Parsed {
+                        update,
+                        warnings,
+                        full_text,
+                    }) => {
+                        return Ok(Recorded::ToWrite {
+                            update,
+                            warnings,
+                            full_text,
+                        });
                     }
                     Err(error) => record_failure(store, feed, now, error)?,
                 }))
             })
             .await?;
-        let (update, warnings) = match recorded {
+        let (update, warnings, full_text) = match recorded {
             Recorded::Done(outcome) => return Ok(outcome),
-            Recorded::ToWrite { update, warnings } => (update, warnings),
+            Recorded::ToWrite {
+                update,
+                warnings,
+                full_text,
+            } => (update, warnings, full_text),
         };
         let written = self.commits.write(feed, *update).await;
         drop(backlog);
         match written {
-            Ok(stats) => Ok(FeedOutcome::Fetched { stats, warnings }),
+            Ok(stats) => Ok(FeedOutcome::Fetched {
+                stats,
+                warnings,
+                full_text,
+            }),
             // One feed's data must not stop the poll: if the store cannot
             // take it, that is this feed's failure, and the store is still
             // usable if it can record it.
@@ -224,6 +270,7 @@ enum Received {
     Parsed {
         update: Box<FeedUpdate>,
         warnings: Vec<String>,
+        full_text: FullTextCounts,
     },
 }
 
@@ -234,6 +281,7 @@ enum Recorded {
     ToWrite {
         update: Box<FeedUpdate>,
         warnings: Vec<String>,
+        full_text: FullTextCounts,
     },
 }
 
@@ -256,7 +304,11 @@ fn record_failure(
 /// One log line per outcome (and one per warning).
 fn report(outcome: &FeedOutcome) {
     match outcome {
-        FeedOutcome::Fetched { stats, warnings } => {
+        FeedOutcome::Fetched {
+            stats,
+            warnings,
+            full_text,
+        } => {
             tracing::info!(
                 new = stats.new_stories,
                 merged = stats.merged,
@@ -264,6 +316,13 @@ fn report(outcome: &FeedOutcome) {
                 unchanged = stats.unchanged,
                 "feed fetched"
             );
+            if full_text.extracted + full_text.failed > 0 {
+                tracing::info!(
+                    extracted = full_text.extracted,
+                    failed = full_text.failed,
+                    "fetched item links for their full text"
+                );
+            }
             if stats.reused_ids > 0 {
                 tracing::warn!(
                     items = stats.reused_ids,

@@ -8,6 +8,7 @@
 mod backpressure;
 mod batch;
 mod feed;
+mod full_text;
 mod prepare;
 mod readers;
 mod seeds;
@@ -31,6 +32,7 @@ use self::backpressure::Backpressure;
 use self::batch::GroupCommit;
 use self::readers::Readers;
 
+pub use self::full_text::FullTextCounts;
 pub use self::seeds::{SeedSummary, import_all_seeds, import_seeds};
 pub use self::start::{Synced, apply_config, build_topics, sync_store};
 
@@ -47,6 +49,8 @@ pub struct Poller {
     topics: Arc<Mutex<Option<Topics>>>,
     /// The parse workers' read connections, once a database is given.
     readers: Arc<Readers>,
+    /// The pacing of `full_text` feeds' article requests, per host.
+    pages: Arc<full_text::Pacer>,
 }
 
 impl Poller {
@@ -59,6 +63,7 @@ impl Poller {
             store,
             topics: Arc::default(),
             readers: Arc::default(),
+            pages: Arc::default(),
         }
     }
 
@@ -160,6 +165,8 @@ pub enum FeedOutcome {
     Fetched {
         stats: ApplyStats,
         warnings: Vec<String>,
+        /// What fetching item links did (a `full_text` feed).
+        full_text: FullTextCounts,
     },
     /// The server answered 304.
     NotModified,
@@ -191,6 +198,8 @@ pub struct PollSummary {
     /// Feeds fetched at another URL after a permanent redirect: (configured,
     /// fetched). The configuration should be edited to the new URL.
     pub moved: Vec<(Url, String)>,
+    /// Item links of `full_text` feeds fetched for their articles.
+    pub full_text: FullTextCounts,
     /// Warnings per feed (repaired markup, empty feeds, skipped items).
     pub warnings: Vec<(Url, String)>,
     /// Topic verdicts computed for new and changed stories.
@@ -327,9 +336,14 @@ impl Poller {
         while let Some((feed, outcome)) = polls.next().await {
             done += 1;
             match outcome? {
-                FeedOutcome::Fetched { stats, warnings } => {
+                FeedOutcome::Fetched {
+                    stats,
+                    warnings,
+                    full_text,
+                } => {
                     summary.fetched += 1;
                     summary.stories += stats;
+                    summary.full_text += full_text;
                     summary
                         .warnings
                         .extend(warnings.into_iter().map(|w| (feed.url.clone(), w)));

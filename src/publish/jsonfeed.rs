@@ -27,6 +27,9 @@ struct ItemOut<'a> {
     title: &'a str,
     content_html: &'a str,
     content_text: &'a str,
+    /// The feed's teaser, for a story that holds the whole article.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     date_published: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -104,6 +107,7 @@ fn item<'a>(meta: &FeedMeta, story: &'a StoredStory) -> ItemOut<'a> {
         title: &story.title,
         content_html: &story.content_html,
         content_text: &story.content_text,
+        summary: story.summary.as_deref(),
         date_published: story.date().as_ref().map(rfc3339),
         date_modified: story.updated_at.as_ref().map(rfc3339),
         authors: story

@@ -62,6 +62,7 @@ fn seed() -> StoredStory {
         updated_at: None,
         first_seen_at: at(2, 8),
         changed_at: at(2, 8),
+        summary: None,
         sources: vec![],
         also_reported_by: vec![],
     }
@@ -83,6 +84,7 @@ fn wire() -> StoredStory {
         updated_at: None,
         first_seen_at: at(2, 10),
         changed_at: at(3, 11),
+        summary: None,
         sources: vec![
             source(
                 "news.example",
@@ -117,6 +119,7 @@ fn hostile() -> StoredStory {
         updated_at: None,
         first_seen_at: at(3, 8),
         changed_at: at(3, 8),
+        summary: None,
         sources: vec![source(
             "evil.example",
             Some("Evil & <Co> \u{1}"),

@@ -43,6 +43,7 @@ const TABLES: &[&str] = &[
     "story_topics",
     "score_queue",
     "meta",
+    "articles",
 ];
 
 /// `meta` keys the target keeps its own of: which algorithm filled its

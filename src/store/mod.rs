@@ -32,9 +32,9 @@ pub use storage::{
 };
 pub use types::{
     AlsoReported, ApplyStats, CandidateCheck, CandidateChecks, FeedId, FeedRecord, FeedUpdate,
-    Fragment, Highlighted, ItemVerdicts, Origin, PRUNE_BATCH, PRUNE_EVERY, PendingStory, Pruned,
-    Recorded, ScoredStory, SearchHit, SearchQuery, SeedChange, Source, StoredStory, StoredVerdict,
-    StoryId, StoryQuery,
+    FetchedArticle, Fragment, Highlighted, ItemVerdicts, Origin, PRUNE_BATCH, PRUNE_EVERY,
+    PendingStory, Pruned, Recorded, ScoredStory, SearchHit, SearchQuery, SeedChange, Source,
+    StoredStory, StoredVerdict, StoryId, StoryQuery,
 };
 
 /// Opens (creating if needed) the configured database as the pipeline uses

@@ -30,9 +30,9 @@ use url::Url;
 
 use super::error::Result;
 use super::types::{
-    ApplyStats, CandidateChecks, FeedId, FeedRecord, FeedUpdate, PendingStory, Pruned, Recorded,
-    ScoredStory, SearchHit, SearchQuery, SeedChange, StoredStory, StoredVerdict, StoryId,
-    StoryQuery,
+    ApplyStats, CandidateChecks, FeedId, FeedRecord, FeedUpdate, FetchedArticle, PendingStory,
+    Pruned, Recorded, ScoredStory, SearchHit, SearchQuery, SeedChange, StoredStory, StoredVerdict,
+    StoryId, StoryQuery,
 };
 use crate::cluster::Fingerprint;
 use crate::normalize::{ContentHash, Story};
@@ -144,6 +144,18 @@ pub trait FeedLog {
 
     /// How many distinct stories each feed has carried, by configured URL.
     fn stories_per_feed(&self) -> Result<HashMap<String, i64>>;
+
+    /// What the article cache holds for each of `links` it has seen (a
+    /// `full_text` feed's item links): `Some(html)` for an extracted
+    /// article, `None` for a link whose fetch or extraction failed. A link
+    /// it has not seen is absent. Recorded by
+    /// [`record_articles`](Self::record_articles), kept across restarts.
+    fn articles(&self, links: &[&str]) -> Result<HashMap<String, Option<String>>>;
+
+    /// Records what fetching each link gave: the outcome's name
+    /// (`"extracted"`, or why not) and the article's sanitized markup when
+    /// there is one. A link recorded again is replaced.
+    fn record_articles(&mut self, articles: &[FetchedArticle], now: DateTime<Utc>) -> Result<()>;
 }
 
 /// Where items and seed articles become stories: the dedup, edit and

@@ -191,6 +191,9 @@ pub struct StoredStory {
     pub first_seen_at: DateTime<Utc>,
     /// Last insert or content change: what a re-render depends on.
     pub changed_at: DateTime<Utc>,
+    /// The feed's teaser when the story holds the article its link leads
+    /// to (a `full_text` feed), plain text.
+    pub summary: Option<String>,
     /// Every feed that carried it, first sighting first.
     pub sources: Vec<Source>,
     /// The other members of its near-duplicate cluster, as links to where
@@ -440,4 +443,17 @@ impl Pruned {
             }
         }
     }
+}
+
+/// What fetching one item link of a `full_text` feed gave, for the
+/// article cache ([`FeedLog::record_articles`](super::FeedLog::record_articles)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchedArticle {
+    /// The item's canonical link.
+    pub link: String,
+    /// `"extracted"`, or the failure's name (`not_an_article`, a fetch
+    /// error's kind).
+    pub outcome: String,
+    /// The article's sanitized markup; `None` when there is none.
+    pub content_html: Option<String>,
 }

@@ -243,6 +243,20 @@ pub fn change_feed(
             });
             file.set(index, "category", Value::from(category.as_str()))?;
         }
+        if let Some(full_text) = change.full_text
+            && feed.full_text != full_text
+        {
+            changes.push(KeyChange {
+                key: "full_text",
+                old: Some(feed.full_text.to_string()),
+                new: full_text.to_string(),
+            });
+            if full_text {
+                file.set(index, "full_text", Value::from(true))?;
+            } else {
+                file.unset(index, "full_text")?;
+            }
+        }
         for key in &change.remove {
             let old = match key {
                 OptionalKey::Title => feed.title.as_ref().map(|t| format!("'{t}'")),

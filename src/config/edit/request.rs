@@ -42,6 +42,9 @@ pub struct FeedChange {
     pub schedule: Option<String>,
     pub enabled: Option<bool>,
     pub category: Option<String>,
+    /// `Some(true)` writes `full_text = true`; `Some(false)` takes the key
+    /// out (false is the default).
+    pub full_text: Option<bool>,
     /// Keys to take out of the entry, so that their default applies again.
     pub remove: Vec<OptionalKey>,
 }

@@ -782,3 +782,45 @@ fn a_name_to_allow_in_a_file_without_a_fetch_table_is_refused_writing_nothing() 
     );
     assert_eq!(fs::read_to_string(&path).unwrap(), text);
 }
+
+#[test]
+fn full_text_is_read_validated_and_set_keeping_a_trailing_comment() {
+    let text = "[topic]\ntitle = \"T\"\n\n[[feeds]]\nurl = \"https://a.example/\"\nfull_text = true\n\n[[feeds]]\nurl = \"https://b.example/\"\ntitle = \"B\"  # teasers only\n";
+    let config = crate::config::from_str(text, Path::new("f.toml")).unwrap();
+    assert!(config.feeds[0].full_text);
+    assert!(!config.feeds[1].full_text, "off unless asked");
+    // Not a boolean: named by its key, line and column.
+    let wrong = text.replace("full_text = true", "full_text = \"yes\"");
+    match crate::config::from_str(&wrong, Path::new("f.toml")) {
+        Err(Error::Invalid { problems, .. }) => {
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert_eq!(problems[0].line, 6, "{problems:?}");
+            assert!(problems[0].key.contains("full_text"), "{problems:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let (_dir, path) = setup(text);
+    let on = FeedChange {
+        full_text: Some(true),
+        ..FeedChange::default()
+    };
+    let edited = change_feed(&path, Selector::Title("b"), &on).unwrap();
+    assert_eq!(
+        edited.to_string(),
+        "changed 'B' https://b.example/: full_text false → true"
+    );
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        text.replace("# teasers only\n", "# teasers only\nfull_text = true\n")
+    );
+    let off = FeedChange {
+        full_text: Some(false),
+        ..FeedChange::default()
+    };
+    change_feed(&path, Selector::Title("b"), &off).unwrap();
+    change_feed(&path, Selector::Url(&url("https://a.example/")), &off).unwrap();
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        text.replace("full_text = true\n", "")
+    );
+}

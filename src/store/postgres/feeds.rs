@@ -13,7 +13,7 @@ use super::open::Store;
 use super::rows::from_unix;
 use crate::store::error::Result;
 use crate::store::storage::FeedLog;
-use crate::store::types::{FeedId, FeedRecord};
+use crate::store::types::{FeedId, FeedRecord, FetchedArticle};
 
 const FEED_COLUMNS: &str = "id, url, title, feed_title, etag, last_modified, last_status, \
      last_error, consecutive_failures, fetch_url, last_fetch_at, next_fetch_at, retry_after, \
@@ -203,5 +203,36 @@ impl FeedLog for Store {
         rows.iter()
             .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
             .collect()
+    }
+
+    fn articles(&self, links: &[&str]) -> Result<HashMap<String, Option<String>>> {
+        let rows = self.client()?.query(
+            "SELECT link, content_html FROM articles WHERE link = ANY($1)",
+            &[&links],
+        )?;
+        rows.iter()
+            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+            .collect()
+    }
+
+    fn record_articles(&mut self, articles: &[FetchedArticle], now: DateTime<Utc>) -> Result<()> {
+        let mut client = self.client()?;
+        let mut tx = client.transaction()?;
+        for article in articles {
+            tx.execute(
+                "INSERT INTO articles (link, outcome, content_html, fetched_at)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (link) DO UPDATE SET outcome = excluded.outcome,
+                     content_html = excluded.content_html, fetched_at = excluded.fetched_at",
+                &[
+                    &article.link,
+                    &article.outcome,
+                    &article.content_html,
+                    &now.timestamp(),
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 }

@@ -28,6 +28,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_bylines.sql",
         include_str!("../../../migrations/postgres/0004_bylines.sql"),
     ),
+    (
+        "0005_full_text.sql",
+        include_str!("../../../migrations/postgres/0005_full_text.sql"),
+    ),
 ];
 
 /// The PostgreSQL schema version this build writes (its own numbering,

@@ -16,9 +16,9 @@ pub(super) const RETIRED_GUID: char = '\u{1f}';
 /// The columns [`story_from_row`] reads, in its order, over `stories s`.
 pub(super) const STORY_COLUMNS: &str = "s.id, s.uid, s.origin, s.seed_key, s.title, s.link, \
      s.author, s.content_html, s.content_text, s.published_at, s.updated_at, s.first_seen_at, \
-     s.changed_at";
+     s.changed_at, s.summary";
 /// How many columns [`STORY_COLUMNS`] names.
-pub(super) const STORY_COLUMN_COUNT: usize = 13;
+pub(super) const STORY_COLUMN_COUNT: usize = 14;
 
 pub(super) fn story_from_row(row: &Row) -> Result<StoredStory> {
     let origin: String = row.try_get(2)?;
@@ -40,6 +40,7 @@ pub(super) fn story_from_row(row: &Row) -> Result<StoredStory> {
         updated_at: row.try_get::<_, Option<i64>>(10)?.and_then(from_unix),
         first_seen_at: from_unix(row.try_get(11)?).unwrap_or_default(),
         changed_at: from_unix(row.try_get(12)?).unwrap_or_default(),
+        summary: row.try_get(13)?,
         sources: Vec::new(),
         also_reported_by: Vec::new(),
     })

@@ -362,9 +362,9 @@ fn insert_story(
         "WITH n AS (SELECT nextval(pg_get_serial_sequence('stories', 'id')) AS id)
          INSERT INTO stories (id, uid, content_hash, origin, seed_key, title, link, author,
                               content_html, content_text, published_at, updated_at,
-                              first_seen_at, changed_at, cluster_id)
+                              first_seen_at, changed_at, cluster_id, summary)
          SELECT n.id, replace(gen_random_uuid()::text, '-', ''), $1, $2, $3, $4, $5, $6, $7,
-                $8, $9, $10, $11, $11, coalesce($12, n.id)
+                $8, $9, $10, $11, $11, coalesce($12, n.id), $13
          FROM n
          RETURNING id",
         &[
@@ -380,6 +380,7 @@ fn insert_story(
             &plausible(story.updated, now),
             &now.timestamp(),
             &joined.map(|cluster| cluster.0),
+            &story.summary,
         ],
     )?;
     let id = StoryId(row.try_get(0)?);
@@ -404,7 +405,7 @@ fn update_story_content(
     tx.execute(
         "UPDATE stories SET content_hash = $2, title = $3, link = $4, author = $5,
                 content_html = $6, content_text = $7, published_at = $8, updated_at = $9,
-                changed_at = $10
+                changed_at = $10, summary = $11
          WHERE id = $1",
         &[
             &id.0,
@@ -417,6 +418,7 @@ fn update_story_content(
             &plausible(story.published, now),
             &plausible(story.updated, now),
             &now.timestamp(),
+            &story.summary,
         ],
     )?;
     cluster::place_edited(tx, id, &story.fingerprint, now)?;

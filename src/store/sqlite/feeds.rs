@@ -12,7 +12,7 @@ use super::open::Store;
 use super::rows::from_unix;
 use crate::store::error::{Error, Result};
 use crate::store::storage::FeedLog;
-use crate::store::types::{FeedId, FeedRecord};
+use crate::store::types::{FeedId, FeedRecord, FetchedArticle};
 
 impl FeedLog for Store {
     fn ensure_feed(
@@ -161,6 +161,46 @@ impl FeedLog for Store {
         )?;
         let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<HashMap<String, i64>>>()?)
+    }
+
+    fn articles(&self, links: &[&str]) -> Result<HashMap<String, Option<String>>> {
+        let mut lookup = self
+            .conn
+            .prepare_cached("SELECT content_html FROM articles WHERE link = ?1")?;
+        let mut found = HashMap::new();
+        for &link in links {
+            if let Some(html) = lookup
+                .query_row([link], |row| row.get::<_, Option<String>>(0))
+                .optional()?
+            {
+                found.insert(link.to_owned(), html);
+            }
+        }
+        Ok(found)
+    }
+
+    fn record_articles(&mut self, articles: &[FetchedArticle], now: DateTime<Utc>) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO articles (link, outcome, content_html, fetched_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (link) DO UPDATE SET outcome = excluded.outcome,
+                     content_html = excluded.content_html, fetched_at = excluded.fetched_at",
+            )?;
+            for article in articles {
+                insert.execute(params![
+                    article.link,
+                    article.outcome,
+                    article.content_html,
+                    now.timestamp()
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     fn record_not_modified(&mut self, feed: FeedId, now: DateTime<Utc>) -> Result<()> {

@@ -55,6 +55,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0011_bylines.sql",
         include_str!("../../../migrations/0011_bylines.sql"),
     ),
+    (
+        "0012_full_text.sql",
+        include_str!("../../../migrations/0012_full_text.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

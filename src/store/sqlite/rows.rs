@@ -13,9 +13,9 @@ pub(super) const RETIRED_GUID: char = '\u{1f}';
 
 /// The columns [`story_from_row`] reads, in its order.
 pub(super) const STORY_COLUMNS: &str = "id, uid, origin, seed_key, title, link, author, content_html, \
-     content_text, published_at, updated_at, first_seen_at, changed_at";
+     content_text, published_at, updated_at, first_seen_at, changed_at, summary";
 /// How many columns [`STORY_COLUMNS`] names.
-pub(super) const STORY_COLUMN_COUNT: usize = 13;
+pub(super) const STORY_COLUMN_COUNT: usize = 14;
 
 pub(super) fn story_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredStory> {
     let origin: String = row.get(2)?;
@@ -37,6 +37,7 @@ pub(super) fn story_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Stored
         updated_at: row.get::<_, Option<i64>>(10)?.and_then(from_unix),
         first_seen_at: from_unix(row.get(11)?).unwrap_or_default(),
         changed_at: from_unix(row.get(12)?).unwrap_or_default(),
+        summary: row.get(13)?,
         sources: Vec::new(),
         also_reported_by: Vec::new(),
     })

@@ -388,9 +388,9 @@ fn insert_story(
     tx.prepare_cached(
         "INSERT INTO stories (id, uid, content_hash, origin, seed_key, title, link, author,
                               content_html, content_text, published_at, updated_at,
-                              first_seen_at, changed_at, cluster_id)
+                              first_seen_at, changed_at, cluster_id, summary)
          SELECT n, lower(hex(randomblob(16))), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11,
-                coalesce(?12, n)
+                coalesce(?12, n), ?13
          FROM (SELECT coalesce(max(id), 0) + 1 AS n FROM stories)",
     )?
     .execute(params![
@@ -406,6 +406,7 @@ fn insert_story(
         plausible(story.updated, now),
         now.timestamp(),
         placement.joined.map(|cluster| cluster.0),
+        story.summary,
     ])?;
     let id = StoryId(tx.last_insert_rowid());
     cluster::index_new(tx, id, &story.fingerprint, &placement, now)?;
@@ -485,7 +486,7 @@ fn update_story_content(
     tx.prepare_cached(
         "UPDATE stories SET content_hash = ?2, title = ?3, link = ?4, author = ?5,
                 content_html = ?6, content_text = ?7, published_at = ?8, updated_at = ?9,
-                changed_at = ?10
+                changed_at = ?10, summary = ?11
          WHERE id = ?1",
     )?
     .execute(params![
@@ -499,6 +500,7 @@ fn update_story_content(
         plausible(story.published, now),
         plausible(story.updated, now),
         now.timestamp(),
+        story.summary,
     ])?;
     cluster::place_edited(tx, id, &story.fingerprint, now)?;
     Ok(())

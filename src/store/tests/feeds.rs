@@ -100,3 +100,63 @@ contract!(fn stories_per_feed_counts_distinct_stories(db) {
     assert_eq!(counts.get("https://b.example/feed"), Some(&1));
     assert_eq!(counts.get("https://c.example/feed"), Some(&0));
 });
+
+contract!(fn the_article_cache_remembers_each_link_across_opens(db) {
+    use crate::store::FetchedArticle;
+    let mut store = db.open();
+    assert!(store.articles(&["https://a.example/1"]).unwrap().is_empty());
+    let fetched = [
+        FetchedArticle {
+            link: "https://a.example/1".to_owned(),
+            outcome: "extracted".to_owned(),
+            content_html: Some("<p>Whole text.</p>".to_owned()),
+        },
+        FetchedArticle {
+            link: "https://a.example/2".to_owned(),
+            outcome: "not_an_article".to_owned(),
+            content_html: None,
+        },
+    ];
+    store.record_articles(&fetched, now()).unwrap();
+    drop(store);
+    let mut store = db.open();
+    let found = store
+        .articles(&["https://a.example/1", "https://a.example/2", "https://a.example/3"])
+        .unwrap();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found["https://a.example/1"].as_deref(), Some("<p>Whole text.</p>"));
+    assert_eq!(found["https://a.example/2"], None);
+    // Recorded again: replaced.
+    store
+        .record_articles(
+            &[FetchedArticle {
+                link: "https://a.example/2".to_owned(),
+                outcome: "extracted".to_owned(),
+                content_html: Some("<p>Later.</p>".to_owned()),
+            }],
+            now(),
+        )
+        .unwrap();
+    let found = store.articles(&["https://a.example/2"]).unwrap();
+    assert_eq!(found["https://a.example/2"].as_deref(), Some("<p>Later.</p>"));
+});
+
+contract!(fn a_story_keeps_its_summary(db) {
+    let mut store = db.open();
+    let a = feed(&mut *store, "https://a.example/feed");
+    let mut with_summary = item("a", "T", "The whole article text.");
+    with_summary.story.summary = Some("The teaser.".to_owned());
+    store
+        .apply_update(a, now(), &update(vec![with_summary, item("b", "U", "Other text.")]))
+        .unwrap();
+    let stories = store.stories(&crate::store::StoryQuery::default()).unwrap();
+    let summary = |title: &str| {
+        stories
+            .iter()
+            .find(|story| story.title == title)
+            .map(|story| story.summary.clone())
+            .unwrap()
+    };
+    assert_eq!(summary("T").as_deref(), Some("The teaser."));
+    assert_eq!(summary("U"), None);
+});
