@@ -11,7 +11,9 @@
 //!
 //! A link that fails (fetch, not an article, empty extraction) is cached
 //! as failed, logged once, counted ([`FullTextCounts`]) and keeps its
-//! teaser; nothing here fails the feed.
+//! teaser; nothing here fails the feed. A failure that may pass (a
+//! timeout, an error status) is fetched again after
+//! [`RETRY_FAILED_AFTER`], if a poll still carries the link.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -27,12 +29,29 @@ use crate::article;
 use crate::error::error_chain;
 use crate::fetch::{Fetched, Fetcher};
 use crate::normalize;
-use crate::store::{FeedUpdate, FetchedArticle, SharedStore};
+use crate::store::{CachedArticle, FeedUpdate, FetchedArticle, SharedStore};
 
 /// The least time between the starts of two article requests to one host,
 /// whatever feeds lead there: a teaser feed of fifty items does not become
 /// fifty requests at once to a news site.
 pub const SPACING: Duration = Duration::from_millis(250);
+
+/// How long a link whose fetch failed in a way that may pass (a timeout,
+/// a refused connection, an error status) waits before it is fetched
+/// again, at a poll that still carries it. A page that is no article, or
+/// a fetch refused for good (gone, too large, the SSRF guard), is not.
+pub const RETRY_FAILED_AFTER: Duration = Duration::from_secs(60 * 60);
+
+/// Failures ([`FetchedArticle::outcome`]) that may pass: fetch errors of
+/// these kinds.
+const PASSING_FAILURES: [&str; 4] = ["timeout", "connect", "request", "status"];
+
+/// Whether a cached link is fetched again at `now`.
+fn fetch_again(cached: &CachedArticle, now: chrono::DateTime<Utc>) -> bool {
+    cached.content_html.is_none()
+        && PASSING_FAILURES.contains(&cached.outcome.as_str())
+        && (now - cached.fetched_at).to_std().unwrap_or(Duration::ZERO) >= RETRY_FAILED_AFTER
+}
 
 /// Article pages fetched at once for one feed (different hosts; one host
 /// gets one at a time).
@@ -121,9 +140,14 @@ pub(super) async fn articles(
             return (HashMap::new(), counts);
         }
     };
+    let now = Utc::now();
     let missing: Vec<Url> = links
         .into_iter()
-        .filter(|link| !cached.contains_key(link.as_str()))
+        .filter(|link| {
+            cached
+                .get(link.as_str())
+                .is_none_or(|cached| fetch_again(cached, now))
+        })
         .collect();
     let fetched: Vec<FetchedArticle> = futures_util::stream::iter(missing)
         .map(|link| async move {
@@ -135,7 +159,7 @@ pub(super) async fn articles(
         .await;
     let mut articles: HashMap<String, String> = cached
         .into_iter()
-        .filter_map(|(link, html)| Some((link, html?)))
+        .filter_map(|(link, cached)| Some((link, cached.content_html?)))
         .collect();
     counts.cached = articles.len();
     for article in &fetched {
@@ -216,3 +240,6 @@ pub(super) fn apply(update: &mut FeedUpdate, articles: &HashMap<String, String>)
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -31,10 +31,10 @@ pub use storage::{
     StoryWriter, TopicVerdicts,
 };
 pub use types::{
-    AlsoReported, ApplyStats, CandidateCheck, CandidateChecks, FeedId, FeedRecord, FeedUpdate,
-    FetchedArticle, Fragment, Highlighted, ItemVerdicts, Origin, PRUNE_BATCH, PRUNE_EVERY,
-    PendingStory, Pruned, Recorded, ScoredStory, SearchHit, SearchQuery, SeedChange, Source,
-    StoredStory, StoredVerdict, StoryId, StoryQuery,
+    AlsoReported, ApplyStats, CachedArticle, CandidateCheck, CandidateChecks, FeedId, FeedRecord,
+    FeedUpdate, FetchedArticle, Fragment, Highlighted, ItemVerdicts, Origin, PRUNE_BATCH,
+    PRUNE_EVERY, PendingStory, Pruned, Recorded, ScoredStory, SearchHit, SearchQuery, SeedChange,
+    Source, StoredStory, StoredVerdict, StoryId, StoryQuery,
 };
 
 /// Opens (creating if needed) the configured database as the pipeline uses

@@ -30,9 +30,9 @@ use url::Url;
 
 use super::error::Result;
 use super::types::{
-    ApplyStats, CandidateChecks, FeedId, FeedRecord, FeedUpdate, FetchedArticle, PendingStory,
-    Pruned, Recorded, ScoredStory, SearchHit, SearchQuery, SeedChange, StoredStory, StoredVerdict,
-    StoryId, StoryQuery,
+    ApplyStats, CachedArticle, CandidateChecks, FeedId, FeedRecord, FeedUpdate, FetchedArticle,
+    PendingStory, Pruned, Recorded, ScoredStory, SearchHit, SearchQuery, SeedChange, StoredStory,
+    StoredVerdict, StoryId, StoryQuery,
 };
 use crate::cluster::Fingerprint;
 use crate::normalize::{ContentHash, Story};
@@ -146,11 +146,11 @@ pub trait FeedLog {
     fn stories_per_feed(&self) -> Result<HashMap<String, i64>>;
 
     /// What the article cache holds for each of `links` it has seen (a
-    /// `full_text` feed's item links): `Some(html)` for an extracted
-    /// article, `None` for a link whose fetch or extraction failed. A link
-    /// it has not seen is absent. Recorded by
-    /// [`record_articles`](Self::record_articles), kept across restarts.
-    fn articles(&self, links: &[&str]) -> Result<HashMap<String, Option<String>>>;
+    /// `full_text` feed's item links): the extracted article, or none with
+    /// the failure's name, and when. A link it has not seen is absent.
+    /// Recorded by [`record_articles`](Self::record_articles), kept across
+    /// restarts.
+    fn articles(&self, links: &[&str]) -> Result<HashMap<String, CachedArticle>>;
 
     /// Records what fetching each link gave: the outcome's name
     /// (`"extracted"`, or why not) and the article's sanitized markup when

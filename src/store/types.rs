@@ -457,3 +457,16 @@ pub struct FetchedArticle {
     /// The article's sanitized markup; `None` when there is none.
     pub content_html: Option<String>,
 }
+
+/// What the article cache holds for one link
+/// ([`FeedLog::articles`](super::FeedLog::articles)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedArticle {
+    /// The article's sanitized markup; `None` when the last fetch gave none.
+    pub content_html: Option<String>,
+    /// As recorded: `"extracted"` or the failure's name.
+    pub outcome: String,
+    /// When it was last fetched: a failure that may pass (a timeout, a
+    /// server error) is fetched again once it is old enough.
+    pub fetched_at: chrono::DateTime<chrono::Utc>,
+}

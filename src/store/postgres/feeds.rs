@@ -13,7 +13,7 @@ use super::open::Store;
 use super::rows::from_unix;
 use crate::store::error::Result;
 use crate::store::storage::FeedLog;
-use crate::store::types::{FeedId, FeedRecord, FetchedArticle};
+use crate::store::types::{CachedArticle, FeedId, FeedRecord, FetchedArticle};
 
 const FEED_COLUMNS: &str = "id, url, title, feed_title, etag, last_modified, last_status, \
      last_error, consecutive_failures, fetch_url, last_fetch_at, next_fetch_at, retry_after, \
@@ -205,13 +205,24 @@ impl FeedLog for Store {
             .collect()
     }
 
-    fn articles(&self, links: &[&str]) -> Result<HashMap<String, Option<String>>> {
+    fn articles(&self, links: &[&str]) -> Result<HashMap<String, CachedArticle>> {
         let rows = self.client()?.query(
-            "SELECT link, content_html FROM articles WHERE link = ANY($1)",
+            "SELECT link, content_html, outcome, fetched_at FROM articles WHERE link = ANY($1)",
             &[&links],
         )?;
         rows.iter()
-            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+            .map(|row| {
+                Ok((
+                    row.try_get(0)?,
+                    CachedArticle {
+                        content_html: row.try_get(1)?,
+                        outcome: row.try_get(2)?,
+                        // Out of range only if written by hand: as old as can be.
+                        fetched_at: DateTime::from_timestamp(row.try_get(3)?, 0)
+                            .unwrap_or(DateTime::UNIX_EPOCH),
+                    },
+                ))
+            })
             .collect()
     }
 

@@ -12,7 +12,7 @@ use super::open::Store;
 use super::rows::from_unix;
 use crate::store::error::{Error, Result};
 use crate::store::storage::FeedLog;
-use crate::store::types::{FeedId, FeedRecord, FetchedArticle};
+use crate::store::types::{CachedArticle, FeedId, FeedRecord, FetchedArticle};
 
 impl FeedLog for Store {
     fn ensure_feed(
@@ -163,17 +163,24 @@ impl FeedLog for Store {
         Ok(rows.collect::<rusqlite::Result<HashMap<String, i64>>>()?)
     }
 
-    fn articles(&self, links: &[&str]) -> Result<HashMap<String, Option<String>>> {
-        let mut lookup = self
-            .conn
-            .prepare_cached("SELECT content_html FROM articles WHERE link = ?1")?;
+    fn articles(&self, links: &[&str]) -> Result<HashMap<String, CachedArticle>> {
+        let mut lookup = self.conn.prepare_cached(
+            "SELECT content_html, outcome, fetched_at FROM articles WHERE link = ?1",
+        )?;
         let mut found = HashMap::new();
         for &link in links {
-            if let Some(html) = lookup
-                .query_row([link], |row| row.get::<_, Option<String>>(0))
+            if let Some(cached) = lookup
+                .query_row([link], |row| {
+                    Ok(CachedArticle {
+                        content_html: row.get(0)?,
+                        outcome: row.get(1)?,
+                        // Out of range only if written by hand: as old as can be.
+                        fetched_at: from_unix(row.get(2)?).unwrap_or(DateTime::UNIX_EPOCH),
+                    })
+                })
                 .optional()?
             {
-                found.insert(link.to_owned(), html);
+                found.insert(link.to_owned(), cached);
             }
         }
         Ok(found)

@@ -124,8 +124,11 @@ contract!(fn the_article_cache_remembers_each_link_across_opens(db) {
         .articles(&["https://a.example/1", "https://a.example/2", "https://a.example/3"])
         .unwrap();
     assert_eq!(found.len(), 2, "{found:?}");
-    assert_eq!(found["https://a.example/1"].as_deref(), Some("<p>Whole text.</p>"));
-    assert_eq!(found["https://a.example/2"], None);
+    let one = &found["https://a.example/1"];
+    assert_eq!(one.content_html.as_deref(), Some("<p>Whole text.</p>"));
+    assert_eq!((one.outcome.as_str(), one.fetched_at), ("extracted", now()));
+    let two = &found["https://a.example/2"];
+    assert_eq!((two.content_html.as_deref(), two.outcome.as_str()), (None, "not_an_article"));
     // Recorded again: replaced.
     store
         .record_articles(
@@ -138,7 +141,10 @@ contract!(fn the_article_cache_remembers_each_link_across_opens(db) {
         )
         .unwrap();
     let found = store.articles(&["https://a.example/2"]).unwrap();
-    assert_eq!(found["https://a.example/2"].as_deref(), Some("<p>Later.</p>"));
+    assert_eq!(
+        found["https://a.example/2"].content_html.as_deref(),
+        Some("<p>Later.</p>")
+    );
 });
 
 contract!(fn a_story_keeps_its_summary(db) {
