@@ -107,6 +107,11 @@ impl SharedStore {
             let now = Utc::now();
             let (on_topic, off_topic) = retention.cutoffs(now);
             let pruned = Pruned::until_done(|| store.lock().prune_batch(on_topic, off_topic))?;
+            // Cached articles go with the longest finite retention: older
+            // than that, no story kept for a limited time still needs one.
+            if let Some(cutoff) = on_topic.into_iter().chain(off_topic).min() {
+                store.lock().prune_articles(cutoff)?;
+            }
             store.lock().set_pruned_at(now)?;
             Ok(pruned)
         })

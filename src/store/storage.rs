@@ -378,6 +378,12 @@ pub trait Prune {
         off_topic_before: Option<DateTime<Utc>>,
     ) -> Result<Pruned>;
 
+    /// Deletes the article cache's links (`full_text` feeds) last fetched
+    /// before `fetched_before`; returns how many. An item still carried
+    /// after that is fetched again once: the cache only has to outlive the
+    /// items feeds carry, not grow with every link ever seen.
+    fn prune_articles(&mut self, fetched_before: DateTime<Utc>) -> Result<u64>;
+
     /// When retention last ran to the end, as [`Prune::set_pruned_at`]
     /// recorded it; `None` if never. Retention reads every story, and
     /// stories age by days: callers skip it when it ran within the hour

@@ -72,4 +72,11 @@ impl Prune for Store {
             stories,
         })
     }
+
+    fn prune_articles(&mut self, fetched_before: DateTime<Utc>) -> Result<u64> {
+        Ok(self.client()?.execute(
+            "DELETE FROM articles WHERE fetched_at < $1",
+            &[&fetched_before.timestamp()],
+        )?)
+    }
 }

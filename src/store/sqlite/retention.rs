@@ -92,6 +92,14 @@ impl Prune for Store {
         }
     }
 
+    fn prune_articles(&mut self, fetched_before: DateTime<Utc>) -> Result<u64> {
+        let deleted = self
+            .conn
+            .prepare_cached("DELETE FROM articles WHERE fetched_at < ?1")?
+            .execute([fetched_before.timestamp()])?;
+        Ok(u64::try_from(deleted).unwrap_or(u64::MAX))
+    }
+
     fn pruned_at(&self) -> Result<Option<DateTime<Utc>>> {
         let at: Option<String> = self
             .conn

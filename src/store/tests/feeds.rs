@@ -147,6 +147,21 @@ contract!(fn the_article_cache_remembers_each_link_across_opens(db) {
     );
 });
 
+contract!(fn cached_articles_fetched_before_a_cutoff_are_pruned(db) {
+    use crate::store::FetchedArticle;
+    let mut store = db.open();
+    let article = |link: &str| FetchedArticle {
+        link: link.to_owned(),
+        outcome: "extracted".to_owned(),
+        content_html: Some("<p>Text.</p>".to_owned()),
+    };
+    store.record_articles(&[article("https://a.example/old")], now() - chrono::Duration::days(40)).unwrap();
+    store.record_articles(&[article("https://a.example/new")], now()).unwrap();
+    assert_eq!(store.prune_articles(now() - chrono::Duration::days(30)).unwrap(), 1);
+    let found = store.articles(&["https://a.example/old", "https://a.example/new"]).unwrap();
+    assert_eq!(found.keys().collect::<Vec<_>>(), vec!["https://a.example/new"]);
+});
+
 contract!(fn a_story_keeps_its_summary(db) {
     let mut store = db.open();
     let a = feed(&mut *store, "https://a.example/feed");
