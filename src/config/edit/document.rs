@@ -272,17 +272,7 @@ impl<'a> Editing<'a> {
         let Some(after) = feeds.iter().last().and_then(Table::position) else {
             return String::new();
         };
-        let mut next: Option<isize> = None;
-        visit_tables(self.doc.as_table(), &mut |t| {
-            if let Some(p) = t.position()
-                && p > after
-                && !t.is_implicit()
-                && next.is_none_or(|n| p < n)
-            {
-                next = Some(p);
-            }
-        });
-        let Some(next) = next else {
+        let Some(next) = self.next_table_after(after) else {
             let trailing = self.doc.trailing().as_str().unwrap_or("").to_owned();
             let (attached, rest) = split_attached(&trailing, false);
             let attached = attached.to_owned();
@@ -306,6 +296,22 @@ impl<'a> Editing<'a> {
             }
         });
         attached
+    }
+
+    /// The position of the first table written after position `after`
+    /// (an implicit table has no header of its own to come after).
+    fn next_table_after(&self, after: isize) -> Option<isize> {
+        let mut next: Option<isize> = None;
+        visit_tables(self.doc.as_table(), &mut |t| {
+            if let Some(p) = t.position()
+                && p > after
+                && !t.is_implicit()
+                && next.is_none_or(|n| p < n)
+            {
+                next = Some(p);
+            }
+        });
+        next
     }
 
     /// A position after every table, for the first `[[feeds]]` entry.
@@ -349,19 +355,7 @@ impl<'a> Editing<'a> {
             return Ok(());
         }
         let after = removed.position();
-        let next = after.and_then(|after| {
-            let mut next: Option<isize> = None;
-            visit_tables(self.doc.as_table(), &mut |t| {
-                if let Some(p) = t.position()
-                    && p > after
-                    && !t.is_implicit()
-                    && next.is_none_or(|n| p < n)
-                {
-                    next = Some(p);
-                }
-            });
-            next
-        });
+        let next = after.and_then(|after| self.next_table_after(after));
         let mut moved = false;
         if let Some(next) = next {
             visit_tables_mut(self.doc.as_table_mut(), &mut |t| {
