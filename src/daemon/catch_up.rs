@@ -46,6 +46,7 @@ impl CatchUpTask {
                 () = tokio::time::sleep(RETRY_AFTER), if retry => {}
             }
             retry = false;
+            super::poll_task::refresh_backlog(&self.store, &self.metrics).await;
             let topics = self.topics.clone();
             let changes = self.changes.clone();
             let run = scoring::score_pending(
@@ -115,7 +116,7 @@ impl CatchUpTask {
                     }
                 }
             }
-            super::poll_task::refresh_counts(&self.store, &self.metrics).await;
+            super::poll_task::refresh_backlog(&self.store, &self.metrics).await;
         }
     }
 }

@@ -214,7 +214,7 @@ pub async fn run(
         next: HashMap::new(),
         in_flight: HashSet::new(),
     };
-    poll_task::refresh_counts(daemon.poller.store(), &daemon.metrics).await;
+    poll_task::refresh_story_count(daemon.poller.store(), &daemon.metrics).await;
     daemon.plan_all().await?;
     notifier.ready();
     notifier.status(&format!(

@@ -16,7 +16,7 @@ use url::Url;
 
 use super::config_watch::watch_files;
 use super::make_current;
-use super::poll_task::{Done, PollTask, refresh_counts};
+use super::poll_task::{Done, PollTask, refresh_story_count};
 use super::systemd::Notifier;
 use crate::config::{self, Config, FeedConfig};
 use crate::error::error_chain;
@@ -345,7 +345,7 @@ impl Daemon {
             "configuration reloaded"
         );
         self.changes.bump();
-        refresh_counts(self.poller.store(), &self.metrics).await;
+        refresh_story_count(self.poller.store(), &self.metrics).await;
         Ok(())
     }
 }
