@@ -99,6 +99,21 @@ impl SharedStore {
         .await
     }
 
+    /// Indexes one full batch ([`INDEX_BATCH`]) of the stories waiting for
+    /// search, if that many wait; returns how many it indexed (0 or a
+    /// batch). For indexing while a poll stores: a batch indexed in one
+    /// transaction makes one large segment, where indexing whatever is
+    /// queued at each turn would make many small ones for FTS5 to merge.
+    pub async fn index_full_batch(&self) -> Result<usize, Error> {
+        self.call(|store| {
+            if store.pending_index_count()? < INDEX_BATCH as i64 {
+                return Ok(0);
+            }
+            store.index_pending(INDEX_BATCH)
+        })
+        .await
+    }
+
     /// Deletes the clusters `retention` no longer keeps (see
     /// `store::retention`), a batch per lock, and records when
     /// ([`Prune::set_pruned_at`](super::Prune::set_pruned_at)).

@@ -11,3 +11,40 @@ fn excerpt_cuts_at_a_word_boundary() {
     assert_eq!(excerpt("abcdefghij", 4), "abcd…");
     assert_eq!(excerpt("ééééé ééé", 6), "ééééé…");
 }
+
+/// The reference: `split_whitespace` joined by single spaces.
+fn words_joined(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn whitespace_is_collapsed_as_split_whitespace_splits_on_every_byte() {
+    // Every ASCII byte between two words, alone and doubled, at the ends
+    // too: the byte path must call exactly the bytes whitespace that
+    // `char::is_whitespace` does (vertical tab included).
+    for byte in 0u8..0x80 {
+        let c = char::from(byte);
+        for text in [
+            format!("a{c}b"),
+            format!("{c}a{c}{c}b{c}"),
+            format!("{c}{c}"),
+            format!("Ab{c}Cd"),
+        ] {
+            assert_eq!(
+                super::collapse_whitespace(&text),
+                words_joined(&text),
+                "{byte:#04x}"
+            );
+            assert_eq!(
+                super::normalize_for_hash(&text),
+                words_joined(&text).to_lowercase(),
+                "{byte:#04x}"
+            );
+        }
+    }
+    // Non-ASCII text keeps Unicode's whitespace (no-break space, ideographic
+    // space).
+    let text = "a\u{a0}b\u{3000} c\u{2028}";
+    assert_eq!(super::collapse_whitespace(text), "a b c");
+    assert_eq!(words_joined(text), "a b c");
+}
