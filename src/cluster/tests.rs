@@ -157,13 +157,79 @@ fn short_items_do_not_take_part() {
 
 #[test]
 fn the_hash_is_fixed_across_builds() {
-    // The bands are persisted: if this changes, so must ALGORITHM. The
-    // value was checked against an independent FNV-1a + SplitMix64.
+    // The bands are persisted: if any of these changes, so must ALGORITHM.
+    // The values were computed by an independent implementation (Python:
+    // FNV-1a 64 + SplitMix64 per word, the rotations, the one-permutation
+    // bins and their densification, the band keys).
+    assert_eq!(word_hash("the"), 0x9019_6226_0b6a_34d5);
     assert_eq!(
-        shingle_hash(&["the", "rail", "line"]),
-        0x4e10_f458_06b1_56f7
+        shingle_hash(word_hash("the"), word_hash("rail"), word_hash("line")),
+        0x233e_d121_c984_233b
     );
-    assert_eq!(PERMUTATION_KEYS[0].0 & 1, 1);
+    assert_eq!(shingles("Two words", ""), [0x10c7_b2b4_dd05_bbcc]);
+    // No empty bin, 6 empty bins, 32 empty bins.
+    let wire = fingerprint(WIRE_TITLE, WIRE);
+    assert_eq!(wire.bands()[0], 0x486b_4406_1a4b_c05d);
+    assert_eq!(wire.bands()[15], 0xdb92_61e1_9501_12e4);
+    let other = fingerprint(OTHER_TITLE, OTHER);
+    assert_eq!(other.bands()[0], 0xb2ae_3986_2cea_6fa0);
+    assert_eq!(other.bands()[15], 0xd9d6_6a37_7662_1bab);
+    let short = fingerprint(
+        "",
+        "The river rose above its banks on Sunday and closed the main rail line \
+         between two towns for three days.",
+    );
+    assert_eq!(short.shingles().len(), 18);
+    assert_eq!(short.bands()[0], 0x6d7f_b21d_0091_af55);
+    assert_eq!(short.bands()[15], 0x48eb_d5a4_1e08_0ee4);
+}
+
+#[test]
+fn the_word_split_reads_unicode_as_char_is_alphanumeric_does() {
+    for text in [
+        "ça coûte 3\u{a0}€ — déjà vu, naïve café",
+        "Москва: 12 000 человек",
+        "東京 2024 年 オリンピック",
+        "a\u{2013}b c\u{0301}d e\u{200b}f ½ ²³ x",
+        "",
+        "   ",
+        "end.",
+    ] {
+        let mut hashed = Vec::new();
+        for_each_word_hash(text, |hash| hashed.push(hash));
+        let expected: Vec<u64> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|word| !word.is_empty())
+            .map(word_hash)
+            .collect();
+        assert_eq!(hashed, expected, "{text:?}");
+    }
+}
+
+#[test]
+fn word_order_matters_within_a_shingle() {
+    let a = shingles("", "rail line closed");
+    assert_eq!(a.len(), 1);
+    assert_ne!(a, shingles("", "closed rail line"));
+    assert_ne!(a, shingles("", "line rail closed"));
+    assert_ne!(shingles("", "a a b"), shingles("", "a b a"));
+    // A repeated word does not cancel out.
+    assert_ne!(shingles("", "a a a"), shingles("", "b b b"));
+}
+
+#[test]
+fn densification_fills_every_bin_from_a_filled_one() {
+    // 12 shingles: most of the 48 bins are empty before densification.
+    let few: Vec<u64> = (1..=12).map(mix).collect();
+    let signature = minhash(&few);
+    let values: Vec<u32> = few.iter().map(|&s| s as u32).collect();
+    assert!(
+        signature.iter().all(|v| values.contains(v)),
+        "{signature:?}"
+    );
+    // One shingle fills every bin with its value.
+    assert_eq!(minhash(&[mix(7)]), [mix(7) as u32; PERMUTATIONS]);
+    assert_eq!(minhash(&[]), [u32::MAX; PERMUTATIONS]);
 }
 
 #[test]

@@ -15,6 +15,13 @@ use crate::store::{Storage, Store, postgres};
 pub(crate) trait TestDb {
     /// A new handle, as `store::connect` would open it.
     fn open(&self) -> Box<dyn Storage>;
+
+    /// Runs SQL straight on the database, past the store: to make it look
+    /// as an older build left it. Statements separated by `;`.
+    fn execute(&self, sql: &str);
+
+    /// The single integer that `sql` selects, read past the store.
+    fn query_i64(&self, sql: &str) -> i64;
 }
 
 /// A SQLite file in a temporary folder.
@@ -25,6 +32,20 @@ pub(crate) struct SqliteDb {
 impl TestDb for SqliteDb {
     fn open(&self) -> Box<dyn Storage> {
         Box::new(Store::open(&self.dir.path().join("feedloom.db")).unwrap())
+    }
+
+    fn execute(&self, sql: &str) {
+        rusqlite::Connection::open(self.dir.path().join("feedloom.db"))
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap();
+    }
+
+    fn query_i64(&self, sql: &str) -> i64 {
+        rusqlite::Connection::open(self.dir.path().join("feedloom.db"))
+            .unwrap()
+            .query_row(sql, [], |row| row.get(0))
+            .unwrap()
     }
 }
 
@@ -44,6 +65,21 @@ pub(crate) struct PostgresDb {
 impl TestDb for PostgresDb {
     fn open(&self) -> Box<dyn Storage> {
         Box::new(postgres::Store::open(&self.url).unwrap())
+    }
+
+    fn execute(&self, sql: &str) {
+        ::postgres::Client::connect(&self.url, ::postgres::NoTls)
+            .unwrap()
+            .batch_execute(sql)
+            .unwrap();
+    }
+
+    fn query_i64(&self, sql: &str) -> i64 {
+        ::postgres::Client::connect(&self.url, ::postgres::NoTls)
+            .unwrap()
+            .query_one(sql, &[])
+            .unwrap()
+            .get(0)
     }
 }
 

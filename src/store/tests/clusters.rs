@@ -180,3 +180,51 @@ contract!(fn the_five_seed_articles_are_five_clusters(db) {
     assert!(entries.iter().all(|e| e.also_reported_by.is_empty()));
     assert!(entries.iter().all(|e| e.origin == Origin::Seed));
 });
+
+contract!(fn bands_filled_by_another_algorithm_are_recomputed_at_open(db) {
+    let mut store = db.open();
+    let a = feed(&mut *store, "https://a.example/feed");
+    let b = feed(&mut *store, "https://b.example/feed");
+    store
+        .apply_update(a, now(), &update(vec![item("a1", WIRE_TITLE, WIRE)]))
+        .unwrap();
+    drop(store);
+    let bands = crate::cluster::BANDS as i64;
+    // As an older build's index looks: its own keys (none of this build's)
+    // under its own algorithm's name.
+    db.execute(
+        "UPDATE story_bands SET hash = band;
+         UPDATE meta SET value = 'minhash fnv1a64+splitmix 3-word shingles 16x3 v2'
+          WHERE key = 'cluster_algorithm'",
+    );
+    assert_eq!(
+        db.query_i64("SELECT count(*) FROM story_bands WHERE hash = band"),
+        bands
+    );
+    let mut store = db.open();
+    assert_eq!(
+        db.query_i64("SELECT count(*) FROM story_bands WHERE hash != band"),
+        bands,
+        "every band recomputed"
+    );
+    assert_eq!(
+        db.query_i64(&format!(
+            "SELECT count(*) FROM meta WHERE key = 'cluster_algorithm' AND value = '{}'",
+            crate::cluster::ALGORITHM
+        )),
+        1
+    );
+    // The rewrite finds the wire story through the recomputed bands.
+    store
+        .apply_update(
+            b,
+            later(60),
+            &update(vec![item("b1", REWRITE_TITLE, REWRITE)]),
+        )
+        .unwrap();
+    assert_eq!(store.story_count().unwrap(), 2);
+    let entries = store.stories(&StoryQuery::all(None)).unwrap();
+    assert_eq!(entries.len(), 1, "{entries:#?}");
+    assert_eq!(entries[0].title, WIRE_TITLE);
+    assert_eq!(entries[0].also_reported_by.len(), 1);
+});
