@@ -184,39 +184,16 @@ const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
 /// Calls `each` with the hash of every word of `text` (a run of characters
 /// that `char::is_alphanumeric` accepts), in order: [`word_hash`], computed
-/// while splitting.
-///
-/// One pass over the bytes: an ASCII byte (most feed text) is classified
-/// as it is, and only a non-ASCII byte pays for decoding its character.
-/// The words are exactly those of splitting on `!char::is_alphanumeric`
-/// (for ASCII characters the two tests agree), so a text hashes alike
-/// whichever way it is read.
+/// while splitting, so no word is collected or hashed twice. The words are
+/// exactly those of splitting on `!char::is_alphanumeric`.
 fn for_each_word_hash(text: &str, mut each: impl FnMut(u64)) {
-    let bytes = text.as_bytes();
     let mut hash = FNV_OFFSET;
     let mut in_word = false;
-    let mut i = 0;
-    while let Some(&byte) = bytes.get(i) {
-        if byte.is_ascii() {
-            if byte.is_ascii_alphanumeric() {
-                hash = (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME);
-                in_word = true;
-            } else if in_word {
-                each(mix(hash));
-                hash = FNV_OFFSET;
-                in_word = false;
-            }
-            i += 1;
-            continue;
-        }
-        // `i` is at a character boundary: it moves by whole characters.
-        let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
-            break;
-        };
-        let len = c.len_utf8();
+    let mut utf8 = [0u8; 4];
+    for c in text.chars() {
         if c.is_alphanumeric() {
-            for &b in bytes.get(i..i + len).unwrap_or_default() {
-                hash = (hash ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+            for &byte in c.encode_utf8(&mut utf8).as_bytes() {
+                hash = (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME);
             }
             in_word = true;
         } else if in_word {
@@ -224,7 +201,6 @@ fn for_each_word_hash(text: &str, mut each: impl FnMut(u64)) {
             hash = FNV_OFFSET;
             in_word = false;
         }
-        i += len;
     }
     if in_word {
         each(mix(hash));
