@@ -44,6 +44,11 @@ const MAX_RECHECKED: usize = 32;
 /// The `meta` key recording which algorithm filled `story_bands`.
 const ALGORITHM_KEY: &str = "cluster_algorithm";
 
+/// Band keys gathered in `story_bands_recent` before any move into
+/// `story_bands` (see [`fold_recent_bands`]): about 256 pages, a few
+/// thousand stories.
+const MIN_RECENT: i64 = 65_536;
+
 /// What placing a story in a cluster found (see
 /// [`super::Store::near_duplicates`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -125,8 +130,12 @@ pub(super) fn place_edited(
     fingerprint: &Fingerprint,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    tx.prepare_cached("DELETE FROM story_bands WHERE story_id = ?1")?
-        .execute([id.0])?;
+    for delete in [
+        "DELETE FROM story_bands WHERE story_id = ?1",
+        "DELETE FROM story_bands_recent WHERE story_id = ?1",
+    ] {
+        tx.prepare_cached(delete)?.execute([id.0])?;
+    }
     write_bands(tx, id, fingerprint)?;
     let cluster = StoryId(
         tx.prepare_cached("SELECT cluster_id FROM stories WHERE id = ?1")?
@@ -252,16 +261,36 @@ fn ranked_candidates(
     fingerprint: &Fingerprint,
 ) -> Result<Vec<(i64, usize)>> {
     let mut shared: HashMap<i64, usize> = HashMap::new();
-    let mut lookup = conn.prepare_cached(
-        "SELECT story_id FROM story_bands WHERE band = ?1 AND hash = ?2
-         ORDER BY story_id DESC LIMIT ?3",
-    )?;
+    // A key is in one of the two tables (see `fold_recent_bands`): the
+    // newest MAX_PER_BAND stories of both together are those of the one
+    // index they stand for.
+    let mut lookups = [
+        conn.prepare_cached(
+            "SELECT story_id FROM story_bands_recent WHERE band = ?1 AND hash = ?2
+             ORDER BY story_id DESC LIMIT ?3",
+        )?,
+        conn.prepare_cached(
+            "SELECT story_id FROM story_bands WHERE band = ?1 AND hash = ?2
+             ORDER BY story_id DESC LIMIT ?3",
+        )?,
+    ];
+    let mut stories = Vec::new();
     for (band, hash) in fingerprint.bands().iter().enumerate() {
-        let rows = lookup.query_map(params![band as i64, *hash as i64, MAX_PER_BAND], |row| {
-            row.get::<_, i64>(0)
-        })?;
-        for story in rows {
-            let story = story?;
+        stories.clear();
+        for lookup in &mut lookups {
+            let rows = lookup
+                .query_map(params![band as i64, *hash as i64, MAX_PER_BAND], |row| {
+                    row.get::<_, i64>(0)
+                })?;
+            for story in rows {
+                stories.push(story?);
+            }
+        }
+        if stories.len() > MAX_PER_BAND as usize {
+            stories.sort_unstable_by(|a, b| b.cmp(a));
+            stories.truncate(MAX_PER_BAND as usize);
+        }
+        for &story in &stories {
             if story != id.0 {
                 *shared.entry(story).or_default() += 1;
             }
@@ -328,15 +357,26 @@ fn confirmed(
         .map(|row| row.cluster))
 }
 
-/// Writes a story's band keys, a prepared single-row statement per band.
-/// Not one multi-row INSERT: SQLite gives a statement that may fail after
-/// its first row a statement journal, and copying each band page into it
-/// cost more than the statements it saved (measured: `write_bands` went
-/// from 6 % to 10 % of a cold poll's CPU).
+/// Writes a story's band keys into `story_bands_recent`, where a
+/// transaction touches few pages (see [`fold_recent_bands`]).
 fn write_bands(tx: &Connection, id: StoryId, fingerprint: &Fingerprint) -> Result<()> {
-    let mut insert = tx.prepare_cached(
-        "INSERT OR IGNORE INTO story_bands (band, hash, story_id) VALUES (?1, ?2, ?3)",
-    )?;
+    write_bands_into(tx, "story_bands_recent", id, fingerprint)
+}
+
+/// Writes a story's band keys into `table`, a prepared single-row statement
+/// per band. Not one multi-row INSERT: SQLite gives a statement that may
+/// fail after its first row a statement journal, and copying each band
+/// page into it cost more than the statements it saved (measured:
+/// `write_bands` went from 6 % to 10 % of a cold poll's CPU).
+fn write_bands_into(
+    tx: &Connection,
+    table: &str,
+    id: StoryId,
+    fingerprint: &Fingerprint,
+) -> Result<()> {
+    let mut insert = tx.prepare_cached(&format!(
+        "INSERT OR IGNORE INTO {table} (band, hash, story_id) VALUES (?1, ?2, ?3)"
+    ))?;
     for (band, hash) in fingerprint.bands().iter().enumerate() {
         // SQLite integers are signed: the key's bits are stored as they are.
         insert.execute(params![band as i64, *hash as i64, id.0])?;
@@ -374,7 +414,7 @@ pub(super) fn backfill_bands(conn: &mut Connection) -> Result<()> {
     if filled_by(&tx)?.as_deref() == Some(cluster::ALGORITHM) {
         return Ok(());
     }
-    tx.execute("DELETE FROM story_bands", [])?;
+    tx.execute_batch("DELETE FROM story_bands; DELETE FROM story_bands_recent;")?;
     let mut count = 0usize;
     {
         let mut stories = tx.prepare("SELECT id, title, content_text FROM stories")?;
@@ -383,7 +423,9 @@ pub(super) fn backfill_bands(conn: &mut Connection) -> Result<()> {
             let id = StoryId(row.get(0)?);
             let fingerprint =
                 cluster::fingerprint(&row.get::<_, String>(1)?, &row.get::<_, String>(2)?);
-            write_bands(&tx, id, &fingerprint)?;
+            // In story order, one transaction: each page of the large
+            // table is written once however the keys fall.
+            write_bands_into(&tx, "story_bands", id, &fingerprint)?;
             count += 1;
         }
     }
@@ -400,6 +442,75 @@ pub(super) fn backfill_bands(conn: &mut Connection) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Moves the band keys gathered in `story_bands_recent` into `story_bands`
+/// once there are enough of them; returns how many were moved (0 when it
+/// is not yet time).
+///
+/// Band keys are random. A transaction that adds `b` keys to a table of `n`
+/// pages rewrites about `min(b, n)` of them, so adding a cold poll's
+/// batches straight to the one large index rewrote most of it at every
+/// commit. Here a commit rewrites only the recent table's pages, and a
+/// move reads the recent keys in key order and rewrites each touched page
+/// of the large table once. Moving every `T` keys costs, per key, about
+/// `T / 2b` recent pages plus `M / T` large-table pages (`M` its keys, a
+/// few hundred keys a page); that is least at `T = sqrt(2bM)`, about
+/// `120 · sqrt(M)` for a cold poll's batches of some 7,000 keys. Steady
+/// polling adds few keys a commit, so a larger `T` costs it nothing.
+///
+/// One transaction: readers and other writers see every key in exactly
+/// one of the two tables, before or after. Nothing is lost if it fails;
+/// the keys stay where they are and are found there.
+pub(super) fn fold_recent_bands(conn: &mut Connection) -> Result<usize> {
+    let recent = recent_band_count(conn)?;
+    if recent < MIN_RECENT {
+        return Ok(0);
+    }
+    // Stories × bands stands in for the large table's keys: counting them
+    // would read the whole index at every commit.
+    let stories: i64 = conn.query_row("SELECT count(*) FROM stories", [], |row| row.get(0))?;
+    let large = stories.saturating_mul(cluster::BANDS as i64).max(0) as f64;
+    if (recent as f64) < 128.0 * large.sqrt() {
+        return Ok(0);
+    }
+    move_recent_bands(conn)
+}
+
+/// Keys waiting in `story_bands_recent`. SQLite counts a table by its pages
+/// without reading the rows: well under a millisecond at the sizes
+/// [`fold_recent_bands`] lets it reach.
+fn recent_band_count(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM story_bands_recent")?
+        .query_row([], |row| row.get(0))?)
+}
+
+/// Moves every key of `story_bands_recent` into `story_bands`, in key order,
+/// in one transaction; returns how many.
+pub(super) fn move_recent_bands(conn: &mut Connection) -> Result<usize> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut moved = 0usize;
+    {
+        // One single-row INSERT per key, as in `write_bands_into`: an
+        // INSERT … SELECT of the lot would copy every page it changes into
+        // its statement journal first, in memory.
+        let mut insert = tx.prepare_cached(
+            "INSERT OR IGNORE INTO story_bands (band, hash, story_id) VALUES (?1, ?2, ?3)",
+        )?;
+        let mut keys = tx.prepare(
+            "SELECT band, hash, story_id FROM story_bands_recent ORDER BY band, hash, story_id",
+        )?;
+        let mut rows = keys.query([])?;
+        while let Some(row) = rows.next()? {
+            let (band, hash, story): (i64, i64, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
+            insert.execute(params![band, hash, story])?;
+            moved += 1;
+        }
+    }
+    tx.execute("DELETE FROM story_bands_recent", [])?;
+    tx.commit()?;
+    Ok(moved)
 }
 
 /// The algorithm that filled `story_bands`, if any.

@@ -59,6 +59,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0012_full_text.sql",
         include_str!("../../../migrations/0012_full_text.sql"),
     ),
+    (
+        "0013_recent_bands.sql",
+        include_str!("../../../migrations/0013_recent_bands.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -87,9 +87,13 @@ fn migration_11_mends_the_bylines_stored_before() {
         .unwrap();
     drop(store);
     let conn = Connection::open(&path).unwrap();
-    // Back to version 10: migration 12's additions undone too.
-    conn.execute_batch("DROP TABLE articles; ALTER TABLE stories DROP COLUMN summary;")
-        .unwrap();
+    // Back to version 10: migration 12's and 13's additions undone too.
+    conn.execute_batch(
+        "DROP TABLE articles; ALTER TABLE stories DROP COLUMN summary;
+         INSERT INTO story_bands SELECT * FROM story_bands_recent;
+         DROP TRIGGER stories_recent_bands_delete; DROP TABLE story_bands_recent;",
+    )
+    .unwrap();
     conn.pragma_update(None, "user_version", 10).unwrap();
     drop(conn);
     let store = Store::open(&path).unwrap();
@@ -167,7 +171,12 @@ mod clusters {
     fn bands(store: &Store) -> i64 {
         store
             .conn
-            .query_row("SELECT count(*) FROM story_bands", [], |r| r.get(0))
+            .query_row(
+                "SELECT (SELECT count(*) FROM story_bands)
+                      + (SELECT count(*) FROM story_bands_recent)",
+                [],
+                |r| r.get(0),
+            )
             .unwrap()
     }
 
@@ -214,6 +223,121 @@ mod clusters {
         assert_eq!(entries[0].uid, uid);
         assert_eq!(entries[0].also_reported_by.len(), 1);
         assert_eq!(bands(&store), 2 * crate::cluster::BANDS as i64);
+    }
+
+    fn keys_in(store: &Store, table: &str) -> i64 {
+        store
+            .conn
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    }
+
+    /// New keys are written to the small table; once moved into the large
+    /// one they are found there, replaced there when their story is
+    /// edited, and gone with it when it is deleted.
+    #[test]
+    fn band_keys_moved_into_the_large_index_are_found_edited_and_deleted_there() {
+        let per_story = crate::cluster::BANDS as i64;
+        let mut store = Store::open_in_memory().unwrap();
+        let a = feed(&mut store, "https://a.example/feed");
+        let b = feed(&mut store, "https://b.example/feed");
+        store
+            .apply_update(a, now(), &update(vec![item("a1", WIRE_TITLE, WIRE)]))
+            .unwrap();
+        assert_eq!(keys_in(&store, "story_bands_recent"), per_story);
+        assert_eq!(keys_in(&store, "story_bands"), 0);
+        assert_eq!(
+            super::super::cluster::move_recent_bands(&mut store.conn).unwrap(),
+            per_story as usize
+        );
+        assert_eq!(keys_in(&store, "story_bands_recent"), 0);
+        assert_eq!(keys_in(&store, "story_bands"), per_story);
+        // The rewrite finds the wire story in the large table; its own keys
+        // go to the small one.
+        store
+            .apply_update(
+                b,
+                later(60),
+                &update(vec![linked("b1", REWRITE_TITLE, REWRITE, B1)]),
+            )
+            .unwrap();
+        let entries = store.stories(&StoryQuery::all(None)).unwrap();
+        assert_eq!(entries.len(), 1, "{entries:#?}");
+        assert_eq!(entries[0].title, WIRE_TITLE);
+        assert_eq!(keys_in(&store, "story_bands"), per_story);
+        assert_eq!(keys_in(&store, "story_bands_recent"), per_story);
+        // Editing the wire story replaces its moved keys: none of them is
+        // left in the large table, and its new ones are in the small one.
+        let edited = WIRE.replace("spokeswoman", "spokesman");
+        store
+            .apply_update(
+                a,
+                later(120),
+                &update(vec![item("a1", WIRE_TITLE, &edited)]),
+            )
+            .unwrap();
+        assert_eq!(keys_in(&store, "story_bands"), 0);
+        assert_eq!(keys_in(&store, "story_bands_recent"), 2 * per_story);
+        assert_eq!(store.stories(&StoryQuery::all(None)).unwrap().len(), 1);
+        // Deleting a story takes its keys from whichever table holds them.
+        super::super::cluster::move_recent_bands(&mut store.conn).unwrap();
+        store
+            .apply_update(
+                a,
+                later(180),
+                &update(vec![item("a1", REWRITE_TITLE, REWRITE)]),
+            )
+            .unwrap();
+        assert_eq!(store.story_count().unwrap(), 1);
+        assert_eq!(bands(&store), per_story);
+    }
+
+    /// A batch that leaves enough keys in the small table moves them all
+    /// into the large one; fewer stay where they are.
+    #[test]
+    fn a_batch_moves_the_recent_keys_once_enough_have_gathered() {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = feed(&mut store, "https://a.example/feed");
+        store
+            .apply_update(a, now(), &update(vec![item("a1", WIRE_TITLE, WIRE)]))
+            .unwrap();
+        let wire: i64 = store
+            .conn
+            .query_row("SELECT id FROM stories", [], |r| r.get(0))
+            .unwrap();
+        // Keys of no text: enough of them to pass the lowest threshold.
+        store
+            .conn
+            .execute(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 70000)
+                 INSERT INTO story_bands_recent (band, hash, story_id)
+                 SELECT i % 16, i * 7919, ?1 FROM n",
+                [wire],
+            )
+            .unwrap();
+        let gathered = keys_in(&store, "story_bands_recent");
+        assert!(gathered > 70_000, "{gathered}");
+        // An unrelated story's batch moves everything, its keys too.
+        store
+            .apply_update(a, later(60), &update(vec![item("a2", OTHER_TITLE, OTHER)]))
+            .unwrap();
+        assert_eq!(keys_in(&store, "story_bands_recent"), 0);
+        assert_eq!(
+            keys_in(&store, "story_bands"),
+            gathered + crate::cluster::BANDS as i64
+        );
+        // A batch with few keys gathered leaves them.
+        store
+            .apply_update(
+                a,
+                later(120),
+                &update(vec![item("a3", REWRITE_TITLE, REWRITE)]),
+            )
+            .unwrap();
+        assert_eq!(
+            keys_in(&store, "story_bands_recent"),
+            crate::cluster::BANDS as i64
+        );
     }
 
     #[test]
@@ -304,7 +428,8 @@ mod clusters {
         // As a database migrated from version 2 looks: no bands, no marker.
         let conn = Connection::open(&path).unwrap();
         conn.execute_batch(
-            "DELETE FROM story_bands; DELETE FROM meta WHERE key = 'cluster_algorithm';",
+            "DELETE FROM story_bands; DELETE FROM story_bands_recent;
+             DELETE FROM meta WHERE key = 'cluster_algorithm';",
         )
         .unwrap();
         drop(conn);

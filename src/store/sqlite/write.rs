@@ -31,57 +31,28 @@ impl StoryWriter for Store {
     /// about a tenth of a cold poll. A feed the store refuses is rare, so
     /// only then is the batch rolled back and written again with a
     /// savepoint per feed, which leaves the refused feed out alone.
+    ///
+    /// After the batch, the band keys it added may be moved into the large
+    /// band index (`cluster::fold_recent_bands`), in a transaction of its
+    /// own: the batch is stored whatever becomes of the move.
     fn apply_updates(
         &mut self,
         now: DateTime<Utc>,
         batch: &[(FeedId, &FeedUpdate)],
     ) -> Result<Vec<Result<ApplyStats>>> {
-        {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let digests = current_digests(&tx)?;
-            let mut results = Vec::with_capacity(batch.len());
-            for &(feed, update) in batch {
-                match apply_feed(&tx, feed, now, update, &digests) {
-                    Ok(stats) => results.push(Ok(stats)),
-                    // Alone, the feed's error is the batch's result (the
-                    // transaction rolls back when dropped).
-                    Err(error) if batch.len() == 1 => return Ok(vec![Err(error)]),
-                    Err(_) => break,
-                }
+        let results = self.write_batch(now, batch)?;
+        match cluster::fold_recent_bands(&mut self.conn) {
+            Ok(0) => {}
+            Ok(moved) => {
+                tracing::debug!(keys = moved, "moved recent band keys into the band index")
             }
-            if results.len() == batch.len() {
-                tx.commit()?;
-                return Ok(results);
-            }
+            Err(error) => tracing::warn!(
+                error = %crate::error::error_chain(&error),
+                "could not move the recent near-duplicate keys into the band index; \
+                 they stay where they are and are found there, and the move is tried \
+                 again after the next batch"
+            ),
         }
-        let mut tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let digests = current_digests(&tx)?;
-        let mut results = Vec::with_capacity(batch.len());
-        for &(feed, update) in batch {
-            let savepoint = tx.savepoint()?;
-            match apply_feed(&savepoint, feed, now, update, &digests) {
-                Ok(stats) => {
-                    savepoint.commit()?;
-                    results.push(Ok(stats));
-                }
-                Err(error) => {
-                    // Dropping the savepoint rolls it back.
-                    drop(savepoint);
-                    // A full disk, an I/O error or no memory makes SQLite
-                    // roll back the whole transaction itself: the feeds
-                    // before this one are gone too, so none was written.
-                    if tx.is_autocommit() {
-                        return Err(error);
-                    }
-                    results.push(Err(error));
-                }
-            }
-        }
-        tx.commit()?;
         Ok(results)
     }
 
@@ -170,6 +141,63 @@ impl StoryWriter for Store {
             }
         }
         Ok(stored)
+    }
+}
+
+impl Store {
+    /// The batch of [`StoryWriter::apply_updates`], written.
+    fn write_batch(
+        &mut self,
+        now: DateTime<Utc>,
+        batch: &[(FeedId, &FeedUpdate)],
+    ) -> Result<Vec<Result<ApplyStats>>> {
+        {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let digests = current_digests(&tx)?;
+            let mut results = Vec::with_capacity(batch.len());
+            for &(feed, update) in batch {
+                match apply_feed(&tx, feed, now, update, &digests) {
+                    Ok(stats) => results.push(Ok(stats)),
+                    // Alone, the feed's error is the batch's result (the
+                    // transaction rolls back when dropped).
+                    Err(error) if batch.len() == 1 => return Ok(vec![Err(error)]),
+                    Err(_) => break,
+                }
+            }
+            if results.len() == batch.len() {
+                tx.commit()?;
+                return Ok(results);
+            }
+        }
+        let mut tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let digests = current_digests(&tx)?;
+        let mut results = Vec::with_capacity(batch.len());
+        for &(feed, update) in batch {
+            let savepoint = tx.savepoint()?;
+            match apply_feed(&savepoint, feed, now, update, &digests) {
+                Ok(stats) => {
+                    savepoint.commit()?;
+                    results.push(Ok(stats));
+                }
+                Err(error) => {
+                    // Dropping the savepoint rolls it back.
+                    drop(savepoint);
+                    // A full disk, an I/O error or no memory makes SQLite
+                    // roll back the whole transaction itself: the feeds
+                    // before this one are gone too, so none was written.
+                    if tx.is_autocommit() {
+                        return Err(error);
+                    }
+                    results.push(Err(error));
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(results)
     }
 }
 

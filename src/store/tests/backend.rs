@@ -22,6 +22,10 @@ pub(crate) trait TestDb {
 
     /// The single integer that `sql` selects, read past the store.
     fn query_i64(&self, sql: &str) -> i64;
+
+    /// The tables holding the near-duplicate band keys: SQLite gathers new
+    /// keys in a small table before moving them into the large one.
+    fn band_tables(&self) -> &'static [&'static str];
 }
 
 /// A SQLite file in a temporary folder.
@@ -46,6 +50,10 @@ impl TestDb for SqliteDb {
             .unwrap()
             .query_row(sql, [], |row| row.get(0))
             .unwrap()
+    }
+
+    fn band_tables(&self) -> &'static [&'static str] {
+        &["story_bands", "story_bands_recent"]
     }
 }
 
@@ -80,6 +88,10 @@ impl TestDb for PostgresDb {
             .query_one(sql, &[])
             .unwrap()
             .get(0)
+    }
+
+    fn band_tables(&self) -> &'static [&'static str] {
+        &["story_bands"]
     }
 }
 
