@@ -121,6 +121,45 @@ fn json_logs_are_one_object_per_line_with_level_message_and_fields() {
     );
 }
 
+/// At debug level a poll says how each group commit went: the feeds and
+/// items it wrote, and how long it gathered, waited for the store and
+/// wrote (how to tell an idle writer from a busy one).
+#[test]
+fn debug_logs_time_each_batch_written() {
+    let server = FixtureServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let config = setup(dir.path(), &server, "");
+    let (output, logged) = poll_logging(
+        &config,
+        &dir.path().join("stderr"),
+        &[
+            ("FEEDLOOM_LOG_FORMAT", "json".to_owned()),
+            ("FEEDLOOM_LOG", "feedloom=debug".to_owned()),
+        ],
+    );
+    assert!(output.status.success(), "{logged}");
+    let batches: Vec<Value> = logged
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|e| e["fields"]["message"] == "batch written")
+        .collect();
+    assert!(!batches.is_empty(), "{logged}");
+    let field = |e: &Value, name: &str| {
+        e["fields"][name]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no {name} in {e}"))
+    };
+    // Both feeds were new bodies: each was written in some batch, once.
+    let feeds: u64 = batches.iter().map(|e| field(e, "feeds")).sum();
+    assert_eq!(feeds, 2, "{logged}");
+    for batch in &batches {
+        assert!(field(batch, "items") > 0, "{batch}");
+        for timing in ["gathered_ms", "waited_ms", "wrote_ms"] {
+            field(batch, timing);
+        }
+    }
+}
+
 /// `JOURNAL_STREAM` naming stderr's device and inode is how systemd says
 /// stderr is the journal: each line then starts with its syslog priority
 /// (`<4>` warning, `<6>` info) and carries no time of its own. A variable

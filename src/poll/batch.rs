@@ -159,7 +159,9 @@ fn write_batch(mut batch: UntakenBatch) {
         }
     }
     drop(waiting);
+    let gathered = started.elapsed();
     let mut store = queue.store.lock();
+    let locked = started.elapsed();
     let writes = std::mem::take(&mut *queue.lock_queue());
     // Taken: from here, a panic drops the batch and with it the senders.
     batch.taken = true;
@@ -167,7 +169,18 @@ fn write_batch(mut batch: UntakenBatch) {
     let updates: Vec<(store::FeedId, &FeedUpdate)> =
         writes.iter().map(|w| (w.feed, &w.update)).collect();
     // Every result is sent before the store is let go of.
-    match store.apply_updates(now, &updates) {
+    let written = store.apply_updates(now, &updates);
+    // How the poll's pipeline runs: a batch gathered while the store was
+    // idle, or written back to back with the one before it.
+    tracing::debug!(
+        feeds = writes.len(),
+        items = queued_items(&writes),
+        gathered_ms = millis(gathered),
+        waited_ms = millis(locked - gathered),
+        wrote_ms = millis(started.elapsed() - locked),
+        "batch written"
+    );
+    match written {
         Ok(results) => {
             drop(updates);
             for (write, result) in writes.into_iter().zip(results) {
@@ -183,6 +196,12 @@ fn write_batch(mut batch: UntakenBatch) {
             }
         }
     }
+}
+
+/// A duration in whole milliseconds, as a log field (tracing records a
+/// `u128` as text).
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]
