@@ -996,3 +996,39 @@ fn statements_are_not_planned_again_for_new_values() {
     }
     assert_eq!(lookup.get_status(rusqlite::StatementStatus::RePrepare), 0);
 }
+
+mod page_cache {
+    use super::*;
+    use crate::store::sqlite::open::writer_cache_kib;
+
+    const MIB: u64 = 1024 * 1024;
+
+    #[test]
+    fn the_writers_cache_grows_beyond_half_a_gib_of_file_up_to_64_mib() {
+        assert_eq!(writer_cache_kib(0), 16 * 1024);
+        assert_eq!(writer_cache_kib(512 * MIB), 16 * 1024);
+        assert_eq!(writer_cache_kib(768 * MIB), 32 * 1024);
+        assert_eq!(writer_cache_kib(1280 * MIB), 64 * 1024);
+        assert_eq!(writer_cache_kib(u64::MAX), 64 * 1024);
+    }
+
+    /// A batch brings the writer's page cache up to the size for its file,
+    /// and never takes it down.
+    #[test]
+    fn a_batch_grows_the_writers_cache_and_never_shrinks_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("f.db")).unwrap();
+        let a = feed(&mut store, "https://a.example/feed");
+        store.set_cache_kib(1024).unwrap();
+        assert_eq!(store.cache_kib().unwrap(), 1024);
+        store
+            .apply_update(a, now(), &update(vec![item("a1", "One", "First story.")]))
+            .unwrap();
+        assert_eq!(store.cache_kib().unwrap(), 16 * 1024);
+        store.set_cache_kib(100_000).unwrap();
+        store
+            .apply_update(a, now(), &update(vec![item("a2", "Two", "Second story.")]))
+            .unwrap();
+        assert_eq!(store.cache_kib().unwrap(), 100_000);
+    }
+}

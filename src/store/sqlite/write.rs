@@ -32,15 +32,23 @@ impl StoryWriter for Store {
     /// only then is the batch rolled back and written again with a
     /// savepoint per feed, which leaves the refused feed out alone.
     ///
-    /// After the batch, the band keys it added may be moved into the large
-    /// band index (`cluster::fold_recent_bands`), in a transaction of its
-    /// own: the batch is stored whatever becomes of the move.
+    /// After the batch, the page cache grows with the file
+    /// (`writer_cache_kib`), and the band keys the batch added may be moved
+    /// into the large band index (`cluster::fold_recent_bands`), in a
+    /// transaction of its own: the batch is stored whatever becomes of the
+    /// move.
     fn apply_updates(
         &mut self,
         now: DateTime<Utc>,
         batch: &[(FeedId, &FeedUpdate)],
     ) -> Result<Vec<Result<ApplyStats>>> {
         let results = self.write_batch(now, batch)?;
+        if let Err(error) = self.grow_writer_cache() {
+            tracing::warn!(
+                error = %crate::error::error_chain(&error),
+                "could not size the writer's page cache; it stays as it is"
+            );
+        }
         match cluster::fold_recent_bands(&mut self.conn) {
             Ok(0) => {}
             Ok(moved) => {
