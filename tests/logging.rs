@@ -52,23 +52,28 @@ fn setup(dir: &Path, server: &FixtureServer, extra: &str) -> std::path::PathBuf 
     config
 }
 
-#[test]
-fn json_logs_are_one_object_per_line_with_level_message_and_fields() {
-    let server = FixtureServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let config = setup(dir.path(), &server, "");
-    let (output, logged) = poll_logging(
-        &config,
-        &dir.path().join("stderr"),
-        &[("FEEDLOOM_LOG_FORMAT", "json".to_owned())],
-    );
-    assert!(output.status.success(), "{logged}");
-    let events: Vec<Value> = logged
+/// [`poll_logging`] in JSON (with `env` besides), its stderr in `dir`, and
+/// its lines parsed: each must be one JSON object.
+fn poll_json(config: &Path, dir: &Path, env: &[(&str, String)]) -> (Output, String, Vec<Value>) {
+    let mut env = env.to_vec();
+    env.push(("FEEDLOOM_LOG_FORMAT", "json".to_owned()));
+    let (output, logged) = poll_logging(config, &dir.join("stderr"), &env);
+    let events = logged
         .lines()
         .map(|line| {
             serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line:?}"))
         })
         .collect();
+    (output, logged, events)
+}
+
+#[test]
+fn json_logs_are_one_object_per_line_with_level_message_and_fields() {
+    let server = FixtureServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let config = setup(dir.path(), &server, "");
+    let (output, logged, events) = poll_json(&config, dir.path(), &[]);
+    assert!(output.status.success(), "{logged}");
     let fetched: Vec<&Value> = events
         .iter()
         .filter(|e| e["fields"]["message"] == "feed fetched")
@@ -129,18 +134,14 @@ fn debug_logs_time_each_batch_written() {
     let server = FixtureServer::start();
     let dir = tempfile::tempdir().unwrap();
     let config = setup(dir.path(), &server, "");
-    let (output, logged) = poll_logging(
+    let (output, logged, events) = poll_json(
         &config,
-        &dir.path().join("stderr"),
-        &[
-            ("FEEDLOOM_LOG_FORMAT", "json".to_owned()),
-            ("FEEDLOOM_LOG", "feedloom=debug".to_owned()),
-        ],
+        dir.path(),
+        &[("FEEDLOOM_LOG", "feedloom=debug".to_owned())],
     );
     assert!(output.status.success(), "{logged}");
-    let batches: Vec<Value> = logged
-        .lines()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+    let batches: Vec<&Value> = events
+        .iter()
         .filter(|e| e["fields"]["message"] == "batch written")
         .collect();
     assert!(!batches.is_empty(), "{logged}");
@@ -152,7 +153,7 @@ fn debug_logs_time_each_batch_written() {
     // Both feeds were new bodies: each was written in some batch, once.
     let feeds: u64 = batches.iter().map(|e| field(e, "feeds")).sum();
     assert_eq!(feeds, 2, "{logged}");
-    for batch in &batches {
+    for batch in batches {
         assert!(field(batch, "items") > 0, "{batch}");
         for timing in ["gathered_ms", "waited_ms", "wrote_ms"] {
             field(batch, timing);

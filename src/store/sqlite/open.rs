@@ -154,35 +154,26 @@ impl Store {
         Ok(())
     }
 
-    /// This connection's page cache, in KiB.
+    /// This connection's page cache, in KiB. feedloom always sets it in
+    /// KiB, which SQLite reports as a negative number.
     pub(super) fn cache_kib(&self) -> Result<u32> {
         let size: i64 = self
             .conn
             .pragma_query_value(None, "cache_size", |row| row.get(0))?;
-        // Negative: KiB; positive: pages.
-        let kib = if size < 0 {
-            -size
-        } else {
-            let page_size: i64 = self
-                .conn
-                .pragma_query_value(None, "page_size", |row| row.get(0))?;
-            size * page_size / 1024
-        };
-        Ok(u32::try_from(kib).unwrap_or(u32::MAX))
+        Ok(u32::try_from(size.saturating_neg()).unwrap_or(0))
     }
 
     /// Grows the writer's page cache with the database (see
     /// [`writer_cache_kib`]); never shrinks it. Called after each batch
     /// written, so a cold poll's cache grows as its file does.
     pub(super) fn grow_writer_cache(&mut self) -> Result<()> {
-        let pages: i64 = self
+        let bytes: i64 = self
             .conn
-            .pragma_query_value(None, "page_count", |row| row.get(0))?;
-        let page_size: i64 = self
-            .conn
-            .pragma_query_value(None, "page_size", |row| row.get(0))?;
-        let bytes = u64::try_from(pages.saturating_mul(page_size)).unwrap_or(0);
-        let wanted = writer_cache_kib(bytes);
+            .prepare_cached(
+                "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size",
+            )?
+            .query_row([], |row| row.get(0))?;
+        let wanted = writer_cache_kib(u64::try_from(bytes).unwrap_or(0));
         if wanted > self.cache_kib()? {
             self.set_cache_kib(wanted)?;
         }
