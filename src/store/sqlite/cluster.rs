@@ -1,6 +1,7 @@
-//! Near-duplicate clusters in the database: the band index, placing a
-//! story in a cluster when it is stored or edited, and the "also reported
-//! by" lists. The method and its thresholds are in [`crate::cluster`].
+//! Near-duplicate clusters in the database: the band index, and placing a
+//! story in a cluster when it is stored or edited (the "also reported by"
+//! lists are read in `members`). The method and its thresholds are in
+//! [`crate::cluster`].
 //!
 //! Rules, kept simple on purpose:
 //!
@@ -17,14 +18,15 @@
 //!   founder's `changed_at` moves: the entry shows the members, so its
 //!   `updated` date, the feeds' dates and the documents' validators follow.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use super::band_filter::BandFilter;
 use crate::cluster::{self, Fingerprint};
 use crate::store::error::Result;
-use crate::store::types::{AlsoReported, CandidateCheck, CandidateChecks, StoredStory, StoryId};
+use crate::store::types::{CandidateCheck, CandidateChecks, StoryId};
 
 /// Candidates confirmed per placement, most shared bands first. A story
 /// with more candidates than this is in a crowd of near-identical ones,
@@ -62,17 +64,20 @@ pub struct Placement {
 }
 
 /// The cluster a story about to be inserted joins: its best confirmed
-/// candidate's, or none (it founds its own).
+/// candidate's, or none (it founds its own). Looks up only the band keys
+/// `bands` may hold.
 pub(super) fn choose(
     tx: &Connection,
     fingerprint: &Fingerprint,
     checked: Option<&CandidateChecks>,
+    bands: &mut BandFilter,
 ) -> Result<Placement> {
     if !fingerprint.is_clusterable() {
         return Ok(Placement::default());
     }
+    bands.placed();
     // No story has id 0: nothing to skip.
-    place(tx, StoryId(0), fingerprint, checked)
+    place(tx, StoryId(0), fingerprint, checked, Some(bands))
 }
 
 /// The candidates [`choose`] would compare for `fingerprint` now, compared
@@ -83,7 +88,7 @@ pub(super) fn check(conn: &Connection, fingerprint: &Fingerprint) -> Result<Cand
     if !fingerprint.is_clusterable() {
         return Ok(checks);
     }
-    for (candidate, _) in ranked_candidates(conn, StoryId(0), fingerprint)?
+    for (candidate, _) in ranked_candidates(conn, StoryId(0), fingerprint, None)?
         .into_iter()
         .take(MAX_CONFIRMED)
     {
@@ -111,11 +116,12 @@ pub(super) fn index_new(
     fingerprint: &Fingerprint,
     placement: &Placement,
     now: DateTime<Utc>,
+    bands: &mut BandFilter,
 ) -> Result<()> {
     if !fingerprint.is_clusterable() {
         return Ok(());
     }
-    write_bands(tx, id, fingerprint)?;
+    write_bands(tx, id, fingerprint, bands)?;
     if let Some(cluster) = placement.joined {
         touch(tx, cluster, now)?;
     }
@@ -129,6 +135,7 @@ pub(super) fn place_edited(
     id: StoryId,
     fingerprint: &Fingerprint,
     now: DateTime<Utc>,
+    bands: &mut BandFilter,
 ) -> Result<()> {
     for delete in [
         "DELETE FROM story_bands WHERE story_id = ?1",
@@ -136,7 +143,7 @@ pub(super) fn place_edited(
     ] {
         tx.prepare_cached(delete)?.execute([id.0])?;
     }
-    write_bands(tx, id, fingerprint)?;
+    write_bands(tx, id, fingerprint, bands)?;
     let cluster = StoryId(
         tx.prepare_cached("SELECT cluster_id FROM stories WHERE id = ?1")?
             .query_row([id.0], |row| row.get(0))?,
@@ -164,8 +171,11 @@ pub(super) fn place_edited(
         set_cluster(tx, id, id)?;
         touch(tx, cluster, now)?;
     }
+    if fingerprint.is_clusterable() {
+        bands.placed();
+    }
     if fingerprint.is_clusterable()
-        && let Some(joined) = best_match(tx, id, fingerprint)?.joined
+        && let Some(joined) = best_match(tx, id, fingerprint, Some(bands))?.joined
     {
         set_cluster(tx, id, joined)?;
         touch(tx, joined, now)?;
@@ -203,13 +213,15 @@ pub(super) fn delete_superseded(tx: &Connection, old: StoryId, now: DateTime<Utc
 /// The candidates of `fingerprint` by band, confirmed by exact similarity;
 /// `joined` is the cluster of the first confirmed one, most shared bands
 /// first. `id` itself (already
-/// inserted, maybe already indexed) is skipped. Reads only.
+/// inserted, maybe already indexed) is skipped. Reads only; with a
+/// `filter`, only the keys it may hold.
 pub(super) fn best_match(
     tx: &Connection,
     id: StoryId,
     fingerprint: &Fingerprint,
+    filter: Option<&BandFilter>,
 ) -> Result<Placement> {
-    place(tx, id, fingerprint, None)
+    place(tx, id, fingerprint, None, filter)
 }
 
 /// [`best_match`], reusing the comparisons in `checked` (made before the
@@ -222,8 +234,9 @@ fn place(
     id: StoryId,
     fingerprint: &Fingerprint,
     checked: Option<&CandidateChecks>,
+    filter: Option<&BandFilter>,
 ) -> Result<Placement> {
-    let ranked = ranked_candidates(tx, id, fingerprint)?;
+    let ranked = ranked_candidates(tx, id, fingerprint, filter)?;
     let mut placement = Placement {
         candidates: ranked.len(),
         ..Placement::default()
@@ -254,11 +267,13 @@ fn place(
 }
 
 /// The stories sharing a band with `fingerprint` (but `id`), with how many
-/// bands each shares: most first, the oldest on ties.
+/// bands each shares: most first, the oldest on ties. A key `filter` says
+/// no story holds is not looked up.
 fn ranked_candidates(
     conn: &Connection,
     id: StoryId,
     fingerprint: &Fingerprint,
+    filter: Option<&BandFilter>,
 ) -> Result<Vec<(i64, usize)>> {
     let mut shared: HashMap<i64, usize> = HashMap::new();
     // A key is in one of the two tables (see `fold_recent_bands`): the
@@ -276,6 +291,9 @@ fn ranked_candidates(
     ];
     let mut stories = Vec::new();
     for (band, hash) in fingerprint.bands().iter().enumerate() {
+        if filter.is_some_and(|filter| !filter.may_hold(band, *hash)) {
+            continue;
+        }
         stories.clear();
         for lookup in &mut lookups {
             let rows = lookup
@@ -359,12 +377,18 @@ fn confirmed(
 
 /// Writes a story's band keys into `story_bands_recent`, where a
 /// transaction touches few pages (see [`fold_recent_bands`]).
-fn write_bands(tx: &Connection, id: StoryId, fingerprint: &Fingerprint) -> Result<()> {
-    write_bands_into(tx, "story_bands_recent", id, fingerprint)
+fn write_bands(
+    tx: &Connection,
+    id: StoryId,
+    fingerprint: &Fingerprint,
+    bands: &mut BandFilter,
+) -> Result<()> {
+    write_bands_into(tx, "story_bands_recent", id, fingerprint, bands)
 }
 
 /// Writes a story's band keys into `table`, a prepared single-row statement
-/// per band. Not one multi-row INSERT: SQLite gives a statement that may
+/// per band, and records them in `bands` (which moves the version other
+/// connections' filters are checked against: see `band_filter`). Not one multi-row INSERT: SQLite gives a statement that may
 /// fail after its first row a statement journal, and copying each band
 /// page into it cost more than the statements it saved (measured:
 /// `write_bands` went from 6 % to 10 % of a cold poll's CPU).
@@ -373,7 +397,9 @@ fn write_bands_into(
     table: &str,
     id: StoryId,
     fingerprint: &Fingerprint,
+    bands: &mut BandFilter,
 ) -> Result<()> {
+    bands.bump(tx, fingerprint.bands())?;
     let mut insert = tx.prepare_cached(&format!(
         "INSERT OR IGNORE INTO {table} (band, hash, story_id) VALUES (?1, ?2, ?3)"
     ))?;
@@ -416,6 +442,9 @@ pub(super) fn backfill_bands(conn: &mut Connection) -> Result<()> {
     }
     tx.execute_batch("DELETE FROM story_bands; DELETE FROM story_bands_recent;")?;
     let mut count = 0usize;
+    // No connection's filter survives this: the first key written moves
+    // the version on.
+    let mut bands = BandFilter::default();
     {
         let mut stories = tx.prepare("SELECT id, title, content_text FROM stories")?;
         let mut rows = stories.query([])?;
@@ -425,7 +454,7 @@ pub(super) fn backfill_bands(conn: &mut Connection) -> Result<()> {
                 cluster::fingerprint(&row.get::<_, String>(1)?, &row.get::<_, String>(2)?);
             // In story order, one transaction: each page of the large
             // table is written once however the keys fall.
-            write_bands_into(&tx, "story_bands", id, &fingerprint)?;
+            write_bands_into(&tx, "story_bands", id, &fingerprint, &mut bands)?;
             count += 1;
         }
     }
@@ -522,72 +551,4 @@ fn filled_by(conn: &Connection) -> Result<Option<String>> {
             |row| row.get(0),
         )
         .optional()?)
-}
-
-/// One source of one cluster member, as a row of [`MEMBER_QUERY`].
-pub(super) struct MemberRow {
-    cluster: i64,
-    member: i64,
-    report: AlsoReported,
-}
-
-/// The members of clusters with their sources, earliest member first,
-/// then first sighting first. `{clusters}` is an SQL condition on
-/// `m.cluster_id`.
-const MEMBER_QUERY: &str = "SELECT m.cluster_id, m.id, m.uid, m.title, m.link, s.link, f.url,
-            coalesce(f.title, f.feed_title)
-     FROM stories m
-     JOIN sightings s ON s.story_id = m.id
-     JOIN feeds f ON f.id = s.feed_id
-     WHERE m.cluster_id {clusters}
-     ORDER BY m.first_seen_at, m.id, s.seen_at, s.id";
-
-/// The member rows of the clusters that `condition` (on `m.cluster_id`, with
-/// `params`) selects, grouped by cluster.
-pub(super) fn member_rows(
-    conn: &Connection,
-    condition: &str,
-    params: impl rusqlite::Params,
-) -> Result<HashMap<i64, Vec<MemberRow>>> {
-    let mut statement = conn.prepare(&MEMBER_QUERY.replace("{clusters}", condition))?;
-    let mut grouped: HashMap<i64, Vec<MemberRow>> = HashMap::new();
-    let rows = statement.query_map(params, |row| {
-        let member_link: Option<String> = row.get(4)?;
-        let source_link: Option<String> = row.get(5)?;
-        Ok(MemberRow {
-            cluster: row.get(0)?,
-            member: row.get(1)?,
-            report: AlsoReported {
-                uid: row.get(2)?,
-                title: row.get(3)?,
-                link: source_link.or(member_link),
-                feed_url: row.get(6)?,
-                feed_title: row.get(7)?,
-            },
-        })
-    })?;
-    for row in rows {
-        let row = row?;
-        grouped.entry(row.cluster).or_default().push(row);
-    }
-    Ok(grouped)
-}
-
-/// Fills `story.also_reported_by` from its cluster's rows: the other
-/// members, one entry per feed, none for a feed already among the story's
-/// own sources. A member no feed carries (a seed) names no outlet and is
-/// left out.
-pub(super) fn attach(story: &mut StoredStory, rows: &[MemberRow]) {
-    let mut feeds: HashSet<&str> = story
-        .sources
-        .iter()
-        .map(|source| source.feed_url.as_str())
-        .collect();
-    let mut reports = Vec::new();
-    for row in rows.iter().filter(|row| row.member != story.id.0) {
-        if feeds.insert(row.report.feed_url.as_str()) {
-            reports.push(row.report.clone());
-        }
-    }
-    story.also_reported_by = reports;
 }

@@ -3,8 +3,10 @@
 //! only code that knows SQLite; everything above it speaks the traits and
 //! the types of `store/types.rs`.
 
+mod band_filter;
 mod cluster;
 mod feeds;
+mod members;
 mod migrate;
 mod nodes;
 mod open;

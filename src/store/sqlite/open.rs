@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use rusqlite::config::DbConfig;
 
+use super::band_filter::BandFilter;
 use super::cluster::{self, Placement};
 use super::migrate;
 use super::rows::from_unix;
@@ -19,6 +20,9 @@ use crate::store::types::StoryId;
 /// blocking threads.
 pub struct Store {
     pub(super) conn: Connection,
+    /// Which band keys are stored, for this connection's writes (see
+    /// `band_filter`); built only on a connection that places stories.
+    pub(super) bands: BandFilter,
 }
 
 /// The page cache of a connection at open, in KiB, and the least the
@@ -137,14 +141,17 @@ impl Store {
         conn.set_prepared_statement_cache_capacity(64);
         migrate::migrate(&mut conn)?;
         cluster::backfill_bands(&mut conn)?;
-        Ok(Self { conn })
+        Ok(Self {
+            conn,
+            bands: BandFilter::default(),
+        })
     }
 
     /// The near-duplicate candidates of a story with this fingerprint among
     /// the stored ones, and the cluster it would join; writes nothing. For
     /// diagnostics and the benchmark.
     pub fn near_duplicates(&self, fingerprint: &Fingerprint) -> Result<Placement> {
-        cluster::best_match(&self.conn, StoryId(0), fingerprint)
+        cluster::best_match(&self.conn, StoryId(0), fingerprint, None)
     }
 
     /// Sets this connection's page cache to `kib` KiB (16 MiB at open).

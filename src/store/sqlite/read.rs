@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, params_from_iter};
 
-use super::cluster;
+use super::members;
 use super::open::Store;
 use super::rows::{
     SOURCE_COLUMNS, STORY_COLUMN_COUNT, STORY_COLUMNS, date_key, source_from_row, story_from_row,
@@ -158,7 +158,7 @@ impl StoryReader for Store {
                 grouped.entry(story).or_default().push(source);
             }
             drop(statement);
-            members.extend(cluster::member_rows(
+            members.extend(members::member_rows(
                 &tx,
                 &format!("IN ({marks})"),
                 params_from_iter(chunk),
@@ -172,7 +172,7 @@ impl StoryReader for Store {
         for story in &mut stories {
             story.sources = grouped.remove(&story.id).unwrap_or_default();
             if let Some(rows) = members.get(&story.id.0) {
-                cluster::attach(story, rows);
+                members::attach(story, rows);
             }
         }
         Ok(stories)
@@ -200,10 +200,10 @@ impl StoryReader for Store {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         drop(statement);
-        let members = cluster::member_rows(&tx, "= ?1", [cluster_id])?;
+        let members = members::member_rows(&tx, "= ?1", [cluster_id])?;
         tx.commit()?;
         if let Some(rows) = members.get(&cluster_id) {
-            cluster::attach(&mut story, rows);
+            members::attach(&mut story, rows);
         }
         Ok(Some(story))
     }

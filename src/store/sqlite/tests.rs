@@ -1032,3 +1032,163 @@ mod page_cache {
         assert_eq!(store.cache_kib().unwrap(), 100_000);
     }
 }
+
+mod band_filter {
+    use super::*;
+    use crate::cluster::tests::{OTHER, OTHER_TITLE, REWRITE, REWRITE_TITLE, WIRE, WIRE_TITLE};
+
+    fn cluster_of(store: &Store, title: &str) -> i64 {
+        store
+            .conn
+            .query_row(
+                "SELECT cluster_id FROM stories WHERE title = ?1",
+                [title],
+                |row| row.get(0),
+            )
+            .unwrap()
+    }
+
+    /// Band keys spread like real ones (SplitMix64), `n` of them from `seed`.
+    fn keys(seed: u64, n: usize) -> Vec<(usize, u64)> {
+        let mut state = seed;
+        (0..n)
+            .map(|i| {
+                state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                let mut z = state;
+                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                (i % crate::cluster::BANDS, z ^ (z >> 31))
+            })
+            .collect()
+    }
+
+    /// Built from both band tables, then grown past its first layer by
+    /// keys written since: every stored key is a "maybe", and absent keys
+    /// are nearly all a "no" (the look-ups it spares).
+    #[test]
+    fn the_filter_holds_every_stored_key_and_few_others() {
+        let mut store = Store::open_in_memory().unwrap();
+        let stored = keys(1, 40_000);
+        let written = keys(2, 100_000);
+        let absent = keys(3, 20_000);
+        // A key in `story_bands` needs its story; this test wants only keys.
+        store
+            .conn
+            .pragma_update(None, "foreign_keys", "OFF")
+            .unwrap();
+        {
+            let tx = store.conn.transaction().unwrap();
+            for (index, (band, hash)) in stored.iter().enumerate() {
+                // Half in each table: the filter reads both.
+                let table = if index % 2 == 0 {
+                    "story_bands_recent"
+                } else {
+                    "story_bands"
+                };
+                tx.execute(
+                    &format!("INSERT INTO {table} (band, hash, story_id) VALUES (?1, ?2, 1)"),
+                    params![*band as i64, *hash as i64],
+                )
+                .unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        let tx = store
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .unwrap();
+        store.bands.begin(&tx).unwrap();
+        assert!(
+            store.bands.is_built(),
+            "an empty store's writer builds it at once"
+        );
+        for chunk in written.chunks(crate::cluster::BANDS) {
+            let hashes: Vec<u64> = chunk.iter().map(|(_, hash)| *hash).collect();
+            store.bands.bump(&tx, &hashes).unwrap();
+        }
+        drop(tx);
+        for (band, hash) in stored.iter().chain(&written) {
+            assert!(store.bands.may_hold(*band, *hash), "{band} {hash:x}");
+        }
+        let false_positives = absent
+            .iter()
+            .filter(|(band, hash)| store.bands.may_hold(*band, *hash))
+            .count();
+        assert!(
+            false_positives < absent.len() / 20,
+            "{false_positives} of {} absent keys passed",
+            absent.len()
+        );
+    }
+
+    /// Another connection (the CLI beside the daemon) stores a story after
+    /// the writer built its filter: the writer's next near duplicate of it
+    /// must still find it, so the filter cannot be trusted any more.
+    #[test]
+    fn keys_written_by_another_connection_are_never_filtered_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feedloom.db");
+        let mut writer = Store::open(&path).unwrap();
+        let mut other = Store::open(&path).unwrap();
+        let a = feed(&mut writer, "https://a.example/feed");
+        let b = feed(&mut other, "https://b.example/feed");
+        writer
+            .apply_update(a, now(), &update(vec![item("a1", OTHER_TITLE, OTHER)]))
+            .unwrap();
+        assert!(writer.bands.is_built());
+        other
+            .apply_update(b, now(), &update(vec![item("b1", WIRE_TITLE, WIRE)]))
+            .unwrap();
+        writer
+            .apply_update(a, now(), &update(vec![item("a2", REWRITE_TITLE, REWRITE)]))
+            .unwrap();
+        assert_eq!(
+            cluster_of(&writer, REWRITE_TITLE),
+            cluster_of(&writer, WIRE_TITLE)
+        );
+        assert_ne!(
+            cluster_of(&writer, OTHER_TITLE),
+            cluster_of(&writer, WIRE_TITLE)
+        );
+    }
+
+    /// A writer that stores nothing new never reads the index to build a
+    /// filter; one that places stories builds it once they paid for it
+    /// (one story in four of those stored, placed without it).
+    #[test]
+    fn the_filter_is_built_only_once_stories_placed_without_it_paid_for_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feedloom.db");
+        let first = item("a1", OTHER_TITLE, OTHER);
+        {
+            let mut store = Store::open(&path).unwrap();
+            let a = feed(&mut store, "https://a.example/feed");
+            store
+                .apply_update(a, now(), &update(vec![first.clone()]))
+                .unwrap();
+        }
+        let mut store = Store::open(&path).unwrap();
+        let a = FeedId(1);
+        store
+            .apply_update(a, now(), &update(vec![first.clone()]))
+            .unwrap();
+        assert!(!store.bands.is_built(), "nothing placed, nothing built");
+        let wire = item("a2", WIRE_TITLE, WIRE);
+        store
+            .apply_update(a, now(), &update(vec![first.clone(), wire.clone()]))
+            .unwrap();
+        assert!(
+            !store.bands.is_built(),
+            "one story placed against two stored"
+        );
+        let rewrite = item("a3", REWRITE_TITLE, REWRITE);
+        store
+            .apply_update(a, now(), &update(vec![first, wire, rewrite]))
+            .unwrap();
+        assert!(store.bands.is_built());
+        assert_eq!(
+            cluster_of(&store, REWRITE_TITLE),
+            cluster_of(&store, WIRE_TITLE)
+        );
+    }
+}

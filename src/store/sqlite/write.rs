@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use url::Url;
 
+use super::band_filter::BandFilter;
 use super::cluster;
 use super::open::Store;
 use super::rows::RETIRED_GUID;
@@ -68,6 +69,8 @@ impl StoryWriter for Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let bands = &mut self.bands;
+        bands.begin(&tx)?;
         let existing: Option<(i64, String, Option<String>, Option<i64>)> = tx
             .query_row(
                 "SELECT id, content_hash, link, published_at FROM stories WHERE seed_key = ?1",
@@ -95,7 +98,7 @@ impl StoryWriter for Store {
                 duplicate_of(&tx, other, key)?
             }
             (Some((id, ..)), _) => {
-                update_story_content(&tx, StoryId(id), story, now)?;
+                update_story_content(&tx, StoryId(id), story, now, bands)?;
                 SeedChange::Updated
             }
             (None, Some(other)) => {
@@ -114,12 +117,20 @@ impl StoryWriter for Store {
                         "UPDATE stories SET seed_key = ?2, origin = 'seed' WHERE id = ?1",
                         params![other.0, key],
                     )?;
-                    update_story_content(&tx, other, story, now)?;
+                    update_story_content(&tx, other, story, now, bands)?;
                     SeedChange::Updated
                 }
             }
             (None, None) => {
-                insert_story(&tx, "seed", Some(key), story, Prepared::default(), now)?;
+                insert_story(
+                    &tx,
+                    "seed",
+                    Some(key),
+                    story,
+                    Prepared::default(),
+                    now,
+                    bands,
+                )?;
                 SeedChange::Inserted
             }
         };
@@ -163,10 +174,11 @@ impl Store {
             let tx = self
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            self.bands.begin(&tx)?;
             let digests = current_digests(&tx)?;
             let mut results = Vec::with_capacity(batch.len());
             for &(feed, update) in batch {
-                match apply_feed(&tx, feed, now, update, &digests) {
+                match apply_feed(&tx, feed, now, update, &digests, &mut self.bands) {
                     Ok(stats) => results.push(Ok(stats)),
                     // Alone, the feed's error is the batch's result (the
                     // transaction rolls back when dropped).
@@ -182,11 +194,12 @@ impl Store {
         let mut tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.bands.begin(&tx)?;
         let digests = current_digests(&tx)?;
         let mut results = Vec::with_capacity(batch.len());
         for &(feed, update) in batch {
             let savepoint = tx.savepoint()?;
-            match apply_feed(&savepoint, feed, now, update, &digests) {
+            match apply_feed(&savepoint, feed, now, update, &digests, &mut self.bands) {
                 Ok(stats) => {
                     savepoint.commit()?;
                     results.push(Ok(stats));
@@ -216,6 +229,7 @@ fn apply_feed(
     now: DateTime<Utc>,
     update: &FeedUpdate,
     digests: &[(String, String)],
+    bands: &mut BandFilter,
 ) -> Result<ApplyStats> {
     let mut stats = ApplyStats::default();
     // Verdicts from other topic definitions than the current ones are not
@@ -229,7 +243,7 @@ fn apply_feed(
             verdicts: verdicts.and_then(|verdicts| verdicts.item(index)),
             candidates: update.candidates.get(index),
         };
-        apply_item(tx, feed, now, item, prepared, &mut stats)?;
+        apply_item(tx, feed, now, item, prepared, &mut stats, bands)?;
     }
     tx.prepare_cached(
         "UPDATE feeds SET etag = ?2, last_modified = ?3, last_fetch_at = ?4,
@@ -261,6 +275,7 @@ fn apply_item(
     item: &Item,
     prepared: Prepared<'_>,
     stats: &mut ApplyStats,
+    bands: &mut BandFilter,
 ) -> Result<()> {
     let hash = &item.story.content_hash;
     let link = item.story.link.as_ref().map(Url::as_str);
@@ -301,14 +316,14 @@ fn apply_item(
             let target = match holder {
                 Some(existing) => existing,
                 None if only_this_feed_has(tx, old)? => {
-                    update_story_content(tx, old, &item.story, now)?;
+                    update_story_content(tx, old, &item.story, now, bands)?;
                     old
                 }
                 // Other feeds (or a seed) still have the old version: leave
                 // theirs alone and give this feed's version its own story.
                 None => {
                     stats.scored += usize::from(prepared.verdicts.is_some());
-                    insert_story(tx, "feed", None, &item.story, prepared, now)?
+                    insert_story(tx, "feed", None, &item.story, prepared, now, bands)?
                 }
             };
             tx.prepare_cached("UPDATE sightings SET story_id = ?2, content_hash = ?3, link = ?4, last_seen_at = ?5
@@ -330,7 +345,7 @@ fn apply_item(
                 None => {
                     stats.new_stories += 1;
                     stats.scored += usize::from(prepared.verdicts.is_some());
-                    insert_story(tx, "feed", None, &item.story, prepared, now)?
+                    insert_story(tx, "feed", None, &item.story, prepared, now, bands)?
                 }
             };
             tx.prepare_cached("INSERT INTO sightings (story_id, feed_id, guid, link, content_hash, seen_at, last_seen_at)
@@ -414,13 +429,14 @@ fn insert_story(
     story: &Story,
     prepared: Prepared<'_>,
     now: DateTime<Utc>,
+    bands: &mut BandFilter,
 ) -> Result<StoryId> {
     // The cluster is chosen before the row exists, so the row is written
     // once with its final `cluster_id`: a story's record holds its whole
     // text, and an UPDATE rewrites all of it. The id is chosen here too
     // (max + 1, what SQLite would pick; this connection is the only
     // writer inside its transaction), so a founder can name itself.
-    let placement = cluster::choose(tx, &story.fingerprint, prepared.candidates)?;
+    let placement = cluster::choose(tx, &story.fingerprint, prepared.candidates, bands)?;
     tx.prepare_cached(
         "INSERT INTO stories (id, uid, content_hash, origin, seed_key, title, link, author,
                               content_html, content_text, published_at, updated_at,
@@ -445,7 +461,7 @@ fn insert_story(
         story.summary,
     ])?;
     let id = StoryId(tx.last_insert_rowid());
-    cluster::index_new(tx, id, &story.fingerprint, &placement, now)?;
+    cluster::index_new(tx, id, &story.fingerprint, &placement, now, bands)?;
     match prepared.verdicts {
         Some(verdicts) => {
             let mut insert = tx.prepare_cached(
@@ -518,6 +534,7 @@ fn update_story_content(
     id: StoryId,
     story: &Story,
     now: DateTime<Utc>,
+    bands: &mut BandFilter,
 ) -> Result<()> {
     tx.prepare_cached(
         "UPDATE stories SET content_hash = ?2, title = ?3, link = ?4, author = ?5,
@@ -538,6 +555,6 @@ fn update_story_content(
         now.timestamp(),
         story.summary,
     ])?;
-    cluster::place_edited(tx, id, &story.fingerprint, now)?;
+    cluster::place_edited(tx, id, &story.fingerprint, now, bands)?;
     Ok(())
 }
