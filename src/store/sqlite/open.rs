@@ -23,29 +23,37 @@ pub struct Store {
     /// Which band keys are stored, for this connection's writes (see
     /// `band_filter`); built only on a connection that places stories.
     pub(super) bands: BandFilter,
+    /// The page cache this connection set for itself as a writer, in KiB
+    /// (see [`writer_cache_kib`]); `None` before its first batch.
+    writer_cache: Option<u32>,
 }
 
-/// The page cache of a connection at open, in KiB, and the least the
-/// writer's grows to (see [`writer_cache_kib`]).
+/// The page cache of a connection at open, in KiB (the writer's is sized
+/// by [`writer_cache_kib`] at its first batch).
 const CACHE_KIB: u32 = 16 * 1024;
+
+/// The writer's page cache for a small database, in KiB.
+const MIN_WRITER_CACHE_KIB: u32 = 8 * 1024;
 
 /// The most the writer's page cache grows to, in KiB.
 const MAX_WRITER_CACHE_KIB: u32 = 64 * 1024;
 
-/// The page cache the writer keeps for a database of `bytes`: [`CACHE_KIB`]
-/// up to 512 MiB, then a 16th of what is beyond, up to
-/// [`MAX_WRITER_CACHE_KIB`] (reached at 1.25 GiB). A cold poll looks up and
-/// moves band keys all over an index that grows with the stories; with 16
-/// MiB, at 500,000 stories (a 3.6 GB file) a fifth of the writer's time
-/// went to reading pages again through `pread`, and 64 MiB polled 10,000
-/// feeds × 50 items in 196 s instead of 224 s (peak RSS 165 against 111
-/// MB, within the 256 MB wanted at that size). A store of 1,000 feeds'
-/// worth (about 370 MB) keeps 16 MiB.
+/// The page cache the writer keeps for a database of `bytes`:
+/// [`MIN_WRITER_CACHE_KIB`] up to 384 MiB, then a 16th of what is beyond
+/// (16 MiB at 512 MiB), up to [`MAX_WRITER_CACHE_KIB`] (reached at 1.25
+/// GiB). A cold poll moves band keys all over an index that grows with the
+/// stories; with 16 MiB, at 500,000 stories (a 3.6 GB file) a fifth of the
+/// writer's time went to reading pages again through `pread`, and 64 MiB
+/// polled 10,000 feeds × 50 items in 196 s instead of 224 s (peak RSS 165
+/// against 111 MB, within the 256 MB wanted at that size). Below that,
+/// since the band filter spares the writer its look-ups all over the
+/// index, 8 MiB polled 1,000 feeds (a 350 MB file) as fast as 16 MiB, for
+/// 8 MiB less memory (benches/RESULTS.md).
 pub(super) fn writer_cache_kib(bytes: u64) -> u32 {
-    let beyond = bytes.saturating_sub(512 * 1024 * 1024) / 16 / 1024;
+    let beyond = bytes.saturating_sub(384 * 1024 * 1024) / 16 / 1024;
     u32::try_from(beyond)
         .unwrap_or(u32::MAX)
-        .saturating_add(CACHE_KIB)
+        .saturating_add(MIN_WRITER_CACHE_KIB)
         .min(MAX_WRITER_CACHE_KIB)
 }
 
@@ -144,6 +152,7 @@ impl Store {
         Ok(Self {
             conn,
             bands: BandFilter::default(),
+            writer_cache: None,
         })
     }
 
@@ -163,6 +172,7 @@ impl Store {
 
     /// This connection's page cache, in KiB. feedloom always sets it in
     /// KiB, which SQLite reports as a negative number.
+    #[cfg(test)]
     pub(super) fn cache_kib(&self) -> Result<u32> {
         let size: i64 = self
             .conn
@@ -170,19 +180,26 @@ impl Store {
         Ok(u32::try_from(size.saturating_neg()).unwrap_or(0))
     }
 
-    /// Grows the writer's page cache with the database (see
-    /// [`writer_cache_kib`]); never shrinks it. Called after each batch
-    /// written, so a cold poll's cache grows as its file does.
-    pub(super) fn grow_writer_cache(&mut self) -> Result<()> {
+    /// Sizes the writer's page cache for the database (see
+    /// [`writer_cache_kib`]): at the first batch, from the size every
+    /// connection opens with, then only ever larger. Called after each
+    /// batch written, so a cold poll's cache grows as its file does.
+    pub(super) fn size_writer_cache(&mut self) -> Result<()> {
         let bytes: i64 = self
             .conn
             .prepare_cached(
                 "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size",
             )?
             .query_row([], |row| row.get(0))?;
-        let wanted = writer_cache_kib(u64::try_from(bytes).unwrap_or(0));
-        if wanted > self.cache_kib()? {
+        self.size_writer_cache_for(u64::try_from(bytes).unwrap_or(0))
+    }
+
+    /// [`Self::size_writer_cache`] for a database of `bytes`.
+    pub(super) fn size_writer_cache_for(&mut self, bytes: u64) -> Result<()> {
+        let wanted = writer_cache_kib(bytes);
+        if self.writer_cache.is_none_or(|set| wanted > set) {
             self.set_cache_kib(wanted)?;
+            self.writer_cache = Some(wanted);
         }
         Ok(())
     }

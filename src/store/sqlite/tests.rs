@@ -1004,32 +1004,34 @@ mod page_cache {
     const MIB: u64 = 1024 * 1024;
 
     #[test]
-    fn the_writers_cache_grows_beyond_half_a_gib_of_file_up_to_64_mib() {
-        assert_eq!(writer_cache_kib(0), 16 * 1024);
+    fn the_writers_cache_is_8_mib_then_grows_beyond_384_mib_of_file_up_to_64_mib() {
+        assert_eq!(writer_cache_kib(0), 8 * 1024);
+        assert_eq!(writer_cache_kib(384 * MIB), 8 * 1024);
         assert_eq!(writer_cache_kib(512 * MIB), 16 * 1024);
         assert_eq!(writer_cache_kib(768 * MIB), 32 * 1024);
         assert_eq!(writer_cache_kib(1280 * MIB), 64 * 1024);
         assert_eq!(writer_cache_kib(u64::MAX), 64 * 1024);
     }
 
-    /// A batch brings the writer's page cache up to the size for its file,
-    /// and never takes it down.
+    /// The first batch sizes the writer's page cache for its file (less
+    /// than every connection opens with, for a small one); later batches
+    /// grow it with the file and never take it down.
     #[test]
-    fn a_batch_grows_the_writers_cache_and_never_shrinks_it() {
+    fn a_batch_sizes_the_writers_cache_and_it_never_shrinks() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("f.db")).unwrap();
         let a = feed(&mut store, "https://a.example/feed");
-        store.set_cache_kib(1024).unwrap();
-        assert_eq!(store.cache_kib().unwrap(), 1024);
+        assert_eq!(store.cache_kib().unwrap(), 16 * 1024);
         store
             .apply_update(a, now(), &update(vec![item("a1", "One", "First story.")]))
             .unwrap();
-        assert_eq!(store.cache_kib().unwrap(), 16 * 1024);
-        store.set_cache_kib(100_000).unwrap();
+        assert_eq!(store.cache_kib().unwrap(), 8 * 1024);
+        store.size_writer_cache_for(1024 * MIB).unwrap();
+        assert_eq!(store.cache_kib().unwrap(), 48 * 1024);
         store
             .apply_update(a, now(), &update(vec![item("a2", "Two", "Second story.")]))
             .unwrap();
-        assert_eq!(store.cache_kib().unwrap(), 100_000);
+        assert_eq!(store.cache_kib().unwrap(), 48 * 1024);
     }
 }
 

@@ -33,7 +33,7 @@ impl StoryWriter for Store {
     /// only then is the batch rolled back and written again with a
     /// savepoint per feed, which leaves the refused feed out alone.
     ///
-    /// After the batch, the page cache grows with the file
+    /// After the batch, the page cache is sized for the file
     /// (`writer_cache_kib`), and the band keys the batch added may be moved
     /// into the large band index (`cluster::fold_recent_bands`), in a
     /// transaction of its own: the batch is stored whatever becomes of the
@@ -44,7 +44,7 @@ impl StoryWriter for Store {
         batch: &[(FeedId, &FeedUpdate)],
     ) -> Result<Vec<Result<ApplyStats>>> {
         let results = self.write_batch(now, batch)?;
-        if let Err(error) = self.grow_writer_cache() {
+        if let Err(error) = self.size_writer_cache() {
             tracing::warn!(
                 error = %crate::error::error_chain(&error),
                 "could not size the writer's page cache; it stays as it is"
