@@ -193,7 +193,7 @@ fn main() {
             paragraphs.push(background[topic * 4 + rng.below(4)].join(" "));
             story_from_paragraphs(&rng.paragraph(&words, 8).join(" "), None, None, &paragraphs)
         };
-        let probe = store.near_duplicates(&story.fingerprint).expect("probe");
+        let probe = store.near_duplicates(&story).expect("probe");
         candidates += probe.candidates;
         compared += probe.compared;
         max = max.max(probe.candidates);

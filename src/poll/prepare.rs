@@ -7,9 +7,8 @@
 use std::collections::HashSet;
 
 use super::readers::Readers;
-use crate::cluster::Fingerprint;
 use crate::error::error_chain;
-use crate::normalize::ContentHash;
+use crate::normalize::{ContentHash, Story};
 use crate::scoring::{self, Topics};
 use crate::store::{self, CandidateChecks, FeedUpdate, SharedStore};
 
@@ -36,11 +35,8 @@ pub(super) fn prepare(
         let new: Vec<usize> = (0..items.len())
             .filter(|&index| !stored.contains(items[index].story.content_hash.as_str()))
             .collect();
-        let fingerprints: Vec<&Fingerprint> = new
-            .iter()
-            .map(|&index| &items[index].story.fingerprint)
-            .collect();
-        let checks = reader.check_candidates(&fingerprints)?;
+        let stories: Vec<&Story> = new.iter().map(|&index| &items[index].story).collect();
+        let checks = reader.check_candidates(&stories)?;
         Ok((stored, new, checks))
     });
     let stored = match read {

@@ -34,7 +34,6 @@ use super::types::{
     PendingStory, Pruned, Recorded, ScoredStory, SearchHit, SearchQuery, SeedChange, StoredStory,
     StoredVerdict, StoryId, StoryQuery,
 };
-use crate::cluster::Fingerprint;
 use crate::normalize::{ContentHash, Story};
 
 /// Stories indexed per statement by [`SearchIndex::index_all_pending`]:
@@ -227,15 +226,15 @@ pub trait StoryWriter {
         Ok(HashSet::new())
     }
 
-    /// For each fingerprint, the near-duplicate candidates the placement of
-    /// a story with it would compare now, compared: read-only work done
+    /// For each story, the near-duplicate candidates its placement would
+    /// compare now, compared: read-only work done
     /// before the write, on any connection, so that the write transaction
     /// re-runs only the cheap index lookups and compares only candidates
     /// stored or changed since ([`FeedUpdate::candidates`]). The decision
     /// itself stays in the write transaction. The default checks nothing
-    /// (one empty entry per fingerprint): the writer then does it all.
-    fn check_candidates(&self, fingerprints: &[&Fingerprint]) -> Result<Vec<CandidateChecks>> {
-        Ok(vec![CandidateChecks::default(); fingerprints.len()])
+    /// (one empty entry per story): the writer then does it all.
+    fn check_candidates(&self, stories: &[&Story]) -> Result<Vec<CandidateChecks>> {
+        Ok(vec![CandidateChecks::default(); stories.len()])
     }
 }
 

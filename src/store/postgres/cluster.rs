@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 
 use super::rows::big;
 use super::statements::Run;
-use crate::cluster::{self, Fingerprint};
+use crate::cluster::{self, Fingerprint, Shingles};
+use crate::normalize::Story;
 use crate::store::error::Result;
 use crate::store::types::{AlsoReported, StoredStory, StoryId};
 
@@ -28,11 +29,11 @@ const MAX_RECHECKED: usize = 32;
 const ALGORITHM_KEY: &str = "cluster_algorithm";
 
 /// The cluster a story about to be inserted joins, if any.
-pub(super) fn choose(tx: &mut impl Run, fingerprint: &Fingerprint) -> Result<Option<StoryId>> {
-    if !fingerprint.is_clusterable() {
+pub(super) fn choose(tx: &mut impl Run, story: &Story) -> Result<Option<StoryId>> {
+    if !story.fingerprint.is_clusterable() {
         return Ok(None);
     }
-    best_match(tx, StoryId(0), fingerprint)
+    best_match(tx, StoryId(0), story)
 }
 
 /// Indexes a newly inserted story's bands; the cluster it joined changes.
@@ -57,9 +58,11 @@ pub(super) fn index_new(
 pub(super) fn place_edited(
     tx: &mut impl Run,
     id: StoryId,
-    fingerprint: &Fingerprint,
+    story: &Story,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let fingerprint = &story.fingerprint;
+    let ours = Shingles::of(&story.title, &story.content_text);
     tx.execute("DELETE FROM story_bands WHERE story_id = $1", &[&id.0])?;
     write_bands(tx, id, fingerprint)?;
     let cluster = StoryId(
@@ -79,7 +82,7 @@ pub(super) fn place_edited(
     }
     if cluster != id {
         for other in &others {
-            if confirmed(tx, *other, fingerprint)?.is_some() {
+            if confirmed(tx, *other, &ours)?.is_some() {
                 touch(tx, cluster, now)?;
                 return Ok(());
             }
@@ -88,7 +91,7 @@ pub(super) fn place_edited(
         touch(tx, cluster, now)?;
     }
     if fingerprint.is_clusterable()
-        && let Some(joined) = best_match(tx, id, fingerprint)?
+        && let Some(joined) = best_match(tx, id, story)?
     {
         set_cluster(tx, id, joined)?;
         touch(tx, joined, now)?;
@@ -129,11 +132,9 @@ pub(super) fn delete_superseded(tx: &mut impl Run, old: StoryId, now: DateTime<U
 
 /// The cluster of the first candidate the exact similarity confirms, most
 /// shared bands first (the oldest on ties); `id` itself is skipped.
-fn best_match(
-    tx: &mut impl Run,
-    id: StoryId,
-    fingerprint: &Fingerprint,
-) -> Result<Option<StoryId>> {
+fn best_match(tx: &mut impl Run, id: StoryId, story: &Story) -> Result<Option<StoryId>> {
+    let fingerprint = &story.fingerprint;
+    let ours = Shingles::of(&story.title, &story.content_text);
     let bands: Vec<i16> = (0..fingerprint.bands().len())
         .map(|band| band as i16)
         .collect();
@@ -156,20 +157,16 @@ fn best_match(
     )?;
     for row in rows {
         let candidate = StoryId(row.try_get(0)?);
-        if let Some(cluster) = confirmed(tx, candidate, fingerprint)? {
+        if let Some(cluster) = confirmed(tx, candidate, &ours)? {
             return Ok(Some(cluster));
         }
     }
     Ok(None)
 }
 
-/// The cluster of the stored story `other` if it is a near duplicate of
-/// `fingerprint` (its shingles recomputed from its stored text).
-fn confirmed(
-    tx: &mut impl Run,
-    other: StoryId,
-    fingerprint: &Fingerprint,
-) -> Result<Option<StoryId>> {
+/// The cluster of the stored story `other` if it is a near duplicate of the
+/// story whose shingles are `ours` (its own recomputed from its stored text).
+fn confirmed(tx: &mut impl Run, other: StoryId, ours: &Shingles<'_>) -> Result<Option<StoryId>> {
     let row = tx.query_opt(
         "SELECT title, content_text, cluster_id FROM stories WHERE id = $1",
         &[&other.0],
@@ -182,7 +179,7 @@ fn confirmed(
     if theirs.len() < cluster::MIN_SHINGLES {
         return Ok(None);
     }
-    let similarity = cluster::similarity(fingerprint.shingles(), &theirs);
+    let similarity = cluster::similarity(ours.get(), &theirs);
     Ok(similarity.confirms().then_some(StoryId(row.try_get(2)?)))
 }
 

@@ -299,7 +299,8 @@ fn is_same_story(tx: &mut impl Run, old: StoryId, item: &Story) -> Result<bool> 
         return Ok(true);
     }
     let theirs = crate::cluster::shingles(&title, &text);
-    let similarity = crate::cluster::similarity(item.fingerprint.shingles(), &theirs);
+    let ours = crate::cluster::shingles(&item.title, &item.content_text);
+    let similarity = crate::cluster::similarity(&ours, &theirs);
     if similarity.containment >= SAME_STORY_CONTAINMENT {
         return Ok(true);
     }
@@ -357,7 +358,7 @@ fn insert_story(
     story: &Story,
     now: DateTime<Utc>,
 ) -> Result<StoryId> {
-    let joined = cluster::choose(tx, &story.fingerprint)?;
+    let joined = cluster::choose(tx, story)?;
     let row = tx.query_one(
         "WITH n AS (SELECT nextval(pg_get_serial_sequence('stories', 'id')) AS id)
          INSERT INTO stories (id, uid, content_hash, origin, seed_key, title, link, author,
@@ -421,6 +422,6 @@ fn update_story_content(
             &story.summary,
         ],
     )?;
-    cluster::place_edited(tx, id, &story.fingerprint, now)?;
+    cluster::place_edited(tx, id, story, now)?;
     Ok(())
 }

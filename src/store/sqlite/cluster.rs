@@ -24,7 +24,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::band_filter::BandFilter;
-use crate::cluster::{self, Fingerprint};
+use crate::cluster::{self, Fingerprint, Shingles};
+use crate::normalize::Story;
 use crate::store::error::Result;
 use crate::store::types::{CandidateCheck, CandidateChecks, StoryId};
 
@@ -68,26 +69,28 @@ pub struct Placement {
 /// `bands` may hold.
 pub(super) fn choose(
     tx: &Connection,
-    fingerprint: &Fingerprint,
+    story: &Story,
     checked: Option<&CandidateChecks>,
     bands: &mut BandFilter,
 ) -> Result<Placement> {
-    if !fingerprint.is_clusterable() {
+    if !story.fingerprint.is_clusterable() {
         return Ok(Placement::default());
     }
     bands.placed();
     // No story has id 0: nothing to skip.
-    place(tx, StoryId(0), fingerprint, checked, Some(bands))
+    place(tx, StoryId(0), story, checked, Some(bands))
 }
 
-/// The candidates [`choose`] would compare for `fingerprint` now, compared
-/// (see [`CandidateChecks`]): the same ranking, the same stop at the first
+/// The candidates [`choose`] would compare for `story` now, compared (see
+/// [`CandidateChecks`]): the same ranking, the same stop at the first
 /// confirmed one. Reads only, so any connection can do it before the write.
-pub(super) fn check(conn: &Connection, fingerprint: &Fingerprint) -> Result<CandidateChecks> {
+pub(super) fn check(conn: &Connection, story: &Story) -> Result<CandidateChecks> {
     let mut checks = CandidateChecks::default();
+    let fingerprint = &story.fingerprint;
     if !fingerprint.is_clusterable() {
         return Ok(checks);
     }
+    let ours = Shingles::of(&story.title, &story.content_text);
     for (candidate, _) in ranked_candidates(conn, StoryId(0), fingerprint, None)?
         .into_iter()
         .take(MAX_CONFIRMED)
@@ -95,7 +98,7 @@ pub(super) fn check(conn: &Connection, fingerprint: &Fingerprint) -> Result<Cand
         let Some(row) = candidate_row(conn, StoryId(candidate))? else {
             continue;
         };
-        let confirms = row.confirms(fingerprint);
+        let confirms = row.confirms(&ours);
         checks.checked.push(CandidateCheck {
             story: StoryId(candidate),
             content_hash: row.content_hash,
@@ -133,10 +136,12 @@ pub(super) fn index_new(
 pub(super) fn place_edited(
     tx: &Connection,
     id: StoryId,
-    fingerprint: &Fingerprint,
+    story: &Story,
     now: DateTime<Utc>,
     bands: &mut BandFilter,
 ) -> Result<()> {
+    let fingerprint = &story.fingerprint;
+    let ours = Shingles::of(&story.title, &story.content_text);
     for delete in [
         "DELETE FROM story_bands WHERE story_id = ?1",
         "DELETE FROM story_bands_recent WHERE story_id = ?1",
@@ -161,7 +166,7 @@ pub(super) fn place_edited(
     }
     if cluster != id {
         for other in &others {
-            if confirmed(tx, *other, fingerprint)?.is_some() {
+            if confirmed(tx, *other, &ours)?.is_some() {
                 touch(tx, cluster, now)?;
                 return Ok(());
             }
@@ -175,7 +180,7 @@ pub(super) fn place_edited(
         bands.placed();
     }
     if fingerprint.is_clusterable()
-        && let Some(joined) = best_match(tx, id, fingerprint, Some(bands))?.joined
+        && let Some(joined) = place(tx, id, story, None, Some(bands))?.joined
     {
         set_cluster(tx, id, joined)?;
         touch(tx, joined, now)?;
@@ -210,21 +215,17 @@ pub(super) fn delete_superseded(tx: &Connection, old: StoryId, now: DateTime<Utc
     Ok(())
 }
 
-/// The candidates of `fingerprint` by band, confirmed by exact similarity;
+/// The candidates of `story` by band, confirmed by exact similarity;
 /// `joined` is the cluster of the first confirmed one, most shared bands
-/// first. `id` itself (already
-/// inserted, maybe already indexed) is skipped. Reads only; with a
-/// `filter`, only the keys it may hold.
-pub(super) fn best_match(
-    tx: &Connection,
-    id: StoryId,
-    fingerprint: &Fingerprint,
-    filter: Option<&BandFilter>,
-) -> Result<Placement> {
-    place(tx, id, fingerprint, None, filter)
+/// first. Reads only.
+pub(super) fn best_match(tx: &Connection, story: &Story) -> Result<Placement> {
+    // No story has id 0: nothing to skip.
+    place(tx, StoryId(0), story, None, None)
 }
 
-/// [`best_match`], reusing the comparisons in `checked` (made before the
+/// [`best_match`], skipping `id` (already inserted, maybe already
+/// indexed), looking up only the keys `filter` may hold, and reusing the
+/// comparisons in `checked` (made before the
 /// write, see [`check`]) for every candidate whose content hash is still
 /// the one compared: the same candidates, in the same order, with the same
 /// outcome as comparing them all here, since a comparison depends only on
@@ -232,11 +233,12 @@ pub(super) fn best_match(
 fn place(
     tx: &Connection,
     id: StoryId,
-    fingerprint: &Fingerprint,
+    story: &Story,
     checked: Option<&CandidateChecks>,
     filter: Option<&BandFilter>,
 ) -> Result<Placement> {
-    let ranked = ranked_candidates(tx, id, fingerprint, filter)?;
+    let ranked = ranked_candidates(tx, id, &story.fingerprint, filter)?;
+    let ours = Shingles::of(&story.title, &story.content_text);
     let mut placement = Placement {
         candidates: ranked.len(),
         ..Placement::default()
@@ -253,10 +255,10 @@ fn place(
                 Some((hash, cluster)) if hash == check.content_hash => {
                     check.confirms.then_some(cluster)
                 }
-                Some(_) => confirmed(tx, candidate, fingerprint)?,
+                Some(_) => confirmed(tx, candidate, &ours)?,
                 None => None,
             },
-            None => confirmed(tx, candidate, fingerprint)?,
+            None => confirmed(tx, candidate, &ours)?,
         };
         if let Some(cluster) = joined {
             placement.joined = Some(cluster);
@@ -329,13 +331,12 @@ struct CandidateRow {
 }
 
 impl CandidateRow {
-    /// Whether its text confirms `fingerprint` as a near duplicate. Its
-    /// shingles are recomputed from its stored title and text (cheaper
-    /// than storing them).
-    fn confirms(&self, fingerprint: &Fingerprint) -> bool {
+    /// Whether its text confirms the story whose shingles are `ours` as a
+    /// near duplicate. Its shingles are recomputed from its stored title
+    /// and text (cheaper than storing them).
+    fn confirms(&self, ours: &Shingles<'_>) -> bool {
         let theirs = cluster::shingles(&self.title, &self.text);
-        theirs.len() >= cluster::MIN_SHINGLES
-            && cluster::similarity(fingerprint.shingles(), &theirs).confirms()
+        theirs.len() >= cluster::MIN_SHINGLES && cluster::similarity(ours.get(), &theirs).confirms()
     }
 }
 
@@ -364,14 +365,10 @@ fn candidate_version(tx: &Connection, story: StoryId) -> Result<Option<(String, 
 }
 
 /// The cluster of the stored story `other` if it is a near duplicate of
-/// `fingerprint`.
-fn confirmed(
-    tx: &Connection,
-    other: StoryId,
-    fingerprint: &Fingerprint,
-) -> Result<Option<StoryId>> {
+/// the story whose shingles are `ours`.
+fn confirmed(tx: &Connection, other: StoryId, ours: &Shingles<'_>) -> Result<Option<StoryId>> {
     Ok(candidate_row(tx, other)?
-        .filter(|row| row.confirms(fingerprint))
+        .filter(|row| row.confirms(ours))
         .map(|row| row.cluster))
 }
 

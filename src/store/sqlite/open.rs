@@ -12,9 +12,8 @@ use super::band_filter::BandFilter;
 use super::cluster::{self, Placement};
 use super::migrate;
 use super::rows::from_unix;
-use crate::cluster::Fingerprint;
+use crate::normalize::Story;
 use crate::store::error::{Error, Result};
-use crate::store::types::StoryId;
 
 /// The SQLite store. Not `Sync`: share it behind a mutex and use it from
 /// blocking threads.
@@ -156,11 +155,11 @@ impl Store {
         })
     }
 
-    /// The near-duplicate candidates of a story with this fingerprint among
-    /// the stored ones, and the cluster it would join; writes nothing. For
-    /// diagnostics and the benchmark.
-    pub fn near_duplicates(&self, fingerprint: &Fingerprint) -> Result<Placement> {
-        cluster::best_match(&self.conn, StoryId(0), fingerprint, None)
+    /// The near-duplicate candidates of `story` among the stored ones, and
+    /// the cluster it would join; writes nothing. For diagnostics and the
+    /// benchmark.
+    pub fn near_duplicates(&self, story: &Story) -> Result<Placement> {
+        cluster::best_match(&self.conn, story)
     }
 
     /// Sets this connection's page cache to `kib` KiB (16 MiB at open).

@@ -389,8 +389,8 @@ mod clusters {
         for (i, (a, sa)) in stories.iter().enumerate() {
             for (b, sb) in &stories[i + 1..] {
                 let s = crate::cluster::similarity(
-                    sa.fingerprint.shingles(),
-                    sb.fingerprint.shingles(),
+                    &crate::cluster::shingles(&sa.title, &sa.content_text),
+                    &crate::cluster::shingles(&sb.title, &sb.content_text),
                 );
                 assert!(!s.confirms(), "{a} {b} {s:?}");
                 if s.containment > closest.0 {
@@ -446,7 +446,7 @@ mod clusters {
             .unwrap();
         assert_eq!(store.stories(&StoryQuery::all(None)).unwrap().len(), 2);
         let probe = store
-            .near_duplicates(&crate::cluster::fingerprint(REWRITE_TITLE, REWRITE))
+            .near_duplicates(&item("probe", REWRITE_TITLE, REWRITE).story)
             .unwrap();
         assert!(probe.candidates >= 2 && probe.joined.is_some(), "{probe:?}");
     }
@@ -889,7 +889,7 @@ mod candidate_checks {
         let rewrite = item("b1", REWRITE_TITLE, REWRITE);
         let other = item("b2", OTHER_TITLE, OTHER);
         let checks = store
-            .check_candidates(&[&rewrite.story.fingerprint, &other.story.fingerprint])
+            .check_candidates(&[&rewrite.story, &other.story])
             .unwrap();
         let wire = id_of(&store, WIRE_TITLE);
         let found = checks[0].find(wire).expect("the wire story is a candidate");
@@ -948,9 +948,7 @@ mod candidate_checks {
             .unwrap();
         let again = item("b2", REWRITE_TITLE, REWRITE);
         let mut hinted = update(vec![again]);
-        hinted.candidates = store
-            .check_candidates(&[&hinted.items[0].story.fingerprint])
-            .unwrap();
+        hinted.candidates = store.check_candidates(&[&hinted.items[0].story]).unwrap();
         assert_eq!(hinted.candidates[0].checked[0].content_hash, current);
         store.apply_update(b, now(), &hinted).unwrap();
         assert_eq!(cluster_of(&store, REWRITE_TITLE), wire.0);

@@ -13,7 +13,6 @@ use super::cluster;
 use super::open::Store;
 use super::rows::RETIRED_GUID;
 use super::topics::reason_text;
-use crate::cluster::Fingerprint;
 use crate::normalize::{ContentHash, Item, Story};
 use crate::store::error::Result;
 use crate::store::storage::StoryWriter;
@@ -138,12 +137,12 @@ impl StoryWriter for Store {
         Ok(change)
     }
 
-    fn check_candidates(&self, fingerprints: &[&Fingerprint]) -> Result<Vec<CandidateChecks>> {
+    fn check_candidates(&self, stories: &[&Story]) -> Result<Vec<CandidateChecks>> {
         // One read transaction: one snapshot for all of them, taken once.
         let tx = self.conn.unchecked_transaction()?;
-        let checks = fingerprints
+        let checks = stories
             .iter()
-            .map(|fingerprint| cluster::check(&tx, fingerprint))
+            .map(|story| cluster::check(&tx, story))
             .collect::<Result<Vec<_>>>()?;
         tx.commit()?;
         Ok(checks)
@@ -369,7 +368,8 @@ fn is_same_story(tx: &Connection, old: StoryId, item: &Story) -> Result<bool> {
         return Ok(true);
     }
     let theirs = crate::cluster::shingles(&title, &text);
-    let similarity = crate::cluster::similarity(item.fingerprint.shingles(), &theirs);
+    let ours = crate::cluster::shingles(&item.title, &item.content_text);
+    let similarity = crate::cluster::similarity(&ours, &theirs);
     if similarity.containment >= SAME_STORY_CONTAINMENT {
         return Ok(true);
     }
@@ -436,7 +436,7 @@ fn insert_story(
     // text, and an UPDATE rewrites all of it. The id is chosen here too
     // (max + 1, what SQLite would pick; this connection is the only
     // writer inside its transaction), so a founder can name itself.
-    let placement = cluster::choose(tx, &story.fingerprint, prepared.candidates, bands)?;
+    let placement = cluster::choose(tx, story, prepared.candidates, bands)?;
     tx.prepare_cached(
         "INSERT INTO stories (id, uid, content_hash, origin, seed_key, title, link, author,
                               content_html, content_text, published_at, updated_at,
@@ -555,6 +555,6 @@ fn update_story_content(
         now.timestamp(),
         story.summary,
     ])?;
-    cluster::place_edited(tx, id, &story.fingerprint, now, bands)?;
+    cluster::place_edited(tx, id, story, now, bands)?;
     Ok(())
 }
