@@ -35,6 +35,38 @@ pub fn limit_malloc_arenas() {
     }
 }
 
+/// Fixes glibc's threshold for serving an allocation with its own mapping
+/// at 256 KiB, unless the environment already sets it
+/// (`MALLOC_MMAP_THRESHOLD_`, `GLIBC_TUNABLES`).
+///
+/// glibc starts at 128 KiB but raises the threshold to the size of each
+/// mapped block freed, up to 32 MiB: after the first fetched body of a few
+/// hundred KiB is freed, every later body buffer and large vector comes
+/// from the arenas, where freed pieces between live ones cannot go back
+/// to the kernel. A fixed threshold keeps them mapped, and unmapped when
+/// freed. Measured with `farm-bench` on `feedloom poll` of 1,000 feeds × 50
+/// items at the default `concurrency` (16), 2 cores, five runs in turn
+/// (medians): peak 56.2 MiB against 63.6 MiB, wall time 1.02×
+/// (0.97–1.03).
+///
+/// Call it first, with [`limit_malloc_arenas`]. Elsewhere than glibc it
+/// does nothing.
+pub fn keep_large_blocks_mapped() {
+    let chosen = std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_some()
+        || std::env::var("GLIBC_TUNABLES")
+            .is_ok_and(|tunables| tunables.contains("mmap_threshold"));
+    if chosen {
+        return;
+    }
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `mallopt` sets one of glibc's documented allocator tunables;
+    // it takes no pointers, and M_MMAP_THRESHOLD only decides how later
+    // allocations are served.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
+    }
+}
+
 /// Hands the memory malloc holds free back to the kernel (glibc's
 /// `malloc_trim`): after a flood of requests or a large poll, the freed
 /// pages stay with malloc's arenas otherwise, and the daemon's RSS stays at

@@ -146,6 +146,7 @@ enum Format {
 /// 2 bad configuration, 1 anything else. Errors are printed with their causes.
 pub fn main() -> ExitCode {
     crate::memory::limit_malloc_arenas();
+    crate::memory::keep_large_blocks_mapped();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
