@@ -16,13 +16,20 @@
 //!   ([`BandFilter::bump`], called from the one function that writes keys).
 //! - The writer reads that version at the start of each write transaction
 //!   ([`BandFilter::begin`]). If it is not the one the writer last saw or
-//!   set, someone else added keys: the filter is dropped, and looks-ups go
-//!   to the index until it is built again. A transaction of the writer's
-//!   own that rolls back leaves the version behind the one it recorded,
-//!   with the same effect.
+//!   committed, someone else added keys: the filter is dropped, and
+//!   look-ups go to the index until it is built again. The writer adopts
+//!   the version its own transaction moved to only once that transaction
+//!   committed ([`BandFilter::committed`]); a transaction that wrote keys
+//!   and did not commit, or lost a savepoint after writing some
+//!   ([`BandFilter::rolled_back_savepoint`]), drops the filter, so that no
+//!   other connection's version can be mistaken for its own.
+//! - Migration 14 makes a feedloom from before this refuse the database,
+//!   so nothing writes keys without moving the version.
 //!
 //! Deleted stories leave their keys in the filter: a "maybe" for a key no
-//! story has costs one look-up, never a wrong answer. Moving keys between
+//! story has costs one look-up, never a wrong answer. When the filter is
+//! full and holds more than twice the keys stored (retention deleted the
+//! rest), it is read again from the index instead of growing. Moving keys between
 //! the two band tables changes no key, so it moves no version.
 //!
 //! The filter is built by reading every key once, and only once the
@@ -64,6 +71,12 @@ pub(super) struct BandFilter {
     version: Option<i64>,
     /// Whether the current transaction already moved the version on.
     bumped: bool,
+    /// The version the current transaction moved to, adopted once it
+    /// commits.
+    pending: Option<i64>,
+    /// A savepoint of the current transaction was rolled back after the
+    /// version was moved: what is committed cannot be told apart.
+    unsure: bool,
     /// Stories placed without a filter since it was last dropped.
     unfiltered: u64,
 }
@@ -85,6 +98,10 @@ impl BandFilter {
     /// (an immediate transaction), so the version cannot move under it.
     pub(super) fn begin(&mut self, tx: &Connection) -> Result<()> {
         self.bumped = false;
+        if self.pending.take().is_some() || std::mem::take(&mut self.unsure) {
+            // The last transaction wrote keys and was not seen to commit.
+            self.forget();
+        }
         let version = read_version(tx)?;
         if self.version != Some(version) {
             if self.layers.take().is_some() {
@@ -108,6 +125,34 @@ impl BandFilter {
         }
     }
 
+    /// The current transaction committed: the version it moved to is this
+    /// connection's own.
+    pub(super) fn committed(&mut self) {
+        if std::mem::take(&mut self.unsure) {
+            self.forget();
+        } else if let Some(version) = self.pending.take() {
+            self.version = Some(version);
+        }
+    }
+
+    /// A savepoint of the current transaction was rolled back: the version
+    /// it moved, if any, went back with it, so the next key moves it again;
+    /// and the filter cannot know which keys stayed.
+    pub(super) fn rolled_back_savepoint(&mut self) {
+        if self.bumped {
+            self.bumped = false;
+            self.unsure = true;
+        }
+    }
+
+    /// Drops the filter and the version it was true at.
+    fn forget(&mut self) {
+        self.layers = None;
+        self.version = None;
+        self.pending = None;
+        self.unfiltered = 0;
+    }
+
     /// Counts a story placed: without a filter, it brings the build nearer.
     pub(super) fn placed(&mut self) {
         if self.layers.is_none() {
@@ -127,15 +172,21 @@ impl BandFilter {
                      RETURNING CAST(value AS INTEGER)",
                 )?
                 .query_row([VERSION_KEY], |row| row.get(0))?;
-            // Our own keys: the filter stays true if it was true before.
-            if self.version.is_some_and(|seen| seen + 1 == version) {
-                self.version = Some(version);
-            } else {
+            // Adopted at commit (`committed`); a filter that was true at
+            // the version before stays true with our keys added.
+            if self.version.is_none_or(|seen| seen + 1 != version) {
                 self.layers = None;
                 self.unfiltered = 0;
-                self.version = Some(version);
             }
+            self.pending = Some(version);
             self.bumped = true;
+        }
+        if self
+            .layers
+            .as_ref()
+            .is_some_and(|layers| !layers.fits(bands.len()))
+        {
+            self.shed(tx)?;
         }
         if let Some(layers) = &mut self.layers {
             for (band, hash) in bands.iter().enumerate() {
@@ -143,6 +194,25 @@ impl BandFilter {
             }
         }
         Ok(())
+    }
+
+    /// With a filter about to grow a layer and holding more than twice the
+    /// keys stored (deleted stories' keys stay in it), reads it again from
+    /// the index (which holds every key written before this call);
+    /// otherwise the layer is grown.
+    fn shed(&mut self, tx: &Connection) -> Result<()> {
+        let stored = stored_keys(tx)?;
+        let held = self.layers.as_ref().map_or(0, Layers::items);
+        if held > stored.saturating_mul(2) {
+            self.layers = Some(Layers::read(tx)?);
+        }
+        Ok(())
+    }
+
+    /// Keys the filter was given, deleted ones included.
+    #[cfg(test)]
+    pub(super) fn held(&self) -> usize {
+        self.layers.as_ref().map_or(0, Layers::items)
     }
 
     /// Whether the filter is built.
@@ -166,13 +236,7 @@ impl BandFilter {
 impl Layers {
     /// A filter of every key in both band tables, read once.
     fn read(tx: &Connection) -> Result<Self> {
-        let count: i64 = tx
-            .prepare_cached(
-                "SELECT (SELECT count(*) FROM story_bands)
-                        + (SELECT count(*) FROM story_bands_recent)",
-            )?
-            .query_row([], |row| row.get(0))?;
-        let count = usize::try_from(count).unwrap_or(0);
+        let count = stored_keys(tx)?;
         let mut layers = Self {
             layers: vec![Layer::new((count * 2).max(MIN_CAPACITY))],
         };
@@ -189,6 +253,23 @@ impl Layers {
         Ok(layers)
     }
 
+    /// Keys inserted, deleted ones included.
+    fn items(&self) -> usize {
+        self.layers.iter().map(|layer| layer.items).sum()
+    }
+
+    /// Whether the next insert starts a layer.
+    fn full(&self) -> bool {
+        !self.fits(1)
+    }
+
+    /// Whether `keys` more fit in the last layer.
+    fn fits(&self, keys: usize) -> bool {
+        self.layers
+            .last()
+            .is_some_and(|layer| layer.items + keys <= layer.capacity)
+    }
+
     fn may_hold(&self, key: u64) -> bool {
         self.layers
             .iter()
@@ -196,11 +277,7 @@ impl Layers {
     }
 
     fn insert(&mut self, key: u64) {
-        let full = self
-            .layers
-            .last()
-            .is_none_or(|layer| layer.items >= layer.capacity);
-        if full {
+        if self.full() {
             let capacity = self
                 .layers
                 .last()
@@ -229,6 +306,17 @@ impl Layer {
 /// bands are two keys.
 fn key(band: usize, hash: u64) -> u64 {
     hash ^ (band as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// Keys in both band tables, counted.
+fn stored_keys(tx: &Connection) -> Result<usize> {
+    let count: i64 = tx
+        .prepare_cached(
+            "SELECT (SELECT count(*) FROM story_bands)
+                    + (SELECT count(*) FROM story_bands_recent)",
+        )?
+        .query_row([], |row| row.get(0))?;
+    Ok(usize::try_from(count).unwrap_or(0))
 }
 
 /// `meta.band_keys_version`, 0 before any band key was written.

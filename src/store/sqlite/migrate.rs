@@ -63,6 +63,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0013_recent_bands.sql",
         include_str!("../../../migrations/0013_recent_bands.sql"),
     ),
+    (
+        "0014_band_keys_version.sql",
+        include_str!("../../../migrations/0014_band_keys_version.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -1121,6 +1121,53 @@ mod band_filter {
         );
     }
 
+    /// Keys of deleted stories stay in the filter; once it is full and
+    /// holds more than twice the keys stored, it is read again from the
+    /// index instead of growing a layer.
+    #[test]
+    fn a_full_filter_of_mostly_deleted_keys_is_read_again() {
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .conn
+            .pragma_update(None, "foreign_keys", "OFF")
+            .unwrap();
+        let stored = keys(1, 1_000);
+        for (band, hash) in &stored {
+            store
+                .conn
+                .execute(
+                    "INSERT INTO story_bands_recent (band, hash, story_id) VALUES (?1, ?2, 1)",
+                    params![*band as i64, *hash as i64],
+                )
+                .unwrap();
+        }
+        let tx = store
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .unwrap();
+        store.bands.begin(&tx).unwrap();
+        assert_eq!(store.bands.held(), 1_000);
+        // Keys written, then gone with their stories: never in the index.
+        let gone: Vec<u64> = keys(2, 64_512).into_iter().map(|(_, hash)| hash).collect();
+        for chunk in gone.chunks(crate::cluster::BANDS) {
+            store.bands.bump(&tx, chunk).unwrap();
+        }
+        assert_eq!(store.bands.held(), 65_512);
+        let last: Vec<u64> = keys(3, 16).into_iter().map(|(_, hash)| hash).collect();
+        store.bands.bump(&tx, &last).unwrap();
+        store.bands.bump(&tx, &last).unwrap();
+        // The second did not fit the first layer: the filter was read
+        // again (the first's keys, not in the index, gone with the rest).
+        assert_eq!(
+            store.bands.held(),
+            1_000 + 16,
+            "read again, then given the new keys"
+        );
+        for (band, hash) in &stored {
+            assert!(store.bands.may_hold(*band, *hash));
+        }
+    }
+
     /// Another connection (the CLI beside the daemon) stores a story after
     /// the writer built its filter: the writer's next near duplicate of it
     /// must still find it, so the filter cannot be trusted any more.
@@ -1149,6 +1196,79 @@ mod band_filter {
         assert_ne!(
             cluster_of(&writer, OTHER_TITLE),
             cluster_of(&writer, WIRE_TITLE)
+        );
+    }
+
+    /// The writer's transaction wrote keys and rolled back (a feed the
+    /// store refused: no such feed); then another connection writes keys,
+    /// moving the version to the very number the failed transaction had
+    /// moved it to. The writer must not take that version for its own.
+    #[test]
+    fn a_rolled_back_write_never_lends_its_version_to_another_connections_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feedloom.db");
+        let mut writer = Store::open(&path).unwrap();
+        let mut other = Store::open(&path).unwrap();
+        let a = feed(&mut writer, "https://a.example/feed");
+        let b = feed(&mut other, "https://b.example/feed");
+        writer
+            .apply_update(a, now(), &update(vec![item("a1", OTHER_TITLE, OTHER)]))
+            .unwrap();
+        let refused = writer.apply_update(
+            FeedId(999),
+            now(),
+            &update(vec![item(
+                "x1",
+                "Refused",
+                crate::cluster::tests::BACKGROUND,
+            )]),
+        );
+        assert!(refused.is_err(), "a sighting of a missing feed is refused");
+        other
+            .apply_update(b, now(), &update(vec![item("b1", WIRE_TITLE, WIRE)]))
+            .unwrap();
+        writer
+            .apply_update(a, now(), &update(vec![item("a2", REWRITE_TITLE, REWRITE)]))
+            .unwrap();
+        assert_eq!(
+            cluster_of(&writer, REWRITE_TITLE),
+            cluster_of(&writer, WIRE_TITLE)
+        );
+    }
+
+    /// A batch whose first feed is refused is written again with a
+    /// savepoint per feed; the refused feed's savepoint takes its move of
+    /// the version back with it. The keys the rest of the batch commits
+    /// must still move the version, or another connection's filter would
+    /// hide them.
+    #[test]
+    fn keys_committed_after_a_refused_feed_still_move_the_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feedloom.db");
+        let mut writer = Store::open(&path).unwrap();
+        let mut other = Store::open(&path).unwrap();
+        let a = feed(&mut writer, "https://a.example/feed");
+        let b = feed(&mut other, "https://b.example/feed");
+        other
+            .apply_update(b, now(), &update(vec![item("b1", OTHER_TITLE, OTHER)]))
+            .unwrap();
+        assert!(other.bands.is_built());
+        let refused = update(vec![item(
+            "x1",
+            "Refused",
+            crate::cluster::tests::BACKGROUND,
+        )]);
+        let wire = update(vec![item("a1", WIRE_TITLE, WIRE)]);
+        let results = writer
+            .apply_updates(now(), &[(FeedId(999), &refused), (a, &wire)])
+            .unwrap();
+        assert!(results[0].is_err() && results[1].is_ok(), "{results:?}");
+        other
+            .apply_update(b, now(), &update(vec![item("b2", REWRITE_TITLE, REWRITE)]))
+            .unwrap();
+        assert_eq!(
+            cluster_of(&other, REWRITE_TITLE),
+            cluster_of(&other, WIRE_TITLE)
         );
     }
 
