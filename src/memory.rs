@@ -17,21 +17,11 @@
 /// Call it first, before other threads start: arenas made before it stay.
 /// Elsewhere than glibc it does nothing.
 pub fn limit_malloc_arenas() {
-    let chosen = std::env::var_os("MALLOC_ARENA_MAX").is_some()
-        || std::env::var("GLIBC_TUNABLES").is_ok_and(|tunables| tunables.contains("arena_max"));
-    if chosen {
-        return;
-    }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
         let arenas = libc::c_int::try_from(2 * cores).unwrap_or(libc::c_int::MAX);
-        // SAFETY: `mallopt` sets one of glibc's documented allocator
-        // tunables; it takes no pointers, and changing M_ARENA_MAX only
-        // limits which arenas later allocations may pick.
-        unsafe {
-            libc::mallopt(libc::M_ARENA_MAX, arenas);
-        }
+        set_unless_chosen("MALLOC_ARENA_MAX", "arena_max", libc::M_ARENA_MAX, arenas);
     }
 }
 
@@ -52,18 +42,30 @@ pub fn limit_malloc_arenas() {
 /// Call it first, with [`limit_malloc_arenas`]. Elsewhere than glibc it
 /// does nothing.
 pub fn keep_large_blocks_mapped() {
-    let chosen = std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_some()
-        || std::env::var("GLIBC_TUNABLES")
-            .is_ok_and(|tunables| tunables.contains("mmap_threshold"));
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    set_unless_chosen(
+        "MALLOC_MMAP_THRESHOLD_",
+        "mmap_threshold",
+        libc::M_MMAP_THRESHOLD,
+        256 * 1024,
+    );
+}
+
+/// Sets glibc's malloc `parameter` to `value`, unless the environment
+/// already chose it: the `variable` glibc reads, or `tunable` in
+/// `GLIBC_TUNABLES`.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn set_unless_chosen(variable: &str, tunable: &str, parameter: libc::c_int, value: libc::c_int) {
+    let chosen = std::env::var_os(variable).is_some()
+        || std::env::var("GLIBC_TUNABLES").is_ok_and(|tunables| tunables.contains(tunable));
     if chosen {
         return;
     }
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: `mallopt` sets one of glibc's documented allocator tunables;
-    // it takes no pointers, and M_MMAP_THRESHOLD only decides how later
-    // allocations are served.
+    // it takes no pointers, and the two feedloom sets (M_ARENA_MAX,
+    // M_MMAP_THRESHOLD) only decide how later allocations are served.
     unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
+        libc::mallopt(parameter, value);
     }
 }
 

@@ -470,3 +470,35 @@ pub struct CachedArticle {
     /// server error) is fetched again once it is old enough.
     pub fetched_at: chrono::DateTime<chrono::Utc>,
 }
+
+/// One source of one cluster member, as both backends read it for the
+/// "also reported by" lists.
+pub(crate) struct MemberRow {
+    /// The cluster's founding story.
+    pub(crate) cluster: i64,
+    /// The member.
+    pub(crate) member: i64,
+    /// The member as this source shows it.
+    pub(crate) report: AlsoReported,
+}
+
+impl StoredStory {
+    /// Fills `also_reported_by` from its cluster's rows: the other
+    /// members, one entry per feed, none for a feed already among the
+    /// story's own sources. A member no feed carries (a seed) names no
+    /// outlet and is left out.
+    pub(crate) fn attach_members(&mut self, rows: &[MemberRow]) {
+        let mut feeds: std::collections::HashSet<&str> = self
+            .sources
+            .iter()
+            .map(|source| source.feed_url.as_str())
+            .collect();
+        let mut reports = Vec::new();
+        for row in rows.iter().filter(|row| row.member != self.id.0) {
+            if feeds.insert(row.report.feed_url.as_str()) {
+                reports.push(row.report.clone());
+            }
+        }
+        self.also_reported_by = reports;
+    }
+}

@@ -5,7 +5,7 @@
 //! own is that a placement runs under the advisory locks of `locks`, so
 //! two nodes placing near duplicates at once take turns.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
@@ -14,7 +14,7 @@ use super::statements::Run;
 use crate::cluster::{self, Fingerprint, Shingles};
 use crate::normalize::Story;
 use crate::store::error::Result;
-use crate::store::types::{AlsoReported, StoredStory, StoryId};
+use crate::store::types::{AlsoReported, MemberRow, StoryId};
 
 /// Candidates confirmed per placement, most shared bands first.
 const MAX_CONFIRMED: usize = 16;
@@ -33,7 +33,8 @@ pub(super) fn choose(tx: &mut impl Run, story: &Story) -> Result<Option<StoryId>
     if !story.fingerprint.is_clusterable() {
         return Ok(None);
     }
-    best_match(tx, StoryId(0), story)
+    let ours = Shingles::of(&story.title, &story.content_text);
+    best_match(tx, StoryId(0), &story.fingerprint, &ours)
 }
 
 /// Indexes a newly inserted story's bands; the cluster it joined changes.
@@ -91,7 +92,7 @@ pub(super) fn place_edited(
         touch(tx, cluster, now)?;
     }
     if fingerprint.is_clusterable()
-        && let Some(joined) = best_match(tx, id, story)?
+        && let Some(joined) = best_match(tx, id, fingerprint, &ours)?
     {
         set_cluster(tx, id, joined)?;
         touch(tx, joined, now)?;
@@ -132,9 +133,12 @@ pub(super) fn delete_superseded(tx: &mut impl Run, old: StoryId, now: DateTime<U
 
 /// The cluster of the first candidate the exact similarity confirms, most
 /// shared bands first (the oldest on ties); `id` itself is skipped.
-fn best_match(tx: &mut impl Run, id: StoryId, story: &Story) -> Result<Option<StoryId>> {
-    let fingerprint = &story.fingerprint;
-    let ours = Shingles::of(&story.title, &story.content_text);
+fn best_match(
+    tx: &mut impl Run,
+    id: StoryId,
+    fingerprint: &Fingerprint,
+    ours: &Shingles<'_>,
+) -> Result<Option<StoryId>> {
     let bands: Vec<i16> = (0..fingerprint.bands().len())
         .map(|band| band as i16)
         .collect();
@@ -157,7 +161,7 @@ fn best_match(tx: &mut impl Run, id: StoryId, story: &Story) -> Result<Option<St
     )?;
     for row in rows {
         let candidate = StoryId(row.try_get(0)?);
-        if let Some(cluster) = confirmed(tx, candidate, &ours)? {
+        if let Some(cluster) = confirmed(tx, candidate, ours)? {
             return Ok(Some(cluster));
         }
     }
@@ -262,13 +266,6 @@ fn filled_by(tx: &mut impl Run) -> Result<Option<String>> {
         .transpose()?)
 }
 
-/// One source of one cluster member.
-pub(super) struct MemberRow {
-    cluster: i64,
-    member: i64,
-    report: AlsoReported,
-}
-
 /// The member rows of the clusters `clusters` names, grouped by cluster,
 /// earliest member first, then first sighting first.
 pub(super) fn member_rows(
@@ -303,21 +300,4 @@ pub(super) fn member_rows(
         grouped.entry(member.cluster).or_default().push(member);
     }
     Ok(grouped)
-}
-
-/// Fills `story.also_reported_by` from its cluster's rows, as on SQLite:
-/// the other members, one entry per feed not among the story's sources.
-pub(super) fn attach(story: &mut StoredStory, rows: &[MemberRow]) {
-    let mut feeds: HashSet<&str> = story
-        .sources
-        .iter()
-        .map(|source| source.feed_url.as_str())
-        .collect();
-    let mut reports = Vec::new();
-    for row in rows.iter().filter(|row| row.member != story.id.0) {
-        if feeds.insert(row.report.feed_url.as_str()) {
-            reports.push(row.report.clone());
-        }
-    }
-    story.also_reported_by = reports;
 }

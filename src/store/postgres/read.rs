@@ -105,7 +105,7 @@ impl StoryReader for Store {
         for story in &mut stories {
             story.sources = grouped.remove(&story.id).unwrap_or_default();
             if let Some(rows) = members.get(&story.id.0) {
-                cluster::attach(story, rows);
+                story.attach_members(rows);
             }
         }
         Ok(stories)
@@ -131,7 +131,7 @@ impl StoryReader for Store {
         let members = cluster::member_rows(&mut tx, &[cluster_id])?;
         tx.commit()?;
         if let Some(rows) = members.get(&cluster_id) {
-            cluster::attach(&mut story, rows);
+            story.attach_members(rows);
         }
         Ok(Some(story))
     }

@@ -11,18 +11,17 @@
 //! connection has added keys behind its back (another process, a CLI
 //! command writing seeds):
 //!
-//! - Every transaction that writes band keys, on any connection, in any
-//!   process, first moves `meta.band_keys_version` on
-//!   ([`BandFilter::bump`], called from the one function that writes keys).
+//! - Every write of a story's band keys, on any connection, in any process,
+//!   sets `meta.band_keys_version` to a new random value in the same
+//!   transaction ([`BandFilter::bump`], called from the one function that
+//!   writes keys), so a version committed means its keys committed.
 //! - The writer reads that version at the start of each write transaction
-//!   ([`BandFilter::begin`]). If it is not the one the writer last saw or
-//!   committed, someone else added keys: the filter is dropped, and
-//!   look-ups go to the index until it is built again. The writer adopts
-//!   the version its own transaction moved to only once that transaction
-//!   committed ([`BandFilter::committed`]); a transaction that wrote keys
-//!   and did not commit, or lost a savepoint after writing some
-//!   ([`BandFilter::rolled_back_savepoint`]), drops the filter, so that no
-//!   other connection's version can be mistaken for its own.
+//!   ([`BandFilter::begin`]). If it is neither the one it read at the start
+//!   of its last transaction nor one it set since (a rollback, whole or of
+//!   a savepoint, returns to one of those, and takes only keys away),
+//!   another connection wrote keys: the filter is dropped, and look-ups
+//!   go to the index until it is built again. A random version cannot be
+//!   another connection's by chance, as a counter could after a rollback.
 //! - Migration 14 makes a feedloom from before this refuse the database,
 //!   so nothing writes keys without moving the version.
 //!
@@ -66,17 +65,11 @@ const BUILD_AFTER: u64 = 64;
 pub(super) struct BandFilter {
     /// `None` until built, and again after another connection wrote keys.
     layers: Option<Layers>,
-    /// The version this connection last read or set; `None` before the
-    /// first transaction.
-    version: Option<i64>,
-    /// Whether the current transaction already moved the version on.
-    bumped: bool,
-    /// The version the current transaction moved to, adopted once it
-    /// commits.
-    pending: Option<i64>,
-    /// A savepoint of the current transaction was rolled back after the
-    /// version was moved: what is committed cannot be told apart.
-    unsure: bool,
+    /// The versions the database can hold if no other connection wrote
+    /// keys since: the one read at the start of this connection's last
+    /// write transaction, and each this connection set in it (a rollback,
+    /// of the transaction or of a savepoint, goes back to one of them).
+    known: Vec<i64>,
     /// Stories placed without a filter since it was last dropped.
     unfiltered: u64,
 }
@@ -97,21 +90,17 @@ impl BandFilter {
     /// and builds the filter if it is due. `tx` must hold the write lock
     /// (an immediate transaction), so the version cannot move under it.
     pub(super) fn begin(&mut self, tx: &Connection) -> Result<()> {
-        self.bumped = false;
-        if self.pending.take().is_some() || std::mem::take(&mut self.unsure) {
-            // The last transaction wrote keys and was not seen to commit.
-            self.forget();
-        }
         let version = read_version(tx)?;
-        if self.version != Some(version) {
+        if !self.known.contains(&version) {
             if self.layers.take().is_some() {
                 tracing::debug!("band keys were written elsewhere; the band filter is dropped");
             }
             self.unfiltered = 0;
-            self.version = Some(version);
         }
+        self.known.clear();
+        self.known.push(version);
         if self.layers.is_none() && self.due(tx)? {
-            self.layers = Some(Layers::read(tx)?);
+            self.layers = Some(Layers::read(tx, stored_keys(tx)?)?);
         }
         Ok(())
     }
@@ -125,34 +114,6 @@ impl BandFilter {
         }
     }
 
-    /// The current transaction committed: the version it moved to is this
-    /// connection's own.
-    pub(super) fn committed(&mut self) {
-        if std::mem::take(&mut self.unsure) {
-            self.forget();
-        } else if let Some(version) = self.pending.take() {
-            self.version = Some(version);
-        }
-    }
-
-    /// A savepoint of the current transaction was rolled back: the version
-    /// it moved, if any, went back with it, so the next key moves it again;
-    /// and the filter cannot know which keys stayed.
-    pub(super) fn rolled_back_savepoint(&mut self) {
-        if self.bumped {
-            self.bumped = false;
-            self.unsure = true;
-        }
-    }
-
-    /// Drops the filter and the version it was true at.
-    fn forget(&mut self) {
-        self.layers = None;
-        self.version = None;
-        self.pending = None;
-        self.unfiltered = 0;
-    }
-
     /// Counts a story placed: without a filter, it brings the build nearer.
     pub(super) fn placed(&mut self) {
         if self.layers.is_none() {
@@ -161,26 +122,19 @@ impl BandFilter {
     }
 
     /// Records a story's band keys, about to be written in the current
-    /// transaction; the first call in a transaction moves the version on
-    /// (see the module doc). Every write of band keys goes through here.
+    /// transaction, and moves the version on to a new random value in the
+    /// same transaction (see the module doc): whatever of this commits,
+    /// keys and version commit together. Every write of band keys goes
+    /// through here.
     pub(super) fn bump(&mut self, tx: &Connection, bands: &[u64]) -> Result<()> {
-        if !self.bumped {
-            let version: i64 = tx
-                .prepare_cached(
-                    "INSERT INTO meta (key, value) VALUES (?1, '1')
-                     ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1
-                     RETURNING CAST(value AS INTEGER)",
-                )?
-                .query_row([VERSION_KEY], |row| row.get(0))?;
-            // Adopted at commit (`committed`); a filter that was true at
-            // the version before stays true with our keys added.
-            if self.version.is_none_or(|seen| seen + 1 != version) {
-                self.layers = None;
-                self.unfiltered = 0;
-            }
-            self.pending = Some(version);
-            self.bumped = true;
-        }
+        let version: i64 = tx
+            .prepare_cached(
+                "INSERT INTO meta (key, value) VALUES (?1, random())
+                 ON CONFLICT (key) DO UPDATE SET value = random()
+                 RETURNING CAST(value AS INTEGER)",
+            )?
+            .query_row([VERSION_KEY], |row| row.get(0))?;
+        self.known.push(version);
         if self
             .layers
             .as_ref()
@@ -204,7 +158,7 @@ impl BandFilter {
         let stored = stored_keys(tx)?;
         let held = self.layers.as_ref().map_or(0, Layers::items);
         if held > stored.saturating_mul(2) {
-            self.layers = Some(Layers::read(tx)?);
+            self.layers = Some(Layers::read(tx, stored)?);
         }
         Ok(())
     }
@@ -234,9 +188,9 @@ impl BandFilter {
 }
 
 impl Layers {
-    /// A filter of every key in both band tables, read once.
-    fn read(tx: &Connection) -> Result<Self> {
-        let count = stored_keys(tx)?;
+    /// A filter of every key in both band tables (`count` of them), read
+    /// once.
+    fn read(tx: &Connection, count: usize) -> Result<Self> {
         let mut layers = Self {
             layers: vec![Layer::new((count * 2).max(MIN_CAPACITY))],
         };

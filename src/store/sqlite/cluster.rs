@@ -77,8 +77,16 @@ pub(super) fn choose(
         return Ok(Placement::default());
     }
     bands.placed();
+    let ours = Shingles::of(&story.title, &story.content_text);
     // No story has id 0: nothing to skip.
-    place(tx, StoryId(0), story, checked, Some(bands))
+    place(
+        tx,
+        StoryId(0),
+        &story.fingerprint,
+        &ours,
+        checked,
+        Some(bands),
+    )
 }
 
 /// The candidates [`choose`] would compare for `story` now, compared (see
@@ -180,7 +188,7 @@ pub(super) fn place_edited(
         bands.placed();
     }
     if fingerprint.is_clusterable()
-        && let Some(joined) = place(tx, id, story, None, Some(bands))?.joined
+        && let Some(joined) = place(tx, id, fingerprint, &ours, None, Some(bands))?.joined
     {
         set_cluster(tx, id, joined)?;
         touch(tx, joined, now)?;
@@ -219,11 +227,13 @@ pub(super) fn delete_superseded(tx: &Connection, old: StoryId, now: DateTime<Utc
 /// `joined` is the cluster of the first confirmed one, most shared bands
 /// first. Reads only.
 pub(super) fn best_match(tx: &Connection, story: &Story) -> Result<Placement> {
+    let ours = Shingles::of(&story.title, &story.content_text);
     // No story has id 0: nothing to skip.
-    place(tx, StoryId(0), story, None, None)
+    place(tx, StoryId(0), &story.fingerprint, &ours, None, None)
 }
 
-/// [`best_match`], skipping `id` (already inserted, maybe already
+/// [`best_match`] for the story with `fingerprint` and shingles `ours`,
+/// skipping `id` (already inserted, maybe already
 /// indexed), looking up only the keys `filter` may hold, and reusing the
 /// comparisons in `checked` (made before the
 /// write, see [`check`]) for every candidate whose content hash is still
@@ -233,12 +243,12 @@ pub(super) fn best_match(tx: &Connection, story: &Story) -> Result<Placement> {
 fn place(
     tx: &Connection,
     id: StoryId,
-    story: &Story,
+    fingerprint: &Fingerprint,
+    ours: &Shingles<'_>,
     checked: Option<&CandidateChecks>,
     filter: Option<&BandFilter>,
 ) -> Result<Placement> {
-    let ranked = ranked_candidates(tx, id, &story.fingerprint, filter)?;
-    let ours = Shingles::of(&story.title, &story.content_text);
+    let ranked = ranked_candidates(tx, id, fingerprint, filter)?;
     let mut placement = Placement {
         candidates: ranked.len(),
         ..Placement::default()
@@ -255,10 +265,10 @@ fn place(
                 Some((hash, cluster)) if hash == check.content_hash => {
                     check.confirms.then_some(cluster)
                 }
-                Some(_) => confirmed(tx, candidate, &ours)?,
+                Some(_) => confirmed(tx, candidate, ours)?,
                 None => None,
             },
-            None => confirmed(tx, candidate, &ours)?,
+            None => confirmed(tx, candidate, ours)?,
         };
         if let Some(cluster) = joined {
             placement.joined = Some(cluster);

@@ -3,19 +3,12 @@
 //! entries and story pages (`read`). Who is a member is decided in
 //! `cluster`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use rusqlite::Connection;
 
 use crate::store::error::Result;
-use crate::store::types::{AlsoReported, StoredStory};
-
-/// One source of one cluster member, as a row of [`MEMBER_QUERY`].
-pub(super) struct MemberRow {
-    cluster: i64,
-    member: i64,
-    report: AlsoReported,
-}
+use crate::store::types::{AlsoReported, MemberRow};
 
 /// The members of clusters with their sources, earliest member first,
 /// then first sighting first. `{clusters}` is an SQL condition on
@@ -57,23 +50,4 @@ pub(super) fn member_rows(
         grouped.entry(row.cluster).or_default().push(row);
     }
     Ok(grouped)
-}
-
-/// Fills `story.also_reported_by` from its cluster's rows: the other
-/// members, one entry per feed, none for a feed already among the story's
-/// own sources. A member no feed carries (a seed) names no outlet and is
-/// left out.
-pub(super) fn attach(story: &mut StoredStory, rows: &[MemberRow]) {
-    let mut feeds: HashSet<&str> = story
-        .sources
-        .iter()
-        .map(|source| source.feed_url.as_str())
-        .collect();
-    let mut reports = Vec::new();
-    for row in rows.iter().filter(|row| row.member != story.id.0) {
-        if feeds.insert(row.report.feed_url.as_str()) {
-            reports.push(row.report.clone());
-        }
-    }
-    story.also_reported_by = reports;
 }

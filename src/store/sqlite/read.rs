@@ -172,7 +172,7 @@ impl StoryReader for Store {
         for story in &mut stories {
             story.sources = grouped.remove(&story.id).unwrap_or_default();
             if let Some(rows) = members.get(&story.id.0) {
-                members::attach(story, rows);
+                story.attach_members(rows);
             }
         }
         Ok(stories)
@@ -203,7 +203,7 @@ impl StoryReader for Store {
         let members = members::member_rows(&tx, "= ?1", [cluster_id])?;
         tx.commit()?;
         if let Some(rows) = members.get(&cluster_id) {
-            members::attach(&mut story, rows);
+            story.attach_members(rows);
         }
         Ok(Some(story))
     }

@@ -46,6 +46,18 @@ fn feed(store: &mut Store, url: &str) -> FeedId {
 }
 
 /// The public id of the newest stored story.
+/// The cluster of the story titled `title`.
+fn cluster_of(store: &Store, title: &str) -> i64 {
+    store
+        .conn
+        .query_row(
+            "SELECT cluster_id FROM stories WHERE title = ?1",
+            [title],
+            |row| row.get(0),
+        )
+        .unwrap()
+}
+
 fn newest_uid(store: &Store) -> String {
     store.stories(&StoryQuery::all(None)).unwrap()[0]
         .uid
@@ -856,17 +868,6 @@ mod candidate_checks {
     use super::*;
     use crate::cluster::tests::{OTHER, OTHER_TITLE, REWRITE, REWRITE_TITLE, WIRE, WIRE_TITLE};
 
-    fn cluster_of(store: &Store, title: &str) -> i64 {
-        store
-            .conn
-            .query_row(
-                "SELECT cluster_id FROM stories WHERE title = ?1",
-                [title],
-                |row| row.get(0),
-            )
-            .unwrap()
-    }
-
     fn id_of(store: &Store, title: &str) -> StoryId {
         StoryId(
             store
@@ -1037,16 +1038,30 @@ mod band_filter {
     use super::*;
     use crate::cluster::tests::{OTHER, OTHER_TITLE, REWRITE, REWRITE_TITLE, WIRE, WIRE_TITLE};
 
-    fn cluster_of(store: &Store, title: &str) -> i64 {
-        store
-            .conn
-            .query_row(
-                "SELECT cluster_id FROM stories WHERE title = ?1",
-                [title],
-                |row| row.get(0),
-            )
-            .unwrap()
+    /// The writer under test and another connection on the same file (the
+    /// CLI beside the daemon), each with a feed of its own.
+    fn two_connections() -> (tempfile::TempDir, Store, Store, FeedId, FeedId) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feedloom.db");
+        let mut writer = Store::open(&path).unwrap();
+        let mut other = Store::open(&path).unwrap();
+        let a = feed(&mut writer, "https://a.example/feed");
+        let b = feed(&mut other, "https://b.example/feed");
+        (dir, writer, other, a, b)
     }
+
+    /// A story the store refuses when written for [`MISSING`]: its sighting
+    /// names no feed. Its band keys were written by then.
+    fn refused() -> FeedUpdate {
+        update(vec![item(
+            "x1",
+            "Refused",
+            crate::cluster::tests::BACKGROUND,
+        )])
+    }
+
+    /// A feed that does not exist.
+    const MISSING: FeedId = FeedId(999);
 
     /// Band keys spread like real ones (SplitMix64), `n` of them from `seed`.
     fn keys(seed: u64, n: usize) -> Vec<(usize, u64)> {
@@ -1173,12 +1188,7 @@ mod band_filter {
     /// must still find it, so the filter cannot be trusted any more.
     #[test]
     fn keys_written_by_another_connection_are_never_filtered_out() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("feedloom.db");
-        let mut writer = Store::open(&path).unwrap();
-        let mut other = Store::open(&path).unwrap();
-        let a = feed(&mut writer, "https://a.example/feed");
-        let b = feed(&mut other, "https://b.example/feed");
+        let (_dir, mut writer, mut other, a, b) = two_connections();
         writer
             .apply_update(a, now(), &update(vec![item("a1", OTHER_TITLE, OTHER)]))
             .unwrap();
@@ -1200,29 +1210,16 @@ mod band_filter {
     }
 
     /// The writer's transaction wrote keys and rolled back (a feed the
-    /// store refused: no such feed); then another connection writes keys,
-    /// moving the version to the very number the failed transaction had
-    /// moved it to. The writer must not take that version for its own.
+    /// store refused: no such feed); then another connection writes keys.
+    /// The writer must not take the version that other connection set for
+    /// one of its own (as a counter moved by both would have let it).
     #[test]
     fn a_rolled_back_write_never_lends_its_version_to_another_connections_keys() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("feedloom.db");
-        let mut writer = Store::open(&path).unwrap();
-        let mut other = Store::open(&path).unwrap();
-        let a = feed(&mut writer, "https://a.example/feed");
-        let b = feed(&mut other, "https://b.example/feed");
+        let (_dir, mut writer, mut other, a, b) = two_connections();
         writer
             .apply_update(a, now(), &update(vec![item("a1", OTHER_TITLE, OTHER)]))
             .unwrap();
-        let refused = writer.apply_update(
-            FeedId(999),
-            now(),
-            &update(vec![item(
-                "x1",
-                "Refused",
-                crate::cluster::tests::BACKGROUND,
-            )]),
-        );
+        let refused = writer.apply_update(MISSING, now(), &refused());
         assert!(refused.is_err(), "a sighting of a missing feed is refused");
         other
             .apply_update(b, now(), &update(vec![item("b1", WIRE_TITLE, WIRE)]))
@@ -1240,27 +1237,18 @@ mod band_filter {
     /// savepoint per feed; the refused feed's savepoint takes its move of
     /// the version back with it. The keys the rest of the batch commits
     /// must still move the version, or another connection's filter would
-    /// hide them.
+    /// hide them (as moving it once per transaction did).
     #[test]
     fn keys_committed_after_a_refused_feed_still_move_the_version() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("feedloom.db");
-        let mut writer = Store::open(&path).unwrap();
-        let mut other = Store::open(&path).unwrap();
-        let a = feed(&mut writer, "https://a.example/feed");
-        let b = feed(&mut other, "https://b.example/feed");
+        let (_dir, mut writer, mut other, a, b) = two_connections();
         other
             .apply_update(b, now(), &update(vec![item("b1", OTHER_TITLE, OTHER)]))
             .unwrap();
         assert!(other.bands.is_built());
-        let refused = update(vec![item(
-            "x1",
-            "Refused",
-            crate::cluster::tests::BACKGROUND,
-        )]);
+        let refused = refused();
         let wire = update(vec![item("a1", WIRE_TITLE, WIRE)]);
         let results = writer
-            .apply_updates(now(), &[(FeedId(999), &refused), (a, &wire)])
+            .apply_updates(now(), &[(MISSING, &refused), (a, &wire)])
             .unwrap();
         assert!(results[0].is_err() && results[1].is_ok(), "{results:?}");
         other

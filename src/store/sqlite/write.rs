@@ -134,7 +134,6 @@ impl StoryWriter for Store {
             }
         };
         tx.commit()?;
-        bands.committed();
         Ok(change)
     }
 
@@ -188,7 +187,6 @@ impl Store {
             }
             if results.len() == batch.len() {
                 tx.commit()?;
-                self.bands.committed();
                 return Ok(results);
             }
         }
@@ -208,7 +206,6 @@ impl Store {
                 Err(error) => {
                     // Dropping the savepoint rolls it back.
                     drop(savepoint);
-                    self.bands.rolled_back_savepoint();
                     // A full disk, an I/O error or no memory makes SQLite
                     // roll back the whole transaction itself: the feeds
                     // before this one are gone too, so none was written.
@@ -220,7 +217,6 @@ impl Store {
             }
         }
         tx.commit()?;
-        self.bands.committed();
         Ok(results)
     }
 }
