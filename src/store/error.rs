@@ -75,6 +75,10 @@ pub enum Error {
     Crashed(String),
     /// Every read connection stayed in use for as long as the caller was
     /// willing to wait (see `ReadPool`).
+    /// The thread that moves near-duplicate keys could not be started
+    /// (the system is out of threads or memory).
+    #[error("cannot start the thread that moves near-duplicate keys into the band file")]
+    Thread(#[source] std::io::Error),
     #[error("every database connection for reading is in use")]
     Busy,
 }

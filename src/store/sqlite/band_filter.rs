@@ -7,7 +7,7 @@
 //!
 //! The filter only ever says "maybe" or "no". A "no" must be true, or a
 //! near duplicate would go unclustered, so the filter holds a superset of
-//! the keys in both band tables, and is trusted only while no other
+//! the keys in the band index (`band_index`), and is trusted only while no other
 //! connection has added keys behind its back (another process, a CLI
 //! command writing seeds):
 //!
@@ -28,8 +28,10 @@
 //! Deleted stories leave their keys in the filter: a "maybe" for a key no
 //! story has costs one look-up, never a wrong answer. When the filter is
 //! full and holds more than twice the keys stored (retention deleted the
-//! rest), it is read again from the index instead of growing. Moving keys between
-//! the two band tables changes no key, so it moves no version.
+//! rest), it is read again from the index instead of growing. Moving keys
+//! from a stage table into the band file (`band_index`) changes no key, so
+//! it moves no version; the deletes a move makes are of deleted or edited
+//! stories' keys, which the filter may keep.
 //!
 //! The filter is built by reading every key once, and only once the
 //! stories placed without it would have paid for that read
@@ -72,6 +74,9 @@ pub(super) struct BandFilter {
     known: Vec<i64>,
     /// Stories placed without a filter since it was last dropped.
     unfiltered: u64,
+    /// The stage table this connection's write transaction fills (see
+    /// `band_index`), read at its start.
+    stage: usize,
 }
 
 struct Layers {
@@ -99,10 +104,17 @@ impl BandFilter {
         }
         self.known.clear();
         self.known.push(version);
+        self.stage = super::band_index::active_stage(tx)?;
         if self.layers.is_none() && self.due(tx)? {
             self.layers = Some(Layers::read(tx, stored_keys(tx)?)?);
         }
         Ok(())
+    }
+
+    /// The stage table new keys go to in this write transaction (an index
+    /// into `band_index::STAGES`).
+    pub(super) fn stage(&self) -> usize {
+        self.stage
     }
 
     /// Whether any stored story may have key `hash` in `band`. Always true
@@ -188,13 +200,13 @@ impl BandFilter {
 }
 
 impl Layers {
-    /// A filter of every key in both band tables (`count` of them), read
-    /// once.
+    /// A filter of every key in the band file and the stage tables
+    /// (`count` of them), read once.
     fn read(tx: &Connection, count: usize) -> Result<Self> {
         let mut layers = Self {
             layers: vec![Layer::new((count * 2).max(MIN_CAPACITY))],
         };
-        for table in ["story_bands", "story_bands_recent"] {
+        for table in ["story_bands", "band_stage_0", "band_stage_1"] {
             let mut keys = tx.prepare(&format!("SELECT band, hash FROM {table}"))?;
             let mut rows = keys.query([])?;
             while let Some(row) = rows.next()? {
@@ -262,12 +274,13 @@ fn key(band: usize, hash: u64) -> u64 {
     hash ^ (band as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
-/// Keys in both band tables, counted.
+/// Keys in the band file and the stage tables, counted.
 fn stored_keys(tx: &Connection) -> Result<usize> {
     let count: i64 = tx
         .prepare_cached(
             "SELECT (SELECT count(*) FROM story_bands)
-                    + (SELECT count(*) FROM story_bands_recent)",
+                    + (SELECT count(*) FROM band_stage_0)
+                    + (SELECT count(*) FROM band_stage_1)",
         )?
         .query_row([], |row| row.get(0))?;
     Ok(usize::try_from(count).unwrap_or(0))

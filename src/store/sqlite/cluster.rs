@@ -19,11 +19,13 @@
 //!   `updated` date, the feeds' dates and the documents' validators follow.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::band_filter::BandFilter;
+use super::band_index::{self, STAGES};
 use crate::cluster::{self, Fingerprint, Shingles};
 use crate::normalize::Story;
 use crate::store::error::Result;
@@ -44,13 +46,8 @@ const MAX_PER_BAND: i64 = 32;
 /// Members re-checked when an edited member asks whether it still belongs.
 const MAX_RECHECKED: usize = 32;
 
-/// The `meta` key recording which algorithm filled `story_bands`.
+/// The `meta` key recording which algorithm filled the band index.
 const ALGORITHM_KEY: &str = "cluster_algorithm";
-
-/// Band keys gathered in `story_bands_recent` before any move into
-/// `story_bands` (see [`fold_recent_bands`]): about 256 pages, a few
-/// thousand stories.
-const MIN_RECENT: i64 = 65_536;
 
 /// What placing a story in a cluster found (see
 /// [`super::Store::near_duplicates`]).
@@ -150,9 +147,12 @@ pub(super) fn place_edited(
 ) -> Result<()> {
     let fingerprint = &story.fingerprint;
     let ours = Shingles::of(&story.title, &story.content_text);
+    // Its staged keys go now; its keys in the band file at the next move
+    // (see `band_index`).
     for delete in [
-        "DELETE FROM story_bands WHERE story_id = ?1",
-        "DELETE FROM story_bands_recent WHERE story_id = ?1",
+        "DELETE FROM band_stage_0 WHERE story_id = ?1",
+        "DELETE FROM band_stage_1 WHERE story_id = ?1",
+        "INSERT INTO band_gone (story_id) VALUES (?1)",
     ] {
         tx.prepare_cached(delete)?.execute([id.0])?;
     }
@@ -288,12 +288,17 @@ fn ranked_candidates(
     filter: Option<&BandFilter>,
 ) -> Result<Vec<(i64, usize)>> {
     let mut shared: HashMap<i64, usize> = HashMap::new();
-    // A key is in one of the two tables (see `fold_recent_bands`): the
-    // newest MAX_PER_BAND stories of both together are those of the one
-    // index they stand for.
+    // A key is in a stage table, the band file or both (see `band_index`):
+    // the newest MAX_PER_BAND stories of the three together are those of
+    // the one index they stand for. The stage tables are read first: a key
+    // no longer staged was copied before it left.
     let mut lookups = [
         conn.prepare_cached(
-            "SELECT story_id FROM story_bands_recent WHERE band = ?1 AND hash = ?2
+            "SELECT story_id FROM band_stage_0 WHERE band = ?1 AND hash = ?2
+             ORDER BY story_id DESC LIMIT ?3",
+        )?,
+        conn.prepare_cached(
+            "SELECT story_id FROM band_stage_1 WHERE band = ?1 AND hash = ?2
              ORDER BY story_id DESC LIMIT ?3",
         )?,
         conn.prepare_cached(
@@ -316,10 +321,10 @@ fn ranked_candidates(
                 stories.push(story?);
             }
         }
-        if stories.len() > MAX_PER_BAND as usize {
-            stories.sort_unstable_by(|a, b| b.cmp(a));
-            stories.truncate(MAX_PER_BAND as usize);
-        }
+        // A key both staged and copied (a move not yet cleared) counts once.
+        stories.sort_unstable_by(|a, b| b.cmp(a));
+        stories.dedup();
+        stories.truncate(MAX_PER_BAND as usize);
         for &story in &stories {
             if story != id.0 {
                 *shared.entry(story).or_default() += 1;
@@ -382,33 +387,24 @@ fn confirmed(tx: &Connection, other: StoryId, ours: &Shingles<'_>) -> Result<Opt
         .map(|row| row.cluster))
 }
 
-/// Writes a story's band keys into `story_bands_recent`, where a
-/// transaction touches few pages (see [`fold_recent_bands`]).
+/// Writes a story's band keys into the active stage table (see
+/// `band_index`), where a transaction touches few pages, a prepared
+/// single-row statement per band, and records them in `bands` (which
+/// moves the version other connections' filters are checked against: see
+/// `band_filter`). Not one multi-row INSERT: SQLite gives a statement that
+/// may fail after its first row a statement journal, and copying each
+/// band page into it cost more than the statements it saved (measured:
+/// `write_bands` went from 6 % to 10 % of a cold poll's CPU).
 fn write_bands(
     tx: &Connection,
     id: StoryId,
     fingerprint: &Fingerprint,
     bands: &mut BandFilter,
 ) -> Result<()> {
-    write_bands_into(tx, "story_bands_recent", id, fingerprint, bands)
-}
-
-/// Writes a story's band keys into `table`, a prepared single-row statement
-/// per band, and records them in `bands` (which moves the version other
-/// connections' filters are checked against: see `band_filter`). Not one multi-row INSERT: SQLite gives a statement that may
-/// fail after its first row a statement journal, and copying each band
-/// page into it cost more than the statements it saved (measured:
-/// `write_bands` went from 6 % to 10 % of a cold poll's CPU).
-fn write_bands_into(
-    tx: &Connection,
-    table: &str,
-    id: StoryId,
-    fingerprint: &Fingerprint,
-    bands: &mut BandFilter,
-) -> Result<()> {
     bands.bump(tx, fingerprint.bands())?;
     let mut insert = tx.prepare_cached(&format!(
-        "INSERT OR IGNORE INTO {table} (band, hash, story_id) VALUES (?1, ?2, ?3)"
+        "INSERT OR IGNORE INTO {} (band, hash, story_id) VALUES (?1, ?2, ?3)",
+        STAGES[bands.stage()]
     ))?;
     for (band, hash) in fingerprint.bands().iter().enumerate() {
         // SQLite integers are signed: the key's bits are stored as they are.
@@ -430,28 +426,39 @@ fn touch(tx: &Connection, founder: StoryId, now: DateTime<Utc>) -> Result<()> {
     Ok(())
 }
 
-/// Fills `story_bands` for every story when it was filled by another
-/// algorithm or not at all (a database from before clusters): once, at
+/// Fills the band index for every story when it was filled by another
+/// algorithm, not at all (a database from before clusters), or into a
+/// band file that is not this database's (see `band_index`): once, at
 /// open. Clusters are left as they are; stories stored before get no
 /// retroactive clustering (each stays its own cluster, as migrated), so
 /// no published entry disappears on upgrade.
-pub(super) fn backfill_bands(conn: &mut Connection) -> Result<()> {
+///
+/// The keys are staged, and the band file paired with the database again
+/// (emptied) right after; the writer's mover copies them there.
+pub(super) fn backfill_bands(conn: &mut Connection, database: Option<&Path>) -> Result<()> {
     // Every connection opens through here, the server's per-search ones
     // too: a plain read first, so that opening does not wait for a poll's
     // write transaction when there is nothing to fill.
-    if filled_by(conn)?.as_deref() == Some(cluster::ALGORITHM) {
+    if filled(conn)? {
         return Ok(());
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     // Another connection may have filled it meanwhile.
-    if filled_by(&tx)?.as_deref() == Some(cluster::ALGORITHM) {
+    if filled(&tx)? {
         return Ok(());
     }
-    tx.execute_batch("DELETE FROM story_bands; DELETE FROM story_bands_recent;")?;
+    // A new pairing: the band file is emptied before any key staged from
+    // now on is copied into it, and a move under way is undone.
+    tx.execute_batch(
+        "DELETE FROM band_stage_0; DELETE FROM band_stage_1; DELETE FROM band_gone;
+         UPDATE band_moves SET generation = generation + 1, pending = 0, gone_upto = 0,
+                               pairing = random();",
+    )?;
     let mut count = 0usize;
     // No connection's filter survives this: the first key written moves
     // the version on.
     let mut bands = BandFilter::default();
+    bands.begin(&tx)?;
     {
         let mut stories = tx.prepare("SELECT id, title, content_text FROM stories")?;
         let mut rows = stories.query([])?;
@@ -459,9 +466,9 @@ pub(super) fn backfill_bands(conn: &mut Connection) -> Result<()> {
             let id = StoryId(row.get(0)?);
             let fingerprint =
                 cluster::fingerprint(&row.get::<_, String>(1)?, &row.get::<_, String>(2)?);
-            // In story order, one transaction: each page of the large
+            // In story order, one transaction: each page of the stage
             // table is written once however the keys fall.
-            write_bands_into(&tx, "story_bands", id, &fingerprint, &mut bands)?;
+            write_bands(&tx, id, &fingerprint, &mut bands)?;
             count += 1;
         }
     }
@@ -471,6 +478,22 @@ pub(super) fn backfill_bands(conn: &mut Connection) -> Result<()> {
         [ALGORITHM_KEY, cluster::ALGORITHM],
     )?;
     tx.commit()?;
+    // Should this fail or the process stop first, the band file stays
+    // unpaired and the next open fills the index again.
+    let paired = match database {
+        Some(database) => {
+            band_index::open_for_moves(database).and_then(|bands| band_index::pair_now(&bands))
+        }
+        None => band_index::pair_now(conn),
+    };
+    if let Err(error) = paired {
+        tracing::warn!(
+            error = %crate::error::error_chain(&error),
+            "could not empty the band file after indexing the stories again; \
+             the first move empties it, and until then near-duplicate keys of \
+             deleted stories may be read from it (the similarity check rejects them)"
+        );
+    }
     if count > 0 {
         tracing::info!(
             stories = count,
@@ -480,76 +503,13 @@ pub(super) fn backfill_bands(conn: &mut Connection) -> Result<()> {
     Ok(())
 }
 
-/// Moves the band keys gathered in `story_bands_recent` into `story_bands`
-/// once there are enough of them; returns how many were moved (0 when it
-/// is not yet time).
-///
-/// Band keys are random. A transaction that adds `b` keys to a table of `n`
-/// pages rewrites about `min(b, n)` of them, so adding a cold poll's
-/// batches straight to the one large index rewrote most of it at every
-/// commit. Here a commit rewrites only the recent table's pages, and a
-/// move reads the recent keys in key order and rewrites each touched page
-/// of the large table once. Moving every `T` keys costs, per key, about
-/// `T / 2b` recent pages plus `M / T` large-table pages (`M` its keys, a
-/// few hundred keys a page); that is least at `T = sqrt(2bM)`, about
-/// `120 · sqrt(M)` for a cold poll's batches of some 7,000 keys. Steady
-/// polling adds few keys a commit, so a larger `T` costs it nothing.
-///
-/// One transaction: readers and other writers see every key in exactly
-/// one of the two tables, before or after. Nothing is lost if it fails;
-/// the keys stay where they are and are found there.
-pub(super) fn fold_recent_bands(conn: &mut Connection) -> Result<usize> {
-    let recent = recent_band_count(conn)?;
-    if recent < MIN_RECENT {
-        return Ok(0);
-    }
-    // Stories × bands stands in for the large table's keys: counting them
-    // would read the whole index at every commit.
-    let stories: i64 = conn.query_row("SELECT count(*) FROM stories", [], |row| row.get(0))?;
-    let large = stories.saturating_mul(cluster::BANDS as i64).max(0) as f64;
-    if (recent as f64) < 128.0 * large.sqrt() {
-        return Ok(0);
-    }
-    move_recent_bands(conn)
+/// Whether the band index was filled by this algorithm, into a band file
+/// paired with this database.
+fn filled(conn: &Connection) -> Result<bool> {
+    Ok(filled_by(conn)?.as_deref() == Some(cluster::ALGORITHM) && band_index::paired(conn)?)
 }
 
-/// Keys waiting in `story_bands_recent`. SQLite counts a table by its pages
-/// without reading the rows: well under a millisecond at the sizes
-/// [`fold_recent_bands`] lets it reach.
-fn recent_band_count(conn: &Connection) -> Result<i64> {
-    Ok(conn
-        .prepare_cached("SELECT count(*) FROM story_bands_recent")?
-        .query_row([], |row| row.get(0))?)
-}
-
-/// Moves every key of `story_bands_recent` into `story_bands`, in key order,
-/// in one transaction; returns how many.
-pub(super) fn move_recent_bands(conn: &mut Connection) -> Result<usize> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut moved = 0usize;
-    {
-        // One single-row INSERT per key, as in `write_bands_into`: an
-        // INSERT … SELECT of the lot would copy every page it changes into
-        // its statement journal first, in memory.
-        let mut insert = tx.prepare_cached(
-            "INSERT OR IGNORE INTO story_bands (band, hash, story_id) VALUES (?1, ?2, ?3)",
-        )?;
-        let mut keys = tx.prepare(
-            "SELECT band, hash, story_id FROM story_bands_recent ORDER BY band, hash, story_id",
-        )?;
-        let mut rows = keys.query([])?;
-        while let Some(row) = rows.next()? {
-            let (band, hash, story): (i64, i64, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
-            insert.execute(params![band, hash, story])?;
-            moved += 1;
-        }
-    }
-    tx.execute("DELETE FROM story_bands_recent", [])?;
-    tx.commit()?;
-    Ok(moved)
-}
-
-/// The algorithm that filled `story_bands`, if any.
+/// The algorithm that filled the band index, if any.
 fn filled_by(conn: &Connection) -> Result<Option<String>> {
     Ok(conn
         .query_row(

@@ -67,6 +67,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0014_band_keys_version.sql",
         include_str!("../../../migrations/0014_band_keys_version.sql"),
     ),
+    (
+        "0015_band_file.sql",
+        include_str!("../../../migrations/0015_band_file.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

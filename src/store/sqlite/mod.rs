@@ -4,6 +4,7 @@
 //! the types of `store/types.rs`.
 
 mod band_filter;
+mod band_index;
 mod cluster;
 mod feeds;
 mod members;

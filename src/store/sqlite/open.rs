@@ -1,7 +1,7 @@
 //! The SQLite store: one file in WAL mode, opened with its pragmas and
 //! migrated, and the diagnostics that read it outside the storage traits.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -9,6 +9,7 @@ use rusqlite::Connection;
 use rusqlite::config::DbConfig;
 
 use super::band_filter::BandFilter;
+use super::band_index::{self, Mover};
 use super::cluster::{self, Placement};
 use super::migrate;
 use super::rows::from_unix;
@@ -25,6 +26,11 @@ pub struct Store {
     /// The page cache this connection set for itself as a writer, in KiB
     /// (see [`writer_cache_kib`]); `None` before its first batch.
     writer_cache: Option<u32>,
+    /// The database file; `None` for a store in memory, which moves its
+    /// band keys inline (see `band_index`).
+    pub(super) database: Option<PathBuf>,
+    /// This connection's band mover, started at its first move due.
+    pub(super) mover: Option<Mover>,
 }
 
 /// The page cache of a connection at open, in KiB (the writer's is sized
@@ -71,7 +77,7 @@ impl Store {
             path: path.to_owned(),
             source,
         })?;
-        Self::setup(conn, path)
+        Self::setup(conn, Some(path))
     }
 
     /// Opens an existing database, for commands that only read: a wrong
@@ -88,10 +94,11 @@ impl Store {
     /// A private database in memory, for tests and benchmarks.
     pub fn open_in_memory() -> Result<Self> {
         let conn = Connection::open_in_memory()?;
-        Self::setup(conn, Path::new(":memory:"))
+        Self::setup(conn, None)
     }
 
-    fn setup(mut conn: Connection, path: &Path) -> Result<Self> {
+    fn setup(mut conn: Connection, database: Option<&Path>) -> Result<Self> {
+        let path = database.unwrap_or(Path::new(":memory:"));
         let open_error = |source| Error::Open {
             path: path.to_owned(),
             source,
@@ -147,11 +154,17 @@ impl Store {
         // are more than 32 of them.
         conn.set_prepared_statement_cache_capacity(64);
         migrate::migrate(&mut conn)?;
-        cluster::backfill_bands(&mut conn)?;
+        if let Some(database) = database {
+            band_index::prepare(database)?;
+        }
+        band_index::attach(&conn, database)?;
+        cluster::backfill_bands(&mut conn, database)?;
         Ok(Self {
             conn,
             bands: BandFilter::default(),
             writer_cache: None,
+            database: database.map(Path::to_owned),
+            mover: None,
         })
     }
 
@@ -201,6 +214,54 @@ impl Store {
             self.writer_cache = Some(wanted);
         }
         Ok(())
+    }
+
+    /// Moves the staged band keys into the band file if a move is due
+    /// (see `band_index`): on the mover thread, started at the first, for
+    /// a database file; inline for a store in memory. A failure is logged:
+    /// the keys stay staged and are found there, and the move is tried
+    /// again after the next write.
+    pub(super) fn move_bands_if_due(&mut self) {
+        if let Err(error) = self.try_move_bands() {
+            tracing::warn!(
+                error = %crate::error::error_chain(&error),
+                "could not move the staged near-duplicate keys into the band file; \
+                 they stay staged and are found there, and the move is tried again \
+                 after the next write"
+            );
+        }
+    }
+
+    fn try_move_bands(&mut self) -> Result<()> {
+        if !band_index::move_due(&self.conn)? {
+            return Ok(());
+        }
+        let Some(database) = &self.database else {
+            let moved = band_index::move_once(&self.conn, &self.conn, false)?;
+            tracing::debug!(keys = moved, "moved staged band keys into the band index");
+            return Ok(());
+        };
+        if self.mover.is_none() {
+            self.mover = Some(Mover::spawn(database)?);
+        }
+        if let Some(mover) = &self.mover {
+            mover.nudge();
+        }
+        Ok(())
+    }
+
+    /// Waits until no move is due or pending, moving on this thread: for
+    /// tests that read where keys are.
+    #[cfg(test)]
+    pub(super) fn settle_bands(&mut self) -> Result<usize> {
+        self.mover.take();
+        match &self.database {
+            Some(database) => {
+                let bands = band_index::open_for_moves(database)?;
+                band_index::move_once(&self.conn, &bands, true)
+            }
+            None => band_index::move_once(&self.conn, &self.conn, true),
+        }
     }
 
     /// The most recent successful fetch of any feed (health checks).

@@ -88,6 +88,8 @@ impl Prune for Store {
                 )?
                 .execute([])?;
             tx.commit()?;
+            // The pruned stories' keys in the band file go at the next move.
+            self.move_bands_if_due();
             Ok(Pruned { clusters, stories })
         }
     }

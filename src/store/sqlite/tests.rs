@@ -99,11 +99,16 @@ fn migration_11_mends_the_bylines_stored_before() {
         .unwrap();
     drop(store);
     let conn = Connection::open(&path).unwrap();
-    // Back to version 10: migration 12's and 13's additions undone too.
+    // Back to version 10: the later migrations' additions undone too.
     conn.execute_batch(
         "DROP TABLE articles; ALTER TABLE stories DROP COLUMN summary;
-         INSERT INTO story_bands SELECT * FROM story_bands_recent;
-         DROP TRIGGER stories_recent_bands_delete; DROP TABLE story_bands_recent;",
+         DROP TRIGGER stories_bands_delete;
+         DROP TABLE band_stage_0; DROP TABLE band_stage_1;
+         DROP TABLE band_gone; DROP TABLE band_moves;
+         CREATE TABLE story_bands (
+             band INTEGER NOT NULL, hash INTEGER NOT NULL,
+             story_id INTEGER NOT NULL REFERENCES stories (id) ON DELETE CASCADE,
+             PRIMARY KEY (band, hash, story_id)) WITHOUT ROWID;",
     )
     .unwrap();
     conn.pragma_update(None, "user_version", 10).unwrap();
@@ -184,8 +189,8 @@ mod clusters {
         store
             .conn
             .query_row(
-                "SELECT (SELECT count(*) FROM story_bands)
-                      + (SELECT count(*) FROM story_bands_recent)",
+                "SELECT count(*) FROM (SELECT * FROM story_bands
+                      UNION SELECT * FROM band_stage_0 UNION SELECT * FROM band_stage_1)",
                 [],
                 |r| r.get(0),
             )
@@ -244,9 +249,14 @@ mod clusters {
             .unwrap()
     }
 
-    /// New keys are written to the small table; once moved into the large
-    /// one they are found there, replaced there when their story is
-    /// edited, and gone with it when it is deleted.
+    /// Keys staged in both stage tables.
+    fn staged(store: &Store) -> i64 {
+        keys_in(store, "band_stage_0") + keys_in(store, "band_stage_1")
+    }
+
+    /// New keys are staged; once moved into the band file they are found
+    /// there, replaced there when their story is edited, and gone with it
+    /// when it is deleted.
     #[test]
     fn band_keys_moved_into_the_large_index_are_found_edited_and_deleted_there() {
         let per_story = crate::cluster::BANDS as i64;
@@ -256,13 +266,10 @@ mod clusters {
         store
             .apply_update(a, now(), &update(vec![item("a1", WIRE_TITLE, WIRE)]))
             .unwrap();
-        assert_eq!(keys_in(&store, "story_bands_recent"), per_story);
+        assert_eq!(staged(&store), per_story);
         assert_eq!(keys_in(&store, "story_bands"), 0);
-        assert_eq!(
-            super::super::cluster::move_recent_bands(&mut store.conn).unwrap(),
-            per_story as usize
-        );
-        assert_eq!(keys_in(&store, "story_bands_recent"), 0);
+        assert_eq!(store.settle_bands().unwrap(), per_story as usize);
+        assert_eq!(staged(&store), 0);
         assert_eq!(keys_in(&store, "story_bands"), per_story);
         // The rewrite finds the wire story in the large table; its own keys
         // go to the small one.
@@ -277,9 +284,10 @@ mod clusters {
         assert_eq!(entries.len(), 1, "{entries:#?}");
         assert_eq!(entries[0].title, WIRE_TITLE);
         assert_eq!(keys_in(&store, "story_bands"), per_story);
-        assert_eq!(keys_in(&store, "story_bands_recent"), per_story);
-        // Editing the wire story replaces its moved keys: none of them is
-        // left in the large table, and its new ones are in the small one.
+        assert_eq!(staged(&store), per_story);
+        // Editing the wire story replaces its moved keys: its new ones are
+        // staged, and the next move takes the old ones from the band file
+        // before it copies the new ones.
         let edited = WIRE.replace("spokeswoman", "spokesman");
         store
             .apply_update(
@@ -288,11 +296,25 @@ mod clusters {
                 &update(vec![item("a1", WIRE_TITLE, &edited)]),
             )
             .unwrap();
-        assert_eq!(keys_in(&store, "story_bands"), 0);
-        assert_eq!(keys_in(&store, "story_bands_recent"), 2 * per_story);
+        assert_eq!(staged(&store), 2 * per_story);
+        assert_eq!(keys_in(&store, "band_gone"), 1);
         assert_eq!(store.stories(&StoryQuery::all(None)).unwrap().len(), 1);
-        // Deleting a story takes its keys from whichever table holds them.
-        super::super::cluster::move_recent_bands(&mut store.conn).unwrap();
+        store.settle_bands().unwrap();
+        assert_eq!(staged(&store), 0);
+        assert_eq!(keys_in(&store, "band_gone"), 0);
+        assert_eq!(keys_in(&store, "story_bands"), 2 * per_story);
+        let wire_keys: i64 = store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM story_bands
+                  WHERE story_id = (SELECT id FROM stories WHERE title = ?1)",
+                [WIRE_TITLE],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(wire_keys, per_story, "only the edited text's keys");
+        assert_eq!(bands(&store), 2 * per_story);
+        // Deleting a story takes its keys from wherever they are.
         store
             .apply_update(
                 a,
@@ -301,11 +323,12 @@ mod clusters {
             )
             .unwrap();
         assert_eq!(store.story_count().unwrap(), 1);
+        store.settle_bands().unwrap();
         assert_eq!(bands(&store), per_story);
     }
 
-    /// A batch that leaves enough keys in the small table moves them all
-    /// into the large one; fewer stay where they are.
+    /// A batch that leaves enough keys staged moves them all into the band
+    /// index; fewer stay where they are.
     #[test]
     fn a_batch_moves_the_recent_keys_once_enough_have_gathered() {
         let mut store = Store::open_in_memory().unwrap();
@@ -322,18 +345,18 @@ mod clusters {
             .conn
             .execute(
                 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 70000)
-                 INSERT INTO story_bands_recent (band, hash, story_id)
+                 INSERT INTO band_stage_0 (band, hash, story_id)
                  SELECT i % 16, i * 7919, ?1 FROM n",
                 [wire],
             )
             .unwrap();
-        let gathered = keys_in(&store, "story_bands_recent");
+        let gathered = staged(&store);
         assert!(gathered > 70_000, "{gathered}");
         // An unrelated story's batch moves everything, its keys too.
         store
             .apply_update(a, later(60), &update(vec![item("a2", OTHER_TITLE, OTHER)]))
             .unwrap();
-        assert_eq!(keys_in(&store, "story_bands_recent"), 0);
+        assert_eq!(staged(&store), 0);
         assert_eq!(
             keys_in(&store, "story_bands"),
             gathered + crate::cluster::BANDS as i64
@@ -346,10 +369,7 @@ mod clusters {
                 &update(vec![item("a3", REWRITE_TITLE, REWRITE)]),
             )
             .unwrap();
-        assert_eq!(
-            keys_in(&store, "story_bands_recent"),
-            crate::cluster::BANDS as i64
-        );
+        assert_eq!(staged(&store), crate::cluster::BANDS as i64);
     }
 
     #[test]
@@ -440,7 +460,7 @@ mod clusters {
         // As a database migrated from version 2 looks: no bands, no marker.
         let conn = Connection::open(&path).unwrap();
         conn.execute_batch(
-            "DELETE FROM story_bands; DELETE FROM story_bands_recent;
+            "DELETE FROM band_stage_0; DELETE FROM band_stage_1;
              DELETE FROM meta WHERE key = 'cluster_algorithm';",
         )
         .unwrap();
@@ -930,7 +950,7 @@ mod candidate_checks {
             store
                 .conn
                 .execute(
-                    "INSERT OR IGNORE INTO story_bands (band, hash, story_id) VALUES (?1, ?2, ?3)",
+                    "INSERT OR IGNORE INTO band_stage_0 (band, hash, story_id) VALUES (?1, ?2, ?3)",
                     params![band as i64, *hash as i64, wire.0],
                 )
                 .unwrap();
@@ -982,7 +1002,7 @@ fn statements_are_not_planned_again_for_new_values() {
     let mut lookup = store
         .conn
         .prepare(
-            "SELECT story_id FROM story_bands WHERE band = ?1 AND hash = ?2
+            "SELECT story_id FROM band_stage_0 WHERE band = ?1 AND hash = ?2
              ORDER BY story_id DESC LIMIT ?3",
         )
         .unwrap();
@@ -1077,7 +1097,7 @@ mod band_filter {
             .collect()
     }
 
-    /// Built from both band tables, then grown past its first layer by
+    /// Built from the band file and the stage tables, then grown past its first layer by
     /// keys written since: every stored key is a "maybe", and absent keys
     /// are nearly all a "no" (the look-ups it spares).
     #[test]
@@ -1086,20 +1106,11 @@ mod band_filter {
         let stored = keys(1, 40_000);
         let written = keys(2, 100_000);
         let absent = keys(3, 20_000);
-        // A key in `story_bands` needs its story; this test wants only keys.
-        store
-            .conn
-            .pragma_update(None, "foreign_keys", "OFF")
-            .unwrap();
         {
             let tx = store.conn.transaction().unwrap();
             for (index, (band, hash)) in stored.iter().enumerate() {
-                // Half in each table: the filter reads both.
-                let table = if index % 2 == 0 {
-                    "story_bands_recent"
-                } else {
-                    "story_bands"
-                };
+                // In each table: the filter reads them all.
+                let table = ["band_stage_0", "band_stage_1", "story_bands"][index % 3];
                 tx.execute(
                     &format!("INSERT INTO {table} (band, hash, story_id) VALUES (?1, ?2, 1)"),
                     params![*band as i64, *hash as i64],
@@ -1142,16 +1153,12 @@ mod band_filter {
     #[test]
     fn a_full_filter_of_mostly_deleted_keys_is_read_again() {
         let mut store = Store::open_in_memory().unwrap();
-        store
-            .conn
-            .pragma_update(None, "foreign_keys", "OFF")
-            .unwrap();
         let stored = keys(1, 1_000);
         for (band, hash) in &stored {
             store
                 .conn
                 .execute(
-                    "INSERT INTO story_bands_recent (band, hash, story_id) VALUES (?1, ?2, 1)",
+                    "INSERT INTO band_stage_0 (band, hash, story_id) VALUES (?1, ?2, 1)",
                     params![*band as i64, *hash as i64],
                 )
                 .unwrap();
@@ -1298,5 +1305,170 @@ mod band_filter {
             cluster_of(&store, REWRITE_TITLE),
             cluster_of(&store, WIRE_TITLE)
         );
+    }
+}
+
+/// The large band index in its own file, filled by the mover
+/// (`band_index`).
+mod band_file {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::cluster::tests::{REWRITE, REWRITE_TITLE, WIRE, WIRE_TITLE};
+    use crate::store::sqlite::band_index;
+
+    fn count(conn: &Connection, sql: &str) -> i64 {
+        conn.query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    fn staged(store: &Store) -> i64 {
+        count(
+            &store.conn,
+            "SELECT (SELECT count(*) FROM band_stage_0) + (SELECT count(*) FROM band_stage_1)",
+        )
+    }
+
+    fn moved(store: &Store) -> i64 {
+        count(&store.conn, "SELECT count(*) FROM story_bands")
+    }
+
+    /// A store on a file in a new folder, with the wire story stored.
+    fn wire_on_file() -> (tempfile::TempDir, std::path::PathBuf, Store, FeedId) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feedloom.db");
+        let mut store = Store::open(&path).unwrap();
+        let a = feed(&mut store, "https://a.example/feed");
+        store
+            .apply_update(a, now(), &update(vec![item("a1", WIRE_TITLE, WIRE)]))
+            .unwrap();
+        (dir, path, store, a)
+    }
+
+    /// The rewrite, stored now, joins the wire story's cluster.
+    fn rewrite_joins_the_wire_story(store: &mut Store) {
+        let b = feed(store, "https://b.example/feed");
+        store
+            .apply_update(b, now(), &update(vec![item("b1", REWRITE_TITLE, REWRITE)]))
+            .unwrap();
+        assert_eq!(
+            cluster_of(store, REWRITE_TITLE),
+            cluster_of(store, WIRE_TITLE)
+        );
+    }
+
+    /// The writer's transactions lock the database alone: a batch is
+    /// stored while the band file's write lock is held (as by a copy under
+    /// way), and its look-ups read the keys already moved there.
+    #[test]
+    fn the_writer_stores_while_a_copy_holds_the_band_file() {
+        let (_dir, path, mut store, _) = wire_on_file();
+        store.settle_bands().unwrap();
+        assert_eq!(moved(&store), crate::cluster::BANDS as i64);
+        let copier = band_index::open_for_moves(&path).unwrap();
+        copier.execute_batch("BEGIN IMMEDIATE").unwrap();
+        // Without waiting for the busy timeout (ten seconds).
+        let started = Instant::now();
+        rewrite_joins_the_wire_story(&mut store);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        copier.execute_batch("ROLLBACK").unwrap();
+    }
+
+    /// A batch that leaves enough keys staged nudges the mover thread,
+    /// which moves them into the band file while the writer goes on; a
+    /// writer going away lets the move it asked for finish.
+    #[test]
+    fn the_mover_thread_moves_staged_keys_into_the_band_file() {
+        let (_dir, path, mut store, a) = wire_on_file();
+        let wire = cluster_of(&store, WIRE_TITLE);
+        // Keys of no text, as many as a few thousand stories stage.
+        store
+            .conn
+            .execute(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 70000)
+                 INSERT INTO band_stage_0 (band, hash, story_id)
+                 SELECT i % 16, i * 7919, ?1 FROM n",
+                [wire],
+            )
+            .unwrap();
+        let gathered = staged(&store);
+        store
+            .apply_update(a, now(), &update(vec![item("a2", "Other", "x y z")]))
+            .unwrap();
+        assert!(store.mover.is_some(), "the batch started the mover");
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(staged(&store), 0, "every staged key moved");
+        assert!(moved(&store) >= gathered, "{} of {gathered}", moved(&store));
+    }
+
+    /// A mover stopped between its copy and its clear leaves keys both
+    /// staged and moved: look-ups count them once, and the next move
+    /// finishes the one left (the same keys, copied once more) before it
+    /// seals another.
+    #[test]
+    fn a_move_stopped_before_its_clear_is_finished_by_the_next() {
+        let (_dir, path, mut store, _) = wire_on_file();
+        let per_story = crate::cluster::BANDS as i64;
+        let bands = band_index::open_for_moves(&path).unwrap();
+        let step = band_index::seal(&store.conn, true).unwrap().unwrap();
+        assert_eq!(
+            band_index::copy(&bands, &step).unwrap(),
+            Some(per_story as usize)
+        );
+        assert_eq!(staged(&store), per_story);
+        assert_eq!(moved(&store), per_story);
+        // The next seal finds the unfinished move rather than sealing the
+        // other table, and the rewrite finds the wire story meanwhile.
+        assert_eq!(band_index::seal(&store.conn, true).unwrap(), Some(step));
+        rewrite_joins_the_wire_story(&mut store);
+        // The rewrite's batch found the move pending and had it finished;
+        // its own keys are moved now.
+        store.settle_bands().unwrap();
+        assert_eq!(staged(&store), 0);
+        assert_eq!(moved(&store), 2 * per_story);
+        // A move made stale (here by a refill) copies and clears nothing.
+        band_index::clear(&store.conn, &step).unwrap();
+        assert_eq!(band_index::copy(&bands, &step).unwrap(), None);
+    }
+
+    /// A band file that is not the database's (deleted, or restored from
+    /// another time) is filled again from the stories at open: near
+    /// duplicates are still found.
+    #[test]
+    fn a_lost_band_file_is_filled_again_from_the_stories() {
+        let (_dir, path, mut store, _) = wire_on_file();
+        store.settle_bands().unwrap();
+        assert_eq!(staged(&store), 0);
+        drop(store);
+        for suffix in ["-bands", "-bands-wal", "-bands-shm"] {
+            let mut name = path.clone().into_os_string();
+            name.push(suffix);
+            let _ = std::fs::remove_file(name);
+        }
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(staged(&store), crate::cluster::BANDS as i64);
+        rewrite_joins_the_wire_story(&mut store);
+        // A band file from another database is emptied at the next move,
+        // and the keys staged since are what it then holds.
+        drop(store);
+        let other = band_index::open_for_moves(&path).unwrap();
+        other
+            .execute_batch(
+                "INSERT INTO story_bands VALUES (0, 1, 999);
+                 UPDATE band_file SET pairing = pairing + 1;",
+            )
+            .unwrap();
+        drop(other);
+        let mut store = Store::open(&path).unwrap();
+        store.settle_bands().unwrap();
+        assert_eq!(staged(&store), 0);
+        assert_eq!(
+            count(
+                &store.conn,
+                "SELECT count(*) FROM story_bands WHERE story_id = 999"
+            ),
+            0
+        );
+        assert_eq!(moved(&store), 2 * crate::cluster::BANDS as i64);
     }
 }

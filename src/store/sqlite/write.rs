@@ -33,10 +33,9 @@ impl StoryWriter for Store {
     /// savepoint per feed, which leaves the refused feed out alone.
     ///
     /// After the batch, the page cache is sized for the file
-    /// (`writer_cache_kib`), and the band keys the batch added may be moved
-    /// into the large band index (`cluster::fold_recent_bands`), in a
-    /// transaction of its own: the batch is stored whatever becomes of the
-    /// move.
+    /// (`writer_cache_kib`), and the band mover is nudged if the keys
+    /// staged are due to move into the band file (`band_index`): the batch
+    /// is stored whatever becomes of the move, and does not wait for it.
     fn apply_updates(
         &mut self,
         now: DateTime<Utc>,
@@ -49,18 +48,7 @@ impl StoryWriter for Store {
                 "could not size the writer's page cache; it stays as it is"
             );
         }
-        match cluster::fold_recent_bands(&mut self.conn) {
-            Ok(0) => {}
-            Ok(moved) => {
-                tracing::debug!(keys = moved, "moved recent band keys into the band index")
-            }
-            Err(error) => tracing::warn!(
-                error = %crate::error::error_chain(&error),
-                "could not move the recent near-duplicate keys into the band index; \
-                 they stay where they are and are found there, and the move is tried \
-                 again after the next batch"
-            ),
-        }
+        self.move_bands_if_due();
         Ok(results)
     }
 

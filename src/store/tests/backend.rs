@@ -39,21 +39,29 @@ impl TestDb for SqliteDb {
     }
 
     fn execute(&self, sql: &str) {
-        rusqlite::Connection::open(self.dir.path().join("feedloom.db"))
-            .unwrap()
-            .execute_batch(sql)
-            .unwrap();
+        self.connect().execute_batch(sql).unwrap();
     }
 
     fn query_i64(&self, sql: &str) -> i64 {
-        rusqlite::Connection::open(self.dir.path().join("feedloom.db"))
-            .unwrap()
-            .query_row(sql, [], |row| row.get(0))
-            .unwrap()
+        self.connect().query_row(sql, [], |row| row.get(0)).unwrap()
     }
 
     fn band_tables(&self) -> &'static [&'static str] {
-        &["story_bands", "story_bands_recent"]
+        &["story_bands", "band_stage_0", "band_stage_1"]
+    }
+}
+
+impl SqliteDb {
+    /// A plain connection to the database, its band file attached.
+    fn connect(&self) -> rusqlite::Connection {
+        let path = self.dir.path().join("feedloom.db");
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute(
+            "ATTACH DATABASE ?1 AS bands",
+            [self.dir.path().join("feedloom.db-bands").to_str().unwrap()],
+        )
+        .unwrap();
+        conn
     }
 }
 

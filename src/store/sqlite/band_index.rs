@@ -1,0 +1,487 @@
+//! The large near-duplicate band index in a file of its own
+//! (`<database>-bands`), filled by a mover thread, so that polling never
+//! waits for it.
+//!
+//! Band keys are random: adding a batch's keys straight to one large index
+//! rewrote most of its pages at every commit. So the writer stages a
+//! story's keys in a small table of the database (`band_stage_0` or
+//! `band_stage_1`, whichever `band_moves.active` names) and they are moved
+//! into the large index in key order once enough have gathered. That move
+//! held the database's write lock for seconds, every few batches (2.2 s of
+//! a 14-s cold poll of 1,000 feeds). The large index now lives in another
+//! SQLite file, with a write lock of its own, and a move is three
+//! transactions:
+//!
+//! 1. **Seal** (the database's write lock, one row): the writer is switched
+//!    to the other stage table, and the move recorded as pending under a
+//!    new `generation`, with the last `band_gone` row it covers.
+//! 2. **Copy** (only the band file's write lock): the stories recorded in
+//!    `band_gone` up to then lose their keys in the large index, and the
+//!    sealed table's keys are added to it. The database is read, not
+//!    locked: the writer goes on storing stories meanwhile.
+//! 3. **Clear** (the database's write lock, at once): the sealed table is
+//!    emptied and its `band_gone` rows deleted; nothing pending.
+//!
+//! Why this stays right:
+//!
+//! - A key is always in a stage table, the large index, or both: it leaves
+//!   its stage table only after the copy that put it in the large index
+//!   committed. Look-ups read the stage tables before the large index, so
+//!   a reader that finds a stage table emptied finds the copy; a crash
+//!   between copy and clear leaves keys in both, which look-ups count once,
+//!   and the next move copies them again (`INSERT OR IGNORE`).
+//! - A seal finds any unfinished move first and finishes it instead, so a
+//!   stage table is never sealed while the other still holds keys.
+//! - The copy checks, holding the band file's lock, that its move is still
+//!   the pending one (`generation`); the clear checks it again. Two
+//!   processes' movers, or a mover and a refill, never empty a table the
+//!   other has not copied.
+//! - An edited or deleted story's keys in the large index go at the next
+//!   copy (`band_gone`); until then they only make it a candidate, which
+//!   the exact similarity check judges on its current text.
+//! - The band file is data derived from the stories. It records the
+//!   `pairing` value of the database that filled it; one that records
+//!   another (restored from a backup, deleted, or a database restored
+//!   without it) is filled again from the stories at open
+//!   (`cluster::backfill_bands`).
+//!
+//! Every connection of the store attaches the band file read-only, so its
+//! write transactions lock the database alone; only the mover's own
+//! connection to the band file writes it. A store in memory (tests,
+//! benchmarks) attaches a band database in memory read-write and moves
+//! inline, on its own connection.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+
+use crate::store::error::{Error, Result};
+
+/// The two stage tables, by `band_moves.active`.
+pub(super) const STAGES: [&str; 2] = ["band_stage_0", "band_stage_1"];
+
+/// The band file's schema version (`PRAGMA user_version` of that file).
+const FILE_VERSION: i64 = 1;
+
+/// The band file's tables. Names unique across both files, so that the
+/// same statements read them on every connection, whichever file is its
+/// main one.
+const FILE_SCHEMA: &str = "
+    CREATE TABLE IF NOT EXISTS story_bands (
+        band     INTEGER NOT NULL,
+        hash     INTEGER NOT NULL,
+        story_id INTEGER NOT NULL,
+        PRIMARY KEY (band, hash, story_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS story_bands_by_story ON story_bands (story_id);
+    CREATE TABLE IF NOT EXISTS band_file (
+        id      INTEGER PRIMARY KEY CHECK (id = 1),
+        pairing INTEGER NOT NULL
+    );";
+
+/// Staged keys before any move: about 256 pages, a few thousand stories.
+const MIN_STAGED: i64 = 65_536;
+
+/// What one story in `band_gone` counts for against the move threshold:
+/// its keys in the large index, about one per band.
+const GONE_WEIGHT: i64 = crate::cluster::BANDS as i64;
+
+/// The page cache of the mover's connection to the band file, in KiB: a
+/// copy rewrites pages all over the large index, each once.
+const MOVER_CACHE_KIB: i64 = 8 * 1024;
+
+/// The page cache of the band file on every store connection, in KiB: the
+/// band filter spares most look-ups.
+const ATTACHED_CACHE_KIB: i64 = 4 * 1024;
+
+/// The band file of the database at `database`.
+pub(super) fn path_for(database: &Path) -> PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push("-bands");
+    PathBuf::from(name)
+}
+
+/// Creates the band file of `database` if it is new, in WAL mode, with its
+/// tables. Cheap when it exists: one read of its version.
+pub(super) fn prepare(database: &Path) -> Result<()> {
+    let path = path_for(database);
+    let conn = Connection::open(&path).map_err(|source| Error::Open {
+        path: path.clone(),
+        source,
+    })?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if version >= FILE_VERSION {
+        return Ok(());
+    }
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.execute_batch(&format!(
+        "BEGIN IMMEDIATE; {FILE_SCHEMA} PRAGMA user_version = {FILE_VERSION}; COMMIT;"
+    ))?;
+    Ok(())
+}
+
+/// Attaches the band file of `database` to `conn` as `bands`, read-only;
+/// with no `database` (a store in memory), a band database in memory,
+/// read-write.
+pub(super) fn attach(conn: &Connection, database: Option<&Path>) -> Result<()> {
+    match database {
+        Some(database) => {
+            let uri = read_only_uri(&path_for(database))?;
+            conn.execute("ATTACH DATABASE ?1 AS bands", [uri])?;
+        }
+        None => {
+            conn.execute("ATTACH DATABASE ':memory:' AS bands", [])?;
+            conn.execute_batch(&FILE_SCHEMA.replace("EXISTS ", "EXISTS bands."))?;
+        }
+    }
+    conn.pragma_update(Some("bands"), "cache_size", -ATTACHED_CACHE_KIB)?;
+    Ok(())
+}
+
+/// `path` as an SQLite URI that opens it read-only.
+fn read_only_uri(path: &Path) -> Result<String> {
+    let invalid = || Error::Open {
+        path: path.to_owned(),
+        source: rusqlite::Error::InvalidPath(path.to_owned()),
+    };
+    let absolute = std::path::absolute(path).map_err(|_| invalid())?;
+    let mut url = url::Url::from_file_path(&absolute).map_err(|()| invalid())?;
+    url.set_query(Some("mode=ro"));
+    Ok(url.into())
+}
+
+/// The stage table the writer fills now. Only a seal changes it, under the
+/// database's write lock: read once per write transaction.
+pub(super) fn active_stage(tx: &Connection) -> Result<usize> {
+    let active: i64 = tx
+        .prepare_cached("SELECT active FROM band_moves")?
+        .query_row([], |row| row.get(0))?;
+    Ok(usize::from(active == 1))
+}
+
+/// Whether a move is due: the keys staged in the active table (and the
+/// keys of stories gone since the last move) reach `max(MIN_STAGED,
+/// 128 · sqrt(M))` for `M` keys in the large index.
+///
+/// A transaction that adds `b` keys to a table of `n` pages rewrites about
+/// `min(b, n)` of them; a move reads the staged keys in key order and
+/// rewrites each touched page of the large index once. Moving every `T`
+/// keys costs, per key, about `T / 2b` stage pages plus `M / T` large
+/// pages: least at `T = sqrt(2bM)`, about `128 · sqrt(M)` for a cold
+/// poll's batches. Staging costs the writer; the move now costs only the
+/// mover, so this keeps the writer's share where it was measured best.
+pub(super) fn move_due(conn: &Connection) -> Result<bool> {
+    let active = active_stage(conn)?;
+    let (staged, gone, pending): (i64, i64, bool) = conn
+        .prepare_cached(&format!(
+            "SELECT (SELECT count(*) FROM {}), (SELECT count(*) FROM band_gone),
+                    (SELECT pending FROM band_moves)",
+            STAGES[active]
+        ))?
+        .query_row([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+    if pending {
+        return Ok(true);
+    }
+    let waiting = staged.saturating_add(gone.saturating_mul(GONE_WEIGHT));
+    if waiting < MIN_STAGED {
+        return Ok(false);
+    }
+    // Stories × bands stands in for the large index's keys: counting them
+    // would read the whole index.
+    let stories: i64 = conn
+        .prepare_cached("SELECT count(*) FROM stories")?
+        .query_row([], |row| row.get(0))?;
+    let large = stories.saturating_mul(crate::cluster::BANDS as i64).max(0) as f64;
+    Ok(waiting as f64 >= 128.0 * large.sqrt())
+}
+
+/// A sealed stage table, to copy and then clear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Move {
+    sealed: usize,
+    generation: i64,
+    gone_upto: i64,
+}
+
+/// Step 1: seals the active stage table if a move is due (always with
+/// `force`), or returns the unfinished move to finish; `None` when there
+/// is nothing to move. `store` holds the database read-write.
+pub(super) fn seal(store: &Connection, force: bool) -> Result<Option<Move>> {
+    let tx = Transaction::new_unchecked(store, TransactionBehavior::Immediate)?;
+    let (active, generation, pending, gone_upto): (i64, i64, bool, i64) = tx.query_row(
+        "SELECT active, generation, pending, gone_upto FROM band_moves",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+    )?;
+    let active = usize::from(active == 1);
+    if pending {
+        return Ok(Some(Move {
+            sealed: 1 - active,
+            generation,
+            gone_upto,
+        }));
+    }
+    if !force && !move_due(&tx)? {
+        return Ok(None);
+    }
+    let gone_upto: i64 =
+        tx.query_row("SELECT coalesce(max(seq), 0) FROM band_gone", [], |row| {
+            row.get(0)
+        })?;
+    let generation = generation.wrapping_add(1);
+    tx.execute(
+        "UPDATE band_moves SET active = ?1, generation = ?2, pending = 1, gone_upto = ?3",
+        params![1 - active as i64, generation, gone_upto],
+    )?;
+    tx.commit()?;
+    Ok(Some(Move {
+        sealed: active,
+        generation,
+        gone_upto,
+    }))
+}
+
+/// Step 2: copies the sealed table into the large index, after deleting
+/// the keys of the stories gone up to the seal; returns the keys copied,
+/// or `None` if the move is no longer the pending one (another mover
+/// finished it, a refill undid it). `bands` holds the band file read-write and the database
+/// read-only: its immediate transaction takes only the band file's write
+/// lock, and reads the database as it is once that lock is held.
+pub(super) fn copy(bands: &Connection, step: &Move) -> Result<Option<usize>> {
+    let tx = Transaction::new_unchecked(bands, TransactionBehavior::Immediate)?;
+    if !still_pending(&tx, step)? {
+        return Ok(None);
+    }
+    pair(&tx)?;
+    tx.prepare_cached(
+        "DELETE FROM story_bands WHERE story_id IN
+             (SELECT story_id FROM band_gone WHERE seq <= ?1)",
+    )?
+    .execute([step.gone_upto])?;
+    let mut copied = 0usize;
+    {
+        // One single-row INSERT per key, in key order: an INSERT … SELECT
+        // of the lot copies every page it changes into its statement
+        // journal first, in memory.
+        let mut insert = tx.prepare_cached(
+            "INSERT OR IGNORE INTO story_bands (band, hash, story_id) VALUES (?1, ?2, ?3)",
+        )?;
+        let mut keys = tx.prepare(&format!(
+            "SELECT band, hash, story_id FROM {} ORDER BY band, hash, story_id",
+            STAGES[step.sealed]
+        ))?;
+        let mut rows = keys.query([])?;
+        while let Some(row) = rows.next()? {
+            let (band, hash, story): (i64, i64, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
+            insert.execute(params![band, hash, story])?;
+            copied += 1;
+        }
+    }
+    tx.commit()?;
+    Ok(Some(copied))
+}
+
+/// Step 3: empties the sealed table and the `band_gone` rows the move
+/// covered, if the move is still the pending one.
+pub(super) fn clear(store: &Connection, step: &Move) -> Result<()> {
+    let tx = Transaction::new_unchecked(store, TransactionBehavior::Immediate)?;
+    if !still_pending(&tx, step)? {
+        return Ok(());
+    }
+    // No WHERE and no trigger on the table: SQLite drops its pages at once.
+    tx.execute(&format!("DELETE FROM {}", STAGES[step.sealed]), [])?;
+    tx.execute("DELETE FROM band_gone WHERE seq <= ?1", [step.gone_upto])?;
+    tx.execute("UPDATE band_moves SET pending = 0", [])?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn still_pending(tx: &Connection, step: &Move) -> Result<bool> {
+    let (generation, pending): (i64, bool) =
+        tx.query_row("SELECT generation, pending FROM band_moves", [], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?;
+    Ok(pending && generation == step.generation)
+}
+
+/// Makes the band file the database's: if it records another pairing than
+/// the database, every key in it is dropped and the database's recorded.
+/// In a transaction holding the band file's write lock.
+fn pair(tx: &Connection) -> Result<()> {
+    let ours: i64 = tx.query_row("SELECT pairing FROM band_moves", [], |row| row.get(0))?;
+    let theirs: Option<i64> = tx
+        .query_row("SELECT pairing FROM band_file", [], |row| row.get(0))
+        .optional()?;
+    if theirs != Some(ours) {
+        tx.execute("DELETE FROM story_bands", [])?;
+        tx.execute(
+            "INSERT INTO band_file (id, pairing) VALUES (1, ?1)
+             ON CONFLICT (id) DO UPDATE SET pairing = excluded.pairing",
+            [ours],
+        )?;
+    }
+    Ok(())
+}
+
+/// Whether the band file was filled from this database (see [`pair`]).
+pub(super) fn paired(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT (SELECT pairing FROM band_moves) IS (SELECT pairing FROM band_file)",
+        [],
+        |row| row.get(0),
+    )?)
+}
+
+/// Pairs the band file with the database (see [`pair`]) in a transaction
+/// of its own, on `bands` as [`copy`] takes it.
+pub(super) fn pair_now(bands: &Connection) -> Result<()> {
+    let tx = Transaction::new_unchecked(bands, TransactionBehavior::Immediate)?;
+    pair(&tx)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// A whole move (seal, copy, clear) on `store` and `bands` (the same
+/// connection for a store in memory); returns the keys copied.
+pub(super) fn move_once(store: &Connection, bands: &Connection, force: bool) -> Result<usize> {
+    let Some(step) = seal(store, force)? else {
+        return Ok(0);
+    };
+    let Some(copied) = copy(bands, &step)? else {
+        return Ok(0);
+    };
+    clear(store, &step)?;
+    Ok(copied)
+}
+
+/// The mover's connection to the band file of `database`: the band file
+/// read-write as its main database, the database attached read-only (as
+/// `store`), so that its write transactions lock the band file alone.
+pub(super) fn open_for_moves(database: &Path) -> Result<Connection> {
+    let path = path_for(database);
+    let conn = Connection::open(&path).map_err(|source| Error::Open {
+        path: path.clone(),
+        source,
+    })?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "cache_size", -MOVER_CACHE_KIB)?;
+    conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
+    conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+    conn.execute("ATTACH DATABASE ?1 AS store", [read_only_uri(database)?])?;
+    Ok(conn)
+}
+
+/// The mover's connection to the database itself, for seals and clears.
+fn open_store(database: &Path) -> Result<Connection> {
+    let conn = Connection::open(database).map_err(|source| Error::Open {
+        path: database.to_owned(),
+        source,
+    })?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(conn)
+}
+
+/// The mover thread of one writer: it moves whenever the writer says a
+/// move is due ([`Mover::nudge`]), until dropped. Dropping it lets a move
+/// under way finish (a few seconds at most: `feedloom poll` returns with
+/// its keys moved, as a daemon stopping does) and starts no other.
+pub(super) struct Mover {
+    nudges: Option<SyncSender<()>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Mover {
+    /// Starts the mover of the database at `database`.
+    pub(super) fn spawn(database: &Path) -> Result<Self> {
+        let (nudges, wakes) = sync_channel(1);
+        let stop = Arc::new(AtomicBool::new(false));
+        let database = database.to_owned();
+        let thread = std::thread::Builder::new()
+            .name("feedloom-band-mover".into())
+            .spawn({
+                let stop = Arc::clone(&stop);
+                move || run(&database, &wakes, &stop)
+            })
+            .map_err(Error::Thread)?;
+        Ok(Self {
+            nudges: Some(nudges),
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Asks for a move; a move already asked for and not yet begun covers
+    /// this one too.
+    pub(super) fn nudge(&self) {
+        if let Some(nudges) = &self.nudges {
+            match nudges.try_send(()) {
+                Ok(()) | Err(TrySendError::Full(())) => {}
+                Err(TrySendError::Disconnected(())) => {
+                    tracing::warn!("the band mover has stopped; staged keys stay staged")
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Mover {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.nudges.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The mover thread's loop: one move per nudge, and again while one is
+/// due (a cold poll stages faster than a move takes).
+fn run(database: &Path, wakes: &Receiver<()>, stop: &AtomicBool) {
+    let connections = open_store(database).and_then(|store| Ok((store, open_for_moves(database)?)));
+    let (store, bands) = match connections {
+        Ok(connections) => connections,
+        Err(error) => {
+            tracing::warn!(
+                error = %crate::error::error_chain(&error),
+                path = %path_for(database).display(),
+                "could not open the band file for moves; staged near-duplicate keys \
+                 stay staged and are found there"
+            );
+            return;
+        }
+    };
+    while wakes.recv().is_ok() {
+        // Bounded: each round either moves or finds nothing due. The move
+        // asked for is made even when the writer is going away (its keys
+        // are moved when `feedloom poll` returns); no further one then.
+        for round in 0..16 {
+            if round > 0 && stop.load(Ordering::Relaxed) {
+                return;
+            }
+            match move_once(&store, &bands, false) {
+                Ok(0) => break,
+                Ok(moved) => {
+                    tracing::debug!(keys = moved, "moved staged band keys into the band file")
+                }
+                Err(error) => {
+                    tracing::warn!(
+                        error = %crate::error::error_chain(&error),
+                        "could not move staged near-duplicate keys into the band file; \
+                         they stay staged and are found there, and the move is tried \
+                         again after the next batch"
+                    );
+                    break;
+                }
+            }
+        }
+    }
+}
