@@ -74,7 +74,8 @@ fn set_unless_chosen(variable: &str, tunable: &str, parameter: libc::c_int, valu
 /// pages stay with malloc's arenas otherwise, and the daemon's RSS stays at
 /// its peak for good (110 MiB more after the load bench's floods). Cheap
 /// when there is nothing to give back; the daemon calls it every few
-/// seconds from a blocking thread. Elsewhere than glibc it does nothing.
+/// seconds from a blocking thread, and the poll's batch writer after each
+/// batch. Elsewhere than glibc it does nothing.
 pub fn release_free() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: `malloc_trim` takes no pointers; it only returns free pages

@@ -91,13 +91,19 @@ const MIN_STAGED: i64 = 65_536;
 /// its keys in the large index, about one per band.
 const GONE_WEIGHT: i64 = crate::cluster::BANDS as i64;
 
-/// The page cache of the mover's connection to the band file, in KiB: a
-/// copy rewrites pages all over the large index, each once.
-const MOVER_CACHE_KIB: i64 = 8 * 1024;
+/// The page cache of the mover's connection to the band file, in KiB. A
+/// copy walks the staged keys and the large index in the same order, so
+/// it needs few pages at a time; a larger cache bought no speed and cost
+/// peak RSS (every page cache is memory beside the writer's).
+const MOVER_CACHE_KIB: i64 = 1024;
+
+/// The page cache of the mover's reads of the database (the sealed stage
+/// table, in order; `band_moves`), in KiB.
+const MOVER_STORE_CACHE_KIB: i64 = 256;
 
 /// The page cache of the band file on every store connection, in KiB: the
 /// band filter spares most look-ups.
-const ATTACHED_CACHE_KIB: i64 = 4 * 1024;
+const ATTACHED_CACHE_KIB: i64 = 1024;
 
 /// The band file of the database at `database`.
 pub(super) fn path_for(database: &Path) -> PathBuf {
@@ -375,6 +381,7 @@ pub(super) fn open_for_moves(database: &Path) -> Result<Connection> {
     conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
     conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
     conn.execute("ATTACH DATABASE ?1 AS store", [read_only_uri(database)?])?;
+    conn.pragma_update(Some("store"), "cache_size", -MOVER_STORE_CACHE_KIB)?;
     Ok(conn)
 }
 
@@ -386,6 +393,7 @@ fn open_store(database: &Path) -> Result<Connection> {
     })?;
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "cache_size", -MOVER_STORE_CACHE_KIB)?;
     Ok(conn)
 }
 
@@ -470,7 +478,13 @@ fn run(database: &Path, wakes: &Receiver<()>, stop: &AtomicBool) {
             match move_once(&store, &bands, false) {
                 Ok(0) => break,
                 Ok(moved) => {
-                    tracing::debug!(keys = moved, "moved staged band keys into the band file")
+                    tracing::debug!(keys = moved, "moved staged band keys into the band file");
+                    // Between moves the mover holds no pages.
+                    for conn in [&store, &bands] {
+                        if let Err(error) = conn.execute_batch("PRAGMA shrink_memory") {
+                            tracing::debug!(error = %error, "could not free the mover's page cache");
+                        }
+                    }
                 }
                 Err(error) => {
                     tracing::warn!(

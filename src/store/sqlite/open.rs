@@ -38,22 +38,23 @@ pub struct Store {
 const CACHE_KIB: u32 = 16 * 1024;
 
 /// The writer's page cache for a small database, in KiB.
-const MIN_WRITER_CACHE_KIB: u32 = 8 * 1024;
+const MIN_WRITER_CACHE_KIB: u32 = 4 * 1024;
 
 /// The most the writer's page cache grows to, in KiB.
 const MAX_WRITER_CACHE_KIB: u32 = 64 * 1024;
 
 /// The page cache the writer keeps for a database of `bytes`:
 /// [`MIN_WRITER_CACHE_KIB`] up to 384 MiB, then a 16th of what is beyond
-/// (16 MiB at 512 MiB), up to [`MAX_WRITER_CACHE_KIB`] (reached at 1.25
-/// GiB). A cold poll moves band keys all over an index that grows with the
-/// stories; with 16 MiB, at 500,000 stories (a 3.6 GB file) a fifth of the
-/// writer's time went to reading pages again through `pread`, and 64 MiB
-/// polled 10,000 feeds × 50 items in 196 s instead of 224 s (peak RSS 165
-/// against 111 MB, within the 256 MB wanted at that size). Below that,
-/// since the band filter spares the writer its look-ups all over the
-/// index, 8 MiB polled 1,000 feeds (a 350 MB file) as fast as 16 MiB, for
-/// 8 MiB less memory (benches/RESULTS.md).
+/// (12 MiB at 512 MiB), up to [`MAX_WRITER_CACHE_KIB`] (reached at 1.31
+/// GiB). A cold poll writes stories and indexes all over a file that grows
+/// with them; with 16 MiB, at 500,000 stories (a 3.6 GB file) a fifth of
+/// the writer's time went to reading pages again through `pread`, and 64
+/// MiB polled 10,000 feeds × 50 items in 196 s instead of 224 s (peak RSS
+/// 165 against 111 MB, within the 256 MB wanted at that size). Below that,
+/// since the band filter spares the writer its look-ups and the large band
+/// index is moved into by another connection (`band_index`), 4 MiB polled
+/// 1,000 feeds (a 340 MB file) as fast as 8 MiB, for a peak RSS 10 MB
+/// lower (benches/RESULTS.md).
 pub(super) fn writer_cache_kib(bytes: u64) -> u32 {
     let beyond = bytes.saturating_sub(384 * 1024 * 1024) / 16 / 1024;
     u32::try_from(beyond)

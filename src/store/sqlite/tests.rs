@@ -1023,12 +1023,12 @@ mod page_cache {
     const MIB: u64 = 1024 * 1024;
 
     #[test]
-    fn the_writers_cache_is_8_mib_then_grows_beyond_384_mib_of_file_up_to_64_mib() {
-        assert_eq!(writer_cache_kib(0), 8 * 1024);
-        assert_eq!(writer_cache_kib(384 * MIB), 8 * 1024);
-        assert_eq!(writer_cache_kib(512 * MIB), 16 * 1024);
-        assert_eq!(writer_cache_kib(768 * MIB), 32 * 1024);
-        assert_eq!(writer_cache_kib(1280 * MIB), 64 * 1024);
+    fn the_writers_cache_is_4_mib_then_grows_beyond_384_mib_of_file_up_to_64_mib() {
+        assert_eq!(writer_cache_kib(0), 4 * 1024);
+        assert_eq!(writer_cache_kib(384 * MIB), 4 * 1024);
+        assert_eq!(writer_cache_kib(512 * MIB), 12 * 1024);
+        assert_eq!(writer_cache_kib(768 * MIB), 28 * 1024);
+        assert_eq!(writer_cache_kib(1344 * MIB), 64 * 1024);
         assert_eq!(writer_cache_kib(u64::MAX), 64 * 1024);
     }
 
@@ -1044,13 +1044,13 @@ mod page_cache {
         store
             .apply_update(a, now(), &update(vec![item("a1", "One", "First story.")]))
             .unwrap();
-        assert_eq!(store.cache_kib().unwrap(), 8 * 1024);
+        assert_eq!(store.cache_kib().unwrap(), 4 * 1024);
         store.size_writer_cache_for(1024 * MIB).unwrap();
-        assert_eq!(store.cache_kib().unwrap(), 48 * 1024);
+        assert_eq!(store.cache_kib().unwrap(), 44 * 1024);
         store
             .apply_update(a, now(), &update(vec![item("a2", "Two", "Second story.")]))
             .unwrap();
-        assert_eq!(store.cache_kib().unwrap(), 48 * 1024);
+        assert_eq!(store.cache_kib().unwrap(), 44 * 1024);
     }
 }
 
