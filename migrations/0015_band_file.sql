@@ -47,18 +47,23 @@ CREATE TABLE band_gone (
 -- finished or undone by another cannot empty a table it did not copy.
 -- `pending`: a sealed table not yet emptied (a move to finish). `gone_upto`:
 -- the last `band_gone` row the pending move covers. `pairing`: a random
--- value the band file also records; a band file that records another was
--- not filled from this database (restored from a backup, deleted), and
--- the store fills it again.
+-- value the band file also records, with the generation of the last move
+-- copied into it; a band file that records another pairing, or a
+-- generation this database did not reach or left behind, was not filled
+-- from this database as it is (deleted, or either file restored from a
+-- backup), and the store fills it again. `refilled`: every key is staged
+-- (the store filled the index again) and the band file is to be emptied
+-- at the next move, so it needs no filling meanwhile.
 CREATE TABLE band_moves (
     id         INTEGER PRIMARY KEY CHECK (id = 1),
     active     INTEGER NOT NULL CHECK (active IN (0, 1)),
     generation INTEGER NOT NULL,
     pending    INTEGER NOT NULL,
     gone_upto  INTEGER NOT NULL,
-    pairing    INTEGER NOT NULL
+    pairing    INTEGER NOT NULL,
+    refilled   INTEGER NOT NULL
 );
-INSERT INTO band_moves VALUES (1, 0, 0, 0, 0, random());
+INSERT INTO band_moves VALUES (1, 0, 0, 0, 0, random(), 0);
 
 -- A deleted story's staged keys go with it, and its moved ones are
 -- recorded for the mover, whichever path deletes it.

@@ -73,12 +73,12 @@ pub enum Error {
     /// the store is intact (an unfinished transaction rolls back).
     #[error("a background task crashed (a bug; please report it): {0}")]
     Crashed(String),
-    /// Every read connection stayed in use for as long as the caller was
-    /// willing to wait (see `ReadPool`).
     /// The thread that moves near-duplicate keys could not be started
     /// (the system is out of threads or memory).
     #[error("cannot start the thread that moves near-duplicate keys into the band file")]
     Thread(#[source] std::io::Error),
+    /// Every read connection stayed in use for as long as the caller was
+    /// willing to wait (see `ReadPool`).
     #[error("every database connection for reading is in use")]
     Busy,
 }

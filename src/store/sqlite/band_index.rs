@@ -40,10 +40,13 @@
 //!   copy (`band_gone`); until then they only make it a candidate, which
 //!   the exact similarity check judges on its current text.
 //! - The band file is data derived from the stories. It records the
-//!   `pairing` value of the database that filled it; one that records
-//!   another (restored from a backup, deleted, or a database restored
-//!   without it) is filled again from the stories at open
-//!   (`cluster::backfill_bands`).
+//!   `pairing` value of the database that filled it and the generation of
+//!   the last move copied into it; one that records another pairing, or a
+//!   generation the database has not reached or has left behind (a band
+//!   file deleted, or either file restored from a backup alone), is
+//!   filled again from the stories at open (`cluster::backfill_bands`).
+//!   Copies are synced to disk before their clear begins, so a power cut
+//!   cannot keep a clear and lose its copy.
 //!
 //! Every connection of the store attaches the band file read-only, so its
 //! write transactions lock the database alone; only the mover's own
@@ -81,7 +84,8 @@ const FILE_SCHEMA: &str = "
     CREATE INDEX IF NOT EXISTS story_bands_by_story ON story_bands (story_id);
     CREATE TABLE IF NOT EXISTS band_file (
         id      INTEGER PRIMARY KEY CHECK (id = 1),
-        pairing INTEGER NOT NULL
+        pairing INTEGER NOT NULL,
+        moved   INTEGER NOT NULL
     );";
 
 /// Staged keys before any move: about 256 pages, a few thousand stories.
@@ -116,38 +120,35 @@ pub(super) fn path_for(database: &Path) -> PathBuf {
 /// tables. Cheap when it exists: one read of its version.
 pub(super) fn prepare(database: &Path) -> Result<()> {
     let path = path_for(database);
-    let conn = Connection::open(&path).map_err(|source| Error::Open {
-        path: path.clone(),
-        source,
-    })?;
-    conn.busy_timeout(Duration::from_secs(10))?;
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    if version >= FILE_VERSION {
-        return Ok(());
-    }
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.execute_batch(&format!(
-        "BEGIN IMMEDIATE; {FILE_SCHEMA} PRAGMA user_version = {FILE_VERSION}; COMMIT;"
-    ))?;
-    Ok(())
+    let create = || -> rusqlite::Result<()> {
+        let conn = Connection::open(&path)?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        if version >= FILE_VERSION {
+            return Ok(());
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE; {FILE_SCHEMA} PRAGMA user_version = {FILE_VERSION}; COMMIT;"
+        ))
+    };
+    create().map_err(|source| Error::Open { path, source })
 }
 
 /// Attaches the band file of `database` to `conn` as `bands`, read-only;
 /// with no `database` (a store in memory), a band database in memory,
 /// read-write.
 pub(super) fn attach(conn: &Connection, database: Option<&Path>) -> Result<()> {
-    match database {
-        Some(database) => {
-            let uri = read_only_uri(&path_for(database))?;
-            conn.execute("ATTACH DATABASE ?1 AS bands", [uri])?;
-        }
-        None => {
-            conn.execute("ATTACH DATABASE ':memory:' AS bands", [])?;
-            conn.execute_batch(&FILE_SCHEMA.replace("EXISTS ", "EXISTS bands."))?;
-        }
-    }
-    conn.pragma_update(Some("bands"), "cache_size", -ATTACHED_CACHE_KIB)?;
-    Ok(())
+    let Some(database) = database else {
+        conn.execute("ATTACH DATABASE ':memory:' AS bands", [])?;
+        conn.execute_batch(&FILE_SCHEMA.replace("EXISTS ", "EXISTS bands."))?;
+        return Ok(());
+    };
+    let path = path_for(database);
+    let uri = read_only_uri(&path)?;
+    conn.execute("ATTACH DATABASE ?1 AS bands", [uri])
+        .and_then(|_| conn.pragma_update(Some("bands"), "cache_size", -ATTACHED_CACHE_KIB))
+        .map_err(|source| Error::Open { path, source })
 }
 
 /// `path` as an SQLite URI that opens it read-only.
@@ -215,10 +216,11 @@ pub(super) struct Move {
     gone_upto: i64,
 }
 
-/// Step 1: seals the active stage table if a move is due (always with
-/// `force`), or returns the unfinished move to finish; `None` when there
+/// Step 1: returns the unfinished move to finish if there is one, else
+/// seals the active stage table if `due` ([`move_due`], read before the
+/// lock: counting under it would hold the writer up); `None` when there
 /// is nothing to move. `store` holds the database read-write.
-pub(super) fn seal(store: &Connection, force: bool) -> Result<Option<Move>> {
+pub(super) fn seal(store: &Connection, due: bool) -> Result<Option<Move>> {
     let tx = Transaction::new_unchecked(store, TransactionBehavior::Immediate)?;
     let (active, generation, pending, gone_upto): (i64, i64, bool, i64) = tx.query_row(
         "SELECT active, generation, pending, gone_upto FROM band_moves",
@@ -233,7 +235,7 @@ pub(super) fn seal(store: &Connection, force: bool) -> Result<Option<Move>> {
             gone_upto,
         }));
     }
-    if !force && !move_due(&tx)? {
+    if !due {
         return Ok(None);
     }
     let gone_upto: i64 =
@@ -289,6 +291,8 @@ pub(super) fn copy(bands: &Connection, step: &Move) -> Result<Option<usize>> {
             copied += 1;
         }
     }
+    tx.prepare_cached("UPDATE band_file SET moved = ?1")?
+        .execute([step.generation])?;
     tx.commit()?;
     Ok(Some(copied))
 }
@@ -303,7 +307,9 @@ pub(super) fn clear(store: &Connection, step: &Move) -> Result<()> {
     // No WHERE and no trigger on the table: SQLite drops its pages at once.
     tx.execute(&format!("DELETE FROM {}", STAGES[step.sealed]), [])?;
     tx.execute("DELETE FROM band_gone WHERE seq <= ?1", [step.gone_upto])?;
-    tx.execute("UPDATE band_moves SET pending = 0", [])?;
+    // The copy paired the band file: a refill's keys no longer need it
+    // emptied.
+    tx.execute("UPDATE band_moves SET pending = 0, refilled = 0", [])?;
     tx.commit()?;
     Ok(())
 }
@@ -317,28 +323,39 @@ fn still_pending(tx: &Connection, step: &Move) -> Result<bool> {
 }
 
 /// Makes the band file the database's: if it records another pairing than
-/// the database, every key in it is dropped and the database's recorded.
-/// In a transaction holding the band file's write lock.
+/// the database, every key in it is dropped, and the database's pairing
+/// and generation recorded. In a transaction holding the band file's
+/// write lock.
 fn pair(tx: &Connection) -> Result<()> {
-    let ours: i64 = tx.query_row("SELECT pairing FROM band_moves", [], |row| row.get(0))?;
+    let (ours, generation): (i64, i64) =
+        tx.query_row("SELECT pairing, generation FROM band_moves", [], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?;
     let theirs: Option<i64> = tx
         .query_row("SELECT pairing FROM band_file", [], |row| row.get(0))
         .optional()?;
     if theirs != Some(ours) {
         tx.execute("DELETE FROM story_bands", [])?;
         tx.execute(
-            "INSERT INTO band_file (id, pairing) VALUES (1, ?1)
-             ON CONFLICT (id) DO UPDATE SET pairing = excluded.pairing",
-            [ours],
+            "INSERT INTO band_file (id, pairing, moved) VALUES (1, ?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET pairing = excluded.pairing, moved = excluded.moved",
+            params![ours, generation],
         )?;
     }
     Ok(())
 }
 
-/// Whether the band file was filled from this database (see [`pair`]).
+/// Whether the band file holds what this database moved into it: the same
+/// pairing, and the last move copied into it the one the database last
+/// sealed (or the one before, while that is being copied). A database or
+/// band file restored from a backup, alone, is caught here: moves went on
+/// in the other file since. A refill's staged keys need no band file.
 pub(super) fn paired(conn: &Connection) -> Result<bool> {
     Ok(conn.query_row(
-        "SELECT (SELECT pairing FROM band_moves) IS (SELECT pairing FROM band_file)",
+        "SELECT m.refilled
+                OR (f.pairing IS m.pairing
+                    AND (f.moved = m.generation OR (m.pending AND f.moved = m.generation - 1)))
+         FROM band_moves AS m LEFT JOIN band_file AS f ON 1",
         [],
         |row| row.get(0),
     )?)
@@ -356,7 +373,8 @@ pub(super) fn pair_now(bands: &Connection) -> Result<()> {
 /// A whole move (seal, copy, clear) on `store` and `bands` (the same
 /// connection for a store in memory); returns the keys copied.
 pub(super) fn move_once(store: &Connection, bands: &Connection, force: bool) -> Result<usize> {
-    let Some(step) = seal(store, force)? else {
+    let due = force || move_due(store)?;
+    let Some(step) = seal(store, due)? else {
         return Ok(0);
     };
     let Some(copied) = copy(bands, &step)? else {
@@ -376,7 +394,10 @@ pub(super) fn open_for_moves(database: &Path) -> Result<Connection> {
         source,
     })?;
     conn.busy_timeout(Duration::from_secs(10))?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // Each copy is on disk before its clear begins: with NORMAL, a power
+    // cut could keep the database's clear and lose the band file's copy,
+    // and the keys would be in neither. One fsync per move.
+    conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "cache_size", -MOVER_CACHE_KIB)?;
     conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
     conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
@@ -398,9 +419,12 @@ fn open_store(database: &Path) -> Result<Connection> {
 }
 
 /// The mover thread of one writer: it moves whenever the writer says a
-/// move is due ([`Mover::nudge`]), until dropped. Dropping it lets a move
-/// under way finish (a few seconds at most: `feedloom poll` returns with
-/// its keys moved, as a daemon stopping does) and starts no other.
+/// move is due ([`Mover::nudge`]), until dropped. Dropping it lets the move
+/// asked for finish (`feedloom poll` returns with its keys moved, as a
+/// daemon stopping does) and starts no other: seconds at a cold poll's
+/// sizes, longer for the first move after the index was filled again,
+/// which copies every key. A process killed meanwhile loses nothing: the
+/// copy rolls back and the keys stay staged.
 pub(super) struct Mover {
     nudges: Option<SyncSender<()>>,
     stop: Arc<AtomicBool>,
@@ -409,7 +433,7 @@ pub(super) struct Mover {
 
 impl Mover {
     /// Starts the mover of the database at `database`.
-    pub(super) fn spawn(database: &Path) -> Result<Self> {
+    pub(super) fn start(database: &Path) -> Result<Self> {
         let (nudges, wakes) = sync_channel(1);
         let stop = Arc::new(AtomicBool::new(false));
         let database = database.to_owned();
@@ -425,6 +449,12 @@ impl Mover {
             stop,
             thread: Some(thread),
         })
+    }
+
+    /// Whether the thread has ended (it could not open its connections):
+    /// the writer starts another.
+    pub(super) fn has_ended(&self) -> bool {
+        self.thread.as_ref().is_none_or(JoinHandle::is_finished)
     }
 
     /// Asks for a move; a move already asked for and not yet begun covers

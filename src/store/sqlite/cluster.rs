@@ -449,11 +449,14 @@ pub(super) fn backfill_bands(conn: &mut Connection, database: Option<&Path>) -> 
     }
     // A new pairing: the band file is emptied before any key staged from
     // now on is copied into it, and a move under way is undone.
+    // Every key staged from here (`refilled`): connections opening before
+    // the band file is emptied need not fill it again.
     tx.execute_batch(
         "DELETE FROM band_stage_0; DELETE FROM band_stage_1; DELETE FROM band_gone;
          UPDATE band_moves SET generation = generation + 1, pending = 0, gone_upto = 0,
-                               pairing = random();",
+                               pairing = random(), refilled = 1;",
     )?;
+    let pairing: i64 = tx.query_row("SELECT pairing FROM band_moves", [], |row| row.get(0))?;
     let mut count = 0usize;
     // No connection's filter survives this: the first key written moves
     // the version on.
@@ -485,7 +488,15 @@ pub(super) fn backfill_bands(conn: &mut Connection, database: Option<&Path>) -> 
             band_index::open_for_moves(database).and_then(|bands| band_index::pair_now(&bands))
         }
         None => band_index::pair_now(conn),
-    };
+    }
+    .and_then(|()| {
+        // Unless another connection filled the index again meanwhile.
+        conn.execute(
+            "UPDATE band_moves SET refilled = 0 WHERE pairing = ?1",
+            [pairing],
+        )?;
+        Ok(())
+    });
     if let Err(error) = paired {
         tracing::warn!(
             error = %crate::error::error_chain(&error),

@@ -242,8 +242,8 @@ impl Store {
             tracing::debug!(keys = moved, "moved staged band keys into the band index");
             return Ok(());
         };
-        if self.mover.is_none() {
-            self.mover = Some(Mover::spawn(database)?);
+        if self.mover.as_ref().is_none_or(Mover::has_ended) {
+            self.mover = Some(Mover::start(database)?);
         }
         if let Some(mover) = &self.mover {
             mover.nudge();
@@ -251,8 +251,9 @@ impl Store {
         Ok(())
     }
 
-    /// Waits until no move is due or pending, moving on this thread: for
-    /// tests that read where keys are.
+    /// Stops the mover, then finishes a pending move or else moves the
+    /// active stage table, on this thread: for tests that read where keys
+    /// are.
     #[cfg(test)]
     pub(super) fn settle_bands(&mut self) -> Result<usize> {
         self.mover.take();

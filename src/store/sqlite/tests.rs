@@ -1426,9 +1426,62 @@ mod band_file {
         store.settle_bands().unwrap();
         assert_eq!(staged(&store), 0);
         assert_eq!(moved(&store), 2 * per_story);
-        // A move made stale (here by a refill) copies and clears nothing.
-        band_index::clear(&store.conn, &step).unwrap();
+        // A move another mover finished since (here the writer's) copies
+        // and clears nothing when its own mover comes back to it.
         assert_eq!(band_index::copy(&bands, &step).unwrap(), None);
+        band_index::clear(&store.conn, &step).unwrap();
+        assert_eq!(moved(&store), 2 * per_story);
+    }
+
+    /// The database restored from a backup beside a band file that moved
+    /// on since (its keys of stories edited or deleted after the backup
+    /// are gone from it): the generations differ, and the index is filled
+    /// again from the stories at open.
+    #[test]
+    fn a_database_restored_from_a_backup_fills_the_index_again() {
+        let (dir, path, mut store, a) = wire_on_file();
+        store.settle_bands().unwrap();
+        drop(store);
+        let backup = dir.path().join("backup.db");
+        std::fs::copy(&path, &backup).unwrap();
+        let mut store = Store::open(&path).unwrap();
+        // The wire story is edited after the backup; the move takes its
+        // old keys out of the band file.
+        let edited = WIRE.replace("spokeswoman", "spokesman");
+        store
+            .apply_update(a, now(), &update(vec![item("a1", WIRE_TITLE, &edited)]))
+            .unwrap();
+        store.settle_bands().unwrap();
+        drop(store);
+        std::fs::copy(&backup, &path).unwrap();
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(staged(&store), crate::cluster::BANDS as i64, "filled again");
+        rewrite_joins_the_wire_story(&mut store);
+    }
+
+    /// While a refill's keys are all staged, the band file is not needed:
+    /// a connection opening before it is emptied does not fill the index
+    /// once more.
+    #[test]
+    fn a_refill_not_yet_paired_is_not_done_again() {
+        let (_dir, path, store, _) = wire_on_file();
+        store
+            .conn
+            .execute_batch(
+                "UPDATE band_moves SET refilled = 1, pairing = pairing + 1;
+                 INSERT INTO band_stage_0 VALUES (0, 7, 999);",
+            )
+            .unwrap();
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(
+            count(
+                &store.conn,
+                "SELECT count(*) FROM band_stage_0 WHERE story_id = 999"
+            ),
+            1,
+            "the staged keys were left as they are"
+        );
     }
 
     /// A band file that is not the database's (deleted, or restored from
