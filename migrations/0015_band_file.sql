@@ -10,22 +10,26 @@
 -- seals that table (switching the writer to the other one), copies it into
 -- the other file while polling goes on, and empties it.
 --
--- The keys are data derived from the stories: this migration drops both
--- old tables and forgets which algorithm filled them, so the store fills
--- the new index from the stories once, at open, as after an algorithm
--- change.
-DROP TRIGGER stories_recent_bands_delete;
-DROP TABLE story_bands_recent;
-DROP TABLE story_bands;
-DELETE FROM meta WHERE key = 'cluster_algorithm';
-
+-- The keys already stored are staged, in key order (each stage page
+-- written once), and the first move copies them into the band file: an
+-- upgrade does not fingerprint every story again, which at a few hundred
+-- thousand stories would hold the database's lock, and the daemon's start,
+-- for minutes. The index on story id is made after, by one sort.
 CREATE TABLE band_stage_0 (
     band     INTEGER NOT NULL,
     hash     INTEGER NOT NULL,
     story_id INTEGER NOT NULL,
     PRIMARY KEY (band, hash, story_id)
 ) WITHOUT ROWID;
+INSERT INTO band_stage_0 (band, hash, story_id)
+    SELECT band, hash, story_id FROM story_bands ORDER BY band, hash, story_id;
+INSERT OR IGNORE INTO band_stage_0 (band, hash, story_id)
+    SELECT band, hash, story_id FROM story_bands_recent ORDER BY band, hash, story_id;
 CREATE INDEX band_stage_0_by_story ON band_stage_0 (story_id);
+DROP TRIGGER stories_recent_bands_delete;
+DROP TABLE story_bands_recent;
+DROP TABLE story_bands;
+
 CREATE TABLE band_stage_1 (
     band     INTEGER NOT NULL,
     hash     INTEGER NOT NULL,
@@ -63,7 +67,8 @@ CREATE TABLE band_moves (
     pairing    INTEGER NOT NULL,
     refilled   INTEGER NOT NULL
 );
-INSERT INTO band_moves VALUES (1, 0, 0, 0, 0, random(), 0);
+-- Every key is staged: the new band file needs no filling.
+INSERT INTO band_moves VALUES (1, 0, 0, 0, 0, random(), 1);
 
 -- A deleted story's staged keys go with it, and its moved ones are
 -- recorded for the mover, whichever path deletes it.

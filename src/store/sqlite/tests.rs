@@ -1459,6 +1459,62 @@ mod band_file {
         rewrite_joins_the_wire_story(&mut store);
     }
 
+    /// A database from before the band file (schema 14) keeps its keys on
+    /// upgrade: they are staged as they were, not computed again from the
+    /// stories, and the first move copies them into the new band file.
+    #[test]
+    fn an_upgraded_database_stages_its_keys_instead_of_computing_them_again() {
+        let (dir, path, mut store, _) = wire_on_file();
+        store.settle_bands().unwrap();
+        drop(store);
+        let bands = dir.path().join("feedloom.db-bands");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute("ATTACH DATABASE ?1 AS bands", [bands.to_str().unwrap()])
+            .unwrap();
+        // As schema 14 stored them, with a key no text of this build gives.
+        conn.execute_batch(
+            "CREATE TABLE main.story_bands (
+                 band INTEGER NOT NULL, hash INTEGER NOT NULL,
+                 story_id INTEGER NOT NULL REFERENCES stories (id) ON DELETE CASCADE,
+                 PRIMARY KEY (band, hash, story_id)) WITHOUT ROWID;
+             INSERT INTO main.story_bands SELECT * FROM bands.story_bands;
+             INSERT INTO main.story_bands SELECT 0, 7, story_id FROM bands.story_bands LIMIT 1;
+             CREATE TABLE story_bands_recent (
+                 band INTEGER NOT NULL, hash INTEGER NOT NULL, story_id INTEGER NOT NULL,
+                 PRIMARY KEY (band, hash, story_id)) WITHOUT ROWID;
+             CREATE TRIGGER stories_recent_bands_delete AFTER DELETE ON stories BEGIN
+                 DELETE FROM story_bands_recent WHERE story_id = OLD.id;
+             END;
+             DROP TRIGGER stories_bands_delete;
+             DROP TABLE band_stage_0; DROP TABLE band_stage_1;
+             DROP TABLE band_gone; DROP TABLE band_moves;
+             DETACH DATABASE bands;
+             PRAGMA user_version = 14;",
+        )
+        .unwrap();
+        drop(conn);
+        for suffix in ["-bands", "-bands-wal", "-bands-shm"] {
+            let mut name = path.clone().into_os_string();
+            name.push(suffix);
+            let _ = std::fs::remove_file(name);
+        }
+        let mut store = Store::open(&path).unwrap();
+        let per_story = crate::cluster::BANDS as i64;
+        assert_eq!(
+            staged(&store),
+            per_story + 1,
+            "carried over, not recomputed"
+        );
+        rewrite_joins_the_wire_story(&mut store);
+        store.settle_bands().unwrap();
+        assert_eq!(staged(&store), 0);
+        assert_eq!(
+            moved(&store),
+            2 * per_story + 1,
+            "the band file paired and filled"
+        );
+    }
+
     /// While a refill's keys are all staged, the band file is not needed:
     /// a connection opening before it is emptied does not fill the index
     /// once more.
