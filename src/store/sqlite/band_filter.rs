@@ -112,7 +112,7 @@ impl BandFilter {
     }
 
     /// The stage table new keys go to in this write transaction (an index
-    /// into `band_index::STAGES`).
+    /// into `band_index::STAGE_INSERTS`).
     pub(super) fn stage(&self) -> usize {
         self.stage
     }

@@ -44,7 +44,10 @@
 //!   the last move copied into it; one that records another pairing, or a
 //!   generation the database has not reached or has left behind (a band
 //!   file deleted, or either file restored from a backup alone), is
-//!   filled again from the stories at open (`cluster::backfill_bands`).
+//!   filled again from the stories at open (`cluster::backfill_bands`):
+//!   every key is staged (`band_moves.refilled`, which also stands for
+//!   the band file until then), and the next copy empties the band file
+//!   before it copies.
 //!   Copies are synced to disk before their clear begins, so a power cut
 //!   cannot keep a clear and lose its copy.
 //!
@@ -66,7 +69,14 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use crate::store::error::{Error, Result};
 
 /// The two stage tables, by `band_moves.active`.
-pub(super) const STAGES: [&str; 2] = ["band_stage_0", "band_stage_1"];
+const STAGES: [&str; 2] = ["band_stage_0", "band_stage_1"];
+
+/// The statement staging one key, by `band_moves.active`: written out, so
+/// that the writer's per-story statement is not formatted for each story.
+pub(super) const STAGE_INSERTS: [&str; 2] = [
+    "INSERT OR IGNORE INTO band_stage_0 (band, hash, story_id) VALUES (?1, ?2, ?3)",
+    "INSERT OR IGNORE INTO band_stage_1 (band, hash, story_id) VALUES (?1, ?2, ?3)",
+];
 
 /// The band file's schema version (`PRAGMA user_version` of that file).
 const FILE_VERSION: i64 = 1;
@@ -120,9 +130,7 @@ pub(super) fn path_for(database: &Path) -> PathBuf {
 /// tables. Cheap when it exists: one read of its version.
 pub(super) fn prepare(database: &Path) -> Result<()> {
     let path = path_for(database);
-    let create = || -> rusqlite::Result<()> {
-        let conn = Connection::open(&path)?;
-        conn.busy_timeout(Duration::from_secs(10))?;
+    connect(&path, |conn| {
         let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
         if version >= FILE_VERSION {
             return Ok(());
@@ -131,8 +139,26 @@ pub(super) fn prepare(database: &Path) -> Result<()> {
         conn.execute_batch(&format!(
             "BEGIN IMMEDIATE; {FILE_SCHEMA} PRAGMA user_version = {FILE_VERSION}; COMMIT;"
         ))
+    })?;
+    Ok(())
+}
+
+/// Opens `path` with the store's busy timeout and runs `setup` on it;
+/// an error of either names the file.
+fn connect(
+    path: &Path,
+    setup: impl FnOnce(&Connection) -> rusqlite::Result<()>,
+) -> Result<Connection> {
+    let open = || {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        setup(&conn)?;
+        Ok(conn)
     };
-    create().map_err(|source| Error::Open { path, source })
+    open().map_err(|source| Error::Open {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// Attaches the band file of `database` to `conn` as `bands`, read-only;
@@ -361,19 +387,11 @@ pub(super) fn paired(conn: &Connection) -> Result<bool> {
     )?)
 }
 
-/// Pairs the band file with the database (see [`pair`]) in a transaction
-/// of its own, on `bands` as [`copy`] takes it.
-pub(super) fn pair_now(bands: &Connection) -> Result<()> {
-    let tx = Transaction::new_unchecked(bands, TransactionBehavior::Immediate)?;
-    pair(&tx)?;
-    tx.commit()?;
-    Ok(())
-}
-
 /// A whole move (seal, copy, clear) on `store` and `bands` (the same
-/// connection for a store in memory); returns the keys copied.
-pub(super) fn move_once(store: &Connection, bands: &Connection, force: bool) -> Result<usize> {
-    let due = force || move_due(store)?;
+/// connection for a store in memory), if one is pending or due (`due`:
+/// already known to be); returns the keys copied.
+pub(super) fn move_once(store: &Connection, bands: &Connection, due: bool) -> Result<usize> {
+    let due = due || move_due(store)?;
     let Some(step) = seal(store, due)? else {
         return Ok(0);
     };
@@ -388,34 +406,26 @@ pub(super) fn move_once(store: &Connection, bands: &Connection, force: bool) -> 
 /// read-write as its main database, the database attached read-only (as
 /// `store`), so that its write transactions lock the band file alone.
 pub(super) fn open_for_moves(database: &Path) -> Result<Connection> {
-    let path = path_for(database);
-    let conn = Connection::open(&path).map_err(|source| Error::Open {
-        path: path.clone(),
-        source,
-    })?;
-    conn.busy_timeout(Duration::from_secs(10))?;
-    // Each copy is on disk before its clear begins: with NORMAL, a power
-    // cut could keep the database's clear and lose the band file's copy,
-    // and the keys would be in neither. One fsync per move.
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "cache_size", -MOVER_CACHE_KIB)?;
-    conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
-    conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
-    conn.execute("ATTACH DATABASE ?1 AS store", [read_only_uri(database)?])?;
-    conn.pragma_update(Some("store"), "cache_size", -MOVER_STORE_CACHE_KIB)?;
-    Ok(conn)
+    let store = read_only_uri(database)?;
+    connect(&path_for(database), |conn| {
+        // Each copy is on disk before its clear begins: with NORMAL, a power
+        // cut could keep the database's clear and lose the band file's copy,
+        // and the keys would be in neither. One fsync per move.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "cache_size", -MOVER_CACHE_KIB)?;
+        conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
+        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+        conn.execute("ATTACH DATABASE ?1 AS store", [store])?;
+        conn.pragma_update(Some("store"), "cache_size", -MOVER_STORE_CACHE_KIB)
+    })
 }
 
 /// The mover's connection to the database itself, for seals and clears.
 fn open_store(database: &Path) -> Result<Connection> {
-    let conn = Connection::open(database).map_err(|source| Error::Open {
-        path: database.to_owned(),
-        source,
-    })?;
-    conn.busy_timeout(Duration::from_secs(10))?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "cache_size", -MOVER_STORE_CACHE_KIB)?;
-    Ok(conn)
+    connect(database, |conn| {
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "cache_size", -MOVER_STORE_CACHE_KIB)
+    })
 }
 
 /// The mover thread of one writer: it moves whenever the writer says a

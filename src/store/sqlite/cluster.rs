@@ -19,13 +19,12 @@
 //!   `updated` date, the feeds' dates and the documents' validators follow.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::band_filter::BandFilter;
-use super::band_index::{self, STAGES};
+use super::band_index::{self, STAGE_INSERTS};
 use crate::cluster::{self, Fingerprint, Shingles};
 use crate::normalize::Story;
 use crate::store::error::Result;
@@ -149,12 +148,12 @@ pub(super) fn place_edited(
     let ours = Shingles::of(&story.title, &story.content_text);
     // Its staged keys go now; its keys in the band file at the next move
     // (see `band_index`).
-    for delete in [
+    for statement in [
         "DELETE FROM band_stage_0 WHERE story_id = ?1",
         "DELETE FROM band_stage_1 WHERE story_id = ?1",
         "INSERT INTO band_gone (story_id) VALUES (?1)",
     ] {
-        tx.prepare_cached(delete)?.execute([id.0])?;
+        tx.prepare_cached(statement)?.execute([id.0])?;
     }
     write_bands(tx, id, fingerprint, bands)?;
     let cluster = StoryId(
@@ -402,10 +401,7 @@ fn write_bands(
     bands: &mut BandFilter,
 ) -> Result<()> {
     bands.bump(tx, fingerprint.bands())?;
-    let mut insert = tx.prepare_cached(&format!(
-        "INSERT OR IGNORE INTO {} (band, hash, story_id) VALUES (?1, ?2, ?3)",
-        STAGES[bands.stage()]
-    ))?;
+    let mut insert = tx.prepare_cached(STAGE_INSERTS[bands.stage()])?;
     for (band, hash) in fingerprint.bands().iter().enumerate() {
         // SQLite integers are signed: the key's bits are stored as they are.
         insert.execute(params![band as i64, *hash as i64, id.0])?;
@@ -433,9 +429,9 @@ fn touch(tx: &Connection, founder: StoryId, now: DateTime<Utc>) -> Result<()> {
 /// retroactive clustering (each stays its own cluster, as migrated), so
 /// no published entry disappears on upgrade.
 ///
-/// The keys are staged, and the band file paired with the database again
-/// (emptied) right after; the writer's mover copies them there.
-pub(super) fn backfill_bands(conn: &mut Connection, database: Option<&Path>) -> Result<()> {
+/// The keys are all staged (`band_moves.refilled`), under a new pairing:
+/// the next move empties the band file before it copies them there.
+pub(super) fn backfill_bands(conn: &mut Connection) -> Result<()> {
     // Every connection opens through here, the server's per-search ones
     // too: a plain read first, so that opening does not wait for a poll's
     // write transaction when there is nothing to fill.
@@ -447,16 +443,15 @@ pub(super) fn backfill_bands(conn: &mut Connection, database: Option<&Path>) -> 
     if filled(&tx)? {
         return Ok(());
     }
-    // A new pairing: the band file is emptied before any key staged from
-    // now on is copied into it, and a move under way is undone.
-    // Every key staged from here (`refilled`): connections opening before
-    // the band file is emptied need not fill it again.
+    // A new pairing and generation: a move under way is undone, and the
+    // band file is emptied before any key staged from now on is copied
+    // into it. Until then `refilled` stands for it, so that connections
+    // opening meanwhile do not fill the index again.
     tx.execute_batch(
         "DELETE FROM band_stage_0; DELETE FROM band_stage_1; DELETE FROM band_gone;
          UPDATE band_moves SET generation = generation + 1, pending = 0, gone_upto = 0,
                                pairing = random(), refilled = 1;",
     )?;
-    let pairing: i64 = tx.query_row("SELECT pairing FROM band_moves", [], |row| row.get(0))?;
     let mut count = 0usize;
     // No connection's filter survives this: the first key written moves
     // the version on.
@@ -481,30 +476,6 @@ pub(super) fn backfill_bands(conn: &mut Connection, database: Option<&Path>) -> 
         [ALGORITHM_KEY, cluster::ALGORITHM],
     )?;
     tx.commit()?;
-    // Should this fail or the process stop first, the band file stays
-    // unpaired and the next open fills the index again.
-    let paired = match database {
-        Some(database) => {
-            band_index::open_for_moves(database).and_then(|bands| band_index::pair_now(&bands))
-        }
-        None => band_index::pair_now(conn),
-    }
-    .and_then(|()| {
-        // Unless another connection filled the index again meanwhile.
-        conn.execute(
-            "UPDATE band_moves SET refilled = 0 WHERE pairing = ?1",
-            [pairing],
-        )?;
-        Ok(())
-    });
-    if let Err(error) = paired {
-        tracing::warn!(
-            error = %crate::error::error_chain(&error),
-            "could not empty the band file after indexing the stories again; \
-             the first move empties it, and until then near-duplicate keys of \
-             deleted stories may be read from it (the similarity check rejects them)"
-        );
-    }
     if count > 0 {
         tracing::info!(
             stories = count,

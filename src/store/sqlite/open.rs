@@ -159,7 +159,7 @@ impl Store {
             band_index::prepare(database)?;
         }
         band_index::attach(&conn, database)?;
-        cluster::backfill_bands(&mut conn, database)?;
+        cluster::backfill_bands(&mut conn)?;
         Ok(Self {
             conn,
             bands: BandFilter::default(),
@@ -238,7 +238,7 @@ impl Store {
             return Ok(());
         }
         let Some(database) = &self.database else {
-            let moved = band_index::move_once(&self.conn, &self.conn, false)?;
+            let moved = band_index::move_once(&self.conn, &self.conn, true)?;
             tracing::debug!(keys = moved, "moved staged band keys into the band index");
             return Ok(());
         };

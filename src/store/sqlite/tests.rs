@@ -58,6 +58,33 @@ fn cluster_of(store: &Store, title: &str) -> i64 {
         .unwrap()
 }
 
+/// Rows of `table`, or of the rows a `WHERE` after its name picks.
+fn keys_in(store: &Store, table: &str) -> i64 {
+    store
+        .conn
+        .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+/// Keys staged in both stage tables.
+fn staged(store: &Store) -> i64 {
+    keys_in(store, "band_stage_0") + keys_in(store, "band_stage_1")
+}
+
+/// Stages 70,000 band keys of no text for `story`: as many as a few
+/// thousand stories stage, past the lowest move threshold.
+fn stage_keys_of_no_text(store: &Store, story: i64) {
+    store
+        .conn
+        .execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 70000)
+             INSERT INTO band_stage_0 (band, hash, story_id)
+             SELECT i % 16, i * 7919, ?1 FROM n",
+            [story],
+        )
+        .unwrap();
+}
+
 fn newest_uid(store: &Store) -> String {
     store.stories(&StoryQuery::all(None)).unwrap()[0]
         .uid
@@ -242,18 +269,6 @@ mod clusters {
         assert_eq!(bands(&store), 2 * crate::cluster::BANDS as i64);
     }
 
-    fn keys_in(store: &Store, table: &str) -> i64 {
-        store
-            .conn
-            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-            .unwrap()
-    }
-
-    /// Keys staged in both stage tables.
-    fn staged(store: &Store) -> i64 {
-        keys_in(store, "band_stage_0") + keys_in(store, "band_stage_1")
-    }
-
     /// New keys are staged; once moved into the band file they are found
     /// there, replaced there when their story is edited, and gone with it
     /// when it is deleted.
@@ -340,16 +355,7 @@ mod clusters {
             .conn
             .query_row("SELECT id FROM stories", [], |r| r.get(0))
             .unwrap();
-        // Keys of no text: enough of them to pass the lowest threshold.
-        store
-            .conn
-            .execute(
-                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 70000)
-                 INSERT INTO band_stage_0 (band, hash, story_id)
-                 SELECT i % 16, i * 7919, ?1 FROM n",
-                [wire],
-            )
-            .unwrap();
+        stage_keys_of_no_text(&store, wire);
         let gathered = staged(&store);
         assert!(gathered > 70_000, "{gathered}");
         // An unrelated story's batch moves everything, its keys too.
@@ -1317,19 +1323,8 @@ mod band_file {
     use crate::cluster::tests::{REWRITE, REWRITE_TITLE, WIRE, WIRE_TITLE};
     use crate::store::sqlite::band_index;
 
-    fn count(conn: &Connection, sql: &str) -> i64 {
-        conn.query_row(sql, [], |r| r.get(0)).unwrap()
-    }
-
-    fn staged(store: &Store) -> i64 {
-        count(
-            &store.conn,
-            "SELECT (SELECT count(*) FROM band_stage_0) + (SELECT count(*) FROM band_stage_1)",
-        )
-    }
-
     fn moved(store: &Store) -> i64 {
-        count(&store.conn, "SELECT count(*) FROM story_bands")
+        keys_in(store, "story_bands")
     }
 
     /// A store on a file in a new folder, with the wire story stored.
@@ -1380,16 +1375,7 @@ mod band_file {
     fn the_mover_thread_moves_staged_keys_into_the_band_file() {
         let (_dir, path, mut store, a) = wire_on_file();
         let wire = cluster_of(&store, WIRE_TITLE);
-        // Keys of no text, as many as a few thousand stories stage.
-        store
-            .conn
-            .execute(
-                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 70000)
-                 INSERT INTO band_stage_0 (band, hash, story_id)
-                 SELECT i % 16, i * 7919, ?1 FROM n",
-                [wire],
-            )
-            .unwrap();
+        stage_keys_of_no_text(&store, wire);
         let gathered = staged(&store);
         store
             .apply_update(a, now(), &update(vec![item("a2", "Other", "x y z")]))
@@ -1531,10 +1517,7 @@ mod band_file {
         drop(store);
         let store = Store::open(&path).unwrap();
         assert_eq!(
-            count(
-                &store.conn,
-                "SELECT count(*) FROM band_stage_0 WHERE story_id = 999"
-            ),
+            keys_in(&store, "band_stage_0 WHERE story_id = 999"),
             1,
             "the staged keys were left as they are"
         );
@@ -1571,13 +1554,7 @@ mod band_file {
         let mut store = Store::open(&path).unwrap();
         store.settle_bands().unwrap();
         assert_eq!(staged(&store), 0);
-        assert_eq!(
-            count(
-                &store.conn,
-                "SELECT count(*) FROM story_bands WHERE story_id = 999"
-            ),
-            0
-        );
+        assert_eq!(keys_in(&store, "story_bands WHERE story_id = 999"), 0);
         assert_eq!(moved(&store), 2 * crate::cluster::BANDS as i64);
     }
 }
