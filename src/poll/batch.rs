@@ -19,10 +19,10 @@ use crate::store::{self, ApplyStats, FeedUpdate, SharedStore};
 const GATHER: Duration = Duration::from_millis(100);
 
 /// The batch stops gathering when no feed joined for this long: the feeds
-/// still being fetched are not coming soon, or every feed of the poll is
-/// already waiting here (each waiting feed holds one of the poll's
-/// concurrent slots, so nothing new is fetched until this batch is
-/// written). A feed polled alone waits this long, which nobody notices.
+/// still being fetched are not coming soon. Those that come while the
+/// writer waits for the store (the previous batch being written) still
+/// join: the queue is taken once the store is. A feed polled alone waits
+/// this long, which nobody notices.
 const GATHER_GAP: Duration = Duration::from_millis(15);
 
 /// Items at which a batch stops gathering: enough to make each rewritten
@@ -69,21 +69,33 @@ impl GroupCommit {
     }
 
     /// Writes one feed's fetch, together with the other fetches that arrive
-    /// while it waits (see [`GATHER`] and [`GATHER_GAP`]), in one
-    /// transaction. The first feed into an empty queue starts the batch's
-    /// writer on a blocking thread: it waits for the batch to fill, takes
-    /// the store, writes the whole queue and hands each feed its result.
-    /// Every feed (the first too) only awaits its result, holding no
-    /// thread, so a busy poll does not park one blocking thread per waiting
-    /// feed (each would also keep its own malloc arena). While one batch is
-    /// written the next one gathers, so the busier the poll, the larger the
-    /// batches. If the batch's transaction fails as a whole, each feed is
-    /// written alone so that each gets its own error.
+    /// while it waits: [`queue`](Self::queue), then the result.
+    #[cfg(test)]
     pub(super) async fn write(
         &self,
         feed: store::FeedId,
         update: FeedUpdate,
     ) -> store::Result<ApplyStats> {
+        self.queue(feed, update).written().await
+    }
+
+    /// Queues one feed's fetch for the next transaction, together with the
+    /// other fetches that arrive while it waits (see [`GATHER`] and
+    /// [`GATHER_GAP`]). The first feed into an empty queue starts the
+    /// batch's writer on a blocking thread: it waits for the batch to fill,
+    /// takes the store, writes the whole queue and hands each feed its
+    /// result. Every feed (the first too) only awaits its result, holding
+    /// no thread, so a busy poll does not park one blocking thread per
+    /// waiting feed (each would also keep its own malloc arena). While one
+    /// batch is written the next one gathers, so the busier the poll, the
+    /// larger the batches. If the batch's transaction fails as a whole,
+    /// each feed is written alone so that each gets its own error.
+    ///
+    /// Returns at once: the caller is free to fetch the next feed while
+    /// this one waits for the writer (`feedloom poll` does), and awaits
+    /// [`QueuedWrite::written`] for the result. Must be called within the
+    /// runtime.
+    pub(super) fn queue(&self, feed: store::FeedId, update: FeedUpdate) -> QueuedWrite {
         let (done, result) = tokio::sync::oneshot::channel();
         let first = {
             let mut queue = self.inner.lock_queue();
@@ -101,8 +113,18 @@ impl GroupCommit {
             };
             drop(tokio::task::spawn_blocking(move || write_batch(batch)));
         }
+        QueuedWrite(result)
+    }
+}
+
+/// One feed's fetch in the group commit's queue ([`GroupCommit::queue`]).
+pub(super) struct QueuedWrite(tokio::sync::oneshot::Receiver<store::Result<ApplyStats>>);
+
+impl QueuedWrite {
+    /// Waits for the batch that holds this feed to be written.
+    pub(super) async fn written(self) -> store::Result<ApplyStats> {
         // A writer that crashed dropped our sender with the batch.
-        result.await.unwrap_or(Err(store::Error::WriteLost))
+        self.0.await.unwrap_or(Err(store::Error::WriteLost))
     }
 }
 

@@ -1,6 +1,6 @@
-//! One feed's poll, in its three steps: fetch and parse (no store), record
-//! what the fetch brought (one short lock, then the group commit for a
-//! parsed body), and report the outcome in the log.
+//! One feed's poll, in its steps: fetch and parse (no store), record what
+//! the fetch brought (one short lock, or the group commit's queue for a
+//! parsed body), wait for the write, and report the outcome in the log.
 
 use std::collections::HashMap;
 
@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::SemaphorePermit;
 use url::Url;
 
+use super::batch::QueuedWrite;
 use super::full_text::{self, FullTextCounts};
 use super::{Error, FeedError, FeedOutcome, Poller, prepare};
 use crate::config::FeedConfig;
@@ -30,18 +31,92 @@ impl Poller {
         feed: &FeedConfig,
     ) -> Result<FeedOutcome, Error> {
         let record = self.feed_record(feed).await?;
+        let fetched = self.fetch_and_queue(fetcher, feed, &record).await?;
+        self.finish(fetched).await
+    }
+
+    /// [`poll_feed`](Self::poll_feed) up to its write: fetched, parsed and
+    /// queued for the group commit, or already recorded. What is left
+    /// ([`finish`](Self::finish)) only waits for the writer, so a caller
+    /// polling many feeds starts the next one here instead of holding one
+    /// of its slots through the write. Memory stays bounded by the backlog
+    /// share each queued feed holds until it is written.
+    pub(super) async fn fetch_and_queue(
+        &self,
+        fetcher: &Fetcher,
+        feed: &FeedConfig,
+        record: &FeedRecord,
+    ) -> Result<Queued<'_>, Error> {
         if record.gone {
-            return Ok(FeedOutcome::Retired);
+            return Ok(Queued::Done(FeedOutcome::Retired));
         }
-        let fetch = self.fetch_and_parse(fetcher, feed, &record).await;
-        let outcome = self.record(record.id, fetch).await?;
+        let fetch = self.fetch_and_parse(fetcher, feed, record).await;
+        self.record(record, fetch).await
+    }
+
+    /// The end of a feed's poll: waits for its write (if it was queued),
+    /// records a failure to store it, and reports the outcome in the log.
+    pub(super) async fn finish(&self, queued: Queued<'_>) -> Result<FeedOutcome, Error> {
+        let outcome = match queued {
+            Queued::Done(FeedOutcome::Retired) => return Ok(FeedOutcome::Retired),
+            Queued::Done(outcome) => outcome,
+            Queued::Writing {
+                feed,
+                write,
+                backlog,
+                warnings,
+                full_text,
+            } => {
+                let written = write.written().await;
+                drop(backlog);
+                match written {
+                    Ok(stats) => FeedOutcome::Fetched {
+                        stats,
+                        warnings,
+                        full_text,
+                    },
+                    // One feed's data must not stop the poll: if the store
+                    // cannot take it, that is this feed's failure, and the
+                    // store is still usable if it can record it.
+                    Err(error) => {
+                        self.store
+                            .call(move |store| {
+                                record_failure(store, feed, Utc::now(), FeedError::Store(error))
+                            })
+                            .await?
+                    }
+                }
+            }
+        };
         report(&outcome);
         Ok(outcome)
     }
 
+    /// The rows of `feeds`, read under one lock, by URL: for a poll of many
+    /// feeds, whose every feed would otherwise wait for the store (behind
+    /// the batch being written) before its fetch could start.
+    pub(super) async fn feed_records(
+        &self,
+        feeds: &[&FeedConfig],
+    ) -> Result<HashMap<Url, FeedRecord>, Error> {
+        let urls: Vec<Url> = feeds.iter().map(|feed| feed.url.clone()).collect();
+        Ok(self
+            .store
+            .call(move |store| {
+                let mut records = HashMap::with_capacity(urls.len());
+                for url in urls {
+                    if let Some(record) = store.feed(&url)? {
+                        records.insert(url, record);
+                    }
+                }
+                Ok::<_, store::Error>(records)
+            })
+            .await?)
+    }
+
     /// The feed's row. `apply_config` made it; reading it costs no write.
     /// A feed polled on its own (tests, tools) gets its row here.
-    async fn feed_record(&self, feed: &FeedConfig) -> Result<FeedRecord, Error> {
+    pub(super) async fn feed_record(&self, feed: &FeedConfig) -> Result<FeedRecord, Error> {
         let url = feed.url.clone();
         let title = feed.title.clone();
         Ok(self
@@ -166,89 +241,108 @@ impl Poller {
 
     /// Records what the fetch brought: a move, a Retry-After, a 410, a 304,
     /// the same body again or a failure under one short lock; a parsed body
-    /// through the group commit. A failure to store the parsed items is
-    /// this feed's failure, recorded on the feed.
-    async fn record(&self, feed: store::FeedId, fetch: Fetch<'_>) -> Result<FeedOutcome, Error> {
+    /// is queued for the group commit, without taking the lock when there
+    /// is nothing else to record (the feed not moved, no Retry-After to
+    /// clear): a poll's feeds would otherwise each wait for the batch being
+    /// written before joining the next.
+    async fn record<'a>(
+        &'a self,
+        record: &FeedRecord,
+        fetch: Fetch<'a>,
+    ) -> Result<Queued<'a>, Error> {
         let Fetch {
             received,
             moved_to,
             retry_after,
             backlog,
         } = fetch;
-        let recorded = self
-            .store
-            .call(move |store| -> Result<Recorded, Error> {
-                let now = Utc::now();
-                if let Some(to) = &moved_to {
-                    tracing::warn!(moved_to = %to, "feed moved permanently; fetching the new URL from now on (edit the configuration to make it stick)");
-                    store.set_fetch_url(feed, to)?;
-                }
-                store.set_retry_after(feed, retry_after)?;
-                if matches!(received, Err(FeedError::Fetch(fetch::Error::Gone))) {
-                    tracing::warn!("feed answered 410 Gone; retired until the configuration changes");
-                    store.mark_gone(feed)?;
-                }
-                Ok(Recorded::Done(match received {
-                    Ok(Received::NotModified) => {
-                        store.record_not_modified(feed, now)?;
-                        FeedOutcome::NotModified
-                    }
-                    Ok(Received::SameBody { validators, status }) => {
-                        tracing::debug!(
-                            "same body as last time under new validators; not parsed again"
-                        );
-                        store.record_same_body(
-                            feed,
-                            now,
-                            validators.etag.as_deref(),
-                            validators.last_modified.as_deref(),
-                            status,
-                        )?;
-                        FeedOutcome::NotModified
-                    }
-                    Ok(Received::Parsed {
-                        update,
-                        warnings,
-                        full_text,
-                    }) => {
-                        return Ok(Recorded::ToWrite {
-                            update,
-                            warnings,
-                            full_text,
-                        });
-                    }
-                    Err(error) => record_failure(store, feed, now, error)?,
-                }))
-            })
-            .await?;
-        let (update, warnings, full_text) = match recorded {
-            Recorded::Done(outcome) => return Ok(outcome),
-            Recorded::ToWrite {
+        let feed = record.id;
+        let quiet = moved_to.is_none() && retry_after.is_none() && record.retry_after.is_none();
+        let (update, warnings, full_text) = match received {
+            Ok(Received::Parsed {
                 update,
                 warnings,
                 full_text,
-            } => (update, warnings, full_text),
-        };
-        let written = self.commits.write(feed, *update).await;
-        drop(backlog);
-        match written {
-            Ok(stats) => Ok(FeedOutcome::Fetched {
-                stats,
-                warnings,
-                full_text,
-            }),
-            // One feed's data must not stop the poll: if the store cannot
-            // take it, that is this feed's failure, and the store is still
-            // usable if it can record it.
-            Err(error) => {
-                self.store
-                    .call(move |store| {
-                        record_failure(store, feed, Utc::now(), FeedError::Store(error))
+            }) if quiet => (update, warnings, full_text),
+            received => {
+                let recorded = self
+                    .store
+                    .call(move |store| -> Result<Recorded, Error> {
+                        let now = Utc::now();
+                        if let Some(to) = &moved_to {
+                            tracing::warn!(moved_to = %to, "feed moved permanently; fetching the new URL from now on (edit the configuration to make it stick)");
+                            store.set_fetch_url(feed, to)?;
+                        }
+                        store.set_retry_after(feed, retry_after)?;
+                        if matches!(received, Err(FeedError::Fetch(fetch::Error::Gone))) {
+                            tracing::warn!("feed answered 410 Gone; retired until the configuration changes");
+                            store.mark_gone(feed)?;
+                        }
+                        Ok(Recorded::Done(match received {
+                            Ok(Received::NotModified) => {
+                                store.record_not_modified(feed, now)?;
+                                FeedOutcome::NotModified
+                            }
+                            Ok(Received::SameBody { validators, status }) => {
+                                tracing::debug!(
+                                    "same body as last time under new validators; not parsed again"
+                                );
+                                store.record_same_body(
+                                    feed,
+                                    now,
+                                    validators.etag.as_deref(),
+                                    validators.last_modified.as_deref(),
+                                    status,
+                                )?;
+                                FeedOutcome::NotModified
+                            }
+                            Ok(Received::Parsed {
+                                update,
+                                warnings,
+                                full_text,
+                            }) => {
+                                return Ok(Recorded::ToWrite {
+                                    update,
+                                    warnings,
+                                    full_text,
+                                });
+                            }
+                            Err(error) => record_failure(store, feed, now, error)?,
+                        }))
                     })
-                    .await
+                    .await?;
+                match recorded {
+                    Recorded::Done(outcome) => return Ok(Queued::Done(outcome)),
+                    Recorded::ToWrite {
+                        update,
+                        warnings,
+                        full_text,
+                    } => (update, warnings, full_text),
+                }
             }
-        }
+        };
+        Ok(Queued::Writing {
+            feed,
+            write: self.commits.queue(feed, *update),
+            backlog,
+            warnings,
+            full_text,
+        })
     }
+}
+
+/// A feed's poll once its fetch is recorded: done, or queued for the group
+/// commit ([`Poller::fetch_and_queue`]).
+pub(super) enum Queued<'a> {
+    Done(FeedOutcome),
+    Writing {
+        feed: store::FeedId,
+        write: QueuedWrite,
+        /// The parsed body's share of the backlog, held until it is written.
+        backlog: Option<SemaphorePermit<'a>>,
+        warnings: Vec<String>,
+        full_text: FullTextCounts,
+    },
 }
 
 /// What a fetch left to record, and the backlog share its parsed body

@@ -19,6 +19,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use tracing::Instrument;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
@@ -325,16 +327,50 @@ impl Poller {
         };
         let feeds: Vec<&FeedConfig> = config.enabled_feeds().collect();
         let total = feeds.len();
-        let mut polls = futures_util::stream::iter(feeds)
-            .map(|feed| async move { (feed, self.poll_feed(fetcher, feed).await) })
+        let mut records = self.feed_records(&feeds).await?;
+        // Two stages: `concurrency` feeds at a time are fetched, parsed
+        // and queued for the group commit; each then waits for its write
+        // without its slot, so the next feeds are fetched and parsed while
+        // a batch is written (the backlog bounds how many wait parsed).
+        let mut fetching = futures_util::stream::iter(feeds)
+            .map(|feed| {
+                let record = records.remove(&feed.url);
+                async move {
+                    let span = tracing::info_span!("poll_feed", feed.url = %feed.url);
+                    let queued = async {
+                        let record = match record {
+                            Some(record) => record,
+                            None => self.feed_record(feed).await?,
+                        };
+                        self.fetch_and_queue(fetcher, feed, &record).await
+                    }
+                    .instrument(span.clone())
+                    .await;
+                    (feed, span, queued)
+                }
+            })
             .buffer_unordered(config.fetch.concurrency.max(1));
+        let mut writing = FuturesUnordered::new();
         let mut done = 0;
         report(PollProgress::Feeds {
             done,
             total,
             summary: &summary,
         });
-        while let Some((feed, outcome)) = polls.next().await {
+        loop {
+            let (feed, outcome) = tokio::select! {
+                Some((feed, span, queued)) = fetching.next() => match queued {
+                    Ok(queued) => {
+                        writing.push(async move {
+                            (feed, self.finish(queued).instrument(span).await)
+                        });
+                        continue;
+                    }
+                    Err(error) => (feed, Err(error)),
+                },
+                Some(written) = writing.next() => written,
+                else => break,
+            };
             done += 1;
             match outcome? {
                 FeedOutcome::Fetched {
@@ -363,7 +399,7 @@ impl Poller {
                 summary: &summary,
             });
         }
-        drop(polls);
+        drop(fetching);
         summary.moved = moved_feeds(&self.store, config).await?;
         Ok(summary)
     }
