@@ -43,7 +43,8 @@ fn collapse_ascii(text: &str, lower: bool) -> String {
     }
     // Splitting at ASCII bytes and lower-casing ASCII letters keep any
     // UTF-8 valid, so the fallback is never taken.
-    String::from_utf8(out).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+    String::from_utf8(out)
+        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
 }
 
 /// The text as the content hash and the near-duplicate fingerprint

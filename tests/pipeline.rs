@@ -572,3 +572,67 @@ async fn new_stories_are_stored_with_their_verdicts() {
         );
     }
 }
+
+/// A feed queued for the group commit gives its fetch slot to the next
+/// feed: with one slot and the store held by someone else, every feed is
+/// still fetched and parsed, and all are written once the store is free.
+/// (A feed that kept its slot until written would stop the poll at the
+/// first feed: its batch cannot be written while the store is held.)
+#[test]
+fn a_feed_waiting_for_its_write_lets_the_next_feeds_be_fetched() {
+    let server = FixtureServer::start();
+    let paths: Vec<String> = (0..6).map(|n| format!("/slot-{n}.rss")).collect();
+    for (n, path) in paths.iter().enumerate() {
+        let items: String = (0..3)
+            .map(|i| {
+                format!(
+                    "<item><guid>slot-{n}-{i}</guid><title>Harbour report {n}.{i}</title>\
+                     <description>Cranes at berth {n} moved {i} containers of grain \
+                     before the storm closed the port.</description></item>"
+                )
+            })
+            .collect();
+        server.feed(
+            path,
+            format!("<rss version=\"2.0\"><channel><title>Slot {n}</title>{items}</channel></rss>"),
+            "application/rss+xml",
+        );
+    }
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let setup = setup(&server, &paths, "[fetch]\nconcurrency = 1\n");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (summary, fetched_while_held) = std::thread::scope(|scope| {
+        let poll = scope.spawn(|| {
+            runtime.block_on(async {
+                tokio::time::timeout(std::time::Duration::from_secs(60), poll_once(&setup))
+                    .await
+                    .expect("the poll finished")
+            })
+        });
+        // Hold the store from the first request on: the first feed's
+        // batch gathers for at least 15 ms before it takes the store, so
+        // it cannot have been written yet.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while server.seen().is_empty() {
+            assert!(std::time::Instant::now() < deadline, "no feed was fetched");
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let store = setup.poller.store().lock();
+        while server.seen().len() < 6 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let fetched_while_held = server.seen().len();
+        drop(store);
+        (poll.join().unwrap(), fetched_while_held)
+    });
+    assert_eq!(
+        fetched_while_held, 6,
+        "every feed is fetched while the first waits for the store"
+    );
+    assert_eq!(summary.fetched, 6, "{summary:?}");
+    assert!(summary.failed.is_empty(), "{:?}", summary.failed);
+    assert_eq!(summary.stories.new_stories, 18, "{summary:?}");
+}
