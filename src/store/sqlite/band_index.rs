@@ -38,7 +38,11 @@
 //!   other has not copied.
 //! - An edited or deleted story's keys in the large index go at the next
 //!   copy (`band_gone`); until then they only make it a candidate, which
-//!   the exact similarity check judges on its current text.
+//!   the exact similarity check judges on its current text. The stage
+//!   tables have no index by story (the writer would update it for every
+//!   key): an edited story's staged keys are deleted by key, those of its
+//!   old text; a deleted story's stay staged until the move, which leaves
+//!   out the keys of the stories in `band_gone` that are no longer stored.
 //! - The band file is data derived from the stories. It records the
 //!   `pairing` value of the database that filled it and the generation of
 //!   the last move copied into it; one that records another pairing, or a
@@ -306,8 +310,13 @@ pub(super) fn copy(bands: &Connection, step: &Move) -> Result<Option<usize>> {
         let mut insert = tx.prepare_cached(
             "INSERT OR IGNORE INTO story_bands (band, hash, story_id) VALUES (?1, ?2, ?3)",
         )?;
+        // The keys of a story deleted since it was staged are left out
+        // (the stage tables have no index by story to delete them by).
         let mut keys = tx.prepare(&format!(
-            "SELECT band, hash, story_id FROM {} ORDER BY band, hash, story_id",
+            "SELECT band, hash, story_id FROM {}
+             WHERE story_id NOT IN
+                 (SELECT story_id FROM band_gone WHERE story_id NOT IN (SELECT id FROM stories))
+             ORDER BY band, hash, story_id",
             STAGES[step.sealed]
         ))?;
         let mut rows = keys.query([])?;

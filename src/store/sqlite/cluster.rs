@@ -137,24 +137,31 @@ pub(super) fn index_new(
 
 /// Re-indexes an edited story and keeps or changes its cluster (see the
 /// module doc).
+/// `before` is the fingerprint of its text before the edit.
 pub(super) fn place_edited(
     tx: &Connection,
     id: StoryId,
     story: &Story,
+    before: &Fingerprint,
     now: DateTime<Utc>,
     bands: &mut BandFilter,
 ) -> Result<()> {
     let fingerprint = &story.fingerprint;
     let ours = Shingles::of(&story.title, &story.content_text);
-    // Its staged keys go now; its keys in the band file at the next move
-    // (see `band_index`).
+    // Its staged keys go now, by key (the stage tables have no index by
+    // story); its keys in the band file at the next move (see
+    // `band_index`).
     for statement in [
-        "DELETE FROM band_stage_0 WHERE story_id = ?1",
-        "DELETE FROM band_stage_1 WHERE story_id = ?1",
-        "INSERT INTO band_gone (story_id) VALUES (?1)",
+        "DELETE FROM band_stage_0 WHERE band = ?1 AND hash = ?2 AND story_id = ?3",
+        "DELETE FROM band_stage_1 WHERE band = ?1 AND hash = ?2 AND story_id = ?3",
     ] {
-        tx.prepare_cached(statement)?.execute([id.0])?;
+        let mut delete = tx.prepare_cached(statement)?;
+        for (band, hash) in before.bands().iter().enumerate() {
+            delete.execute(params![band as i64, *hash as i64, id.0])?;
+        }
     }
+    tx.prepare_cached("INSERT INTO band_gone (story_id) VALUES (?1)")?
+        .execute([id.0])?;
     write_bands(tx, id, fingerprint, bands)?;
     let cluster = StoryId(
         tx.prepare_cached("SELECT cluster_id FROM stories WHERE id = ?1")?

@@ -71,6 +71,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0015_band_file.sql",
         include_str!("../../../migrations/0015_band_file.sql"),
     ),
+    (
+        "0016_stage_keys_by_key.sql",
+        include_str!("../../../migrations/0016_stage_keys_by_key.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -524,6 +524,15 @@ fn update_story_content(
     now: DateTime<Utc>,
     bands: &mut BandFilter,
 ) -> Result<()> {
+    // The keys of its text until now, to take out of the stage tables.
+    let before = tx
+        .prepare_cached("SELECT title, content_text FROM stories WHERE id = ?1")?
+        .query_row([id.0], |row| {
+            Ok(crate::cluster::fingerprint(
+                &row.get::<_, String>(0)?,
+                &row.get::<_, String>(1)?,
+            ))
+        })?;
     tx.prepare_cached(
         "UPDATE stories SET content_hash = ?2, title = ?3, link = ?4, author = ?5,
                 content_html = ?6, content_text = ?7, published_at = ?8, updated_at = ?9,
@@ -543,6 +552,6 @@ fn update_story_content(
         now.timestamp(),
         story.summary,
     ])?;
-    cluster::place_edited(tx, id, story, now, bands)?;
+    cluster::place_edited(tx, id, story, &before, now, bands)?;
     Ok(())
 }

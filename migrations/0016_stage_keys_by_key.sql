@@ -1,0 +1,23 @@
+-- feedloom schema, version 16: the stage tables lose their index by story.
+--
+-- The writer adds sixteen keys to a stage table for every story it stores,
+-- and each key went into the table and into its index by story: the index
+-- cost a tenth of a cold poll's wall time (1,000 feeds × 50 items on two
+-- cores, benches/RESULTS.md, eighth step), all of it under the database's
+-- write lock. It served only to take a story's keys out of the stage
+-- tables when the story was edited or deleted. Now:
+--
+-- - an edited story's staged keys are deleted by key: the writer reads
+--   the story's text before it is overwritten and fingerprints it
+--   (src/store/sqlite/cluster.rs, `place_edited`);
+-- - a deleted story's staged keys stay until the next move, which leaves
+--   out the keys of every story recorded in `band_gone` and no longer
+--   stored (src/store/sqlite/band_index.rs, `copy`). Until then they only
+--   make it a candidate, which is not found, as its keys in the band file
+--   always did.
+DROP INDEX band_stage_0_by_story;
+DROP INDEX band_stage_1_by_story;
+DROP TRIGGER stories_bands_delete;
+CREATE TRIGGER stories_bands_delete AFTER DELETE ON stories BEGIN
+    INSERT INTO band_gone (story_id) VALUES (OLD.id);
+END;
