@@ -212,6 +212,25 @@ const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 fn for_each_word_hash(text: &str, mut each: impl FnMut(u64)) {
     let mut hash = FNV_OFFSET;
     let mut in_word = false;
+    if text.is_ascii() {
+        // Nearly all feed text: an ASCII character is alphanumeric exactly
+        // when `char::is_alphanumeric` says so, and is its one UTF-8 byte,
+        // so bytes give the same words and hashes without decoding.
+        for &byte in text.as_bytes() {
+            if byte.is_ascii_alphanumeric() {
+                hash = (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME);
+                in_word = true;
+            } else if in_word {
+                each(mix(hash));
+                hash = FNV_OFFSET;
+                in_word = false;
+            }
+        }
+        if in_word {
+            each(mix(hash));
+        }
+        return;
+    }
     let mut utf8 = [0u8; 4];
     for c in text.chars() {
         if c.is_alphanumeric() {

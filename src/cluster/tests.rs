@@ -206,6 +206,29 @@ fn the_word_split_reads_unicode_as_char_is_alphanumeric_does() {
 }
 
 #[test]
+fn the_word_split_of_ascii_text_reads_every_byte_as_char_is_alphanumeric_does() {
+    // ASCII text takes a byte path: every ASCII byte, inside a word and
+    // between two, must split and hash as the character path does.
+    for byte in 0u8..0x80 {
+        let c = char::from(byte);
+        for text in [
+            format!("ab{c}cd"),
+            format!("{c}x{c}{c}y9{c}"),
+            format!("{c}"),
+        ] {
+            let mut hashed = Vec::new();
+            for_each_word_hash(&text, |hash| hashed.push(hash));
+            let expected: Vec<u64> = text
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|word| !word.is_empty())
+                .map(word_hash)
+                .collect();
+            assert_eq!(hashed, expected, "{byte:#04x}");
+        }
+    }
+}
+
+#[test]
 fn word_order_matters_within_a_shingle() {
     let a = shingles("", "rail line closed");
     assert_eq!(a.len(), 1);
