@@ -109,7 +109,16 @@ impl SharedStore {
             if store.pending_index_count()? < INDEX_BATCH as i64 {
                 return Ok(0);
             }
-            store.index_pending(INDEX_BATCH)
+            let started = std::time::Instant::now();
+            let indexed = store.index_pending(INDEX_BATCH)?;
+            // What else holds the store lock during a poll, beside the
+            // batches written (their `batch written` event).
+            tracing::debug!(
+                stories = indexed,
+                indexed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                "search batch indexed"
+            );
+            Ok(indexed)
         })
         .await
     }
