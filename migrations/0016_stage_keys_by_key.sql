@@ -12,11 +12,15 @@
 --   (src/store/sqlite/cluster.rs, `place_edited`);
 -- - a deleted story's staged keys stay until the next move, which leaves
 --   out the keys of every story recorded in `band_gone` and no longer
---   stored (src/store/sqlite/band_index.rs, `copy`). Until then they only
---   make it a candidate, which is not found, as its keys in the band file
---   always did.
+--   stored (src/store/sqlite/band_index.rs, `copy`). Until then look-ups
+--   in the stage tables skip the stories no longer stored, so they take
+--   no candidate's place. A new story's id is above every id in
+--   `band_gone` (src/store/sqlite/write.rs, `insert_story`), so no story
+--   inherits the staged keys of a deleted one that had its id; the index
+--   below keeps that look-up short.
 DROP INDEX band_stage_0_by_story;
 DROP INDEX band_stage_1_by_story;
+CREATE INDEX band_gone_by_story ON band_gone (story_id);
 DROP TRIGGER stories_bands_delete;
 CREATE TRIGGER stories_bands_delete AFTER DELETE ON stories BEGIN
     INSERT INTO band_gone (story_id) VALUES (OLD.id);

@@ -25,10 +25,11 @@ const GATHER: Duration = Duration::from_millis(100);
 /// this long, which nobody notices.
 const GATHER_GAP: Duration = Duration::from_millis(15);
 
-/// Items at which a batch stops gathering: enough to make each rewritten
-/// page count, few enough that one transaction stays short (the server and
-/// the scorer wait for the store while it is written) and that the parsed
-/// items waiting for it stay a few megabytes.
+/// Items at which a batch stops gathering, and about the most one
+/// transaction writes (up to the feed that reaches it): enough to make each
+/// rewritten page count, few enough that one transaction stays short (the
+/// server and the scorer wait for the store while it is written) and that
+/// the parsed items waiting for it stay a few megabytes.
 const BATCH_ITEMS: usize = 2_000;
 
 /// The fetched feeds gathering for the next transaction on one store.
@@ -104,17 +105,34 @@ impl GroupCommit {
             queue.len() == 1
         };
         if first {
-            // Not awaited: the batch is written even if this poll is
-            // dropped meanwhile, and its feeds' results reach whoever still
-            // waits.
-            let batch = UntakenBatch {
-                queue: self.inner.clone(),
-                taken: false,
-            };
-            drop(tokio::task::spawn_blocking(move || write_batch(batch)));
+            start_writer(&self.inner);
         }
         QueuedWrite(result)
     }
+}
+
+/// Starts a batch writer for `queue` on a blocking thread. Not awaited: the
+/// batch is written even if the poll that started it is dropped meanwhile,
+/// and its feeds' results reach whoever still waits.
+fn start_writer(queue: &Arc<Queue>) {
+    let batch = UntakenBatch {
+        queue: Arc::clone(queue),
+        taken: false,
+    };
+    drop(tokio::task::spawn_blocking(move || write_batch(batch)));
+}
+
+/// How many feeds from the front of the queue one transaction takes: up to
+/// the one that brings it to [`BATCH_ITEMS`], at least one.
+fn batch_len(queue: &[PendingWrite]) -> usize {
+    let mut items = 0;
+    for (taken, write) in queue.iter().enumerate() {
+        if taken > 0 && items >= BATCH_ITEMS {
+            return taken;
+        }
+        items += write.update.items.len();
+    }
+    queue.len()
 }
 
 /// One feed's fetch in the group commit's queue ([`GroupCommit::queue`]).
@@ -158,8 +176,9 @@ impl Drop for UntakenBatch {
     }
 }
 
-/// The batch writer of [`GroupCommit::write`]: gathers, then writes the
-/// queue.
+/// The batch writer of [`GroupCommit::queue`]: gathers, then writes the
+/// queue, or its first [`BATCH_ITEMS`] when more joined while it waited for
+/// the store (the rest get a writer of their own).
 fn write_batch(mut batch: UntakenBatch) {
     let queue = &*batch.queue;
     let started = Instant::now();
@@ -184,7 +203,15 @@ fn write_batch(mut batch: UntakenBatch) {
     let gathered = started.elapsed();
     let mut store = queue.store.lock();
     let locked = started.elapsed();
-    let writes = std::mem::take(&mut *queue.lock_queue());
+    let writes: Vec<PendingWrite> = {
+        let mut waiting = queue.lock_queue();
+        let taken = batch_len(&waiting);
+        let writes = waiting.drain(..taken).collect();
+        if !waiting.is_empty() {
+            start_writer(&batch.queue);
+        }
+        writes
+    };
     // Taken: from here, a panic drops the batch and with it the senders.
     batch.taken = true;
     let now = Utc::now();

@@ -40,7 +40,8 @@ impl Poller {
     /// ([`finish`](Self::finish)) only waits for the writer, so a caller
     /// polling many feeds starts the next one here instead of holding one
     /// of its slots through the write. Memory stays bounded by the backlog
-    /// share each queued feed holds until it is written.
+    /// share each queued feed holds until it is written (not a `full_text`
+    /// feed's articles: such a feed keeps its slot until written).
     pub(super) async fn fetch_and_queue(
         &self,
         fetcher: &Fetcher,

@@ -331,7 +331,8 @@ impl Poller {
         // Two stages: `concurrency` feeds at a time are fetched, parsed
         // and queued for the group commit; each then waits for its write
         // without its slot, so the next feeds are fetched and parsed while
-        // a batch is written (the backlog bounds how many wait parsed).
+        // a batch is written (the backlog bounds how many wait parsed; a
+        // `full_text` feed keeps its slot, see below).
         let mut fetching = futures_util::stream::iter(feeds)
             .map(|feed| {
                 let record = records.remove(&feed.url);
@@ -346,7 +347,16 @@ impl Poller {
                     }
                     .instrument(span.clone())
                     .await;
-                    (feed, span, queued)
+                    let polled = match queued {
+                        // Its articles are not counted in the backlog: a
+                        // `full_text` feed keeps its slot until written.
+                        Ok(queued) if feed.full_text => {
+                            Polled::Finished(self.finish(queued).instrument(span.clone()).await)
+                        }
+                        Ok(queued) => Polled::Queued(queued),
+                        Err(error) => Polled::Finished(Err(error)),
+                    };
+                    (feed, span, polled)
                 }
             })
             .buffer_unordered(config.fetch.concurrency.max(1));
@@ -359,14 +369,14 @@ impl Poller {
         });
         loop {
             let (feed, outcome) = tokio::select! {
-                Some((feed, span, queued)) = fetching.next() => match queued {
-                    Ok(queued) => {
+                Some((feed, span, polled)) = fetching.next() => match polled {
+                    Polled::Queued(queued) => {
                         writing.push(async move {
                             (feed, self.finish(queued).instrument(span).await)
                         });
                         continue;
                     }
-                    Err(error) => (feed, Err(error)),
+                    Polled::Finished(outcome) => (feed, outcome),
                 },
                 Some(written) = writing.next() => written,
                 else => break,
@@ -403,6 +413,13 @@ impl Poller {
         summary.moved = moved_feeds(&self.store, config).await?;
         Ok(summary)
     }
+}
+
+/// A feed of `feedloom poll` once its first stage is over: queued for the
+/// group commit, or done.
+enum Polled<'a> {
+    Queued(feed::Queued<'a>),
+    Finished(Result<FeedOutcome, Error>),
 }
 
 /// Scores the stories a poll stores while it stores them, then what is

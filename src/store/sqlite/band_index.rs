@@ -43,6 +43,9 @@
 //!   key): an edited story's staged keys are deleted by key, those of its
 //!   old text; a deleted story's stay staged until the move, which leaves
 //!   out the keys of the stories in `band_gone` that are no longer stored.
+//!   Meanwhile look-ups in the stage tables skip stories no longer stored,
+//!   and no new story is given an id recorded in `band_gone`, so none
+//!   inherits a deleted story's keys.
 //! - The band file is data derived from the stories. It records the
 //!   `pairing` value of the database that filled it and the generation of
 //!   the last move copied into it; one that records another pairing, or a

@@ -298,13 +298,18 @@ fn ranked_candidates(
     // the newest MAX_PER_BAND stories of the three together are those of
     // the one index they stand for. The stage tables are read first: a key
     // no longer staged was copied before it left.
+    // A deleted story's staged keys stay until the next move (the stage
+    // tables have no index by story): skipped here, they take no stored
+    // story's place among the newest.
     let mut lookups = [
         conn.prepare_cached(
-            "SELECT story_id FROM band_stage_0 WHERE band = ?1 AND hash = ?2
+            "SELECT story_id FROM band_stage_0 AS k WHERE band = ?1 AND hash = ?2
+               AND EXISTS (SELECT 1 FROM stories WHERE id = k.story_id)
              ORDER BY story_id DESC LIMIT ?3",
         )?,
         conn.prepare_cached(
-            "SELECT story_id FROM band_stage_1 WHERE band = ?1 AND hash = ?2
+            "SELECT story_id FROM band_stage_1 AS k WHERE band = ?1 AND hash = ?2
+               AND EXISTS (SELECT 1 FROM stories WHERE id = k.story_id)
              ORDER BY story_id DESC LIMIT ?3",
         )?,
         conn.prepare_cached(

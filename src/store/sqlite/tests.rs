@@ -380,6 +380,69 @@ mod clusters {
         assert_eq!(keys_in(&store, "story_bands"), per_story);
     }
 
+    /// The newest story deleted while its keys are staged: its id is not
+    /// given to the next story, which would otherwise inherit those keys
+    /// at the next move (they stay staged until then).
+    #[test]
+    fn a_deleted_newest_story_does_not_hand_its_staged_keys_to_the_next_story() {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = feed(&mut store, "https://a.example/feed");
+        let b = feed(&mut store, "https://b.example/feed");
+        store
+            .apply_update(b, now(), &update(vec![item("b1", REWRITE_TITLE, REWRITE)]))
+            .unwrap();
+        store
+            .apply_update(a, later(60), &update(vec![item("a1", WIRE_TITLE, WIRE)]))
+            .unwrap();
+        let wire: i64 = store
+            .conn
+            .query_row("SELECT max(id) FROM stories", [], |r| r.get(0))
+            .unwrap();
+        // A's item now reads exactly as B's story: A's, the newest, goes.
+        store
+            .apply_update(
+                a,
+                later(120),
+                &update(vec![item("a1", REWRITE_TITLE, REWRITE)]),
+            )
+            .unwrap();
+        assert_eq!(store.story_count().unwrap(), 1);
+        store
+            .apply_update(a, later(180), &update(vec![item("a2", OTHER_TITLE, OTHER)]))
+            .unwrap();
+        let other: i64 = store
+            .conn
+            .query_row(
+                "SELECT id FROM stories WHERE title = ?1",
+                [OTHER_TITLE],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(other > wire, "{other} after {wire}");
+        store.settle_bands().unwrap();
+        let keys: i64 = store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM story_bands WHERE story_id = ?1",
+                [other],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let own = crate::cluster::fingerprint(OTHER_TITLE, OTHER)
+            .bands()
+            .len() as i64;
+        assert_eq!(keys, own, "only its own keys");
+        let strays: i64 = store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM story_bands WHERE story_id NOT IN (SELECT id FROM stories)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(strays, 0);
+    }
+
     /// A batch that leaves enough keys staged moves them all into the band
     /// index; fewer stay where they are.
     #[test]

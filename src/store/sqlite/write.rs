@@ -422,8 +422,11 @@ fn insert_story(
     // The cluster is chosen before the row exists, so the row is written
     // once with its final `cluster_id`: a story's record holds its whole
     // text, and an UPDATE rewrites all of it. The id is chosen here too
-    // (max + 1, what SQLite would pick; this connection is the only
-    // writer inside its transaction), so a founder can name itself.
+    // (max + 1; this connection is the only writer inside its
+    // transaction), so a founder can name itself. It is also above every
+    // story in `band_gone`: a deleted story's staged keys stay until the
+    // next move (see `band_index`), and a story given its id would inherit
+    // them.
     let placement = cluster::choose(tx, story, prepared.candidates, bands)?;
     tx.prepare_cached(
         "INSERT INTO stories (id, uid, content_hash, origin, seed_key, title, link, author,
@@ -431,7 +434,8 @@ fn insert_story(
                               first_seen_at, changed_at, cluster_id, summary)
          SELECT n, lower(hex(randomblob(16))), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11,
                 coalesce(?12, n), ?13
-         FROM (SELECT coalesce(max(id), 0) + 1 AS n FROM stories)",
+         FROM (SELECT max(coalesce((SELECT max(id) FROM stories), 0),
+                          coalesce((SELECT max(story_id) FROM band_gone), 0)) + 1 AS n)",
     )?
     .execute(params![
         story.content_hash.as_str(),
