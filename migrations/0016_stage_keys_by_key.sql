@@ -1,11 +1,11 @@
 -- feedloom schema, version 16: the stage tables lose their index by story.
 --
 -- The writer adds sixteen keys to a stage table for every story it stores,
--- and each key went into the table and into its index by story: the index
--- cost a tenth of a cold poll's wall time (1,000 feeds × 50 items on two
--- cores, benches/RESULTS.md, eighth step), all of it under the database's
--- write lock. It served only to take a story's keys out of the stage
--- tables when the story was edited or deleted. Now:
+-- and each key went into the table and into its index by story, all under
+-- the database's write lock: without the index a cold poll of 1,000 feeds
+-- × 50 items on two cores took 0.97 of the time (paired runs,
+-- benches/RESULTS.md, eighth step). It served only to take a story's
+-- keys out of the stage tables when the story was edited or deleted. Now:
 --
 -- - an edited story's staged keys are deleted by key: the writer reads
 --   the story's text before it is overwritten and fingerprints it

@@ -210,42 +210,60 @@ const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 /// while splitting, so no word is collected or hashed twice. The words are
 /// exactly those of splitting on `!char::is_alphanumeric`.
 fn for_each_word_hash(text: &str, mut each: impl FnMut(u64)) {
-    let mut hash = FNV_OFFSET;
-    let mut in_word = false;
+    let mut word = WordHash::default();
     if text.is_ascii() {
         // Nearly all feed text: an ASCII character is alphanumeric exactly
         // when `char::is_alphanumeric` says so, and is its one UTF-8 byte,
         // so bytes give the same words and hashes without decoding.
         for &byte in text.as_bytes() {
             if byte.is_ascii_alphanumeric() {
-                hash = (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME);
-                in_word = true;
-            } else if in_word {
-                each(mix(hash));
-                hash = FNV_OFFSET;
-                in_word = false;
+                word.add(byte);
+            } else {
+                word.end(&mut each);
             }
         }
-        if in_word {
-            each(mix(hash));
-        }
-        return;
-    }
-    let mut utf8 = [0u8; 4];
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            for &byte in c.encode_utf8(&mut utf8).as_bytes() {
-                hash = (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME);
+    } else {
+        let mut utf8 = [0u8; 4];
+        for c in text.chars() {
+            if c.is_alphanumeric() {
+                c.encode_utf8(&mut utf8)
+                    .bytes()
+                    .for_each(|byte| word.add(byte));
+            } else {
+                word.end(&mut each);
             }
-            in_word = true;
-        } else if in_word {
-            each(mix(hash));
-            hash = FNV_OFFSET;
-            in_word = false;
         }
     }
-    if in_word {
-        each(mix(hash));
+    word.end(&mut each);
+}
+
+/// The word being hashed by [`for_each_word_hash`], if any.
+struct WordHash {
+    hash: u64,
+    started: bool,
+}
+
+impl Default for WordHash {
+    fn default() -> Self {
+        Self {
+            hash: FNV_OFFSET,
+            started: false,
+        }
+    }
+}
+
+impl WordHash {
+    fn add(&mut self, byte: u8) {
+        self.hash = (self.hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME);
+        self.started = true;
+    }
+
+    /// Hands on the word ended here, if one was started.
+    fn end(&mut self, each: &mut impl FnMut(u64)) {
+        if self.started {
+            each(mix(self.hash));
+            *self = Self::default();
+        }
     }
 }
 

@@ -183,6 +183,22 @@ fn the_hash_is_fixed_across_builds() {
     assert_eq!(short.bands()[15], 0x48eb_d5a4_1e08_0ee4);
 }
 
+/// What `for_each_word_hash` hands on for `text`.
+fn word_hashes(text: &str) -> Vec<u64> {
+    let mut hashed = Vec::new();
+    for_each_word_hash(text, |hash| hashed.push(hash));
+    hashed
+}
+
+/// The reference: the words of splitting on `!char::is_alphanumeric`,
+/// hashed one by one.
+fn split_hashes(text: &str) -> Vec<u64> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(word_hash)
+        .collect()
+}
+
 #[test]
 fn the_word_split_reads_unicode_as_char_is_alphanumeric_does() {
     for text in [
@@ -194,14 +210,7 @@ fn the_word_split_reads_unicode_as_char_is_alphanumeric_does() {
         "   ",
         "end.",
     ] {
-        let mut hashed = Vec::new();
-        for_each_word_hash(text, |hash| hashed.push(hash));
-        let expected: Vec<u64> = text
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|word| !word.is_empty())
-            .map(word_hash)
-            .collect();
-        assert_eq!(hashed, expected, "{text:?}");
+        assert_eq!(word_hashes(text), split_hashes(text), "{text:?}");
     }
 }
 
@@ -216,14 +225,7 @@ fn the_word_split_of_ascii_text_reads_every_byte_as_char_is_alphanumeric_does() 
             format!("{c}x{c}{c}y9{c}"),
             format!("{c}"),
         ] {
-            let mut hashed = Vec::new();
-            for_each_word_hash(&text, |hash| hashed.push(hash));
-            let expected: Vec<u64> = text
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|word| !word.is_empty())
-                .map(word_hash)
-                .collect();
-            assert_eq!(hashed, expected, "{byte:#04x}");
+            assert_eq!(word_hashes(&text), split_hashes(&text), "{byte:#04x}");
         }
     }
 }

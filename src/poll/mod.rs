@@ -410,8 +410,21 @@ impl Poller {
             });
         }
         drop(fetching);
-        summary.moved = moved_feeds(&self.store, config).await?;
+        summary.moved = self.moved_feeds(config).await?;
         Ok(summary)
+    }
+}
+
+impl Poller {
+    /// The enabled feeds a permanent redirect moved, with their new URLs,
+    /// in the configuration's order.
+    async fn moved_feeds(&self, config: &Config) -> Result<Vec<(Url, String)>, Error> {
+        let feeds: Vec<&FeedConfig> = config.enabled_feeds().collect();
+        let mut records = self.feed_records(&feeds).await?;
+        Ok(feeds
+            .into_iter()
+            .filter_map(|feed| Some((feed.url.clone(), records.remove(&feed.url)?.fetch_url?)))
+            .collect())
     }
 }
 
@@ -483,20 +496,4 @@ async fn index_while_polling(
         }
     }
     Ok(total)
-}
-
-/// The enabled feeds a permanent redirect moved, with their new URLs.
-async fn moved_feeds(store: &SharedStore, config: &Config) -> Result<Vec<(Url, String)>, Error> {
-    let urls: Vec<Url> = config.enabled_feeds().map(|f| f.url.clone()).collect();
-    Ok(store
-        .call(move |store| {
-            let mut moved = Vec::new();
-            for url in urls {
-                if let Some(to) = store.feed(&url)?.and_then(|record| record.fetch_url) {
-                    moved.push((url, to));
-                }
-            }
-            Ok::<_, store::Error>(moved)
-        })
-        .await?)
 }

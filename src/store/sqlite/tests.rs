@@ -85,6 +85,14 @@ fn stage_keys_of_no_text(store: &Store, story: i64) {
         .unwrap();
 }
 
+/// A store in memory with two feeds, A and B.
+fn two_feeds() -> (Store, FeedId, FeedId) {
+    let mut store = Store::open_in_memory().unwrap();
+    let a = feed(&mut store, "https://a.example/feed");
+    let b = feed(&mut store, "https://b.example/feed");
+    (store, a, b)
+}
+
 fn newest_uid(store: &Store) -> String {
     store.stories(&StoryQuery::all(None)).unwrap()[0]
         .uid
@@ -224,11 +232,21 @@ mod clusters {
             .unwrap()
     }
 
+    /// Keys in the band file of stories no longer stored.
+    fn stray_band_keys(store: &Store) -> i64 {
+        store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM story_bands WHERE story_id NOT IN (SELECT id FROM stories)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
     /// Feed A carries the wire story, feed B its rewrite a minute later.
     fn wire_and_rewrite() -> (Store, FeedId, FeedId, String) {
-        let mut store = Store::open_in_memory().unwrap();
-        let a = feed(&mut store, "https://a.example/feed");
-        let b = feed(&mut store, "https://b.example/feed");
+        let (mut store, a, b) = two_feeds();
         store
             .apply_update(a, now(), &update(vec![item("a1", WIRE_TITLE, WIRE)]))
             .unwrap();
@@ -275,9 +293,7 @@ mod clusters {
     #[test]
     fn band_keys_moved_into_the_large_index_are_found_edited_and_deleted_there() {
         let per_story = crate::cluster::BANDS as i64;
-        let mut store = Store::open_in_memory().unwrap();
-        let a = feed(&mut store, "https://a.example/feed");
-        let b = feed(&mut store, "https://b.example/feed");
+        let (mut store, a, b) = two_feeds();
         store
             .apply_update(a, now(), &update(vec![item("a1", WIRE_TITLE, WIRE)]))
             .unwrap();
@@ -385,9 +401,7 @@ mod clusters {
     /// at the next move (they stay staged until then).
     #[test]
     fn a_deleted_newest_story_does_not_hand_its_staged_keys_to_the_next_story() {
-        let mut store = Store::open_in_memory().unwrap();
-        let a = feed(&mut store, "https://a.example/feed");
-        let b = feed(&mut store, "https://b.example/feed");
+        let (mut store, a, b) = two_feeds();
         store
             .apply_update(b, now(), &update(vec![item("b1", REWRITE_TITLE, REWRITE)]))
             .unwrap();
@@ -432,14 +446,7 @@ mod clusters {
             .bands()
             .len() as i64;
         assert_eq!(keys, own, "only its own keys");
-        let strays: i64 = store
-            .conn
-            .query_row(
-                "SELECT count(*) FROM story_bands WHERE story_id NOT IN (SELECT id FROM stories)",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let strays = stray_band_keys(&store);
         assert_eq!(strays, 0);
     }
 
@@ -504,14 +511,7 @@ mod clusters {
         store.settle_bands().unwrap();
         assert_eq!(keys_in(&store, "band_gone"), 0);
         assert_eq!(bands(&store), per_story);
-        let strays: i64 = store
-            .conn
-            .query_row(
-                "SELECT count(*) FROM story_bands WHERE story_id NOT IN (SELECT id FROM stories)",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let strays = stray_band_keys(&store);
         assert_eq!(strays, 0, "no key of the deleted story moved");
     }
 
@@ -788,9 +788,7 @@ mod retention {
     #[test]
     fn a_cluster_goes_whole_and_only_when_no_member_is_on_topic() {
         use crate::cluster::tests::{REWRITE, REWRITE_TITLE, WIRE, WIRE_TITLE};
-        let mut store = Store::open_in_memory().unwrap();
-        let a = feed(&mut store, "https://a.example/feed");
-        let b = feed(&mut store, "https://b.example/feed");
+        let (mut store, a, b) = two_feeds();
         let old = now() - days(40);
         let mut write = |feed: FeedId, guid: &str, title: &str, text: &str, on: bool| {
             store
@@ -1024,9 +1022,7 @@ mod candidate_checks {
 
     #[test]
     fn a_checked_rewrite_joins_the_cluster_its_check_found() {
-        let mut store = Store::open_in_memory().unwrap();
-        let a = feed(&mut store, "https://a.example/feed");
-        let b = feed(&mut store, "https://b.example/feed");
+        let (mut store, a, b) = two_feeds();
         store
             .apply_update(a, now(), &update(vec![item("a1", WIRE_TITLE, WIRE)]))
             .unwrap();
@@ -1048,9 +1044,7 @@ mod candidate_checks {
 
     #[test]
     fn a_check_of_another_version_of_the_candidate_is_not_trusted() {
-        let mut store = Store::open_in_memory().unwrap();
-        let a = feed(&mut store, "https://a.example/feed");
-        let b = feed(&mut store, "https://b.example/feed");
+        let (mut store, a, b) = two_feeds();
         store
             .apply_update(a, now(), &update(vec![item("a1", WIRE_TITLE, WIRE)]))
             .unwrap();
