@@ -11,10 +11,13 @@
 //! connection has added keys behind its back (another process, a CLI
 //! command writing seeds):
 //!
-//! - Every write of a story's band keys, on any connection, in any process,
-//!   sets `meta.band_keys_version` to a new random value in the same
-//!   transaction ([`BandFilter::bump`], called from the one function that
-//!   writes keys), so a version committed means its keys committed.
+//! - Every transaction that writes band keys, on any connection, in any
+//!   process, sets `meta.band_keys_version` to a new random value
+//!   ([`BandFilter::bump`], called from the one function that writes keys),
+//!   so a version committed means its keys committed. Once per transaction
+//!   is enough, with one care: a savepoint rolled back takes the version
+//!   back with it, so after one ([`BandFilter::rolled_back`]) the next keys
+//!   move it again.
 //! - The writer reads that version at the start of each write transaction
 //!   ([`BandFilter::begin`]). If it is neither the one it read at the start
 //!   of its last transaction nor one it set since (a rollback, whole or of
@@ -74,6 +77,9 @@ pub(super) struct BandFilter {
     known: Vec<i64>,
     /// Stories placed without a filter since it was last dropped.
     unfiltered: u64,
+    /// Whether the version was moved in this write transaction, and no
+    /// savepoint rolled back since.
+    bumped: bool,
     /// The stage table this connection's write transaction fills (see
     /// `band_index`), read at its start.
     stage: usize,
@@ -104,6 +110,7 @@ impl BandFilter {
         }
         self.known.clear();
         self.known.push(version);
+        self.bumped = false;
         self.stage = super::band_index::active_stage(tx)?;
         if self.layers.is_none() && self.due(tx)? {
             self.layers = Some(Layers::read(tx, stored_keys(tx)?)?);
@@ -135,18 +142,22 @@ impl BandFilter {
 
     /// Records a story's band keys, about to be written in the current
     /// transaction, and moves the version on to a new random value in the
-    /// same transaction (see the module doc): whatever of this commits,
-    /// keys and version commit together. Every write of band keys goes
-    /// through here.
+    /// same transaction if it has not moved yet (see the module doc):
+    /// whatever of this commits, keys and version commit together. Every
+    /// write of band keys goes through here. Once per transaction, not per
+    /// story: the UPSERT was a fiftieth of a cold poll's CPU.
     pub(super) fn bump(&mut self, tx: &Connection, bands: &[u64]) -> Result<()> {
-        let version: i64 = tx
-            .prepare_cached(
-                "INSERT INTO meta (key, value) VALUES (?1, random())
-                 ON CONFLICT (key) DO UPDATE SET value = random()
-                 RETURNING CAST(value AS INTEGER)",
-            )?
-            .query_row([VERSION_KEY], |row| row.get(0))?;
-        self.known.push(version);
+        if !self.bumped {
+            let version: i64 = tx
+                .prepare_cached(
+                    "INSERT INTO meta (key, value) VALUES (?1, random())
+                     ON CONFLICT (key) DO UPDATE SET value = random()
+                     RETURNING CAST(value AS INTEGER)",
+                )?
+                .query_row([VERSION_KEY], |row| row.get(0))?;
+            self.known.push(version);
+            self.bumped = true;
+        }
         if self
             .layers
             .as_ref()
@@ -160,6 +171,12 @@ impl BandFilter {
             }
         }
         Ok(())
+    }
+
+    /// A savepoint of the current transaction was rolled back, and with it
+    /// perhaps the version's move: the next keys written move it again.
+    pub(super) fn rolled_back(&mut self) {
+        self.bumped = false;
     }
 
     /// With a filter about to grow a layer and holding more than twice the

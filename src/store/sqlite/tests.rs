@@ -1361,7 +1361,8 @@ mod band_filter {
     /// savepoint per feed; the refused feed's savepoint takes its move of
     /// the version back with it. The keys the rest of the batch commits
     /// must still move the version, or another connection's filter would
-    /// hide them (as moving it once per transaction did).
+    /// hide them (as moving it once per transaction, blind to the
+    /// savepoint's rollback, did).
     #[test]
     fn keys_committed_after_a_refused_feed_still_move_the_version() {
         let (_dir, mut writer, mut other, a, b) = two_connections();

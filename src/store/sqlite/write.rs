@@ -192,8 +192,10 @@ impl Store {
                     results.push(Ok(stats));
                 }
                 Err(error) => {
-                    // Dropping the savepoint rolls it back.
+                    // Dropping the savepoint rolls it back, and perhaps
+                    // the band keys' version with it.
                     drop(savepoint);
+                    self.bands.rolled_back();
                     // A full disk, an I/O error or no memory makes SQLite
                     // roll back the whole transaction itself: the feeds
                     // before this one are gone too, so none was written.
