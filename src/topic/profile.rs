@@ -98,7 +98,7 @@ impl Vector {
 /// profile and a scored story both use, so that they weigh alike.
 pub(crate) fn raw_weight(feature: &Feature<'_>, background: &Background, weights: &Weights) -> f64 {
     let stat = &feature.stat;
-    let mut weight = (1.0 + f64::from(stat.count).ln()) * background.idf_feature(feature);
+    let mut weight = (1.0 + ln_count(stat.count)) * background.idf_feature(feature);
     if stat.is_entity() {
         weight *= weights.entity;
     }
@@ -106,6 +106,18 @@ pub(crate) fn raw_weight(feature: &Feature<'_>, background: &Background, weights
         weight *= weights.bigram;
     }
     weight
+}
+
+/// `ln(count)`, from a table for the small counts nearly every feature
+/// has: the same bits as `f64::ln`, which took a twentieth of the scorer's
+/// time.
+fn ln_count(count: u32) -> f64 {
+    static SMALL: std::sync::LazyLock<[f64; 64]> =
+        std::sync::LazyLock::new(|| std::array::from_fn(|c| f64::from(c as u32).ln()));
+    match SMALL.get(count as usize) {
+        Some(ln) => *ln,
+        None => f64::from(count).ln(),
+    }
 }
 
 fn normalise(terms: &mut Map<String, Entry>) {

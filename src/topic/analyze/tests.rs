@@ -226,3 +226,119 @@ fn bags_stay_right_across_a_cleared_lexicon() {
         reference("Kabul", "Kabul security Kabul security")
     );
 }
+
+/// The word splitter as it was written before it read ASCII by bytes:
+/// every character decoded, the words gathered in a vector.
+fn reference_words(text: &str) -> Vec<(usize, &str, bool, bool)> {
+    let mut out = Vec::new();
+    let mut start = true;
+    let mut after_break = true;
+    let mut begin: Option<usize> = None;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let apostrophe = (c == '\'' || c == '’')
+            && begin.is_some()
+            && chars.peek().is_some_and(|&(_, n)| n.is_alphanumeric());
+        if c.is_alphanumeric() || apostrophe {
+            if begin.is_none() {
+                begin = Some(i);
+            }
+            continue;
+        }
+        if let Some(b) = begin.take() {
+            out.push((b, &text[b..i], start, after_break));
+            start = false;
+            after_break = false;
+        }
+        match c {
+            '.' | '!' | '?' | '\n' | '•' | '|' => {
+                start = true;
+                after_break = true;
+            }
+            c if c.is_whitespace() || c == '-' || c == '‐' => {}
+            _ => after_break = true,
+        }
+    }
+    if let Some(b) = begin {
+        out.push((b, &text[b..], start, after_break));
+    }
+    out
+}
+
+fn split(text: &str) -> Vec<(usize, &str, bool, bool)> {
+    words(text)
+        .map(|word| (word.at, word.raw, word.start, word.after_break))
+        .collect()
+}
+
+#[test]
+fn words_split_as_the_reference_on_every_short_mix_of_tricky_characters() {
+    // Every string of up to four of these: letters and digits of both
+    // kinds, both apostrophes, every separator class, a combining mark.
+    let alphabet = [
+        "a", "Z", "7", "é", "Ж", "٣", "'", "’", "-", "‐", ".", "!", "\n", "•", "|", " ", "\u{a0}",
+        ",", "\u{301}", "😀",
+    ];
+    let mut texts = vec![String::new()];
+    let mut checked = 0;
+    for _ in 0..4 {
+        let mut longer = Vec::new();
+        for text in &texts {
+            for piece in alphabet {
+                let text = format!("{text}{piece}");
+                assert_eq!(split(&text), reference_words(&text), "{text:?}");
+                checked += 1;
+                longer.push(text);
+            }
+        }
+        texts = longer;
+    }
+    assert_eq!(checked, 20 + 400 + 8_000 + 160_000);
+}
+
+#[test]
+fn words_split_as_the_reference_on_the_labelled_sets() {
+    for set in ["dev", "test"] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/topic")
+            .join(format!("{set}.jsonl"));
+        let stories = super::super::eval::load_jsonl(&path).expect("labelled set");
+        for story in &stories {
+            let doc = story.document();
+            for text in [doc.title, doc.text] {
+                assert_eq!(split(text), reference_words(text), "{}", story.id);
+            }
+        }
+    }
+}
+
+#[test]
+fn ordered_sum_is_the_same_in_every_order_and_as_close_as_a_sorted_sum() {
+    // Weights' squares as a bag gives them: a few large, many small, some
+    // tiny enough to lose bits below 2⁻⁶⁴.
+    let mut values: Vec<f64> = (1..=500u32)
+        .map(|i| {
+            let x = f64::from(i);
+            (x.sin().abs() * 40.0 / x).powi(2) + 1e-21 * x
+        })
+        .collect();
+    let sum = ordered_sum(values.iter().copied());
+    let mut sorted = values.clone();
+    sorted.sort_unstable_by(f64::total_cmp);
+    let reference: f64 = sorted.iter().sum();
+    assert!((sum - reference).abs() <= reference * 4.0 * f64::EPSILON);
+    // Reversed, rotated and interleaved: the same bits.
+    values.reverse();
+    assert_eq!(ordered_sum(values.iter().copied()).to_bits(), sum.to_bits());
+    values.rotate_left(123);
+    assert_eq!(ordered_sum(values.iter().copied()).to_bits(), sum.to_bits());
+    let (even, odd): (Vec<f64>, Vec<f64>) = values.iter().partition(|v| v.to_bits() % 2 == 0);
+    let interleaved = odd.into_iter().chain(even);
+    assert_eq!(ordered_sum(interleaved).to_bits(), sum.to_bits());
+    // Signs, an empty sum, and values beyond the fixed point.
+    assert_eq!(ordered_sum([0.25, -0.75, 1.5]), 1.0);
+    assert_eq!(ordered_sum([]), 0.0);
+    assert_eq!(ordered_sum([1e300, 1.0, 1e300]), 2e300);
+    assert_eq!(ordered_sum([1.0, f64::INFINITY]), f64::INFINITY);
+    assert!(ordered_sum([1.0, f64::NAN]).is_nan());
+}
