@@ -111,7 +111,7 @@ pub(crate) fn raw_weight(feature: &Feature<'_>, background: &Background, weights
 /// `ln(count)`, from a table for the small counts nearly every feature
 /// has: the same bits as `f64::ln`, which took a twentieth of the scorer's
 /// time.
-fn ln_count(count: u32) -> f64 {
+pub(super) fn ln_count(count: u32) -> f64 {
     static SMALL: std::sync::LazyLock<[f64; 64]> =
         std::sync::LazyLock::new(|| std::array::from_fn(|c| f64::from(c as u32).ln()));
     match SMALL.get(count as usize) {

@@ -213,3 +213,14 @@ fn labelled_sets_precision_recall_and_baseline() {
     assert!(m.recall >= 0.85, "{m:?}");
     assert!(m.f1 > baseline.f1, "{m:?} vs baseline {baseline:?}");
 }
+
+#[test]
+fn ln_count_is_ln_to_the_last_bit() {
+    for count in 0..=200u32 {
+        assert_eq!(
+            super::profile::ln_count(count).to_bits(),
+            f64::from(count).ln().to_bits(),
+            "{count}"
+        );
+    }
+}

@@ -335,10 +335,28 @@ fn ordered_sum_is_the_same_in_every_order_and_as_close_as_a_sorted_sum() {
     let (even, odd): (Vec<f64>, Vec<f64>) = values.iter().partition(|v| v.to_bits() % 2 == 0);
     let interleaved = odd.into_iter().chain(even);
     assert_eq!(ordered_sum(interleaved).to_bits(), sum.to_bits());
-    // Signs, an empty sum, and values beyond the fixed point.
+    // The unit follows the largest value: as close at any magnitude.
+    for magnitude in [1e-30, 1e-12, 1e12, 1e30] {
+        let scaled: Vec<f64> = sorted.iter().map(|v| v * magnitude).collect();
+        let reference: f64 = scaled.iter().sum();
+        let sum = ordered_sum(scaled.iter().rev().copied());
+        assert!(
+            (sum - reference).abs() <= reference * 4.0 * f64::EPSILON,
+            "{magnitude}: {sum} against {reference}"
+        );
+    }
+    assert!((ordered_sum([1e-20; 3]) - 3e-20).abs() < 3e-20 * 1e-15);
+    // Signs, an empty sum, and values beyond the fixed point, in any order.
     assert_eq!(ordered_sum([0.25, -0.75, 1.5]), 1.0);
     assert_eq!(ordered_sum([]), 0.0);
+    assert_eq!(ordered_sum([-0.0, 0.0]), 0.0);
     assert_eq!(ordered_sum([1e300, 1.0, 1e300]), 2e300);
+    assert_eq!(ordered_sum([f64::INFINITY, 1.0]), f64::INFINITY);
     assert_eq!(ordered_sum([1.0, f64::INFINITY]), f64::INFINITY);
     assert!(ordered_sum([1.0, f64::NAN]).is_nan());
+    let tiny = f64::MIN_POSITIVE / 8.0;
+    assert_eq!(
+        ordered_sum([tiny, 2.0 * tiny, tiny]).to_bits(),
+        ordered_sum([tiny, tiny, 2.0 * tiny]).to_bits()
+    );
 }
