@@ -477,9 +477,9 @@ impl<'a> Iterator for Words<'a> {
 /// of any sum of them, is dropped), and the total is rounded once to
 /// `f64`. Neither the unit nor the total depends on the order. (Sorting
 /// the values first, as before, cost a ninth of the scorer's time.) Values
-/// that are not finite, too many values, or ones too small for a unit are
-/// sorted and summed in ascending order instead, also independent of the
-/// order given.
+/// that are not finite, too many values, or ones all zero or too small for
+/// a unit are sorted and summed in ascending order instead, also
+/// independent of the order given.
 pub(crate) fn ordered_sum(values: impl IntoIterator<Item = f64>) -> f64 {
     // Each term below 2¹⁰⁰, at most 2²² of them: the total stays below
     // 2¹²², inside i128.
@@ -487,9 +487,6 @@ pub(crate) fn ordered_sum(values: impl IntoIterator<Item = f64>) -> f64 {
     const MOST: usize = 1 << 22;
     let mut values: Vec<f64> = values.into_iter().collect();
     let largest = values.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-    if largest == 0.0 && values.iter().all(|v| *v == 0.0) {
-        return 0.0;
-    }
     if let Some(scale) = fixed_point_scale(largest, BITS)
         && values.len() <= MOST
         && values.iter().all(|v| v.is_finite())

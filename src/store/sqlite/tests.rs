@@ -3,40 +3,9 @@ use rusqlite::{Connection, TransactionBehavior, params};
 use url::Url;
 
 use super::*;
-use crate::normalize::{Item, story_from_paragraphs};
+use crate::normalize::story_from_paragraphs;
+use crate::store::tests::common::{item, later, linked, now, supersede_a1, update};
 use crate::store::*;
-
-fn now() -> DateTime<Utc> {
-    DateTime::from_timestamp(1_790_000_000, 0).unwrap()
-}
-
-fn item(guid: &str, title: &str, body: &str) -> Item {
-    let story = story_from_paragraphs(title, None, None, &[body.to_owned()]);
-    Item {
-        guid: guid.to_owned(),
-        story,
-    }
-}
-
-/// An item with a link: where links differ, a changed item under a known
-/// guid must keep a fifth of its words to count as an edit.
-fn linked(guid: &str, title: &str, body: &str, link: &str) -> Item {
-    let link = Url::parse(link).unwrap();
-    let story = story_from_paragraphs(title, Some(&link), None, &[body.to_owned()]);
-    Item {
-        guid: guid.to_owned(),
-        story,
-    }
-}
-
-fn update(items: Vec<Item>) -> FeedUpdate {
-    FeedUpdate {
-        etag: Some("\"v1\"".into()),
-        http_status: 200,
-        items,
-        ..FeedUpdate::default()
-    }
-}
 
 fn feed(store: &mut Store, url: &str) -> FeedId {
     store
@@ -216,10 +185,6 @@ mod clusters {
     /// The link of feed B's item: its edits keep it.
     const B1: &str = "https://b.example/1";
 
-    fn later(seconds: i64) -> DateTime<Utc> {
-        now() + chrono::Duration::seconds(seconds)
-    }
-
     fn bands(store: &Store) -> i64 {
         store
             .conn
@@ -346,14 +311,7 @@ mod clusters {
         assert_eq!(wire_keys, per_story, "only the edited text's keys");
         assert_eq!(bands(&store), 2 * per_story);
         // Deleting a story takes its keys from wherever they are.
-        store
-            .apply_update(
-                a,
-                later(180),
-                &update(vec![item("a1", REWRITE_TITLE, REWRITE)]),
-            )
-            .unwrap();
-        assert_eq!(store.story_count().unwrap(), 1);
+        supersede_a1(&mut store, a, later(180));
         store.settle_bands().unwrap();
         assert_eq!(bands(&store), per_story);
     }
@@ -413,14 +371,7 @@ mod clusters {
             .query_row("SELECT max(id) FROM stories", [], |r| r.get(0))
             .unwrap();
         // A's item now reads exactly as B's story: A's, the newest, goes.
-        store
-            .apply_update(
-                a,
-                later(120),
-                &update(vec![item("a1", REWRITE_TITLE, REWRITE)]),
-            )
-            .unwrap();
-        assert_eq!(store.story_count().unwrap(), 1);
+        supersede_a1(&mut store, a, later(120));
         store
             .apply_update(a, later(180), &update(vec![item("a2", OTHER_TITLE, OTHER)]))
             .unwrap();
@@ -491,14 +442,7 @@ mod clusters {
         let (mut store, a, _, _) = wire_and_rewrite();
         // Feed A's item now reads exactly like B's story: A's old version
         // is superseded and deleted; B's story founds the cluster.
-        store
-            .apply_update(
-                a,
-                later(120),
-                &update(vec![item("a1", REWRITE_TITLE, REWRITE)]),
-            )
-            .unwrap();
-        assert_eq!(store.story_count().unwrap(), 1);
+        supersede_a1(&mut store, a, later(120));
         let entries = store.stories(&StoryQuery::all(None)).unwrap();
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].title, REWRITE_TITLE);

@@ -143,14 +143,7 @@ contract!(fn a_deleted_founder_hands_the_cluster_to_its_earliest_member(db) {
     let (mut store, a, _, _) = wire_and_rewrite(db);
     // Feed A's item now reads exactly like B's story: A's old version is
     // superseded and deleted; B's story founds the cluster.
-    store
-        .apply_update(
-            a,
-            later(120),
-            &update(vec![item("a1", REWRITE_TITLE, REWRITE)]),
-        )
-        .unwrap();
-    assert_eq!(store.story_count().unwrap(), 1);
+    supersede_a1(&mut *store, a, later(120));
     let entries = store.stories(&StoryQuery::all(None)).unwrap();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].title, REWRITE_TITLE);

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use url::Url;
 
+use crate::cluster::tests::{REWRITE, REWRITE_TITLE};
 use crate::normalize::{Item, story_from_paragraphs};
 use crate::store::{FeedId, FeedUpdate, Storage, StoryQuery};
 
@@ -41,6 +42,16 @@ pub(crate) fn update(items: Vec<Item>) -> FeedUpdate {
         items,
         ..FeedUpdate::default()
     }
+}
+
+/// Feed `a`'s item "a1" rewritten at `at` to read exactly like the rewrite
+/// another feed carries: its old version, this feed's alone, is superseded
+/// and deleted, and the rewrite's story is the one left.
+pub(crate) fn supersede_a1(store: &mut dyn Storage, a: FeedId, at: DateTime<Utc>) {
+    store
+        .apply_update(a, at, &update(vec![item("a1", REWRITE_TITLE, REWRITE)]))
+        .unwrap();
+    assert_eq!(store.story_count().unwrap(), 1);
 }
 
 pub(crate) fn feed(store: &mut dyn Storage, url: &str) -> FeedId {

@@ -141,41 +141,48 @@ fn features(bag: &Bag<'_>) -> Map<String, (u32, u32, u32, String)> {
     features
 }
 
+/// The labelled stories of both sets (tests/topic).
+fn labelled_stories() -> Vec<super::super::eval::LabelledStory> {
+    ["dev", "test"]
+        .into_iter()
+        .flat_map(|set| {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/topic")
+                .join(format!("{set}.jsonl"));
+            super::super::eval::load_jsonl(&path).expect("labelled set")
+        })
+        .collect()
+}
+
 #[test]
 fn interned_bags_match_the_reference_analyzer_on_the_labelled_sets() {
     let background = super::super::Background::builtin();
     let weights = super::super::Weights::default();
     let mut checked = 0;
-    for set in ["dev", "test"] {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/topic")
-            .join(format!("{set}.jsonl"));
-        let stories = super::super::eval::load_jsonl(&path).expect("labelled set");
-        for story in &stories {
-            let doc = story.document();
-            let bag = Bag::of(doc.title, doc.text);
-            assert_eq!(
-                features(&bag),
-                reference(doc.title, doc.text),
-                "{}",
-                story.id
-            );
-            // Every feature weighs what the string-keyed lookups gave.
-            for feature in &bag.terms {
-                let key = feature.key();
-                let stat = &feature.stat;
-                let mut expected = (1.0 + f64::from(stat.count).ln()) * background.idf(&key);
-                if stat.is_entity() {
-                    expected *= weights.entity;
-                }
-                if key.contains(' ') {
-                    expected *= weights.bigram;
-                }
-                let got = super::super::profile::raw_weight(feature, &background, &weights);
-                assert_eq!(got.to_bits(), expected.to_bits(), "{key} in {}", story.id);
+    for story in &labelled_stories() {
+        let doc = story.document();
+        let bag = Bag::of(doc.title, doc.text);
+        assert_eq!(
+            features(&bag),
+            reference(doc.title, doc.text),
+            "{}",
+            story.id
+        );
+        // Every feature weighs what the string-keyed lookups gave.
+        for feature in &bag.terms {
+            let key = feature.key();
+            let stat = &feature.stat;
+            let mut expected = (1.0 + f64::from(stat.count).ln()) * background.idf(&key);
+            if stat.is_entity() {
+                expected *= weights.entity;
             }
-            checked += 1;
+            if key.contains(' ') {
+                expected *= weights.bigram;
+            }
+            let got = super::super::profile::raw_weight(feature, &background, &weights);
+            assert_eq!(got.to_bits(), expected.to_bits(), "{key} in {}", story.id);
         }
+        checked += 1;
     }
     assert!(checked > 50, "only {checked} labelled stories");
 }
@@ -298,16 +305,10 @@ fn words_split_as_the_reference_on_every_short_mix_of_tricky_characters() {
 
 #[test]
 fn words_split_as_the_reference_on_the_labelled_sets() {
-    for set in ["dev", "test"] {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/topic")
-            .join(format!("{set}.jsonl"));
-        let stories = super::super::eval::load_jsonl(&path).expect("labelled set");
-        for story in &stories {
-            let doc = story.document();
-            for text in [doc.title, doc.text] {
-                assert_eq!(split(text), reference_words(text), "{}", story.id);
-            }
+    for story in &labelled_stories() {
+        let doc = story.document();
+        for text in [doc.title, doc.text] {
+            assert_eq!(split(text), reference_words(text), "{}", story.id);
         }
     }
 }
