@@ -20,7 +20,7 @@ use super::statements::Run;
 use crate::normalize::{ContentHash, Item, Story};
 use crate::store::error::Result;
 use crate::store::storage::StoryWriter;
-use crate::store::types::{ApplyStats, FeedId, FeedUpdate, SeedChange, StoryId};
+use crate::store::types::{ApplyStats, FeedId, FeedUpdate, SeedChange, StoryId, new_story_uid};
 
 impl StoryWriter for Store {
     /// A batch PostgreSQL rolled back to break a deadlock (writers
@@ -348,9 +348,9 @@ fn story_by_hash(tx: &mut impl Run, hash: &ContentHash) -> Result<Option<StoryId
         .transpose()?)
 }
 
-/// Inserts a story with a fresh public id (a random UUID's 32 hex digits:
-/// SQLite's form, fixed for the story's life) in the cluster it joins, or
-/// founding its own: the id is drawn first so that a founder names itself.
+/// Inserts a story with a fresh public id ([`new_story_uid`], as on
+/// SQLite) in the cluster it joins, or founding its own: the row id is
+/// drawn first so that a founder names itself.
 fn insert_story(
     tx: &mut impl Run,
     origin: &str,
@@ -364,7 +364,7 @@ fn insert_story(
          INSERT INTO stories (id, uid, content_hash, origin, seed_key, title, link, author,
                               content_html, content_text, published_at, updated_at,
                               first_seen_at, changed_at, cluster_id, summary)
-         SELECT n.id, replace(gen_random_uuid()::text, '-', ''), $1, $2, $3, $4, $5, $6, $7,
+         SELECT n.id, $14, $1, $2, $3, $4, $5, $6, $7,
                 $8, $9, $10, $11, $11, coalesce($12, n.id), $13
          FROM n
          RETURNING id",
@@ -382,6 +382,7 @@ fn insert_story(
             &now.timestamp(),
             &joined.map(|cluster| cluster.0),
             &story.summary,
+            &new_story_uid(),
         ],
     )?;
     let id = StoryId(row.try_get(0)?);

@@ -16,7 +16,9 @@ use super::topics::reason_text;
 use crate::normalize::{ContentHash, Item, Story};
 use crate::store::error::Result;
 use crate::store::storage::StoryWriter;
-use crate::store::types::{ApplyStats, CandidateChecks, FeedId, FeedUpdate, SeedChange, StoryId};
+use crate::store::types::{
+    ApplyStats, CandidateChecks, FeedId, FeedUpdate, SeedChange, StoryId, new_story_uid,
+};
 use crate::topic::Verdict;
 
 impl StoryWriter for Store {
@@ -406,10 +408,8 @@ fn story_by_hash(tx: &Connection, hash: &ContentHash) -> Result<Option<StoryId>>
         .optional()?)
 }
 
-/// Inserts a story with a fresh public id: 128 random bits from SQLite,
-/// fixed for the story's life (edits keep it), never derived from content
-/// that could come back. The story joins its near-duplicate cluster, or
-/// founds one. It is stored with `verdicts` (current ones: the caller
+/// Inserts a story with a fresh public id ([`new_story_uid`]). The story
+/// joins its near-duplicate cluster, or founds one. It is stored with `verdicts` (current ones: the caller
 /// checked) or else queued for scoring: no story is left without a
 /// verdict coming.
 fn insert_story(
@@ -434,7 +434,7 @@ fn insert_story(
         "INSERT INTO stories (id, uid, content_hash, origin, seed_key, title, link, author,
                               content_html, content_text, published_at, updated_at,
                               first_seen_at, changed_at, cluster_id, summary)
-         SELECT n, lower(hex(randomblob(16))), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11,
+         SELECT n, ?14, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11,
                 coalesce(?12, n), ?13
          FROM (SELECT max(coalesce((SELECT max(id) FROM stories), 0),
                           coalesce((SELECT max(story_id) FROM band_gone), 0)) + 1 AS n)",
@@ -453,6 +453,7 @@ fn insert_story(
         now.timestamp(),
         placement.joined.map(|cluster| cluster.0),
         story.summary,
+        new_story_uid(),
     ])?;
     let id = StoryId(tx.last_insert_rowid());
     cluster::index_new(tx, id, &story.fingerprint, &placement, now, bands)?;

@@ -60,6 +60,34 @@ contract!(fn an_edited_item_updates_its_story_and_keeps_its_public_id(db) {
     assert_eq!(stats.unchanged, 1);
 });
 
+contract!(fn public_ids_are_uuid_v7_in_the_order_stories_are_stored(db) {
+    let mut store = db.open();
+    let a = feed(&mut *store, "https://a.example/feed");
+    let mut uids = Vec::new();
+    for round in 0..3 {
+        let items = (0..4)
+            .map(|i| item(&format!("a{round}-{i}"), &format!("T{round}-{i}"), &format!("Body {round} {i}")))
+            .collect();
+        store.apply_update(a, now(), &update(items)).unwrap();
+        // Each batch's ids after the last one's, within the same
+        // millisecond too.
+        let mut stories = store.stories(&StoryQuery::all(None)).unwrap();
+        stories.retain(|story| story.title.starts_with(&format!("T{round}-")));
+        stories.sort_by_key(|story| story.uid.clone());
+        uids.extend(stories.into_iter().map(|story| story.uid));
+    }
+    assert_eq!(uids.len(), 12);
+    let mut sorted = uids.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted, uids, "batches in order, no id twice");
+    for uid in &uids {
+        let parsed = uuid::Uuid::parse_str(uid).unwrap();
+        assert_eq!(parsed.get_version_num(), 7, "{uid}");
+        assert_eq!(&parsed.simple().to_string(), uid, "32 lowercase hex digits");
+    }
+});
+
 contract!(fn an_edit_in_one_feed_does_not_flip_flop_a_story_another_feed_carries(db) {
     let mut store = db.open();
     let a = feed(&mut *store, "https://a.example/feed");
