@@ -26,8 +26,10 @@ pub struct StoryId(pub i64);
 /// milliseconds, so the ids of a batch go to the end of the `uid` index:
 /// random ids put each one on a page of its own, and every commit rewrote
 /// most of the index (measured on SQLite: 6 µs of a story row's 50, under
-/// the store lock; benches/RESULTS.md, tenth step). Its 74 random bits keep
-/// ids of the same millisecond apart, across nodes too.
+/// the store lock; benches/RESULTS.md, tenth step). The other 74 bits are
+/// the `uuid` crate's counter, drawn at random each millisecond and counted
+/// up within it (ids stay in order), and 32 random bits: ids of the same
+/// millisecond stay apart, across nodes too.
 pub(crate) fn new_story_uid() -> String {
     uuid::Uuid::now_v7().simple().to_string()
 }
