@@ -409,9 +409,9 @@ fn story_by_hash(tx: &Connection, hash: &ContentHash) -> Result<Option<StoryId>>
 }
 
 /// Inserts a story with a fresh public id ([`new_story_uid`]). The story
-/// joins its near-duplicate cluster, or founds one. It is stored with `verdicts` (current ones: the caller
-/// checked) or else queued for scoring: no story is left without a
-/// verdict coming.
+/// joins its near-duplicate cluster, or founds one. It is stored with
+/// `verdicts` (current ones: the caller checked) or else queued for
+/// scoring: no story is left without a verdict coming.
 fn insert_story(
     tx: &Connection,
     origin: &str,

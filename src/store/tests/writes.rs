@@ -66,7 +66,10 @@ contract!(fn public_ids_are_uuid_v7_in_the_order_stories_are_stored(db) {
     let mut uids = Vec::new();
     for round in 0..3 {
         let items = (0..4)
-            .map(|i| item(&format!("a{round}-{i}"), &format!("T{round}-{i}"), &format!("Body {round} {i}")))
+            .map(|i| {
+                let body = format!("Body {round} {i}");
+                item(&format!("a{round}-{i}"), &format!("T{round}-{i}"), &body)
+            })
             .collect();
         store.apply_update(a, now(), &update(items)).unwrap();
         // Each batch's ids after the last one's, within the same
