@@ -407,17 +407,12 @@ impl Words<'_> {
     /// Whether the character at `at` continues a word begun before it: a
     /// letter or digit, or an apostrophe followed by one.
     fn continues_word(&self, c: char, at: usize, len: usize) -> bool {
-        if c.is_ascii() {
-            if c.is_ascii_alphanumeric() {
-                return true;
-            }
-        } else if c.is_alphanumeric() {
-            return true;
-        }
-        (c == '\'' || c == '’')
-            && self
-                .char_at(at + len)
-                .is_some_and(|(next, _)| next.is_alphanumeric())
+        // `is_alphanumeric` decides ASCII by range before any table.
+        c.is_alphanumeric()
+            || ((c == '\'' || c == '’')
+                && self
+                    .char_at(at + len)
+                    .is_some_and(|(next, _)| next.is_alphanumeric()))
     }
 
     /// What a character outside any word does to the next word.

@@ -76,7 +76,7 @@ contract!(fn public_ids_are_uuid_v7_in_the_order_stories_are_stored(db) {
         // millisecond too.
         let mut stories = store.stories(&StoryQuery::all(None)).unwrap();
         stories.retain(|story| story.title.starts_with(&format!("T{round}-")));
-        stories.sort_by_key(|story| story.uid.clone());
+        stories.sort_by(|a, b| a.uid.cmp(&b.uid));
         uids.extend(stories.into_iter().map(|story| story.uid));
     }
     assert_eq!(uids.len(), 12);
