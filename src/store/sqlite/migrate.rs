@@ -75,6 +75,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0016_stage_keys_by_key.sql",
         include_str!("../../../migrations/0016_stage_keys_by_key.sql"),
     ),
+    (
+        "0017_retention_by_index.sql",
+        include_str!("../../../migrations/0017_retention_by_index.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

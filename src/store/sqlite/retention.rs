@@ -44,44 +44,11 @@ impl Prune for Store {
                 "CREATE TEMP TABLE IF NOT EXISTS prune_clusters (cluster INTEGER PRIMARY KEY);
                  DELETE FROM temp.prune_clusters;",
             )?;
-            let clusters = tx
-                .prepare_cached(
-                    // When a feed last carried a story: the last time a
-                    // parsed body had it, or, for the items of the feed's
-                    // latest parsed body, the feed's latest success (a 304
-                    // says the same items are still there). A latest body
-                    // with no items carries nothing. Databases from before
-                    // `last_parsed_at` use the newest sighting instead.
-                    "WITH latest AS (
-                         SELECT g.feed_id,
-                                coalesce(f.last_parsed_at, max(g.last_seen_at)) AS parsed_at,
-                                f.last_success_at AS confirmed_at
-                         FROM sightings g JOIN feeds f ON f.id = g.feed_id
-                         GROUP BY g.feed_id
-                     ),
-                     seen AS (
-                         SELECT g.story_id,
-                                max(CASE WHEN g.last_seen_at >= l.parsed_at
-                                         THEN max(g.last_seen_at, coalesce(l.confirmed_at, 0))
-                                         ELSE g.last_seen_at END) AS seen_at
-                         FROM sightings g JOIN latest l ON l.feed_id = g.feed_id
-                         GROUP BY g.story_id
-                     )
-                     INSERT INTO temp.prune_clusters (cluster)
-                     SELECT s.cluster_id
-                     FROM stories s LEFT JOIN seen ON seen.story_id = s.id
-                     GROUP BY s.cluster_id
-                     HAVING sum(s.origin <> 'feed') = 0
-                        AND NOT EXISTS (SELECT 1 FROM stories m CROSS JOIN score_queue q ON q.story_id = m.id
-                                        WHERE m.cluster_id = s.cluster_id)
-                        AND max(max(s.first_seen_at, coalesce(seen.seen_at, 0))) <
-                            CASE WHEN EXISTS (SELECT 1 FROM stories m
-                                              CROSS JOIN story_topics t ON t.story_id = m.id
-                                              WHERE m.cluster_id = s.cluster_id AND t.on_topic)
-                                 THEN ?1 ELSE ?2 END
-                     LIMIT ?3",
-                )?
-                .execute(params![on_topic, off_topic, PRUNE_BATCH as i64])?;
+            let clusters = tx.prepare_cached(FIND_CLUSTERS)?.execute(params![
+                on_topic,
+                off_topic,
+                PRUNE_BATCH as i64
+            ])?;
             let stories = tx
                 .prepare_cached(
                     "DELETE FROM stories WHERE cluster_id IN (SELECT cluster FROM temp.prune_clusters)",
@@ -123,6 +90,46 @@ impl Prune for Store {
         Ok(())
     }
 }
+
+/// The clusters [`Prune::prune_batch`] deletes, into `temp.prune_clusters`:
+/// ?1 the on-topic cutoff, ?2 the off-topic one, ?3 the most to take.
+///
+/// When a feed last carried a story: the last time a parsed body had it,
+/// or, for the items of the feed's latest parsed body, the feed's latest
+/// success (a 304 says the same items are still there). A latest body with
+/// no items carries nothing. Databases from before `last_parsed_at` use
+/// the newest sighting instead. The stories are read through
+/// `stories_by_cluster` alone (migration 17): their origin and first sight
+/// come after their text in the row, and reading them from the table
+/// walked every story's overflow pages.
+pub(super) const FIND_CLUSTERS: &str = "WITH latest AS (
+         SELECT g.feed_id,
+                coalesce(f.last_parsed_at, max(g.last_seen_at)) AS parsed_at,
+                f.last_success_at AS confirmed_at
+         FROM sightings g JOIN feeds f ON f.id = g.feed_id
+         GROUP BY g.feed_id
+     ),
+     seen AS (
+         SELECT g.story_id,
+                max(CASE WHEN g.last_seen_at >= l.parsed_at
+                         THEN max(g.last_seen_at, coalesce(l.confirmed_at, 0))
+                         ELSE g.last_seen_at END) AS seen_at
+         FROM sightings g JOIN latest l ON l.feed_id = g.feed_id
+         GROUP BY g.story_id
+     )
+     INSERT INTO temp.prune_clusters (cluster)
+     SELECT s.cluster_id
+     FROM stories s LEFT JOIN seen ON seen.story_id = s.id
+     GROUP BY s.cluster_id
+     HAVING sum(s.origin <> 'feed') = 0
+        AND NOT EXISTS (SELECT 1 FROM stories m CROSS JOIN score_queue q ON q.story_id = m.id
+                        WHERE m.cluster_id = s.cluster_id)
+        AND max(max(s.first_seen_at, coalesce(seen.seen_at, 0))) <
+            CASE WHEN EXISTS (SELECT 1 FROM stories m
+                              CROSS JOIN story_topics t ON t.story_id = m.id
+                              WHERE m.cluster_id = s.cluster_id AND t.on_topic)
+                 THEN ?1 ELSE ?2 END
+     LIMIT ?3";
 
 /// The `meta` key of [`Prune::pruned_at`]: Unix seconds, as text.
 const PRUNED_AT_KEY: &str = "pruned_at";

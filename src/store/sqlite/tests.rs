@@ -1614,3 +1614,37 @@ mod band_file {
         assert_eq!(moved(&store), 2 * crate::cluster::BANDS as i64);
     }
 }
+
+#[test]
+fn retention_reads_the_stories_through_the_cluster_index_alone() {
+    let store = Store::open_in_memory().unwrap();
+    store
+        .conn
+        .execute_batch("CREATE TEMP TABLE prune_clusters (cluster INTEGER PRIMARY KEY)")
+        .unwrap();
+    let plan: Vec<String> = store
+        .conn
+        .prepare(&format!(
+            "EXPLAIN QUERY PLAN {}",
+            super::retention::FIND_CLUSTERS
+        ))
+        .unwrap()
+        .query_map([i64::MIN, i64::MIN, 1], |row| row.get::<_, String>(3))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    // Every story is grouped by cluster: read from the table, each one's
+    // origin and first sight (after its text in the row) cost a walk of
+    // its overflow pages, the whole table once an hour.
+    let stories: Vec<&String> = plan
+        .iter()
+        .filter(|step| step.starts_with("SCAN s ") || step.starts_with("SEARCH m "))
+        .collect();
+    assert_eq!(stories.len(), 3, "{plan:#?}");
+    for step in stories {
+        assert!(
+            step.contains("USING COVERING INDEX stories_by_cluster"),
+            "{plan:#?}"
+        );
+    }
+}
