@@ -155,6 +155,44 @@ fn short_items_do_not_take_part() {
     assert!(!empty.confirms());
 }
 
+/// The fingerprint as the sorted, deduplicated shingle set gives it.
+fn fingerprint_of_set(title: &str, text: &str) -> Vec<u64> {
+    let set = shingles(title, text);
+    if set.len() >= MIN_SHINGLES {
+        bands(&minhash(&set))
+    } else {
+        Vec::new()
+    }
+}
+
+#[test]
+fn the_fingerprint_counts_distinct_shingles_and_ignores_repeats() {
+    // Twelve words in a loop: each pass repeats the same twelve shingles.
+    let twelve = "one two three four five six seven eight nine ten eleven twelve ";
+    let eleven = "one two three four five six seven eight nine ten eleven ";
+    let cases = [
+        ("", twelve.to_owned()),
+        ("", twelve.repeat(40)),
+        ("", eleven.repeat(40)),
+        ("", "rain ".repeat(500)),
+        (
+            "Rail line closed",
+            format!("{WIRE} {WIRE} {}", eleven.repeat(3)),
+        ),
+        (WIRE_TITLE, WIRE.to_owned()),
+    ];
+    for (title, text) in &cases {
+        let expected = fingerprint_of_set(title, text);
+        assert_eq!(fingerprint(title, text).bands(), expected, "{text:.40}");
+    }
+    // Twelve words give ten distinct shingles once, twelve when repeated
+    // (the loop closes); eleven words repeated give eleven.
+    assert!(!fingerprint("", twelve).is_clusterable());
+    assert!(fingerprint("", &twelve.repeat(40)).is_clusterable());
+    assert!(!fingerprint("", &eleven.repeat(40)).is_clusterable());
+    assert!(!fingerprint("", &"rain ".repeat(500)).is_clusterable());
+}
+
 #[test]
 fn the_hash_is_fixed_across_builds() {
     // The bands are persisted: if any of these changes, so must ALGORITHM.
