@@ -69,6 +69,18 @@ pub fn strip_boilerplate(text: &str) -> String {
         .join("\n\n")
 }
 
+/// [`strip_boilerplate`] of paragraphs not joined yet (trimmed, none
+/// empty, none holding a blank line): the same text, without splitting
+/// at blank lines a text just joined at them.
+pub(crate) fn join_without_boilerplate(paragraphs: &[String]) -> String {
+    paragraphs
+        .iter()
+        .map(String::as_str)
+        .filter(|paragraph| !is_boilerplate(paragraph))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
 fn is_boilerplate(paragraph: &str) -> bool {
     // Only short paragraphs qualify: a long one that happens to start with
     // "Read more" is article text.

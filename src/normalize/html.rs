@@ -117,6 +117,12 @@ pub fn text_to_html(text: &str) -> String {
 /// A tokenizer is enough here (no tree is needed to find text and block
 /// boundaries) and it never fails, whatever the markup.
 pub fn html_to_text(html: &str) -> String {
+    html_paragraphs(html).join("\n\n")
+}
+
+/// The paragraphs [`html_to_text`] joins: each with its whitespace
+/// collapsed (so none holds a line break), none empty.
+pub(crate) fn html_paragraphs(html: &str) -> Vec<String> {
     let state = crate::text::tokenize(html, TextSink::default())
         .state
         .into_inner();
@@ -126,8 +132,7 @@ pub fn html_to_text(html: &str) -> String {
         .iter()
         .map(|p| crate::text::collapse_whitespace(p))
         .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n\n")
+        .collect()
 }
 
 /// Elements that start a new paragraph of text.

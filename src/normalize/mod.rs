@@ -64,7 +64,7 @@ pub fn normalize_entry(entry: &ParsedEntry) -> Option<Item> {
         .or(entry.summary_html.as_deref())
         .unwrap_or("");
     let content_html = sanitize_html(raw_html, base);
-    let content_text = strip_boilerplate(&html_to_text(&content_html));
+    let content_text = hash::join_without_boilerplate(&html::html_paragraphs(&content_html));
     let title = entry
         .title
         .as_deref()
@@ -171,7 +171,7 @@ fn hash_and_fingerprint<'a>(
 pub fn with_article(story: &Story, html: &str) -> Story {
     let base = story.link.as_ref();
     let content_html = sanitize_html(html, base);
-    let content_text = strip_boilerplate(&html_to_text(&content_html));
+    let content_text = hash::join_without_boilerplate(&html::html_paragraphs(&content_html));
     if content_text.is_empty() {
         return story.clone();
     }

@@ -91,6 +91,31 @@ fn boilerplate_is_only_short_trailers() {
 }
 
 #[test]
+fn the_text_of_html_is_its_paragraphs_without_boilerplate_either_way() {
+    // Normalizing takes the paragraphs as the tokenizer gives them; the
+    // text must be what splitting the joined text again gives.
+    let long = format!("<p>Read more {}</p>", "words ".repeat(80));
+    let samples = [
+        "<p>Body.</p><p>Read more on the site →</p><p>Continue reading</p>",
+        "<div>  One\n\n two </div>\n\n<p></p><p> </p>three<br>four",
+        "<p>The post X appeared first on Y.</p>",
+        "<ul><li>[…]</li><li>a\tb</li></ul><pre>x\n\ny</pre><script>Read more</script>",
+        "no markup at all\n\nRead more\n\nend",
+        &long,
+        "",
+    ];
+    for html in samples {
+        assert_eq!(
+            hash::join_without_boilerplate(&html::html_paragraphs(html)),
+            strip_boilerplate(&html_to_text(html)),
+            "{html:?}"
+        );
+    }
+    let item = normalize_entry(&entry("T", samples[0])).unwrap();
+    assert_eq!(item.story.content_text, "Body.");
+}
+
+#[test]
 fn canonical_link_drops_tracking_and_fragment() {
     let link = canonical_link(&url(
         "HTTPS://News.Example:443/story?id=7&utm_source=rss&utm_medium=feed&fbclid=abc#comments",
