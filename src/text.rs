@@ -18,7 +18,7 @@ pub(crate) fn collapse_whitespace(text: &str) -> String {
     out
 }
 
-/// [`collapse_whitespace`] of ASCII text, byte by byte (what
+/// [`collapse_whitespace`] of ASCII text, by bytes, not characters (what
 /// `split_whitespace` decides per character, for the bytes ASCII has: tab,
 /// line feed, vertical tab, form feed, carriage return and space), and
 /// lower-cased when `lower`. Every story's title and text go through here
@@ -70,13 +70,14 @@ fn collapse_ascii(text: &str, lower: bool) -> String {
         .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
 }
 
-/// How many of the eight bytes of ASCII text from `at` [`collapse_ascii`]
-/// copies as they are: bytes above space, and spaces followed by one
-/// (eight when all are); `None` when fewer than nine bytes are left. Read
-/// eight at a time, so that prose, a space every six bytes or so, is not
-/// decided byte by byte: the ASCII path was a twenty-eighth of a cold
-/// poll's CPU. A control byte below space that is not whitespace is left
-/// to the byte path, which copies it too.
+/// How many of the eight bytes of ASCII text from `at` come before the
+/// first one [`collapse_ascii`] must look at one by one (eight when none
+/// does): the bytes above space, and spaces followed by one, are copied as
+/// they are. `None` when fewer than nine bytes are left. Read eight at a
+/// time, so that prose, a space every six bytes or so, is not decided byte
+/// by byte: the ASCII path was a twenty-eighth of a cold poll's CPU. A
+/// control byte below space that is not whitespace also stops the run; the
+/// byte path copies it.
 fn plain_bytes(bytes: &[u8], at: usize) -> Option<usize> {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;

@@ -45,6 +45,16 @@ const MAX_PER_BAND: i64 = 32;
 /// Members re-checked when an edited member asks whether it still belongs.
 const MAX_RECHECKED: usize = 32;
 
+/// The first members of cluster ?1 by id, ?2 left out, at most ?3. Read
+/// from `stories_by_cluster`, which keeps each cluster's members in id
+/// order: the first few, not the whole cluster sorted.
+pub(super) const FIRST_MEMBERS: &str =
+    "SELECT id FROM stories WHERE cluster_id = ?1 AND id != ?2 ORDER BY id LIMIT ?3";
+
+/// The earliest member of cluster ?1: the first entry of the cluster in
+/// `stories_by_cluster`.
+pub(super) const EARLIEST_MEMBER: &str = "SELECT min(id) FROM stories WHERE cluster_id = ?1";
+
 /// The `meta` key recording which algorithm filled the band index.
 const ALGORITHM_KEY: &str = "cluster_algorithm";
 
@@ -168,9 +178,7 @@ pub(super) fn place_edited(
             .query_row([id.0], |row| row.get(0))?,
     );
     let others: Vec<StoryId> = tx
-        .prepare_cached(
-            "SELECT id FROM stories WHERE cluster_id = ?1 AND id != ?2 ORDER BY id LIMIT ?3",
-        )?
+        .prepare_cached(FIRST_MEMBERS)?
         .query_map(params![cluster.0, id.0, MAX_RECHECKED as i64], |row| {
             row.get(0).map(StoryId)
         })?
@@ -218,7 +226,7 @@ pub(super) fn delete_superseded(tx: &Connection, old: StoryId, now: DateTime<Utc
         .execute([old.0])?;
     if deleted == 1 && cluster == Some(old.0) {
         let next: Option<i64> = tx
-            .prepare_cached("SELECT min(id) FROM stories WHERE cluster_id = ?1")?
+            .prepare_cached(EARLIEST_MEMBER)?
             .query_row([old.0], |row| row.get(0))?;
         if let Some(next) = next {
             tx.prepare_cached("UPDATE stories SET cluster_id = ?2 WHERE cluster_id = ?1")?

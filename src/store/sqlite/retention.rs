@@ -99,9 +99,9 @@ impl Prune for Store {
 /// success (a 304 says the same items are still there). A latest body with
 /// no items carries nothing. Databases from before `last_parsed_at` use
 /// the newest sighting instead. The stories are read through
-/// `stories_by_cluster` alone (migration 17): their origin and first sight
-/// come after their text in the row, and reading them from the table
-/// walked every story's overflow pages.
+/// `stories_by_cluster` alone (migration 17): their first sight comes after
+/// their text in the row, and reading it from the table walked every
+/// story's overflow pages.
 pub(super) const FIND_CLUSTERS: &str = "WITH latest AS (
          SELECT g.feed_id,
                 coalesce(f.last_parsed_at, max(g.last_seen_at)) AS parsed_at,
