@@ -25,7 +25,7 @@ pub use error::{Error, Result};
 pub use handle::SharedStore;
 pub use pool::ReadPool;
 pub use search_terms::{MAX_TERMS, MIN_PREFIX_CHARS, Term, search_terms};
-pub use sqlite::{Placement, SCHEMA_VERSION, Store, fts5_query, reason_text};
+pub use sqlite::{Placement, SCHEMA_VERSION, Store, configure_sqlite, fts5_query, reason_text};
 pub use storage::{
     Claim, FeedLog, INDEX_BATCH, Interrupt, Nodes, Prune, SearchIndex, Storage, StoryReader,
     StoryWriter, TopicVerdicts,

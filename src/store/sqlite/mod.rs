@@ -7,6 +7,7 @@ mod band_filter;
 mod band_index;
 mod cluster;
 mod feeds;
+mod library;
 mod members;
 mod migrate;
 mod nodes;
@@ -20,6 +21,7 @@ mod topics;
 mod write;
 
 pub use cluster::Placement;
+pub use library::configure_sqlite;
 pub use migrate::SCHEMA_VERSION;
 pub use open::Store;
 pub use search::fts5_query;
