@@ -18,6 +18,9 @@ mod synthetic;
 const RUNS: usize = 5;
 
 fn main() {
+    // As `feedloom` itself does first (src/cli/mod.rs). SAFETY: first in
+    // `main`, before any SQLite call.
+    let _ = unsafe { feedloom::store::configure_sqlite() };
     let filled = synthetic::filled("read.db", |id| id.0 % 10 == 0);
     let store = &filled.store;
     println!(

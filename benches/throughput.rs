@@ -21,6 +21,9 @@ use feedloom::store::{FeedLog, FeedUpdate, Store, StoryQuery, StoryReader, Story
 use url::Url;
 
 fn main() {
+    // As `feedloom` itself does first (src/cli/mod.rs). SAFETY: first in
+    // `main`, before any SQLite call.
+    let _ = unsafe { feedloom::store::configure_sqlite() };
     let bodies = corpus_bodies();
     let bytes: usize = bodies.iter().map(Vec::len).sum();
     let base = Url::parse("https://example.com/feed.xml").expect("constant URL");

@@ -147,8 +147,12 @@ enum Format {
 pub fn main() -> ExitCode {
     crate::memory::limit_malloc_arenas();
     crate::memory::keep_large_blocks_mapped();
-    // Speed only: whether it took changes nothing else.
-    let _ = crate::store::configure_sqlite();
+    // SAFETY: first in `main`: nothing has called SQLite yet, and no
+    // other thread exists that could.
+    let sqlite_configured = unsafe { crate::store::configure_sqlite() };
+    // Speed only, so not worth failing a command for; but a change that
+    // initialises SQLite earlier would lose it unnoticed.
+    debug_assert!(sqlite_configured, "SQLite was initialised before main");
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,25 +7,31 @@
 ///
 /// With them on, every allocation and free of every connection takes one
 /// process-wide mutex to keep the counts. In a poll the writer, the band
-/// mover and the read connections allocate at once, and their threads
-/// sleep on that mutex: 0.4 s in one cold poll of 1,000 feeds × 50 items,
-/// 0.21 s of it while a search batch held the store lock
-/// (`perf record -e sched:sched_switch`). Off, the same poll took 0.967
-/// of the wall time and 0.953 of the CPU (8 pairs, benches/RESULTS.md).
-/// Nothing in feedloom reads the statistics (`sqlite3_memory_used`,
-/// `sqlite3_status`) or sets a soft heap limit, which needs them.
+/// mover and the parse threads' store calls allocate at once, and their
+/// threads sleep on that mutex: 0.4 s in one cold poll of 1,000 feeds × 50
+/// items, 0.21 s of it while a search batch held the store lock
+/// (`perf record -e sched:sched_switch`). Off, that poll took 0.944–0.997
+/// of the wall time in four rounds of paired runs (benches/RESULTS.md),
+/// a small gain within the noise of any one round; the mutex it removes is
+/// contended more the more threads allocate at once. Nothing in feedloom
+/// reads the statistics (`sqlite3_memory_used`, `sqlite3_status`) or sets
+/// a soft or hard heap limit, which need them.
 ///
-/// Call it first, before other threads start, as with
-/// [`crate::memory::limit_malloc_arenas`]: `sqlite3_config` must not run
-/// beside any other SQLite call. Returns whether the setting took; it does
-/// not once a connection was opened in this process, which only costs the
-/// speed above.
-pub fn configure_sqlite() -> bool {
-    // SAFETY: `sqlite3_config` with `SQLITE_CONFIG_MEMSTATUS` takes one
-    // int, passed as a C int. It reads and writes SQLite's global
-    // configuration without a lock, so it must not run beside another
-    // SQLite call: callers run it first, before other threads start (see
-    // above). After initialisation it changes nothing and returns
+/// Returns whether the setting took: it does not once SQLite was
+/// initialised in this process, which costs only the speed above.
+///
+/// # Safety
+///
+/// No other SQLite call may come before it in the process (opening a
+/// connection initialises SQLite) nor run at the same time on another
+/// thread: `sqlite3_config` writes SQLite's global configuration without a
+/// lock. Call it first in `main`, before anything that may open a
+/// database.
+pub unsafe fn configure_sqlite() -> bool {
+    // SAFETY: the caller guarantees that no other SQLite call runs
+    // beside this one. `SQLITE_CONFIG_MEMSTATUS` reads one `int` from the
+    // variadic arguments (`va_arg(ap, int)`), passed here as a C int.
+    // Once SQLite is initialised the call changes nothing and returns
     // SQLITE_MISUSE.
     let code = unsafe {
         rusqlite::ffi::sqlite3_config(
