@@ -53,7 +53,7 @@ impl Rng {
 fn main() {
     // As `feedloom` itself does first (src/cli/mod.rs). SAFETY: first in
     // `main`, before any SQLite call.
-    let _ = unsafe { feedloom::store::configure_sqlite() };
+    let _ = unsafe { feedloom::memory::configure_at_start() };
     let n: usize = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())

@@ -56,11 +56,9 @@ enum Format {
 }
 
 fn main() {
-    // As `feedloom` itself does first (src/cli/mod.rs).
-    feedloom::memory::limit_malloc_arenas();
-    feedloom::memory::keep_large_blocks_mapped();
-    // SAFETY: first in `main`, before any SQLite call.
-    let _ = unsafe { feedloom::store::configure_sqlite() };
+    // As `feedloom` itself does first (src/cli/mod.rs). SAFETY: first in
+    // `main`, before any SQLite call.
+    let _ = unsafe { feedloom::memory::configure_at_start() };
     let raw: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<usize> = raw.iter().filter_map(|a| a.parse().ok()).collect();
     if raw.iter().any(|a| a == "--latency") {

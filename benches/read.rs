@@ -20,7 +20,7 @@ const RUNS: usize = 5;
 fn main() {
     // As `feedloom` itself does first (src/cli/mod.rs). SAFETY: first in
     // `main`, before any SQLite call.
-    let _ = unsafe { feedloom::store::configure_sqlite() };
+    let _ = unsafe { feedloom::memory::configure_at_start() };
     let filled = synthetic::filled("read.db", |id| id.0 % 10 == 0);
     let store = &filled.store;
     println!(

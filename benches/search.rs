@@ -18,7 +18,7 @@ const RUNS: usize = 15;
 fn main() {
     // As `feedloom` itself does first (src/cli/mod.rs). SAFETY: first in
     // `main`, before any SQLite call.
-    let _ = unsafe { feedloom::store::configure_sqlite() };
+    let _ = unsafe { feedloom::memory::configure_at_start() };
     // Every other story on topic.
     let mut filled = synthetic::filled("search.db", |id| id.0 % 2 == 0);
     // Stories reach the index through its queue, in batches: until they

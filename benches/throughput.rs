@@ -23,7 +23,7 @@ use url::Url;
 fn main() {
     // As `feedloom` itself does first (src/cli/mod.rs). SAFETY: first in
     // `main`, before any SQLite call.
-    let _ = unsafe { feedloom::store::configure_sqlite() };
+    let _ = unsafe { feedloom::memory::configure_at_start() };
     let bodies = corpus_bodies();
     let bytes: usize = bodies.iter().map(Vec::len).sum();
     let base = Url::parse("https://example.com/feed.xml").expect("constant URL");

@@ -1,5 +1,23 @@
 //! Process-wide memory settings, applied once at start-up.
 
+/// Every process-wide memory setting feedloom runs with, in one call for
+/// each `main` (the binary's and the benchmarks', which measure what it
+/// runs): glibc's arenas ([`limit_malloc_arenas`]) and mmap threshold
+/// ([`keep_large_blocks_mapped`]), and SQLite's memory statistics off
+/// ([`crate::store::configure_sqlite`]). Returns whether SQLite took its
+/// setting.
+///
+/// # Safety
+///
+/// As [`crate::store::configure_sqlite`]: no SQLite call may come before
+/// it or run beside it. Call it first in `main`.
+pub unsafe fn configure_at_start() -> bool {
+    limit_malloc_arenas();
+    keep_large_blocks_mapped();
+    // SAFETY: passed on to our caller (above).
+    unsafe { crate::store::configure_sqlite() }
+}
+
 /// Caps glibc's malloc at two arenas per core, unless the environment
 /// already says how many (`MALLOC_ARENA_MAX`, `GLIBC_TUNABLES`).
 ///

@@ -145,11 +145,9 @@ enum Format {
 /// Runs the command line and maps the outcome to an exit code: 0 success,
 /// 2 bad configuration, 1 anything else. Errors are printed with their causes.
 pub fn main() -> ExitCode {
-    crate::memory::limit_malloc_arenas();
-    crate::memory::keep_large_blocks_mapped();
     // SAFETY: first in `main`: nothing has called SQLite yet, and no
     // other thread exists that could.
-    let sqlite_configured = unsafe { crate::store::configure_sqlite() };
+    let sqlite_configured = unsafe { crate::memory::configure_at_start() };
     // Speed only, so not worth failing a command for; but a change that
     // initialises SQLite earlier would lose it unnoticed.
     debug_assert!(sqlite_configured, "SQLite was initialised before main");
