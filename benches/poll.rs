@@ -3,7 +3,8 @@
 //! and "one new" (one feed carries 50 new stories, the rest answer 304: a
 //! poll in the steady state, whose time should not grow with the stories
 //! stored), beside the floors measured in the same run: downloading every body with a
-//! plain concurrent client, and parsing every body.
+//! plain concurrent client, parsing every body, and storing the stories
+//! polled (their rows and the search index only, by one connection).
 //!
 //! `cargo bench --bench poll` (defaults: 1000 feeds × 50 items, about 130 MB
 //! of RSS, 64 fetches at a time), or `cargo bench --bench poll -- FEEDS
@@ -107,6 +108,14 @@ fn main() {
         cpu.as_secs_f64()
     );
     drop(bodies);
+    let floor = dir.path().join("floor.db");
+    let (elapsed, cpu, (stories, indexing)) = measure(|| store_floor(&config, &floor));
+    println!(
+        "floor, store:    {:>7.2} s  cpu {:>6.2} s  {stories} stories: rows and search index, one writer (the index {:.2} s of it)",
+        elapsed.as_secs_f64(),
+        cpu.as_secs_f64(),
+        indexing.as_secs_f64()
+    );
 
     println!(
         "entries (one per near-duplicate cluster): {}",
@@ -412,6 +421,76 @@ fn parse_all(bodies: &[(Vec<u8>, Option<String>)]) -> usize {
             .map(|h| h.join().expect("parse thread"))
             .sum()
     })
+}
+
+/// The stories the poll stored, a thousand a transaction in id order,
+/// copied by one connection into a new database at `path` that has only
+/// the `stories` table with its indexes and the FTS5 index, each batch
+/// indexed for search in a transaction of its own, as the poll does; the
+/// number of stories copied, and the wall time spent indexing. No band keys, sightings, verdicts, queues or
+/// triggers: what SQLite itself costs to store the rows and index them,
+/// which feedloom's one writer cannot go below. The pragmas are the
+/// writer's (`src/store/sqlite/open.rs`), with its largest page cache.
+fn store_floor(config: &config::Config, path: &std::path::Path) -> (usize, Duration) {
+    const BATCH: i64 = 1000;
+    let db = rusqlite::Connection::open(path).expect("floor database");
+    db.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
+         PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384;
+         PRAGMA temp_store = MEMORY;",
+    )
+    .expect("floor pragmas");
+    db.execute(
+        "ATTACH DATABASE ?1 AS polled",
+        [sqlite_path(config).to_string_lossy()],
+    )
+    .expect("attach the polled database");
+    // The table, its indexes and the search index as the migrations left
+    // them (an index SQLite made for a UNIQUE column has no SQL).
+    let schema: Vec<String> = db
+        .prepare(
+            "SELECT sql FROM polled.sqlite_master
+             WHERE sql IS NOT NULL AND (name = 'stories_fts'
+                   OR (tbl_name = 'stories' AND type IN ('table', 'index')))
+             ORDER BY type = 'index', name",
+        )
+        .and_then(|mut rows| rows.query_map([], |row| row.get(0))?.collect())
+        .expect("read the schema");
+    for sql in &schema {
+        db.execute_batch(sql).expect("floor schema");
+    }
+    let mut copied = 0;
+    let mut indexing = Duration::ZERO;
+    let mut after: i64 = 0;
+    loop {
+        db.execute_batch("BEGIN IMMEDIATE").expect("begin");
+        let rows = db
+            .execute(
+                "INSERT INTO stories SELECT * FROM polled.stories
+                 WHERE id > ?1 ORDER BY id LIMIT ?2",
+                [after, BATCH],
+            )
+            .expect("copy the rows");
+        db.execute_batch("COMMIT").expect("commit");
+        if rows == 0 {
+            break;
+        }
+        let started = Instant::now();
+        db.execute_batch("BEGIN IMMEDIATE").expect("begin");
+        db.execute(
+            "INSERT INTO stories_fts (rowid, title, content_text)
+             SELECT id, title, content_text FROM stories WHERE id > ?1 ORDER BY id",
+            [after],
+        )
+        .expect("index the rows");
+        db.execute_batch("COMMIT").expect("commit");
+        indexing += started.elapsed();
+        after = db
+            .query_row("SELECT max(id) FROM stories", [], |row| row.get(0))
+            .expect("last story copied");
+        copied += rows;
+    }
+    (copied, indexing)
 }
 
 /// The child process: builds the farm, prints "ADDR BYTES", serves until
