@@ -446,7 +446,8 @@ struct StoreFloor {
 /// database attached read-only. The pragmas are the writer's
 /// (`src/store/sqlite/open.rs`), with its largest page cache: 64 MiB,
 /// where the writer keeps 4 MiB for a file under 384 MiB. So feedloom's
-/// writer cannot do the same work in less.
+/// writer cannot do this work in much less (the floor's batches are a
+/// little smaller than the poll's, so it commits a little more often).
 fn store_floor(config: &config::Config, path: &std::path::Path) -> StoreFloor {
     const BATCH: i64 = 1000;
     let db = rusqlite::Connection::open(path).expect("floor database");
@@ -547,7 +548,8 @@ fn store_floor(config: &config::Config, path: &std::path::Path) -> StoreFloor {
 
 /// Runs `f` and returns its wall time, the calling thread's CPU time
 /// during it (`CLOCK_THREAD_CPUTIME_ID`: the other threads of the bench,
-/// its store's band mover among them, are not counted), and its result.
+/// its store's band mover among them, are not counted; see
+/// [`thread_cpu_time`]), and its result.
 fn measure_thread<T>(f: impl FnOnce() -> T) -> (Duration, Duration, T) {
     let (start, cpu) = (Instant::now(), thread_cpu_time());
     let value = f();
@@ -559,6 +561,7 @@ fn measure_thread<T>(f: impl FnOnce() -> T) -> (Duration, Duration, T) {
 }
 
 /// The calling thread's CPU time so far.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn thread_cpu_time() -> Duration {
     let mut now = libc::timespec {
         tv_sec: 0,
@@ -574,6 +577,13 @@ fn thread_cpu_time() -> Duration {
         u64::try_from(now.tv_sec).unwrap_or(0),
         u32::try_from(now.tv_nsec).unwrap_or(0),
     )
+}
+
+/// Where feedloom does not link `libc` (it needs it only on Linux with
+/// glibc), the process's CPU time instead: the other threads' too.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn thread_cpu_time() -> Duration {
+    cpu_time()
 }
 
 /// The child process: builds the farm, prints "ADDR BYTES", serves until
