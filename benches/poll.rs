@@ -112,13 +112,13 @@ fn main() {
     let floor = store_floor(&config, &dir.path().join("floor.db"));
     println!(
         "floor, store:    {:>7.2} s  cpu {:>6.2} s  {} stories, one writer: rows {:.2} s (cpu {:.2} s), search index {:.2} s (cpu {:.2} s)",
-        (floor.rows.0 + floor.index.0).as_secs_f64(),
-        (floor.rows.1 + floor.index.1).as_secs_f64(),
+        (floor.rows.wall + floor.index.wall).as_secs_f64(),
+        (floor.rows.cpu + floor.index.cpu).as_secs_f64(),
         floor.stories,
-        floor.rows.0.as_secs_f64(),
-        floor.rows.1.as_secs_f64(),
-        floor.index.0.as_secs_f64(),
-        floor.index.1.as_secs_f64(),
+        floor.rows.wall.as_secs_f64(),
+        floor.rows.cpu.as_secs_f64(),
+        floor.index.wall.as_secs_f64(),
+        floor.index.cpu.as_secs_f64(),
     );
 
     println!(
@@ -358,9 +358,14 @@ fn count(config: &config::Config, sql: &str) -> i64 {
 /// Runs `f` and returns its wall time, this process's CPU time during it,
 /// and its result.
 fn measure<T>(f: impl FnOnce() -> T) -> (Duration, Duration, T) {
-    let (start, cpu) = (Instant::now(), cpu_time());
+    measure_by(cpu_time, f)
+}
+
+/// [`measure`] with the CPU time read from `clock`.
+fn measure_by<T>(clock: fn() -> Duration, f: impl FnOnce() -> T) -> (Duration, Duration, T) {
+    let (start, cpu) = (Instant::now(), clock());
     let value = f();
-    (start.elapsed(), cpu_time().saturating_sub(cpu), value)
+    (start.elapsed(), clock().saturating_sub(cpu), value)
 }
 
 /// User + system time of this process so far (utime and stime in
@@ -427,12 +432,32 @@ fn parse_all(bodies: &[(Vec<u8>, Option<String>)]) -> usize {
     })
 }
 
-/// What the store's floor measured: stories copied, and the wall and
-/// thread CPU time of writing their rows and of indexing them.
+/// What the store's floor measured: stories copied, and the time spent
+/// writing their rows and indexing them.
 struct StoreFloor {
     stories: usize,
-    rows: (Duration, Duration),
-    index: (Duration, Duration),
+    rows: Spent,
+    index: Spent,
+}
+
+/// Wall time and the measuring thread's CPU time, summed over the calls
+/// of [`Spent::add`].
+#[derive(Default)]
+struct Spent {
+    wall: Duration,
+    cpu: Duration,
+}
+
+impl Spent {
+    /// Runs `f` and adds its wall time and this thread's CPU time
+    /// (`CLOCK_THREAD_CPUTIME_ID`: the bench's other threads, its store's
+    /// band mover among them, are not counted; see [`thread_cpu_time`]).
+    fn add<T>(&mut self, f: impl FnOnce() -> T) -> T {
+        let (wall, cpu, value) = measure_by(thread_cpu_time, f);
+        self.wall += wall;
+        self.cpu += cpu;
+        value
+    }
 }
 
 /// Every story in the bench's database (all passes), copied into a new
@@ -494,8 +519,8 @@ fn store_floor(config: &config::Config, path: &std::path::Path) -> StoreFloor {
     );
     let mut floor = StoreFloor {
         stories: 0,
-        rows: (Duration::ZERO, Duration::ZERO),
-        index: (Duration::ZERO, Duration::ZERO),
+        rows: Spent::default(),
+        index: Spent::default(),
     };
     let mut after: i64 = 0;
     loop {
@@ -509,10 +534,12 @@ fn store_floor(config: &config::Config, path: &std::path::Path) -> StoreFloor {
                     .collect()
             })
             .expect("read a batch");
-        let Some(last) = batch.last().map(|row| row[0].clone()) else {
+        // `id`, the first column, is the INTEGER PRIMARY KEY.
+        let Some(&[rusqlite::types::Value::Integer(last), ..]) = batch.last().map(Vec::as_slice)
+        else {
             break;
         };
-        let (wall, cpu, ()) = measure_thread(|| {
+        floor.rows.add(|| {
             let tx = db.unchecked_transaction().expect("begin");
             let mut statement = tx.prepare_cached(&insert).expect("prepare the insert");
             for row in &batch {
@@ -523,9 +550,7 @@ fn store_floor(config: &config::Config, path: &std::path::Path) -> StoreFloor {
             drop(statement);
             tx.commit().expect("commit the rows");
         });
-        floor.rows.0 += wall;
-        floor.rows.1 += cpu;
-        let (wall, cpu, ()) = measure_thread(|| {
+        floor.index.add(|| {
             let tx = db.unchecked_transaction().expect("begin");
             tx.execute(
                 "INSERT INTO stories_fts (rowid, title, content_text)
@@ -535,29 +560,10 @@ fn store_floor(config: &config::Config, path: &std::path::Path) -> StoreFloor {
             .expect("index the rows");
             tx.commit().expect("commit the index");
         });
-        floor.index.0 += wall;
-        floor.index.1 += cpu;
         floor.stories += batch.len();
-        after = match last {
-            rusqlite::types::Value::Integer(id) => id,
-            _ => break,
-        };
+        after = last;
     }
     floor
-}
-
-/// Runs `f` and returns its wall time, the calling thread's CPU time
-/// during it (`CLOCK_THREAD_CPUTIME_ID`: the other threads of the bench,
-/// its store's band mover among them, are not counted; see
-/// [`thread_cpu_time`]), and its result.
-fn measure_thread<T>(f: impl FnOnce() -> T) -> (Duration, Duration, T) {
-    let (start, cpu) = (Instant::now(), thread_cpu_time());
-    let value = f();
-    (
-        start.elapsed(),
-        thread_cpu_time().saturating_sub(cpu),
-        value,
-    )
 }
 
 /// The calling thread's CPU time so far.
